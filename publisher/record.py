@@ -1,0 +1,350 @@
+"""The canonical appeal record.
+
+Pure, frozen, validated data. This module must never import Celery, tweepy, feedgen, Jinja2,
+SQLAlchemy or httpx: ``tests/unit/test_purity.py`` enforces it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Appeal",
+    "AppealKind",
+    "AppealStatus",
+    "Block",
+    "BulletList",
+    "CallToAction",
+    "Contact",
+    "ContactKind",
+    "ContactList",
+    "Heading",
+    "Image",
+    "Paragraph",
+    "Quote",
+    "Span",
+    "Topic",
+    "appeal_json_schema",
+    "slugify",
+]
+
+DEFAULT_TIMEZONE = "Europe/London"
+SENSITIVE_TOPICS: frozenset[str] = frozenset(
+    {"domestic-abuse", "sexual-violence", "stalking", "child-abuse"}
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class AppealKind(StrEnum):
+    APPEAL = "appeal"
+    MISSING_PERSON = "missing-person"
+    WITNESS_APPEAL = "witness-appeal"
+    WANTED = "wanted"
+    ADVICE = "advice"
+    NEWS = "news"
+
+
+class AppealStatus(StrEnum):
+    ACTIVE = "active"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+
+class Topic(StrEnum):
+    DOMESTIC_ABUSE = "domestic-abuse"
+    SEXUAL_VIOLENCE = "sexual-violence"
+    STALKING = "stalking"
+    CHILD_ABUSE = "child-abuse"
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    TEXT = "text"  # an SMS number, e.g. emergencySMS
+    TEXTPHONE = "textphone"  # Relay UK: 18001 + number
+    WEB = "web"
+    EMAIL = "email"
+
+
+class Contact(_Frozen):
+    """A way to reach someone: a phone, text or textphone number, a web address or email."""
+
+    name: str = Field(min_length=1, description="Who answers, e.g. 'Men's Advice Line'.")
+    kind: ContactKind
+    value: str = Field(
+        min_length=1,
+        description="E.164 (+448000853481) or a short code (999, 101, 18001 101) for numbers; "
+        "an absolute URL for web; an address for email.",
+    )
+    display: str = Field(
+        min_length=1, description="How the value is shown to people, e.g. '0800 085 3481'."
+    )
+    note: str | None = Field(default=None, description="Extra words, e.g. opening hours.")
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind in (ContactKind.PHONE, ContactKind.TEXT, ContactKind.TEXTPHONE)
+
+    @property
+    def tel_uri(self) -> str | None:
+        """The ``tel:``/``sms:`` URI for a number, or None for web and email."""
+        if not self.is_number:
+            return None
+        digits = self.value.replace(" ", "")
+        scheme = "sms" if self.kind is ContactKind.TEXT else "tel"
+        return f"{scheme}:{digits}"
+
+
+class Span(_Frozen):
+    """An inline run of text. ``contact`` or ``href`` make it a link (tel:, sms:, web)."""
+
+    text: str
+    href: str | None = None
+    contact: Contact | None = None
+    hashtag: bool = False
+
+    @model_validator(mode="after")
+    def _one_link(self) -> Span:
+        if self.href is not None and self.contact is not None:
+            raise ValueError("a span links either to an href or to a contact, not both")
+        return self
+
+    @property
+    def link(self) -> str | None:
+        if self.contact is not None:
+            return self.contact.tel_uri or self.contact.value
+        return self.href
+
+
+class Paragraph(_Frozen):
+    type: Literal["paragraph"] = "paragraph"
+    spans: tuple[Span, ...] = Field(min_length=1)
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+class Heading(_Frozen):
+    type: Literal["heading"] = "heading"
+    text: str = Field(min_length=1)
+
+
+class Quote(_Frozen):
+    """Words said by a named person: one or more paragraphs."""
+
+    type: Literal["quote"] = "quote"
+    speaker: str = Field(min_length=1, description="As written, e.g. 'DCI Brian Bilby'.")
+    role: str | None = Field(default=None, description="e.g. 'from the force's Public Protection Unit'")
+    verb: str = Field(default="said", description="said, added, explained…")
+    paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
+
+
+class ContactList(_Frozen):
+    type: Literal["contacts"] = "contacts"
+    intro: Paragraph | None = None
+    contacts: tuple[Contact, ...] = Field(min_length=1)
+
+
+class BulletList(_Frozen):
+    type: Literal["bullets"] = "bullets"
+    intro: Paragraph | None = None
+    items: tuple[Paragraph, ...] = Field(min_length=1)
+
+
+class CallToAction(_Frozen):
+    """The one thing we want the reader to do, e.g. 'Call 101 quoting incident 123'."""
+
+    type: Literal["call-to-action"] = "call-to-action"
+    spans: tuple[Span, ...] = Field(min_length=1)
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+
+Block = Annotated[
+    Paragraph | Heading | Quote | ContactList | BulletList | CallToAction,
+    Field(discriminator="type"),
+]
+
+
+class Image(_Frozen):
+    url: HttpUrl
+    alt: str | None = Field(
+        default=None, description="What the image shows, for people who cannot see it."
+    )
+
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "appeal"
+
+
+class Appeal(_Frozen):
+    """One appeal, advice or news item: the single source every channel renders from."""
+
+    id: str = Field(description="Stable slug, unique across the site.")
+    revision: int = Field(default=1, ge=1)
+    kind: AppealKind = AppealKind.NEWS
+    status: AppealStatus = AppealStatus.ACTIVE
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1, description="One or two sentences for cards and feeds.")
+    organisation: str | None = Field(default=None, description="e.g. 'Derbyshire Constabulary'.")
+    area: str = Field(min_length=1, description="e.g. 'Derbyshire'.")
+    url: HttpUrl = Field(description="The canonical, absolute URL of the appeal's page.")
+    published_at: AwareDatetime
+    updated_at: AwareDatetime | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    locale: str = "en_GB"
+    image: Image | None = None
+    body: tuple[Block, ...] = Field(min_length=1)
+    hashtags: tuple[str, ...] = Field(default=(), description="Without '#', as written.")
+    topics: tuple[Topic, ...] = Field(
+        default=(), description="Topics set by the author. Sensitive ones add 'Exit this page'."
+    )
+    inferred_topics: tuple[Topic, ...] = Field(
+        default=(), description="Topics the importer inferred from the text."
+    )
+    campaigns: tuple[str, ...] = Field(default=(), description="Campaign slugs.")
+    resolution: str | None = Field(
+        default=None, description="The line shown once resolved, e.g. 'Sam has been found.'"
+    )
+    source: str | None = Field(default=None, description="The file the record came from.")
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError("must be a slug: lower-case letters, digits and single hyphens")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(tag.lstrip("#") for tag in value)
+        for tag in cleaned:
+            if not re.fullmatch(r"\w+", tag):
+                raise ValueError(f"hashtag {tag!r} must be letters, digits or underscores")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _times(self) -> Appeal:
+        if self.updated_at is not None and self.updated_at < self.published_at:
+            raise ValueError("updated_at is before published_at")
+        if self.status is AppealStatus.RESOLVED and not self.resolution:
+            raise ValueError("a resolved appeal needs a resolution line")
+        return self
+
+    # Derived views -------------------------------------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_published(self) -> datetime:
+        return self.published_at.astimezone(self.zone)
+
+    @property
+    def local_updated(self) -> datetime | None:
+        return None if self.updated_at is None else self.updated_at.astimezone(self.zone)
+
+    @property
+    def modified_at(self) -> datetime:
+        """When the content last changed (updated, else published)."""
+        return self.updated_at or self.published_at
+
+    @property
+    def all_topics(self) -> tuple[Topic, ...]:
+        seen = dict.fromkeys((*self.topics, *self.inferred_topics))
+        return tuple(seen)
+
+    @property
+    def sensitive(self) -> bool:
+        return any(t.value in SENSITIVE_TOPICS for t in self.all_topics)
+
+    @property
+    def path(self) -> str:
+        """The page's path under the site root, without leading slash, ending in '/'."""
+        raw = (self.url.path or "/").strip("/")
+        return f"{raw}/" if raw else f"{self.id}/"
+
+    @property
+    def area_slug(self) -> str:
+        return slugify(self.area)
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        """Every contact in the body, first appearance order, without repeats."""
+        found: dict[tuple[str, str], Contact] = {}
+
+        def spans(items: tuple[Span, ...]) -> None:
+            for span in items:
+                if span.contact is not None:
+                    found.setdefault((span.contact.kind, span.contact.value), span.contact)
+
+        for block in self.body:
+            if isinstance(block, Paragraph | CallToAction):
+                spans(block.spans)
+            elif isinstance(block, Quote):
+                for para in block.paragraphs:
+                    spans(para.spans)
+            elif isinstance(block, ContactList):
+                if block.intro:
+                    spans(block.intro.spans)
+                for contact in block.contacts:
+                    found.setdefault((contact.kind, contact.value), contact)
+            elif isinstance(block, BulletList):
+                for para in (*((block.intro,) if block.intro else ()), *block.items):
+                    spans(para.spans)
+        return tuple(found.values())
+
+    def to_json(self) -> str:
+        """Canonical JSON: stable key order, UTC-offset times as given, two-space indent."""
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Appeal:
+        return cls.model_validate_json(text)
+
+
+def appeal_json_schema() -> dict[str, Any]:
+    """The published JSON Schema for an appeal record."""
+    schema = Appeal.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://publisher.invalid/schema/appeal.json"
+    return schema
