@@ -1,0 +1,102 @@
+"""The one composition root: settings in; channels, render context (and store) wired out.
+
+Built-in channels are listed here; third-party ones come from the ``publisher.channels``
+entry-point group. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from publisher.channel import Channel, RenderContext
+from publisher.errors import PublisherError
+from publisher.settings import Settings
+
+__all__ = ["BUILTIN_CHANNELS", "Registry", "UnknownChannel", "build_registry"]
+
+ChannelFactory = Callable[[Settings], Channel]
+
+
+class UnknownChannel(PublisherError):
+    """A channel name that no built-in or plug-in channel answers to."""
+
+
+def _web(settings: Settings) -> Channel:
+    from channels.web import WebChannel
+
+    return WebChannel()
+
+
+def _feeds(settings: Settings) -> Channel:
+    from channels.feeds import FeedsChannel
+
+    return FeedsChannel()
+
+
+def _text(settings: Settings) -> Channel:
+    from channels.text import TextChannel
+
+    return TextChannel()
+
+
+def _x(settings: Settings) -> Channel:
+    from channels.x import XChannel
+
+    return XChannel.from_settings(settings)
+
+
+BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
+    "web": _web,
+    "feeds": _feeds,
+    "text": _text,
+    "x": _x,
+}
+
+
+@dataclass
+class Registry:
+    """The channels this deployment publishes to, built lazily by name."""
+
+    settings: Settings
+    factories: Mapping[str, ChannelFactory]
+
+    def __post_init__(self) -> None:
+        self._built: dict[str, Channel] = {}
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.factories)
+
+    @property
+    def context(self) -> RenderContext:
+        return self.settings.render_context()
+
+    def get(self, name: str) -> Channel:
+        if name not in self._built:
+            factory = self.factories.get(name)
+            if factory is None:
+                known = ", ".join(self.factories)
+                raise UnknownChannel(f"unknown channel {name!r}; known channels: {known}")
+            self._built[name] = factory(self.settings)
+        return self._built[name]
+
+
+def _plugin_factories() -> dict[str, ChannelFactory]:
+    found: dict[str, ChannelFactory] = {}
+    for ep in entry_points(group="publisher.channels"):
+        factory = ep.load()
+        found[ep.name] = factory
+    return found
+
+
+def build_registry(
+    settings: Settings | None = None, *, extra: Mapping[str, ChannelFactory] | None = None
+) -> Registry:
+    """Wire the channels: built-ins, then plug-ins, then ``extra`` (tests), later names winning."""
+    factories: dict[str, ChannelFactory] = dict(BUILTIN_CHANNELS)
+    factories.update(_plugin_factories())
+    if extra:
+        factories.update(extra)
+    return Registry(settings=settings or Settings.from_env(), factories=factories)

@@ -1,0 +1,179 @@
+"""Typed settings, read from an injectable environment. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from publisher.channel import RenderContext
+from publisher.errors import PublisherError
+
+__all__ = ["ENVIRONMENT_VARIABLES", "Secret", "Settings", "SettingsError"]
+
+
+class SettingsError(PublisherError):
+    """An environment variable holds a value we cannot use. Names the variable."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential: never shown by repr/str, so it cannot reach logs or outputs by accident."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def reveal(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    """PUBLISHER_DATA_DIR: the embedded database, the embedded broker's folders, the X outbox."""
+    database_url: str = ""
+    """DATABASE_URL: default sqlite:///<data_dir>/publisher.db (WAL)."""
+    broker_url: str = ""
+    """BROKER_URL, else REDIS_URL, else the embedded filesystem broker under data_dir."""
+    output_dir: Path = Path("site")
+    """OUTPUT_DIR: where web pages, feeds and plain text are published."""
+    site_url: str = "http://localhost:8000/"
+    """SITE_URL: the absolute URL OUTPUT_DIR is served at (feeds need absolute links)."""
+    site_name: str = "Police appeals"
+    """SITE_NAME"""
+    exit_url: str = "https://www.bbc.co.uk/weather"
+    """EXIT_URL: the neutral site 'Exit this page' leaves for."""
+    web_host: str = "127.0.0.1"
+    """PUBLISHER_WEB_HOST"""
+    web_port: int = 8000
+    """PUBLISHER_WEB_PORT"""
+    dispatch_interval: float = 2.0
+    """DISPATCH_INTERVAL: seconds between dispatcher ticks."""
+    reconcile_interval: float = 30.0
+    """RECONCILE_INTERVAL: seconds between reconciler runs."""
+    claimed_timeout: float = 300.0
+    """CLAIMED_TIMEOUT: seconds a claimed delivery may wait for a worker before it is re-queued."""
+    sending_timeout: float = 600.0
+    """SENDING_TIMEOUT: seconds a delivery may stay 'sending' before it is judged unknown."""
+    x_api_base_url: str = "https://api.x.com"
+    """X_API_BASE_URL: the X API; tests and staging point it at a local X-compatible server."""
+    x_upload_base_url: str = ""
+    """X_UPLOAD_BASE_URL: media uploads; default the same host as X_API_BASE_URL."""
+    x_api_key: Secret | None = None
+    """X_API_KEY"""
+    x_api_secret: Secret | None = None
+    """X_API_SECRET"""
+    x_access_token: Secret | None = None
+    """X_ACCESS_TOKEN"""
+    x_access_token_secret: Secret | None = None
+    """X_ACCESS_TOKEN_SECRET"""
+
+    @property
+    def x_credentials_set(self) -> bool:
+        return None not in (
+            self.x_api_key,
+            self.x_api_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+        )
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Dry-run social posts go here when no credentials are set."""
+        return self.data_dir / "outbox"
+
+    def render_context(self) -> RenderContext:
+        return RenderContext(site_url=self.site_url, site_name=self.site_name, exit_url=self.exit_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def text(name: str, default: str) -> str:
+            value = env.get(name, "").strip()
+            return value or default
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = float(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{name}={raw!r} is not a number") from exc
+            if value <= 0:
+                raise SettingsError(f"{name} must be greater than 0, not {raw}")
+            return value
+
+        def secret(name: str) -> Secret | None:
+            raw = env.get(name, "").strip()
+            return Secret(raw) if raw else None
+
+        data_dir = Path(text("PUBLISHER_DATA_DIR", "var"))
+        database_url = text("DATABASE_URL", f"sqlite:///{data_dir / 'publisher.db'}")
+        broker_url = text("BROKER_URL", text("REDIS_URL", f"filesystem://{data_dir / 'broker'}"))
+        site_url = text("SITE_URL", cls.site_url)
+        if not site_url.startswith(("http://", "https://")):
+            raise SettingsError(f"SITE_URL={site_url!r} must be an absolute http(s) URL")
+        if not site_url.endswith("/"):
+            site_url += "/"
+        x_base = text("X_API_BASE_URL", cls.x_api_base_url).rstrip("/")
+        if not x_base.startswith(("http://", "https://")):
+            raise SettingsError(f"X_API_BASE_URL={x_base!r} must be an absolute http(s) URL")
+        port = number("PUBLISHER_WEB_PORT", cls.web_port)
+        if port != int(port) or not 0 < port < 65536:
+            raise SettingsError(f"PUBLISHER_WEB_PORT={env.get('PUBLISHER_WEB_PORT')!r} is not a port")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            broker_url=broker_url,
+            output_dir=Path(text("OUTPUT_DIR", str(cls.output_dir))),
+            site_url=site_url,
+            site_name=text("SITE_NAME", cls.site_name),
+            exit_url=text("EXIT_URL", cls.exit_url),
+            web_host=text("PUBLISHER_WEB_HOST", cls.web_host),
+            web_port=int(port),
+            dispatch_interval=number("DISPATCH_INTERVAL", cls.dispatch_interval),
+            reconcile_interval=number("RECONCILE_INTERVAL", cls.reconcile_interval),
+            claimed_timeout=number("CLAIMED_TIMEOUT", cls.claimed_timeout),
+            sending_timeout=number("SENDING_TIMEOUT", cls.sending_timeout),
+            x_api_base_url=x_base,
+            x_upload_base_url=text("X_UPLOAD_BASE_URL", x_base).rstrip("/"),
+            x_api_key=secret("X_API_KEY"),
+            x_api_secret=secret("X_API_SECRET"),
+            x_access_token=secret("X_ACCESS_TOKEN"),
+            x_access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
+        )
+
+
+#: Every environment variable the settings read (docker-compose.yml is checked against this).
+ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
+    {
+        "PUBLISHER_DATA_DIR",
+        "DATABASE_URL",
+        "BROKER_URL",
+        "REDIS_URL",
+        "OUTPUT_DIR",
+        "SITE_URL",
+        "SITE_NAME",
+        "EXIT_URL",
+        "PUBLISHER_WEB_HOST",
+        "PUBLISHER_WEB_PORT",
+        "DISPATCH_INTERVAL",
+        "RECONCILE_INTERVAL",
+        "CLAIMED_TIMEOUT",
+        "SENDING_TIMEOUT",
+        "X_API_BASE_URL",
+        "X_UPLOAD_BASE_URL",
+        "X_API_KEY",
+        "X_API_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_TOKEN_SECRET",
+    }
+)
+assert len(ENVIRONMENT_VARIABLES) == len(fields(Settings)) + 1  # REDIS_URL is an alias
