@@ -77,6 +77,9 @@ class Rendition:
     files: tuple[OutputFile, ...] = ()
     posts: tuple[SocialPost, ...] = ()
     warnings: tuple[str, ...] = ()
+    removals: tuple[str, ...] = ()
+    """POSIX paths, relative to the output root, that publishing deletes (e.g. a withdrawn
+    appeal's page). Missing files are fine: removing twice is idempotent."""
 
     def file(self, suffix: str) -> OutputFile:
         """The first file whose path ends with ``suffix``."""

@@ -10,6 +10,7 @@ __all__ = [
     "BuildError",
     "ChannelDisabled",
     "PermanentPublishError",
+    "Problem",
     "PublishError",
     "PublisherError",
     "RecordInvalid",

@@ -115,7 +115,13 @@ class Contact(_Frozen):
 
 
 class Span(_Frozen):
-    """An inline run of text. ``contact`` or ``href`` make it a link (tel:, sms:, web)."""
+    """An inline run of text. ``contact`` or ``href`` make it a link (tel:, sms:, web).
+
+    A span's text keeps its spaces exactly (``"Call "``, ``"999"``, ``" now."``): the spans of a
+    paragraph concatenate to its text, so a renderer joins them with ``""``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
     text: str
     href: str | None = None

@@ -1,0 +1,372 @@
+"""RSS 2.0 and Atom feeds, built with feedgen. feedgen is imported nowhere else.
+
+Files (paths relative to the output root):
+
+- ``render(appeal)``: ``feeds/appeals/<id>/rss.xml`` and ``atom.xml``, a one-entry feed pair;
+- ``render_site(appeals)``: ``feeds/rss.xml`` and ``feeds/atom.xml`` (the whole site),
+  ``feeds/areas/<area-slug>/…`` per area and ``feeds/campaigns/<campaign-slug>/…`` per
+  campaign.
+
+Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.py``):
+
+- Entries are sorted by us (published, newest first; then id) and added with
+  ``order='append'``; at most :data:`MAX_ENTRIES` per feed. Withdrawn appeals are left out.
+- The ``rel="self"`` link is added before the ``alternate`` one (feedgen's RSS ``<link>`` is
+  the last link added; Atom keeps the order).
+- RSS ``guid`` is the appeal's URL with ``isPermaLink="true"``; the Atom entry id is the same
+  URL. The feed's own Atom id is its self URL.
+- Dates come from the content, never from the clock: entries carry ``published_at`` and the
+  modification time (``updated_at`` or ``published_at``) in the record's time zone, so RSS says
+  ``+0100`` in summer time; a feed's ``updated``/``lastBuildDate`` is the latest modification
+  among the appeals it covers, *including withdrawn ones* (removing an entry changes the feed).
+  A feed that covers no appeal at all uses the Unix epoch. Empty feeds are still written:
+  an area whose last appeal was withdrawn must lose that entry on disk.
+- The generator is pinned to ``publisher`` (no version), so the bytes are stable build to build.
+- Feed author: the organisation (Atom ``author``; RSS ``dc:creator``, and ``managingEditor``
+  only when an editor e-mail address is configured, since RSS requires an address there).
+- Content is HTML built here: every record string is escaped with :func:`html.escape`, links
+  are kept only for http(s), mailto, tel and sms and are made absolute. RSS ``description``
+  carries the summary and that HTML; Atom has a plain-text ``summary`` and ``content
+  type="html"``. Control characters, illegal in XML, are stripped from every string.
+- A resolved appeal shows its title and resolution only: no body, no image, no personal
+  details.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from channels._common import join_texts, publish_files, safe_href, strip_control
+from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.record import (
+    Appeal,
+    AppealStatus,
+    Block,
+    BulletList,
+    CallToAction,
+    Contact,
+    ContactKind,
+    ContactList,
+    Heading,
+    Paragraph,
+    Quote,
+    Span,
+    slugify,
+)
+
+__all__ = ["EMPTY_FEED_UPDATED", "GENERATOR", "MAX_ENTRIES", "FeedsChannel", "entry_html"]
+
+MAX_ENTRIES = 50
+GENERATOR = "publisher"
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+"""``updated``/``lastBuildDate`` of a feed that covers no appeal at all."""
+
+_RSS_TYPE = "application/rss+xml"
+_ATOM_TYPE = "application/atom+xml"
+
+
+@dataclass(frozen=True)
+class _FeedSpec:
+    """One feed pair: where it lives, what it is called, what it covers."""
+
+    folder: str
+    """e.g. "feeds/" or "feeds/areas/derbyshire/"."""
+    title: str
+    description: str
+    alternate: str
+    appeals: tuple[Appeal, ...]
+    """Every appeal the feed covers, withdrawn ones included (they only move ``updated``)."""
+
+    @property
+    def rss_path(self) -> str:
+        return f"{self.folder}rss.xml"
+
+    @property
+    def atom_path(self) -> str:
+        return f"{self.folder}atom.xml"
+
+
+def _clean(text: str) -> str:
+    return strip_control(text).strip()
+
+
+def _esc(text: str) -> str:
+    return html.escape(_clean(text), quote=True)
+
+
+def _contact_href(contact: Contact) -> str | None:
+    if contact.is_number:
+        return contact.tel_uri
+    if contact.kind is ContactKind.EMAIL:
+        return f"mailto:{contact.value}"
+    return contact.value
+
+
+def _link(text_html: str, href: str | None, base: str) -> str:
+    safe = safe_href(href, base) if href else None
+    if safe is None:
+        return text_html
+    return f'<a href="{html.escape(safe, quote=True)}">{text_html}</a>'
+
+
+def _spans_html(spans: Iterable[Span], base: str) -> str:
+    parts: list[tuple[str, str]] = []  # (plain text for spacing, html)
+    for span in spans:
+        text = _clean(span.text)
+        if not text:
+            continue
+        if span.contact is not None:
+            markup = _link(_esc(text), _contact_href(span.contact), base)
+        else:
+            markup = _link(_esc(text), span.href, base)
+        parts.append((text, markup))
+    out = ""
+    plain = ""
+    for text, markup in parts:
+        if join_texts((plain, text)) != plain + text:
+            out += " "
+            plain += " "
+        out += markup
+        plain += text
+    return out
+
+
+def _contact_html(contact: Contact, base: str) -> str:
+    label = {
+        ContactKind.PHONE: "phone",
+        ContactKind.TEXT: "text",
+        ContactKind.TEXTPHONE: "textphone (Relay UK)",
+        ContactKind.WEB: "",
+        ContactKind.EMAIL: "email",
+    }[contact.kind]
+    value = _link(_esc(contact.display), _contact_href(contact), base)
+    item = f"{_esc(contact.name)}: {label + ' ' if label else ''}{value}"
+    if contact.note:
+        item += f" ({_esc(contact.note)})"
+    return f"<li>{item}</li>"
+
+
+def _block_html(block: Block, base: str) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{_spans_html(block.spans, base)}</p>"
+    if isinstance(block, Heading):
+        return f"<h2>{_esc(block.text)}</h2>"
+    if isinstance(block, CallToAction):
+        return f"<p><strong>{_spans_html(block.spans, base)}</strong></p>"
+    if isinstance(block, Quote):
+        who = ", ".join(_esc(part) for part in (block.speaker, block.role or "") if part.strip())
+        said = "".join(f"<p>{_spans_html(p.spans, base)}</p>" for p in block.paragraphs)
+        return f"<p>{who} {_esc(block.verb)}:</p><blockquote>{said}</blockquote>"
+    if isinstance(block, ContactList):
+        intro = f"<p>{_spans_html(block.intro.spans, base)}</p>" if block.intro else ""
+        items = "".join(_contact_html(contact, base) for contact in block.contacts)
+        return f"{intro}<ul>{items}</ul>"
+    # BulletList: the only block type left (the union is closed).
+    intro = f"<p>{_spans_html(block.intro.spans, base)}</p>" if block.intro else ""
+    items = "".join(f"<li>{_spans_html(item.spans, base)}</li>" for item in block.items)
+    return f"{intro}<ul>{items}</ul>"
+
+
+def _resolved(appeal: Appeal) -> bool:
+    return appeal.status is AppealStatus.RESOLVED
+
+
+def _summary(appeal: Appeal) -> str:
+    if _resolved(appeal):
+        return _clean(appeal.resolution or "")
+    return _clean(appeal.summary)
+
+
+def entry_html(appeal: Appeal) -> str:
+    """The HTML body of an appeal's entry (escaped record text; safe, absolute links only)."""
+    base = str(appeal.url)
+    if _resolved(appeal):
+        return f"<p>{_esc(appeal.resolution or '')}</p>"
+    parts: list[str] = []
+    if appeal.image is not None:
+        alt = _esc(appeal.image.alt or "")
+        src = safe_href(str(appeal.image.url), base)
+        if src is not None:
+            parts.append(f'<p><img src="{html.escape(src, quote=True)}" alt="{alt}"></p>')
+    parts.extend(_block_html(block, base) for block in appeal.body)
+    return "".join(parts)
+
+
+def _local(moment: datetime, appeal: Appeal) -> datetime:
+    """The moment in the record's zone, whole seconds (RSS has no fractions; keep both equal)."""
+    return moment.astimezone(appeal.zone).replace(microsecond=0)
+
+
+def _newest_first(appeals: Iterable[Appeal]) -> list[Appeal]:
+    live = [a for a in appeals if a.status is not AppealStatus.WITHDRAWN]
+    live.sort(key=lambda a: a.id)
+    live.sort(key=lambda a: a.published_at, reverse=True)
+    return live[:MAX_ENTRIES]
+
+
+def _feed_updated(appeals: Sequence[Appeal]) -> datetime:
+    if not appeals:
+        return EMPTY_FEED_UPDATED
+    latest = max(appeals, key=lambda a: (a.modified_at, a.id))
+    return _local(latest.modified_at, latest)
+
+
+def _author(appeals: Sequence[Appeal], context: RenderContext) -> str:
+    organisations = {_clean(a.organisation) for a in appeals if a.organisation}
+    organisations.discard("")
+    if len(organisations) == 1:
+        return organisations.pop()
+    return _clean(context.site_name) or "publisher"
+
+
+class FeedsChannel:
+    """RSS 2.0 and Atom feeds for one appeal, the site, each area and each campaign."""
+
+    name: str = "feeds"
+    idempotent: bool = True
+
+    def __init__(self, editor_email: str | None = None) -> None:
+        """``editor_email``: the RSS ``managingEditor`` address (RSS requires an address there;
+        without one only ``dc:creator`` and the Atom author name the organisation)."""
+        self.editor_email = editor_email
+
+    # Rendering -------------------------------------------------------------------------------
+
+    def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        folder = f"feeds/appeals/{appeal.id}/"
+        spec = _FeedSpec(
+            folder=folder,
+            title=f"{_clean(context.site_name)}: {_clean(appeal.title)}",
+            description=_summary(appeal) or _clean(appeal.title),
+            alternate=str(appeal.url),
+            appeals=(appeal,),
+        )
+        return Rendition(
+            channel=self.name,
+            appeal_id=appeal.id,
+            revision=appeal.revision,
+            files=self._pair(spec, context),
+        )
+
+    def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
+        site = _clean(context.site_name)
+        specs = [
+            _FeedSpec(
+                folder="feeds/",
+                title=site,
+                description=f"Appeals, advice and news from {site}.",
+                alternate=context.site_url,
+                appeals=tuple(appeals),
+            )
+        ]
+        areas: dict[str, list[Appeal]] = {}
+        area_names: dict[str, str] = {}
+        campaigns: dict[str, list[Appeal]] = {}
+        for appeal in appeals:
+            areas.setdefault(appeal.area_slug, []).append(appeal)
+            area_names.setdefault(appeal.area_slug, _clean(appeal.area))
+            for campaign in dict.fromkeys(slugify(c) for c in appeal.campaigns):
+                campaigns.setdefault(campaign, []).append(appeal)
+        for slug in sorted(areas):
+            specs.append(
+                _FeedSpec(
+                    folder=f"feeds/areas/{slug}/",
+                    title=f"{site}: {area_names[slug]}",
+                    description=f"Appeals, advice and news for {area_names[slug]} from {site}.",
+                    alternate=context.site_url,
+                    appeals=tuple(areas[slug]),
+                )
+            )
+        for slug in sorted(campaigns):
+            specs.append(
+                _FeedSpec(
+                    folder=f"feeds/campaigns/{slug}/",
+                    title=f"{site}: campaign {slug}",
+                    description=f"Appeals, advice and news in the {slug} campaign from {site}.",
+                    alternate=context.site_url,
+                    appeals=tuple(campaigns[slug]),
+                )
+            )
+        files: list[OutputFile] = []
+        for spec in specs:
+            files.extend(self._pair(spec, context))
+        return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
+
+    def _pair(self, spec: _FeedSpec, context: RenderContext) -> tuple[OutputFile, OutputFile]:
+        entries = _newest_first(spec.appeals)
+        author = _author(spec.appeals, context)
+        rss = self._generator(spec, context, author, rss=True)
+        atom = self._generator(spec, context, author, rss=False)
+        for appeal in entries:
+            self._add_rss_entry(rss, appeal, author, context)
+            self._add_atom_entry(atom, appeal, author, context)
+        rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        atom_bytes: bytes = atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        return (
+            OutputFile(spec.rss_path, rss_bytes, f"{_RSS_TYPE}; charset=utf-8"),
+            OutputFile(spec.atom_path, atom_bytes, f"{_ATOM_TYPE}; charset=utf-8"),
+        )
+
+    def _generator(
+        self, spec: _FeedSpec, context: RenderContext, author: str, *, rss: bool
+    ) -> FeedGenerator:
+        fg = FeedGenerator()
+        self_url = context.absolute(spec.rss_path if rss else spec.atom_path)
+        fg.id(self_url)
+        fg.title(spec.title)
+        fg.description(spec.description)
+        fg.subtitle(spec.description)
+        fg.language(context.language)
+        fg.generator(GENERATOR)
+        # Self first, alternate last: Atom keeps this order, and feedgen's RSS <link> is the
+        # last link added.
+        fg.link(href=self_url, rel="self", type=_RSS_TYPE if rss else _ATOM_TYPE)
+        fg.link(href=spec.alternate, rel="alternate", type="text/html")
+        fg.author({"name": author})
+        fg.updated(_feed_updated(spec.appeals))  # also RSS lastBuildDate; never "now"
+        if rss:
+            fg.load_extension("dc", atom=False, rss=True)
+            fg.dc.dc_creator(author)
+            if self.editor_email:
+                fg.managingEditor(f"{self.editor_email} ({author})")
+        return fg
+
+    def _add_rss_entry(
+        self, fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+    ) -> None:
+        fe = FeedEntry()
+        fg.add_entry(fe, order="append")  # we sorted; feedgen would prepend
+        url = str(appeal.url)
+        fe.title(_clean(appeal.title))
+        fe.link(href=url, rel="alternate", type="text/html")
+        fe.guid(url, permalink=True)
+        fe.published(_local(appeal.published_at, appeal))
+        fe.updated(_local(appeal.modified_at, appeal))
+        fe.description(f"<p>{_esc(_summary(appeal))}</p>{entry_html(appeal)}")
+        fe.dc.dc_creator(_clean(appeal.organisation or "") or author)
+
+    def _add_atom_entry(
+        self, fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+    ) -> None:
+        fe = FeedEntry()
+        fg.add_entry(fe, order="append")
+        url = str(appeal.url)
+        fe.id(url)
+        fe.title(_clean(appeal.title))
+        fe.link(href=url, rel="alternate", type="text/html")
+        fe.published(_local(appeal.published_at, appeal))
+        fe.updated(_local(appeal.modified_at, appeal))
+        fe.author({"name": _clean(appeal.organisation or "") or author})
+        fe.summary(_summary(appeal))
+        fe.content(entry_html(appeal), type="html")
+
+    # Publishing ------------------------------------------------------------------------------
+
+    def publish(self, rendition: Rendition, target: Target) -> Receipt:
+        return publish_files(self.name, rendition, target)

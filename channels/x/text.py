@@ -1,0 +1,250 @@
+"""Text for X: the platform's own counting (twitter-text v3), cleaning, hashtags and packing.
+
+Pure functions only. The weight of a text is what X counts, not ``len()``: most CJK characters
+and emoji weigh 2 and every URL weighs 23 (``twitter-text-parser`` implements the v3 rules).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from twitter_text import parse_tweet
+
+__all__ = [
+    "ELLIPSIS",
+    "MAX_WEIGHT",
+    "camel_case",
+    "clean_inline",
+    "fits",
+    "hashtags_in",
+    "limit_hashtags",
+    "pack",
+    "sentences",
+    "split_to_fit",
+    "tokens",
+    "truncate",
+    "weigh",
+]
+
+MAX_WEIGHT = 280
+ELLIPSIS = "…"
+
+_ZWJ = "\u200d"
+_WHITESPACE = re.compile(r"\s+")
+# A phone number (or any run of digit groups) is never broken: "0800 085 3481", "18001 101",
+# "+44 (0)1773 746 115". Groups are digits with optional brackets, joined by a space or hyphen.
+_NUMBER_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d()]*(?:[ -]\(?\d[\d()]*)+")
+# Sentence ends: . ! ? (optionally followed by a closing quote or bracket), then space, then
+# what can start a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]]?)\s+(?=[\"'“‘(\[]?[A-Z0-9#@])")
+# Hashtags as X links them: '#' not preceded by a word character, '&' or another '#', then
+# word characters with at least one letter.
+HASHTAG = re.compile(r"(?<![\w&#＃])[#＃](\w*[^\W\d]\w*)")
+_KEEP_TOGETHER = "\u2060"  # WORD JOINER: internal marker only, never left in output
+
+
+def weigh(text: str) -> int:
+    """The weighted length X gives ``text`` (twitter-text v3; URLs count 23)."""
+    return int(parse_tweet(text).weightedLength)
+
+
+def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
+    """True when X would accept ``text`` and it weighs at most ``limit``."""
+    parsed = parse_tweet(text)
+    return bool(parsed.valid) and int(parsed.weightedLength) <= limit
+
+
+def _allowed(char: str) -> bool:
+    if char == _ZWJ:  # joins emoji sequences; harmless
+        return True
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return False
+    return not (0xFDD0 <= ord(char) <= 0xFDEF or (ord(char) & 0xFFFE) == 0xFFFE)
+
+
+def clean_inline(text: str) -> str:
+    """One line of plain text: NFC, no control/format/bidi characters, single spaces.
+
+    Markup is not interpreted: ``<script>`` stays the eight characters it is (X shows text as
+    text). Only characters that X rejects or that could reorder or hide text are removed.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _WHITESPACE.sub(" ", text)
+    return "".join(ch for ch in text if _allowed(ch)).strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Split at sentence boundaries; each sentence keeps its end punctuation."""
+    parts: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start() + len(match.group(1))
+        parts.append(text[start:end].strip())
+        start = match.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def tokens(text: str) -> list[str]:
+    """Words, where a run of digit groups (a phone number) is one word."""
+    protected = _NUMBER_RUN.sub(lambda m: re.sub(r" ", _KEEP_TOGETHER, m.group(0)), text)
+    return [word.replace(_KEEP_TOGETHER, " ") for word in protected.split()]
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` if it fits, else as many whole words as fit followed by an ellipsis."""
+    if fits(text, limit):
+        return text
+    words = tokens(text)
+    kept: list[str] = []
+    for word in words:
+        candidate = " ".join([*kept, word]) + ELLIPSIS
+        if not fits(candidate, limit):
+            break
+        kept.append(word)
+    if kept:
+        return " ".join(kept).rstrip(",;:-") + ELLIPSIS
+    return _hard_cut(text, limit - weigh(ELLIPSIS)) + ELLIPSIS
+
+
+def _hard_cut(word: str, limit: int) -> str:
+    """The longest prefix of an unbreakable word that fits (last resort for absurd input)."""
+    low, high = 0, len(word)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(word[:mid], limit):
+            low = mid
+        else:
+            high = mid - 1
+    return word[:low]
+
+
+def split_to_fit(text: str, limit: int) -> list[str]:
+    """Pieces of ``text`` that each fit: whole sentences first, then whole words.
+
+    A phone number or URL is never broken. Only a single word heavier than ``limit`` on its
+    own (which no real appeal contains) is cut mid-word.
+    """
+    if fits(text, limit):
+        return [text]
+    pieces: list[str] = []
+    for sentence in sentences(text):
+        if fits(sentence, limit):
+            pieces.append(sentence)
+            continue
+        current = ""
+        for word in tokens(sentence):
+            while not fits(word, limit):
+                head = _hard_cut(word, limit)
+                if current:
+                    pieces.append(current)
+                    current = ""
+                pieces.append(head)
+                word = word[len(head) :]
+            candidate = f"{current} {word}" if current else word
+            if fits(candidate, limit):
+                current = candidate
+            else:
+                pieces.append(current)
+                current = word
+        if current:
+            pieces.append(current)
+    return _merge(pieces, " ", limit)
+
+
+def _merge(pieces: Sequence[str], glue: str, limit: int) -> list[str]:
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and fits(merged[-1] + glue + piece, limit):
+            merged[-1] = merged[-1] + glue + piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def pack(units: Iterable[Sequence[str]], limit: int) -> list[str]:
+    """Pack lines into as few posts as possible, in order.
+
+    Each unit is a group of lines that should stay in one post (a heading and its first
+    contact); an empty line separates paragraphs but is dropped at the top of a post. A unit that cannot fit even alone is split line by line, and a line that cannot
+    fit alone is split with :func:`split_to_fit`.
+    """
+    posts: list[list[str]] = []
+    for unit in units:
+        lines = list(unit)
+        if posts and fits("\n".join([*posts[-1], *lines]), limit):
+            posts[-1].extend(lines)
+            continue
+        while lines and not lines[0]:  # a blank separator line never opens a post
+            lines.pop(0)
+        if not lines:
+            continue
+        if fits("\n".join(lines), limit):
+            posts.append(lines)
+            continue
+        for line in lines:
+            for piece in split_to_fit(line, limit):
+                if posts and fits("\n".join([*posts[-1], piece]), limit):
+                    posts[-1].append(piece)
+                else:
+                    posts.append([piece])
+    return ["\n".join(lines) for lines in posts]
+
+
+def hashtags_in(text: str) -> list[str]:
+    """The hashtags X would link in ``text``, without '#', in order."""
+    return [m.group(1) for m in HASHTAG.finditer(text)]
+
+
+def limit_hashtags(text: str, most: int = 2) -> tuple[str, list[str]]:
+    """Keep the first ``most`` hashtags; later ones lose their '#' and stay as plain words."""
+    count = 0
+    demoted: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        if count <= most:
+            return match.group(0)
+        demoted.append(match.group(1))
+        return match.group(1)
+
+    return HASHTAG.sub(replace, text), demoted
+
+
+# Word segmentation for lower-case hashtags: only when every word is common enough that the
+# split is not a guess.
+_MIN_WORD_COUNT = 1_000_000.0
+
+
+@cache
+def _segmenter() -> tuple[object, dict[str, float]]:
+    import wordsegment
+
+    wordsegment.load()
+    return wordsegment, wordsegment.UNIGRAMS
+
+
+def camel_case(tag: str) -> str:
+    """``youarenotalone`` → ``YouAreNotAlone`` when the split is reliable; else as written.
+
+    Tags with any capital letter (``FindSam``) are the author's choice and kept; tags that are
+    all capitals, contain digits or underscores, or are a single word are kept too (an acronym
+    such as ``RSPCA`` must not become ``Rspca``).
+    """
+    if not tag.isalpha() or tag.lower() != tag:
+        return tag
+    module, unigrams = _segmenter()
+    words: list[str] = module.segment(tag)  # type: ignore[attr-defined]
+    if len(words) < 2 or "".join(words) != tag:
+        return tag
+    for word in words:
+        if len(word) < 2 and word not in ("a", "i"):
+            return tag
+        if unigrams.get(word, 0.0) < _MIN_WORD_COUNT:
+            return tag
+    return "".join(word[:1].upper() + word[1:] for word in words)

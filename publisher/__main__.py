@@ -1,0 +1,8 @@
+"""``python -m publisher`` runs the CLI."""
+
+from __future__ import annotations
+
+from publisher.cli import main
+
+if __name__ == "__main__":
+    main()

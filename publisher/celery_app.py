@@ -1,0 +1,161 @@
+"""The Celery application, built from Settings. Nothing is built at import time.
+
+The broker only carries "do this now" messages: the schedule lives in the deliveries table
+(see ARCHITECTURE.md §3), so no task here is ever sent with an ETA or a countdown. Beat enqueues
+``publisher.dispatch`` every few seconds; the dispatcher claims due deliveries and enqueues one
+``publisher.publish`` per claimed id.
+
+Brokers:
+
+- ``filesystem://`` (the embedded default, no server): kombu's filesystem transport with its
+  message folder under ``<data_dir>/broker``. No remote control (pidbox broadcasts would pile up
+  in the folders of workers that died), so liveness is checked with the ``publisher.canary`` task
+  and a ``file://`` result store.
+- ``redis://`` (several machines): Redis, with a visibility timeout far above anything a task
+  waits, so a message is only redelivered when its worker really died.
+
+``publisher.celery_app:app`` is the application for the ``celery`` command (flower, inspect…):
+it is built on first access from ``Settings.from_env()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from publisher.settings import Settings
+
+__all__ = [
+    "QUEUE",
+    "TASK_CANARY",
+    "TASK_DISPATCH",
+    "TASK_PUBLISH",
+    "TASK_RECONCILE",
+    "BrokerKind",
+    "broker_kind",
+    "filesystem_broker_folder",
+    "make_celery",
+]
+
+QUEUE = "publisher"
+TASK_DISPATCH = "publisher.dispatch"
+TASK_RECONCILE = "publisher.reconcile"
+TASK_PUBLISH = "publisher.publish"
+TASK_CANARY = "publisher.canary"
+
+#: Seconds Redis waits for an acknowledgement before it hands a message to another worker. Far
+#: above any task's run time (a publish is one HTTP call with its own timeouts).
+VISIBILITY_TIMEOUT = 3600
+
+BrokerKind = str  # "filesystem" | "redis" | other kombu transports, named by URL scheme
+
+
+def broker_kind(settings: Settings) -> BrokerKind:
+    """The broker's transport, from the scheme of ``settings.broker_url``."""
+    scheme = settings.broker_url.partition("://")[0].lower()
+    if scheme in ("redis", "rediss"):
+        return "redis"
+    return scheme
+
+
+def filesystem_broker_folder(settings: Settings) -> Path:
+    """The folder of the embedded broker: the path in ``filesystem://PATH``, else data_dir/broker."""
+    path = settings.broker_url.partition("://")[2]
+    return Path(path) if path else settings.data_dir / "broker"
+
+
+def _filesystem_options(settings: Settings) -> dict[str, Any]:
+    folder = filesystem_broker_folder(settings).resolve()
+    messages = folder / "messages"
+    processed = folder / "processed"
+    control = folder / "control"
+    for path in (messages, processed, control):
+        path.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(messages),
+        "data_folder_out": str(messages),
+        "processed_folder": str(processed),
+        "control_folder": str(control),
+        "store_processed": False,
+        "polling_interval": 0.25,
+    }
+
+
+def result_folder(settings: Settings) -> Path:
+    """Where the embedded setup keeps task results (only the canary has one)."""
+    return (settings.data_dir / "results").resolve()
+
+
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app for these settings, with the tasks and the beat schedule registered."""
+    kind = broker_kind(settings)
+    app = Celery("publisher", set_as_current=True)
+    config: dict[str, Any] = {
+        "task_default_queue": QUEUE,
+        "task_routes": {"publisher.*": {"queue": QUEUE}},
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_track_started": False,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "broker_connection_retry_on_startup": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "result_expires": 3600,
+        "enable_utc": True,
+        "timezone": "UTC",
+        "beat_schedule": {
+            "dispatch": {
+                "task": TASK_DISPATCH,
+                "schedule": settings.dispatch_interval,
+                # A tick nobody ran in time is replaced by the next one: never pile them up.
+                "options": {"queue": QUEUE, "expires": max(10.0, 5 * settings.dispatch_interval)},
+            },
+            "reconcile": {
+                "task": TASK_RECONCILE,
+                "schedule": settings.reconcile_interval,
+                "options": {
+                    "queue": QUEUE,
+                    "expires": max(10.0, 2 * settings.reconcile_interval),
+                },
+            },
+        },
+    }
+    if kind == "filesystem":
+        results = result_folder(settings)
+        results.mkdir(parents=True, exist_ok=True)
+        config.update(
+            broker_url="filesystem://",
+            broker_transport_options=_filesystem_options(settings),
+            result_backend=f"file://{results}",
+            worker_enable_remote_control=False,
+        )
+    else:
+        config.update(
+            broker_url=settings.broker_url,
+            result_backend=settings.broker_url if kind == "redis" else None,
+            broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+            result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        )
+    app.conf.update(config)
+    # Registers the tasks (shared tasks attach to every app) before anything is finalized.
+    import publisher.tasks  # noqa: F401
+
+    return app
+
+
+_app: Celery | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``publisher.celery_app:app``, built from the environment on first access."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = make_celery(Settings.from_env())
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,127 @@
+"""Engines and migrations.
+
+SQLite (the embedded default) runs in WAL mode with a 30 s busy timeout and foreign keys on;
+every transaction starts with ``BEGIN IMMEDIATE`` so that two processes never discover half-way
+through a transaction that they cannot write (SQLite's ``SQLITE_BUSY_SNAPSHOT``): writers queue
+on the busy timeout instead. PostgreSQL is reached through psycopg 3.
+
+Migrations are Alembic's, shipped inside the package (``publisher/migrations``) and run from
+code: no ``alembic.ini`` is needed, so they work from an installed wheel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from publisher.errors import PublisherError
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "DatabaseURLError",
+    "alembic_config",
+    "make_engine",
+    "migrate",
+    "normalize_url",
+]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseURLError(PublisherError):
+    """A DATABASE_URL we cannot use."""
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` become ``postgresql+psycopg://``; SQLite as given."""
+    text = url.strip()
+    if not text:
+        raise DatabaseURLError("the database URL is empty")
+    for prefix in ("postgres://", "postgresql://"):
+        if text.startswith(prefix):
+            text = "postgresql+psycopg://" + text[len(prefix) :]
+    try:
+        parsed = make_url(text)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError (and ValueError for bad ports)
+        raise DatabaseURLError(f"cannot parse database URL {url!r}: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"database URL {parsed.render_as_string(hide_password=True)!r}: only sqlite and "
+            "postgresql are supported"
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise DatabaseURLError(
+            "PostgreSQL is reached through psycopg 3: use postgresql+psycopg:// or postgresql://"
+        )
+    return text
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take transaction control away from the sqlite3 module: SQLAlchemy's "begin" event below
+    # issues BEGIN IMMEDIATE itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with this project's connection settings."""
+    normalized = normalize_url(url)
+    parsed = make_url(normalized)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(normalized, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(normalized, **kwargs)
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """An Alembic ``Config`` built in code, pointing at the migrations inside the package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        # '%' must be doubled for configparser interpolation.
+        config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str | Engine, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` (or behind ``engine``) to ``revision`` (default head)."""
+    from alembic import command
+
+    engine = make_engine(url) if isinstance(url, str) else url
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+    finally:
+        if isinstance(url, str):
+            engine.dispose()

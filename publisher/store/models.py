@@ -1,0 +1,215 @@
+"""The database schema: SQLAlchemy 2.x typed ORM models.
+
+Every time is stored in UTC. :class:`UTCDateTime` converts at the edge: Python code only ever
+sees timezone-aware UTC datetimes, whatever the database (SQLite keeps naive UTC text,
+PostgreSQL ``timestamptz``). A naive datetime is refused on the way in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "ACTIVE_STATES",
+    "PENDING_STATES",
+    "AppealRevisionRow",
+    "AppealRow",
+    "AttemptRow",
+    "AuditRow",
+    "Base",
+    "CampaignRow",
+    "ChannelStatusRow",
+    "DeliveryRow",
+    "DeliveryState",
+    "HeartbeatRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; always returned aware, in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: give a time zone")
+        utc = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return utc.replace(tzinfo=None)
+        return utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+
+NAMING_CONVENTION: dict[str, Any] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class DeliveryState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
+
+
+PENDING_STATES: tuple[str, ...] = (DeliveryState.SCHEDULED.value, DeliveryState.CLAIMED.value)
+"""Not yet handed to a channel: these may still be cancelled."""
+ACTIVE_STATES: tuple[str, ...] = (*PENDING_STATES, DeliveryState.SENDING.value)
+
+
+class AppealRow(Base):
+    __tablename__ = "appeals"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    current_revision: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AppealRevisionRow(Base):
+    __tablename__ = "appeal_revisions"
+
+    appeal_id: Mapped[str] = mapped_column(
+        String(200), ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_json: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CampaignRow(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    appeal_id: Mapped[str] = mapped_column(String(200), ForeignKey("appeals.id"))
+    channels: Mapped[str] = mapped_column(String(500))
+    rule: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("appeal_id", "channel", "target", "part", "slot"),
+        Index("ix_deliveries_state_due_at", "state", "due_at"),
+        ForeignKeyConstraint(["appeal_id"], ["appeals.id"]),
+        ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appeal_id: Mapped[str] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    slot: Mapped[str] = mapped_column(String(100))
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(Text)
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    idempotent: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether the channel said it was idempotent when this delivery was last sent: lets the
+    reconciler decide, without the channel registry, whether a stuck 'sending' may be rerun."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    response_summary: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ChannelStatusRow(Base):
+    __tablename__ = "channel_status"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    rate_limit: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class HeartbeatRow(Base):
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,120 @@
+"""Thin Celery tasks: ids in, one service call, explicit names, queue "publisher".
+
+No task retries through Celery and none is ever sent with an ETA or a countdown: the deliveries
+table is the schedule, and ``services.publish_delivery`` records transient failures there with
+their next attempt time, for the dispatcher to pick up again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
+
+from celery import shared_task
+
+from publisher.bootstrap import Registry, build_registry
+from publisher.celery_app import QUEUE, TASK_CANARY, TASK_DISPATCH, TASK_PUBLISH, TASK_RECONCILE
+from publisher.settings import Settings
+
+__all__ = ["Runtime", "canary", "dispatch", "publish", "reconcile", "runtime"]
+
+log = logging.getLogger(__name__)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _task(name: str, **options: Any) -> Callable[[_F], _F]:
+    """``shared_task`` with the project's defaults, typed for mypy (celery is untyped)."""
+    options.setdefault("ignore_result", True)
+    return cast(Callable[[_F], _F], shared_task(name=name, queue=QUEUE, **options))
+
+
+@dataclass
+class Runtime:
+    """What a worker process needs, built once per process from the environment."""
+
+    settings: Settings
+    store: Any  # publisher.store.Store
+    registry: Registry
+    pid: int
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """This process's Store and Registry. Rebuilt after a fork (engines must not be shared)."""
+    global _runtime
+    if _runtime is None or _runtime.pid != os.getpid():
+        from publisher.store import Store
+
+        if _runtime is not None:
+            # Inherited from the parent: drop its pooled connections without closing them.
+            _runtime.store.engine.dispose(close=False)
+        settings = Settings.from_env()
+        _runtime = Runtime(
+            settings=settings,
+            store=Store(settings.database_url),
+            registry=build_registry(settings),
+            pid=os.getpid(),
+        )
+    return _runtime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@_task(TASK_DISPATCH, bind=True)
+def dispatch(self: Any) -> int:
+    """One dispatcher tick: heartbeat, claim due deliveries, enqueue one publish per claim."""
+    from publisher import services
+
+    rt = runtime()
+    now = _now()
+    services.record_heartbeat(rt.store, "dispatcher", now=now)
+    claimed = services.dispatch_due(rt.store, now=now)
+    # Enqueued after the claim committed. If this process dies before every message is sent,
+    # the reconciler returns the claimed rows to "scheduled" after CLAIMED_TIMEOUT.
+    for delivery_id in claimed:
+        self.app.send_task(TASK_PUBLISH, args=[delivery_id], queue=QUEUE)
+    if claimed:
+        log.info("dispatched %d delivery(ies): %s", len(claimed), claimed)
+    return len(claimed)
+
+
+@_task(TASK_PUBLISH)
+def publish(delivery_id: int) -> str:
+    """Publish one delivery. The service asserts the world first, so a duplicate is harmless."""
+    from publisher import services
+
+    rt = runtime()
+    state = services.publish_delivery(rt.store, rt.registry, delivery_id)
+    log.info("delivery %d: %s", delivery_id, state)
+    return str(state)
+
+
+@_task(TASK_RECONCILE)
+def reconcile() -> str:
+    """Return stuck deliveries to where a person or the dispatcher can act on them."""
+    from publisher import services
+
+    rt = runtime()
+    report = services.reconcile(
+        rt.store,
+        now=_now(),
+        claimed_timeout=timedelta(seconds=rt.settings.claimed_timeout),
+        sending_timeout=timedelta(seconds=rt.settings.sending_timeout),
+    )
+    log.info("reconcile: %s", report)
+    return str(report)
+
+
+@_task(TASK_CANARY, ignore_result=False)
+def canary() -> str:
+    """Answers "ok": proof that a worker is consuming the queue (``publisher status``)."""
+    return "ok"

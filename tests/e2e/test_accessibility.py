@@ -1,0 +1,96 @@
+"""Every rendered page passes axe-core (WCAG 2.2 AA + best practice) and the Nu Html Checker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import Site
+
+pytestmark = pytest.mark.e2e
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "rules": {"target-size": {"enabled": True}},
+    "resultTypes": ["violations"],
+}
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        targets = "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:5])
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} -> {targets}")
+    return "\n".join(lines)
+
+
+def test_site_has_the_pages_we_expect(site: Site) -> None:
+    pages = {p.relative_to(site.root).as_posix() for p in site.pages()}
+    assert "index.html" in pages
+    assert "safety/index.html" in pages
+    assert any(p.startswith("areas/") for p in pages)
+    # The two seeds and four generated appeals each have a page.
+    assert len([p for p in pages if p.startswith("news/")]) == 6
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_axe_finds_no_violations_on_any_page(
+    site: Site, browser: Any, axe_js: Path, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    outside: list[str] = []
+    site_host = urlsplit(site.url).netloc
+
+    def watch(request: Any) -> None:
+        if urlsplit(request.url).netloc not in (site_host, ""):
+            outside.append(request.url)
+
+    context.on("request", watch)
+    failures = {}
+    page = context.new_page()
+    for path in site.pages():
+        page.goto(site.url_of(path))
+        page.add_script_tag(path=str(axe_js))
+        result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+        if result["violations"]:
+            failures[path.relative_to(site.root).as_posix()] = _describe(result["violations"])
+        # Reflow (WCAG 1.4.10): no horizontal scrolling at 320 CSS pixels.
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            failures.setdefault(path.name, "")
+            failures[path.relative_to(site.root).as_posix()] += (
+                f"\nscrolls sideways by {overflow}px"
+            )
+    context.close()
+    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+    assert not outside, f"pages requested third-party URLs: {outside}"
+
+
+def test_nu_html_checker_finds_no_errors(site: Site, vnu_jar: Path) -> None:
+    pages = [str(p) for p in site.pages()]
+    proc = subprocess.run(
+        ["java", "-jar", str(vnu_jar), "--errors-only", "--format", "json", *pages],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(proc.stderr or '{"messages": []}')
+    errors = [m for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
+    shown = "\n".join(
+        f"{Path(urlsplit(m.get('url', '')).path).relative_to(site.root)}:{m.get('lastLine')}: "
+        f"{m['message']}"
+        for m in errors
+    )
+    assert not errors, shown
+    assert proc.returncode == 0
