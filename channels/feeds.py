@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from channels._common import join_texts, publish_files, safe_href, strip_control
+from channels._common import needs_space, publish_files, safe_href, strip_control
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.record import (
     Appeal,
@@ -129,7 +129,7 @@ def _spans_html(spans: Iterable[Span], base: str) -> str:
     out = ""
     plain = ""
     for text, markup in parts:
-        if join_texts((plain, text)) != plain + text:
+        if needs_space(plain, text):
             out += " "
             plain += " "
         out += markup
@@ -196,6 +196,13 @@ def entry_html(appeal: Appeal) -> str:
             parts.append(f'<p><img src="{html.escape(src, quote=True)}" alt="{alt}"></p>')
     parts.extend(_block_html(block, base) for block in appeal.body)
     return "".join(parts)
+
+
+def _rss_description(appeal: Appeal) -> str:
+    """RSS has one field for text: the summary (as a paragraph), then the entry's HTML."""
+    if _resolved(appeal):
+        return entry_html(appeal)
+    return f"<p>{_esc(appeal.summary)}</p>{entry_html(appeal)}"
 
 
 def _local(moment: datetime, appeal: Appeal) -> datetime:
@@ -320,8 +327,7 @@ class FeedsChannel:
         self_url = context.absolute(spec.rss_path if rss else spec.atom_path)
         fg.id(self_url)
         fg.title(spec.title)
-        fg.description(spec.description)
-        fg.subtitle(spec.description)
+        fg.description(spec.description)  # also the Atom subtitle
         fg.language(context.language)
         fg.generator(GENERATOR)
         # Self first, alternate last: Atom keeps this order, and feedgen's RSS <link> is the
@@ -348,7 +354,7 @@ class FeedsChannel:
         fe.guid(url, permalink=True)
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
-        fe.description(f"<p>{_esc(_summary(appeal))}</p>{entry_html(appeal)}")
+        fe.description(_rss_description(appeal))
         fe.dc.dc_creator(_clean(appeal.organisation or "") or author)
 
     def _add_atom_entry(

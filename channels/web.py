@@ -507,7 +507,7 @@ def _safety_contacts() -> tuple[ContactView, ...]:
             kind=ContactKind.PHONE,
             value="999",
             display="999",
-            note="If you cannot speak, stay on the line and, when asked, press 55.",
+            note="If you call from a mobile and cannot speak, listen and press 55 when asked.",
         ),
         Contact(
             name="Police, when it is not an emergency",

@@ -16,6 +16,7 @@ Matching rules, built for unseen text rather than for the seeds:
   "PS", "CC", "SC"…) count only directly before a capitalised name (optionally after a collar
   number: "PC 1234 Smith"), and not straight after another capitalised word ("Washington DC
   Smith") or before a word that names an organisation ("DC Police");
+- nothing is matched inside a web or e-mail address written in the text;
 - a form already followed by its expansion's brackets, "Detective Chief Inspector (DCI)", is
   reported as ``expanded`` and never expanded twice.
 """
@@ -153,6 +154,8 @@ _NOT_NAMES = frozenset(
 _NAME_AFTER = re.compile(r"\s+(?:\d+\s+)?([A-Z][\w'’-]*)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w'’-]*)\s+$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\n])\s*$")
+# Web addresses and e-mail addresses written in the text: never matched inside.
+_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+", re.IGNORECASE)
 
 
 @cache
@@ -191,10 +194,13 @@ def _follows_proper_noun(text: str, start: int) -> bool:
 def find_abbreviations(text: str) -> list[Match]:
     """Every abbreviation in ``text``, in order of appearance."""
     pattern, entries = _matcher()
+    addresses = [(m.start(), m.end()) for m in _ADDRESS.finditer(text)]
     found: list[Match] = []
     for hit in pattern.finditer(text):
         group = hit.lastgroup
         if group is None:  # pragma: no cover - every alternative is a named group
+            continue
+        if any(start <= hit.start() < end for start, end in addresses):
             continue
         entry = entries[int(group[1:])]
         written = hit.group()

@@ -6,6 +6,7 @@ entry-point group. Nothing is built at import time.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -91,12 +92,35 @@ def _plugin_factories() -> dict[str, ChannelFactory]:
     return found
 
 
+def _configured_factories(settings: Settings) -> dict[str, ChannelFactory]:
+    """Channels named by PUBLISHER_EXTRA_CHANNELS (``name=module:factory``)."""
+    found: dict[str, ChannelFactory] = {}
+    for name, target in settings.extra_channels:
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise UnknownChannel(
+                f"PUBLISHER_EXTRA_CHANNELS: channel {name!r}: cannot import {module_name!r}: {exc}"
+            ) from exc
+        factory = getattr(module, attr, None)
+        if not callable(factory):
+            raise UnknownChannel(
+                f"PUBLISHER_EXTRA_CHANNELS: channel {name!r}: {target!r} is not a callable factory"
+            )
+        found[name] = factory
+    return found
+
+
 def build_registry(
     settings: Settings | None = None, *, extra: Mapping[str, ChannelFactory] | None = None
 ) -> Registry:
-    """Wire the channels: built-ins, then plug-ins, then ``extra`` (tests), later names winning."""
+    """Wire the channels: built-ins, then plug-ins, then PUBLISHER_EXTRA_CHANNELS, then ``extra``
+    (tests), later names winning."""
+    settings = settings or Settings.from_env()
     factories: dict[str, ChannelFactory] = dict(BUILTIN_CHANNELS)
     factories.update(_plugin_factories())
+    factories.update(_configured_factories(settings))
     if extra:
         factories.update(extra)
-    return Registry(settings=settings or Settings.from_env(), factories=factories)
+    return Registry(settings=settings, factories=factories)

@@ -72,6 +72,10 @@ class Settings:
     """X_ACCESS_TOKEN"""
     x_access_token_secret: Secret | None = None
     """X_ACCESS_TOKEN_SECRET"""
+    extra_channels: tuple[tuple[str, str], ...] = ()
+    """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
+    by every process (workers too); the factory is called with the Settings. For benchmarks and
+    staging (e.g. ``fake=publisher.testing:fake_channel``); real plug-ins use entry points."""
 
     @property
     def x_credentials_set(self) -> bool:
@@ -109,6 +113,19 @@ class Settings:
             if value <= 0:
                 raise SettingsError(f"{name} must be greater than 0, not {raw}")
             return value
+
+        def channel_specs(name: str) -> tuple[tuple[str, str], ...]:
+            specs: list[tuple[str, str]] = []
+            for item in env.get(name, "").split(","):
+                item = item.strip()
+                if not item:
+                    continue
+                channel, _, target = item.partition("=")
+                module, _, attr = target.strip().partition(":")
+                if not (channel.strip() and module.strip() and attr.strip()):
+                    raise SettingsError(f"{name}: {item!r} is not name=module:factory")
+                specs.append((channel.strip(), target.strip()))
+            return tuple(specs)
 
         def secret(name: str) -> Secret | None:
             raw = env.get(name, "").strip()
@@ -148,6 +165,7 @@ class Settings:
             x_api_secret=secret("X_API_SECRET"),
             x_access_token=secret("X_ACCESS_TOKEN"),
             x_access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
+            extra_channels=channel_specs("PUBLISHER_EXTRA_CHANNELS"),
         )
 
 
@@ -174,6 +192,7 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "X_API_SECRET",
         "X_ACCESS_TOKEN",
         "X_ACCESS_TOKEN_SECRET",
+        "PUBLISHER_EXTRA_CHANNELS",
     }
 )
 assert len(ENVIRONMENT_VARIABLES) == len(fields(Settings)) + 1  # REDIS_URL is an alias

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from publisher.errors import PublisherError
 
@@ -46,7 +47,7 @@ def normalize_url(url: str) -> str:
             text = "postgresql+psycopg://" + text[len(prefix) :]
     try:
         parsed = make_url(text)
-    except Exception as exc:  # SQLAlchemy raises ArgumentError (and ValueError for bad ports)
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseURLError(f"cannot parse database URL {url!r}: {exc}") from exc
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):

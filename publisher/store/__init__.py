@@ -1,0 +1,56 @@
+"""The store: appeals, their revisions and the delivery ledger, in SQLite or PostgreSQL.
+
+``Store(url)`` builds an engine and a session factory (nothing happens at import time);
+``store.session()`` is a unit of work that commits on success and rolls back on error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from publisher.store.db import DatabaseURLError, make_engine, migrate, normalize_url
+from publisher.store.models import DeliveryState
+
+__all__ = ["DatabaseURLError", "DeliveryState", "Store"]
+
+
+class Store:
+    """One database: an engine, a session factory, and its migrations."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.engine: Engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commit when the block ends normally, roll back when it raises."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest migration (Alembic ``upgrade head``)."""
+        migrate(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call before forking, and at the end of tests)."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
