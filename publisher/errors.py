@@ -76,7 +76,13 @@ class BuildError(PublisherError):
 
 
 class PublishError(PublisherError):
-    """A channel could not publish."""
+    """A channel could not publish.
+
+    ``posted_ids``: for a thread, the remote ids of the parts already posted before the error
+    (in order), so a retry resumes after them instead of posting them again.
+    """
+
+    posted_ids: tuple[str, ...] = ()
 
 
 class TransientPublishError(PublishError):

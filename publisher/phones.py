@@ -58,6 +58,7 @@ __all__ = [
     "FoundNumber",
     "ParsedNumber",
     "find_numbers",
+    "leading_number",
     "parse_number",
     "well_known_name",
 ]
@@ -391,3 +392,29 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             previous_end = end
         position = end
     return found
+
+
+_LEADING = re.compile(r"\s*(?:\+\d{1,3}(?:[ -]?\(0\))?(?:[ -]?\(?\d+\)?)+|\(0\d+\)(?:[ -]?\d+)+|\d+(?:[ -]\d+)*)")
+
+
+def leading_number(text: str, region: str = "GB") -> tuple[ParsedNumber, int] | None:
+    """The valid number ``text`` starts with (after spaces) and where it ends, or None.
+
+    Unlike :func:`find_numbers` no cue word is needed: ``"101"`` alone is the police
+    non-emergency number. Used for contact lines such as ``Men's Advice Line - 0808 801 0327``.
+    """
+    match = _LEADING.match(text)
+    if match is None:
+        return None
+    end = match.end()
+    after = text[end : end + 2]
+    if after[:1] and (after[0].isalnum() or after[0] in "_/:@" or (
+        after[0] in ".," and after[1:2].isdigit()
+    )):
+        return None
+    candidate = text[: match.end()]
+    for cut in [len(candidate), *reversed(_group_ends(candidate))]:
+        parsed = parse_number(candidate[:cut].strip(), region)
+        if parsed.valid:
+            return parsed, cut
+    return None

@@ -92,7 +92,9 @@ class Settings:
         return self.data_dir / "outbox"
 
     def render_context(self) -> RenderContext:
-        return RenderContext(site_url=self.site_url, site_name=self.site_name, exit_url=self.exit_url)
+        return RenderContext(
+            site_url=self.site_url, site_name=self.site_name, exit_url=self.exit_url
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,7 +146,9 @@ class Settings:
             raise SettingsError(f"X_API_BASE_URL={x_base!r} must be an absolute http(s) URL")
         port = number("PUBLISHER_WEB_PORT", cls.web_port)
         if port != int(port) or not 0 < port < 65536:
-            raise SettingsError(f"PUBLISHER_WEB_PORT={env.get('PUBLISHER_WEB_PORT')!r} is not a port")
+            raise SettingsError(
+                f"PUBLISHER_WEB_PORT={env.get('PUBLISHER_WEB_PORT')!r} is not a port"
+            )
         return cls(
             data_dir=data_dir,
             database_url=database_url,
