@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import errno
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from publisher.channel import Receipt, Rendition, Target
 from publisher.errors import PermanentPublishError, TransientPublishError
 from publisher.fsio import write_files
+from publisher.record import Block, Paragraph
 
 __all__ = [
     "SAFE_SCHEMES",
     "join_texts",
     "needs_space",
+    "opening_text",
     "publish_files",
     "safe_href",
+    "same_words",
     "strip_control",
 ]
 
@@ -27,7 +30,7 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
 # lone surrogates and the two non-characters XML 1.0 forbids.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?)\]}%…’]")
-_NO_SPACE_AFTER = re.compile(r"[(\[{£$/‘“]$")
+_NO_SPACE_AFTER = re.compile(r"[(\[{£$‘“]$")
 
 
 def strip_control(text: str) -> str:
@@ -54,6 +57,24 @@ def join_texts(texts: Iterable[str]) -> str:
             out += " "
         out += text
     return out
+
+
+def same_words(a: str, b: str) -> bool:
+    """Whether two texts say the same words (case, punctuation and spacing aside)."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+    return norm(a) == norm(b)
+
+
+def opening_text(body: Sequence[Block]) -> str:
+    """The words of the body's first block when it is a paragraph (else ""): a summary that
+    only repeats them is not shown twice."""
+    first = body[0] if body else None
+    if not isinstance(first, Paragraph):
+        return ""
+    return join_texts(span.text for span in first.spans)
 
 
 def safe_href(href: str, base: str) -> str | None:
@@ -117,5 +138,8 @@ def publish_files(channel: str, rendition: Rendition, target: Target) -> Receipt
         channel=channel,
         paths=tuple(item.path for item in rendition.files),
         published_at=datetime.now(UTC),
-        details={"changed": str(len(changed)), "unchanged": str(len(rendition.files) - len(changed))},
+        details={
+            "changed": str(len(changed)),
+            "unchanged": str(len(rendition.files) - len(changed)),
+        },
     )

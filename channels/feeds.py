@@ -5,7 +5,9 @@ Files (paths relative to the output root):
 - ``render(appeal)``: ``feeds/appeals/<id>/rss.xml`` and ``atom.xml``, a one-entry feed pair;
 - ``render_site(appeals)``: ``feeds/rss.xml`` and ``feeds/atom.xml`` (the whole site),
   ``feeds/areas/<area-slug>/…`` per area and ``feeds/campaigns/<campaign-slug>/…`` per
-  campaign.
+  campaign. The ``alternate`` link is the appeal's page, the site's home page, or the area's
+  index page (``areas/<slug>/``, made by the web channel); campaigns have no page of their own,
+  so their feeds point at the home page.
 
 Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.py``):
 
@@ -26,10 +28,12 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
   only when an editor e-mail address is configured, since RSS requires an address there).
 - Content is HTML built here: every record string is escaped with :func:`html.escape`, links
   are kept only for http(s), mailto, tel and sms and are made absolute. RSS ``description``
-  carries the summary and that HTML; Atom has a plain-text ``summary`` and ``content
+  carries the summary (unless it only repeats the title or the first paragraph) and that
+  HTML; Atom has a plain-text ``summary`` and ``content
   type="html"``. Control characters, illegal in XML, are stripped from every string.
+- The appeal's image is shown only when it has alt text.
 - A resolved appeal shows its title and resolution only: no body, no image, no personal
-  details.
+  details. A withdrawn appeal's own feed pair has no entry and none of its words.
 """
 
 from __future__ import annotations
@@ -42,13 +46,20 @@ from datetime import UTC, datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from channels._common import needs_space, publish_files, safe_href, strip_control
+from channels._common import (
+    needs_space,
+    opening_text,
+    publish_files,
+    safe_href,
+    same_words,
+    strip_control,
+)
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.errors import BuildError
 from publisher.record import (
     Appeal,
     AppealStatus,
     Block,
-    BulletList,
     CallToAction,
     Contact,
     ContactKind,
@@ -60,12 +71,21 @@ from publisher.record import (
     slugify,
 )
 
-__all__ = ["EMPTY_FEED_UPDATED", "GENERATOR", "MAX_ENTRIES", "FeedsChannel", "entry_html"]
+__all__ = [
+    "EMPTY_FEED_UPDATED",
+    "GENERATOR",
+    "MAX_ENTRIES",
+    "WITHDRAWN_DESCRIPTION",
+    "FeedsChannel",
+    "entry_html",
+]
 
 MAX_ENTRIES = 50
 GENERATOR = "publisher"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 """``updated``/``lastBuildDate`` of a feed that covers no appeal at all."""
+
+WITHDRAWN_DESCRIPTION = "This appeal has been withdrawn."
 
 _RSS_TYPE = "application/rss+xml"
 _ATOM_TYPE = "application/atom+xml"
@@ -160,7 +180,9 @@ def _block_html(block: Block, base: str) -> str:
     if isinstance(block, CallToAction):
         return f"<p><strong>{_spans_html(block.spans, base)}</strong></p>"
     if isinstance(block, Quote):
-        who = ", ".join(_esc(part) for part in (block.speaker, block.role or "") if part.strip())
+        who = _esc(block.speaker)
+        if block.role and _clean(block.role):
+            who = f"{who}, {_esc(block.role)},"  # "DCI Jane Doe, from the unit, said:"
         said = "".join(f"<p>{_spans_html(p.spans, base)}</p>" for p in block.paragraphs)
         return f"<p>{who} {_esc(block.verb)}:</p><blockquote>{said}</blockquote>"
     if isinstance(block, ContactList):
@@ -189,8 +211,10 @@ def entry_html(appeal: Appeal) -> str:
     if _resolved(appeal):
         return f"<p>{_esc(appeal.resolution or '')}</p>"
     parts: list[str] = []
-    if appeal.image is not None:
-        alt = _esc(appeal.image.alt or "")
+    if appeal.image is not None and appeal.image.alt and _clean(appeal.image.alt):
+        # Only an image whose alt text says what it shows: one without is the social card's
+        # generic picture, or one we cannot describe to people who cannot see it.
+        alt = _esc(appeal.image.alt)
         src = safe_href(str(appeal.image.url), base)
         if src is not None:
             parts.append(f'<p><img src="{html.escape(src, quote=True)}" alt="{alt}"></p>')
@@ -202,6 +226,9 @@ def _rss_description(appeal: Appeal) -> str:
     """RSS has one field for text: the summary (as a paragraph), then the entry's HTML."""
     if _resolved(appeal):
         return entry_html(appeal)
+    opening = opening_text(appeal.body)
+    if same_words(appeal.summary, appeal.title) or same_words(appeal.summary, opening):
+        return entry_html(appeal)  # the summary would only repeat the title or the opening
     return f"<p>{_esc(appeal.summary)}</p>{entry_html(appeal)}"
 
 
@@ -224,12 +251,30 @@ def _feed_updated(appeals: Sequence[Appeal]) -> datetime:
     return _local(latest.modified_at, latest)
 
 
+def _site_name(context: RenderContext) -> str:
+    return _clean(context.site_name) or "Appeals"
+
+
+def _title(appeal: Appeal) -> str:
+    """The title without control characters; the id if nothing else is left (both formats
+    require a non-empty title)."""
+    return _clean(appeal.title) or appeal.id
+
+
+def _area_page(slug: str, appeals: Sequence[Appeal], context: RenderContext) -> str:
+    """The web channel's index page of an area (it only exists while the area has a live
+    appeal), else the site's home page."""
+    if any(a.status is not AppealStatus.WITHDRAWN for a in appeals):
+        return context.absolute(f"areas/{slug}/")
+    return context.site_url
+
+
 def _author(appeals: Sequence[Appeal], context: RenderContext) -> str:
     organisations = {_clean(a.organisation) for a in appeals if a.organisation}
     organisations.discard("")
     if len(organisations) == 1:
         return organisations.pop()
-    return _clean(context.site_name) or "publisher"
+    return _site_name(context)
 
 
 class FeedsChannel:
@@ -247,10 +292,15 @@ class FeedsChannel:
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         folder = f"feeds/appeals/{appeal.id}/"
+        title = f"{_site_name(context)}: {_title(appeal)}"
+        description = _summary(appeal) or _title(appeal)
+        if appeal.status is AppealStatus.WITHDRAWN:
+            # No entry, and nothing of the appeal's words: publishing this replaces them.
+            title, description = _site_name(context), WITHDRAWN_DESCRIPTION
         spec = _FeedSpec(
             folder=folder,
-            title=f"{_clean(context.site_name)}: {_clean(appeal.title)}",
-            description=_summary(appeal) or _clean(appeal.title),
+            title=title,
+            description=description,
             alternate=str(appeal.url),
             appeals=(appeal,),
         )
@@ -262,7 +312,11 @@ class FeedsChannel:
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
-        site = _clean(context.site_name)
+        ids = [appeal.id for appeal in appeals]
+        if len(set(ids)) != len(ids):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            raise BuildError(f"appeals appear more than once in the site: {', '.join(twice)}")
+        site = _site_name(context)
         specs = [
             _FeedSpec(
                 folder="feeds/",
@@ -286,7 +340,7 @@ class FeedsChannel:
                     folder=f"feeds/areas/{slug}/",
                     title=f"{site}: {area_names[slug]}",
                     description=f"Appeals, advice and news for {area_names[slug]} from {site}.",
-                    alternate=context.site_url,
+                    alternate=_area_page(slug, areas[slug], context),
                     appeals=tuple(areas[slug]),
                 )
             )
@@ -311,8 +365,8 @@ class FeedsChannel:
         rss = self._generator(spec, context, author, rss=True)
         atom = self._generator(spec, context, author, rss=False)
         for appeal in entries:
-            self._add_rss_entry(rss, appeal, author, context)
-            self._add_atom_entry(atom, appeal, author, context)
+            self._add_rss_entry(rss, appeal, author)
+            self._add_atom_entry(atom, appeal, author)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         atom_bytes: bytes = atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         return (
@@ -343,13 +397,12 @@ class FeedsChannel:
                 fg.managingEditor(f"{self.editor_email} ({author})")
         return fg
 
-    def _add_rss_entry(
-        self, fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
-    ) -> None:
+    @staticmethod
+    def _add_rss_entry(fg: FeedGenerator, appeal: Appeal, author: str) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")  # we sorted; feedgen would prepend
         url = str(appeal.url)
-        fe.title(_clean(appeal.title))
+        fe.title(_title(appeal))
         fe.link(href=url, rel="alternate", type="text/html")
         fe.guid(url, permalink=True)
         fe.published(_local(appeal.published_at, appeal))
@@ -357,14 +410,15 @@ class FeedsChannel:
         fe.description(_rss_description(appeal))
         fe.dc.dc_creator(_clean(appeal.organisation or "") or author)
 
-    def _add_atom_entry(
-        self, fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
-    ) -> None:
+    @staticmethod
+    def _add_atom_entry(fg: FeedGenerator, appeal: Appeal, author: str) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")
         url = str(appeal.url)
         fe.id(url)
-        fe.title(_clean(appeal.title))
+        fe.title(_title(appeal))
+        # feedgen 1.0 writes an entry's link without rel/type; Atom's default rel is
+        # "alternate", which is what we mean.
         fe.link(href=url, rel="alternate", type="text/html")
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))

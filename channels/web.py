@@ -18,7 +18,7 @@ import errno
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -64,10 +64,13 @@ _NUMBER_URI_RE = re.compile(r"^(tel|sms):\+?[0-9]{2,20}$")
 _EMAIL_RE = re.compile(r"^[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+$")
 _LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 # Characters HTML forbids (C0/C1 controls except whitespace, surrogates, noncharacters).
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 _LONG_DIGIT_RUN = re.compile(r"\d{5,}")
-_NO_SPACE_BEFORE = tuple(".,;:!?)]}’”%…")
-_NO_SPACE_AFTER = tuple("([{‘“/£$€")
+_VAGUE_LINK_TEXT = frozenset(
+    {"here", "click here", "click", "this link", "link", "more", "read more", "this", "this page"}
+)
 _MONTHS = (
     "January",
     "February",
@@ -203,9 +206,11 @@ class Inline:
 
     text: str
     href: str | None = None
-    space_before: bool = False
     note: str | None = None
     css: str | None = None
+    before: str = ""
+    """Spaces the span had before its text: kept outside the link."""
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,7 @@ class ContactView:
     text: str
     href: str | None
     note: str | None = None
+    number: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,8 @@ class Page:
     feeds: tuple[FeedLink, ...] = ()
     jsonld: Markup | None = None
     exit_url: str | None = None
+    safety_link: bool = True
+    """Whether the 'How to browse more safely' link shows under Exit this page."""
 
     @property
     def exit(self) -> bool:
@@ -301,63 +309,50 @@ class AreaLink:
     count: int
 
 
-@dataclass
-class _Inliner:
-    """Joins spans with the spaces the record cannot keep (span text is stripped)."""
-
-    context_text: str
-    parts: list[Inline] = field(default_factory=list)
-    so_far: str = ""
-
-    def _space(self, text: str) -> bool:
-        if not self.parts or not self.so_far:
-            return False
-        if text.startswith(_NO_SPACE_BEFORE) or text.startswith(("'s", "’s")):
-            return False
-        if self.so_far.endswith(_NO_SPACE_AFTER):
-            return False
-        if text.startswith('"') and self.so_far.count('"') % 2 == 1:
-            return False  # a closing straight quote
-        return not (self.so_far.endswith('"') and self.so_far.count('"') % 2 == 1)
-
-    def add(self, span: Span) -> None:
-        text = span.text
-        if not text:
-            return
-        space = self._space(text)
-        self.so_far += (" " if space else "") + text
-        self.parts.append(_span_inline(span, space, self.context_text))
-
-
-def _span_inline(span: Span, space: bool, context_text: str) -> Inline:
+def _span_inline(span: Span, context_text: str) -> Inline:
+    core = span.text.strip()
+    before = span.text[: len(span.text) - len(span.text.lstrip())]
+    after = span.text[len(span.text.rstrip()) :]
+    if not core:
+        return Inline(text=span.text)
     contact = span.contact
+    if contact is not None and contact.is_number:
+        text = core
+        if _digits(text) and _digits(text) == _digits(contact.display):
+            text = _spaced_number(contact)
+        note = None
+        lowered = context_text.lower()
+        if contact.kind is ContactKind.TEXTPHONE and not (
+            "textphone" in lowered or "relay" in lowered
+        ):
+            note = "(textphone, Relay UK)"
+        elif contact.kind is ContactKind.TEXT and "text" not in lowered:
+            note = "(text message)"
+        href = safe_href(contact.tel_uri)
+        return Inline(text, href, note, "tel", before, after)
     if contact is not None:
-        if contact.is_number:
-            href = safe_href(contact.tel_uri)
-            text = span.text
-            if _digits(text) and _digits(text) == _digits(contact.display):
-                text = _spaced_number(contact)
-            note = None
-            lowered = context_text.lower()
-            if contact.kind is ContactKind.TEXTPHONE and not (
-                "textphone" in lowered or "relay" in lowered
-            ):
-                note = "(textphone, Relay UK)"
-            elif contact.kind is ContactKind.TEXT and "text" not in lowered:
-                note = "(text message)"
-            return Inline(text=text, href=href, space_before=space, note=note, css="tel")
         href = _contact_href(contact)
-        return Inline(text=_link_text(span.text, href), href=href, space_before=space)
-    if span.hashtag:
-        tag = span.text if span.text.startswith("#") else f"#{span.text}"
-        return Inline(text=tag, space_before=space, css="hashtag")
-    href = safe_href(span.href)
-    return Inline(text=_link_text(span.text, href), href=href, space_before=space)
+    elif span.hashtag:
+        return Inline(core, None, None, "hashtag", before, after)
+    else:
+        href = safe_href(span.href)
+    if href is None:
+        return Inline(text=span.text)
+    return Inline(_link_text(core, href), href, None, None, before, after)
 
 
 def _link_text(text: str, href: str | None) -> str:
-    """A bare URL shows the address itself, without the scheme."""
-    if href is not None and href.lower().startswith(("http://", "https://")):
+    """Link text that means something on its own.
+
+    A bare URL shows the address itself, without the scheme; words that say nothing out of
+    context ("click here", "this link") are replaced by the address they lead to.
+    """
+    if href is None:
+        return text
+    if text.strip(" .!:").casefold() in _VAGUE_LINK_TEXT:
+        target = href.split(":", 1)[1] if href.lower().startswith("mailto:") else href
+        return _without_scheme(target)
+    if href.lower().startswith(("http://", "https://")):
         return _without_scheme(text) or _without_scheme(href)
     return text
 
@@ -388,21 +383,19 @@ def _contact_view(contact: Contact) -> ContactView:
         text=text,
         href=href,
         note=contact.note,
+        number=contact.is_number,
     )
 
 
 def _inlines(paragraph: Paragraph | CallToAction) -> tuple[Inline, ...]:
-    inliner = _Inliner(context_text=" ".join(span.text for span in paragraph.spans))
-    for span in paragraph.spans:
-        inliner.add(span)
-    return tuple(inliner.parts)
+    """The paragraph's spans, joined as written (a span keeps its own spaces)."""
+    context_text = "".join(span.text for span in paragraph.spans)
+    return tuple(_span_inline(span, context_text) for span in paragraph.spans if span.text)
 
 
 def _blocks(appeal: Appeal) -> tuple[BlockView, ...]:
     contact_heading = (
-        "Get help"
-        if appeal.sensitive or appeal.kind is AppealKind.ADVICE
-        else "How to contact us"
+        "Get help" if appeal.sensitive or appeal.kind is AppealKind.ADVICE else "How to contact us"
     )
     views: list[BlockView] = []
     previous: object = None
@@ -597,14 +590,16 @@ class WebChannel:
                 "text/javascript; charset=utf-8",
             )
         )
-        return Rendition(
-            channel=self.name, appeal_id=None, revision=None, files=tuple(files)
-        )
+        return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
 
     # Publishing (the only side effect) ----------------------------------------------------
 
     def publish(self, rendition: Rendition, target: Target) -> Receipt:
-        """Write the files atomically (unchanged ones are left alone) and apply removals."""
+        """Write the files atomically (unchanged ones are left alone) and apply removals.
+
+        Publishing the site rendition also deletes area indexes it no longer has (an area
+        whose last appeal was withdrawn), so a withdrawn title never lingers in a stale list.
+        """
         if rendition.channel != self.name:
             raise PermanentPublishError(
                 f"the web channel cannot publish a {rendition.channel!r} rendition"
@@ -615,7 +610,7 @@ class WebChannel:
         removed: list[str] = []
         try:
             changed = write_files(root, rendition.files)
-            for relative in rendition.removals:
+            for relative in (*rendition.removals, *_stale_area_pages(root, rendition)):
                 page = _inside(root, relative)
                 if page.is_file():
                     page.unlink()
@@ -638,9 +633,7 @@ class WebChannel:
             kind=_KIND_LABELS[appeal.kind],
             title=appeal.title,
             published=TimeView.of(appeal.local_published, appeal.timezone),
-            updated=None
-            if local_updated is None
-            else TimeView.of(local_updated, appeal.timezone),
+            updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             resolution=appeal.resolution if resolved else None,
             blocks=() if resolved else _blocks(appeal),
         )
@@ -721,9 +714,7 @@ class WebChannel:
             href=f"{root}{_page_path(appeal)}",
             kind=_KIND_LABELS[appeal.kind],
             published=TimeView.of(appeal.local_published, appeal.timezone),
-            updated=None
-            if local_updated is None
-            else TimeView.of(local_updated, appeal.timezone),
+            updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             summary=(appeal.resolution or appeal.summary) if resolved else appeal.summary,
             resolved=resolved,
             area=appeal.area,
@@ -742,6 +733,7 @@ class WebChannel:
         feeds: tuple[FeedLink, ...] = (),
         exit_page: bool = False,
         canonical: bool = True,
+        safety_link: bool = True,
     ) -> Page:
         base = _root_for(path) if root is None else root
         url = context.absolute(path.removesuffix("index.html"))
@@ -768,6 +760,7 @@ class WebChannel:
             meta=meta,
             feeds=feeds,
             exit_url=_exit_url(context) if exit_page else None,
+            safety_link=safety_link,
         )
 
     def _site_feeds(self, root: str, context: RenderContext) -> tuple[FeedLink, ...]:
@@ -844,10 +837,9 @@ class WebChannel:
             "How to hide your visit to this site: what Exit this page does and does not do, "
             "private browsing, clearing your history, and who to call for help.",
             exit_page=True,
+            safety_link=False,
         )
-        html = self._env.get_template(template).render(
-            page=page, contacts=_safety_contacts()
-        )
+        html = self._env.get_template(template).render(page=page, contacts=_safety_contacts())
         return OutputFile(path=path, content=_clean(html), media_type=HTML)
 
     def _not_found(self, context: RenderContext) -> OutputFile:
@@ -878,6 +870,18 @@ def _exit_url(context: RenderContext) -> str:
     if url is None or not url.lower().startswith(("http://", "https://")):
         raise BuildError(f"exit_url {context.exit_url!r} must be an absolute http(s) URL")
     return url
+
+
+def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
+    """Area indexes on disk that a site rendition no longer includes."""
+    written = {item.path for item in rendition.files}
+    if rendition.appeal_id is not None or "index.html" not in written:
+        return []
+    areas = root / "areas"
+    if not areas.is_dir():
+        return []
+    pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
+    return sorted(page for page in pages if page not in written)
 
 
 def _inside(root: Path, relative: str) -> Path:

@@ -127,9 +127,7 @@ _RANKS: tuple[Abbreviation, ...] = (
 _TERMS: tuple[Abbreviation, ...] = (
     Abbreviation("CID", "Criminal Investigation Department", ("CID",)),
     Abbreviation("LGBT+", "lesbian, gay, bisexual and trans", (r"LGBT\+", "LGBT")),
-    Abbreviation(
-        "LGBT+", "lesbian, gay, bisexual and trans", (r"LBGT\+", "LBGT"), shown="LGBT+"
-    ),
+    Abbreviation("LGBT+", "lesbian, gay, bisexual and trans", (r"LBGT\+", "LBGT"), shown="LGBT+"),
     Abbreviation("LGBTQ+", "lesbian, gay, bisexual, trans and queer", (r"LGBTQ\+", "LGBTQ")),
     Abbreviation("SMS", "text message", ("SMS",)),
     Abbreviation("DA", "domestic abuse", ("DA",)),
@@ -207,9 +205,12 @@ def find_abbreviations(text: str) -> list[Match]:
         prefix = ""
         if entry.kind == "rank" and len(written) > 2 and written[1] == "/":
             prefix = written[0]
-        if entry.needs_name and not prefix:
-            if not _is_before_name(text, hit.end()) or _follows_proper_noun(text, hit.start()):
-                continue
+        if (
+            entry.needs_name
+            and not prefix
+            and (not _is_before_name(text, hit.end()) or _follows_proper_noun(text, hit.start()))
+        ):
+            continue
         expansion = entry.expansion
         key = entry.key
         if prefix:

@@ -20,6 +20,7 @@ it is built on first access from ``Settings.from_env()``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,11 @@ __all__ = [
     "TASK_PUBLISH",
     "TASK_RECONCILE",
     "BrokerKind",
+    "BrokerProbe",
     "broker_kind",
     "filesystem_broker_folder",
     "make_celery",
+    "probe_broker",
 ]
 
 QUEUE = "publisher"
@@ -61,7 +64,7 @@ def broker_kind(settings: Settings) -> BrokerKind:
 
 
 def filesystem_broker_folder(settings: Settings) -> Path:
-    """The folder of the embedded broker: the path in ``filesystem://PATH``, else data_dir/broker."""
+    """The embedded broker's folder: PATH in ``filesystem://PATH``, else data_dir/broker."""
     path = settings.broker_url.partition("://")[2]
     return Path(path) if path else settings.data_dir / "broker"
 
@@ -129,7 +132,7 @@ def make_celery(settings: Settings) -> Celery:
         results = result_folder(settings)
         results.mkdir(parents=True, exist_ok=True)
         config.update(
-            broker_url="filesystem://",
+            broker_url="filesystem://localhost/",
             broker_transport_options=_filesystem_options(settings),
             result_backend=f"file://{results}",
             worker_enable_remote_control=False,
@@ -146,6 +149,48 @@ def make_celery(settings: Settings) -> Celery:
     import publisher.tasks  # noqa: F401
 
     return app
+
+
+@dataclass(frozen=True)
+class BrokerProbe:
+    """What the broker says: messages waiting in the queue, workers that answered."""
+
+    kind: str
+    depth: int | None
+    workers: int | None
+    error: str | None = None
+
+
+def probe_broker(
+    settings: Settings, *, timeout: float = 3.0, app: Celery | None = None
+) -> BrokerProbe:
+    """Queue depth and live workers, for ``publisher status``. Never raises for a dead broker.
+
+    Redis: ``control.ping`` counts the workers. The embedded broker has no broadcasts, so a
+    ``publisher.canary`` task is sent and awaited instead (1 = a worker answered in time).
+    """
+    kind = broker_kind(settings)
+    app = app or make_celery(settings)
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+            declared = conn.default_channel.queue_declare(queue=QUEUE, passive=False, durable=True)
+            depth = int(declared.message_count)
+    except Exception as exc:  # noqa: BLE001  (kombu raises many types; all mean "no broker")
+        return BrokerProbe(kind=kind, depth=None, workers=None, error=f"broker unreachable: {exc}")
+    if kind == "filesystem":
+        result = app.send_task(TASK_CANARY, queue=QUEUE, expires=timeout * 2)
+        try:
+            answered = result.get(timeout=timeout, interval=0.1) == "ok"
+        except Exception as exc:  # noqa: BLE001  (celery's TimeoutError and backend errors)
+            return BrokerProbe(
+                kind=kind, depth=depth, workers=0, error=f"no worker answered the canary: {exc!r}"
+            )
+        finally:
+            result.forget()
+        return BrokerProbe(kind=kind, depth=depth, workers=1 if answered else 0)
+    replies = app.control.ping(timeout=min(timeout, 1.0))
+    return BrokerProbe(kind=kind, depth=depth, workers=len(replies or ()))
 
 
 _app: Celery | None = None

@@ -80,9 +80,7 @@ def _drop_zero_width(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text)
     if _ZWJ not in text:
         return text
-    return "".join(
-        char for i, char in enumerate(text) if char != _ZWJ or _keep_zwj(text, i)
-    )
+    return "".join(char for i, char in enumerate(text) if char != _ZWJ or _keep_zwj(text, i))
 
 
 def clean_text(text: str) -> str:

@@ -166,7 +166,8 @@ def parse_number(text: str, region: str = "GB") -> ParsedNumber:
         rest = parse_number(rest_written, region)
         if not rest.valid:
             return _invalid(
-                written, f"Relay UK 18001 must be followed by a number: {rest.problem}",
+                written,
+                f"Relay UK 18001 must be followed by a number: {rest.problem}",
                 ContactKind.TEXTPHONE,
             )
         dialled = rest.value
@@ -205,8 +206,10 @@ def parse_number(text: str, region: str = "GB") -> ParsedNumber:
         )
         return _invalid(written, f"not a valid {where} phone number ({reason})")
     home = phonenumbers.region_code_for_number(number) == region
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else (
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else (phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     )
     return ParsedNumber(
         written=written,
@@ -358,9 +361,11 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             break
         start, end = match.span()
         after = masked[end : end + 2]
-        if after[:1] and (after[0].isalnum() or after[0] in "_/:@\x00" or (
-            after[0] in ".," and after[1:2].isdigit()
-        )):
+        if after[:1] and (
+            after[0].isalnum()
+            or after[0] in "_/:@\x00"
+            or (after[0] in ".," and after[1:2].isdigit())
+        ):
             # glued to something: a reference, a time, a decimal; skip the whole token
             tail = re.match(r"[\w/:@.,\x00-]*", masked[end:])
             position = end + (tail.end() if tail else 0) + 1
@@ -371,9 +376,9 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             piece = candidate[:cut]
             parsed = parse_number(piece, region)
             if _accept(text, start, piece, parsed, previous_end):
-                accepted = FoundNumber(start, start + cut, parsed, _kind_from_words(
-                    text, start, parsed
-                ))
+                accepted = FoundNumber(
+                    start, start + cut, parsed, _kind_from_words(text, start, parsed)
+                )
                 break
         if accepted is not None:
             found.append(accepted)
@@ -385,8 +390,10 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             len(digits) >= 7 and _has_cue(text, start, previous_end)
         ):
             parsed = parse_number(candidate, region)
-            kind = ContactKind.TEXTPHONE if candidate.startswith(RELAY_UK_PREFIX) else (
-                ContactKind.PHONE
+            kind = (
+                ContactKind.TEXTPHONE
+                if candidate.startswith(RELAY_UK_PREFIX)
+                else (ContactKind.PHONE)
             )
             found.append(FoundNumber(start, end, parsed, kind))
             previous_end = end
@@ -394,7 +401,9 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
     return found
 
 
-_LEADING = re.compile(r"\s*(?:\+\d{1,3}(?:[ -]?\(0\))?(?:[ -]?\(?\d+\)?)+|\(0\d+\)(?:[ -]?\d+)+|\d+(?:[ -]\d+)*)")
+_LEADING = re.compile(
+    r"\s*(?:\+\d{1,3}(?:[ -]?\(0\))?(?:[ -]?\(?\d+\)?)+|\(0\d+\)(?:[ -]?\d+)+|\d+(?:[ -]\d+)*)"
+)
 
 
 def leading_number(text: str, region: str = "GB") -> tuple[ParsedNumber, int] | None:
@@ -408,9 +417,9 @@ def leading_number(text: str, region: str = "GB") -> tuple[ParsedNumber, int] | 
         return None
     end = match.end()
     after = text[end : end + 2]
-    if after[:1] and (after[0].isalnum() or after[0] in "_/:@" or (
-        after[0] in ".," and after[1:2].isdigit()
-    )):
+    if after[:1] and (
+        after[0].isalnum() or after[0] in "_/:@" or (after[0] in ".," and after[1:2].isdigit())
+    ):
         return None
     candidate = text[: match.end()]
     for cut in [len(candidate), *reversed(_group_ends(candidate))]:

@@ -175,7 +175,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     server_version = "publisher-site"
     protocol_version = "HTTP/1.1"
 
-    def send_head(self) -> BinaryIO | None:  # type: ignore[override]
+    def send_head(self) -> BinaryIO | None:
         parts = urlsplit(self.path)
         if any(part.startswith(".") for part in parts.path.split("/") if part):
             self._not_found()

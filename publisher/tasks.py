@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from celery import shared_task
@@ -19,6 +19,7 @@ from celery import shared_task
 from publisher.bootstrap import Registry, build_registry
 from publisher.celery_app import QUEUE, TASK_CANARY, TASK_DISPATCH, TASK_PUBLISH, TASK_RECONCILE
 from publisher.settings import Settings
+from publisher.store import Store
 
 __all__ = ["Runtime", "canary", "dispatch", "publish", "reconcile", "runtime"]
 
@@ -38,7 +39,7 @@ class Runtime:
     """What a worker process needs, built once per process from the environment."""
 
     settings: Settings
-    store: Any  # publisher.store.Store
+    store: Store
     registry: Registry
     pid: int
 
@@ -50,8 +51,6 @@ def runtime() -> Runtime:
     """This process's Store and Registry. Rebuilt after a fork (engines must not be shared)."""
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
-        from publisher.store import Store
-
         if _runtime is not None:
             # Inherited from the parent: drop its pooled connections without closing them.
             _runtime.store.engine.dispose(close=False)
@@ -76,7 +75,7 @@ def dispatch(self: Any) -> int:
 
     rt = runtime()
     now = _now()
-    services.record_heartbeat(rt.store, "dispatcher", now=now)
+    services.record_heartbeat(rt.store, services.DISPATCHER_HEARTBEAT, now=now)
     claimed = services.dispatch_due(rt.store, now=now)
     # Enqueued after the claim committed. If this process dies before every message is sent,
     # the reconciler returns the claimed rows to "scheduled" after CLAIMED_TIMEOUT.
@@ -107,8 +106,8 @@ def reconcile() -> str:
     report = services.reconcile(
         rt.store,
         now=_now(),
-        claimed_timeout=timedelta(seconds=rt.settings.claimed_timeout),
-        sending_timeout=timedelta(seconds=rt.settings.sending_timeout),
+        claimed_timeout=rt.settings.claimed_timeout,
+        sending_timeout=rt.settings.sending_timeout,
     )
     log.info("reconcile: %s", report)
     return str(report)

@@ -60,7 +60,12 @@ class XSettings:
 
     @property
     def has_credentials(self) -> bool:
-        return None not in (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
+        return None not in (
+            self.api_key,
+            self.api_secret,
+            self.access_token,
+            self.access_token_secret,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> XSettings:
@@ -102,7 +107,7 @@ class _RebasedSession(requests.Session):
         self.upload_base_url = (upload_base_url or api_base_url).rstrip("/")
         self.default_timeout = timeout
 
-    def request(  # type: ignore[override]
+    def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         if isinstance(url, str) and url.startswith(TWEEPY_HOST + "/"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -52,13 +51,13 @@ def fetch_image(url: str, *, timeout: float = 10.0) -> FetchedImage:
         raise PermanentPublishError(f"the share image URL is not http(s): {url!r}")
     request = urllib.request.Request(url, headers={"User-Agent": "publisher (share image)"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             content = response.read(MAX_IMAGE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         if exc.code >= 500 or exc.code == 429:
             raise TransientPublishError(f"share image {url}: HTTP {exc.code}") from exc
         raise PermanentPublishError(f"share image {url}: HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise TransientPublishError(f"share image {url} could not be fetched: {exc}") from exc
     if len(content) > MAX_IMAGE_BYTES:
         raise PermanentPublishError(f"share image {url} is larger than X's 5 MB limit")

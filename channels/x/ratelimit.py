@@ -93,9 +93,7 @@ class RateLimitState:
         """
         with self._lock:
             limits = [
-                limit
-                for key, limit in self._limits.items()
-                if key.startswith(endpoint + " ")
+                limit for key, limit in self._limits.items() if key.startswith(endpoint + " ")
             ]
         blocking = []
         for limit in limits:

@@ -141,9 +141,7 @@ def _tags(appeal: Appeal, present: str) -> list[str]:
     return chosen
 
 
-def _first_post(
-    appeal: Appeal, limit: int, warnings: list[str]
-) -> tuple[str, list[str]]:
+def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, list[str]]:
     """The first post's text, and the lines that did not fit and open the thread instead."""
     url = str(appeal.url)
     lead = _lead(appeal)
@@ -217,8 +215,7 @@ def _demote_extra_hashtags(texts: list[str], warnings: list[str]) -> list[str]:
         if demoted:
             shown = ", ".join(demoted)
             warnings.append(
-                f"x: post {number} had more than {MAX_HASHTAGS} hashtags; "
-                f"'#' removed from {shown}"
+                f"x: post {number} had more than {MAX_HASHTAGS} hashtags; '#' removed from {shown}"
             )
         result.append(limited)
     return result
@@ -258,12 +255,15 @@ def render_posts(appeal: Appeal) -> Posts:
     thread_warnings: list[str] = []
     texts = _thread(appeal, MAX_WEIGHT, thread_warnings)
     if len(texts) > 1:
-        # Number the posts "1/3" when room for the numbers can be made in every post.
-        reserve = weigh(f"\n{len(texts) + 9}/{len(texts) + 9}")
-        numbered_warnings: list[str] = []
-        numbered = _numbered(_thread(appeal, MAX_WEIGHT - reserve, numbered_warnings))
-        if all(fits(text) for text in numbered):
-            texts, thread_warnings = numbered, numbered_warnings
+        # Number the posts "1/3" when room for the numbers can be made in every post (the
+        # reserve grows if making room adds so many posts that the count needs more digits).
+        for count in (len(texts), len(texts) + 9):
+            numbered_warnings: list[str] = []
+            reserve = weigh(f"\n{count}/{count}")
+            numbered = _numbered(_thread(appeal, MAX_WEIGHT - reserve, numbered_warnings))
+            if all(fits(text) for text in numbered):
+                texts, thread_warnings = numbered, numbered_warnings
+                break
     warnings.extend(thread_warnings)
     posts = [_post(texts[0], media), *(_post(text) for text in texts[1:])]
     return Posts(posts=tuple(posts), warnings=tuple(warnings))

@@ -170,8 +170,9 @@ def pack(units: Iterable[Sequence[str]], limit: int) -> list[str]:
     """Pack lines into as few posts as possible, in order.
 
     Each unit is a group of lines that should stay in one post (a heading and its first
-    contact); an empty line separates paragraphs but is dropped at the top of a post. A unit that cannot fit even alone is split line by line, and a line that cannot
-    fit alone is split with :func:`split_to_fit`.
+    contact); an empty line separates paragraphs but is dropped at the top of a post. A unit
+    that cannot fit even alone is split line by line, and a line that cannot fit alone is split
+    with :func:`split_to_fit`.
     """
     posts: list[list[str]] = []
     for unit in units:

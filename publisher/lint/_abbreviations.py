@@ -23,6 +23,11 @@ def _spelled_out(expansion: str, text: str) -> bool:
     return re.search(r"\b" + gap.join(words) + r"\b", text, re.IGNORECASE) is not None
 
 
+def _named(match: Match, text: str) -> str:
+    written = text[match.start : match.end]
+    return match.abbr if written == match.abbr else f"{match.abbr} (written '{written}')"
+
+
 def _document(ctx: Context, chosen: list[Unit]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[str] = set()
@@ -44,7 +49,8 @@ def _document(ctx: Context, chosen: list[Unit]) -> list[Finding]:
                 ctx.finding(
                     "abbreviation",
                     "warning",
-                    f"{match.abbr} is not explained: not everyone knows what it stands for, "
+                    f"{_named(match, unit.text)} is not explained: not everyone knows what "
+                    "it stands for, "
                     "and screen readers may read it as a word.",
                     f"Write '{match.first_use}' the first time.",
                     unit.field,

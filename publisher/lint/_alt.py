@@ -60,8 +60,8 @@ def check_alt_text(ctx: Context) -> list[Finding]:
                 "warning",
                 "The share image has no alt text, so it will not be posted to social media "
                 "and people who cannot see it miss what it shows.",
-                "Add alt text that says what the image shows, e.g. 'Sam, a woman in her 30s "
-                "with short dark hair, smiling'.",
+                "Add alt text that says what the image shows, e.g. 'A police officer talking "
+                "to a woman at her front door'. Leave out what the text already says.",
                 "image.alt",
             )
         ]

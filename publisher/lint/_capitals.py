@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from publisher.abbreviations import find_abbreviations
 from publisher.lint._context import Context, Unit, UnitKind, quote, units
 from publisher.lint._finding import Finding
+from publisher.lint._words import common_words
 
 __all__ = ["check_block_capitals", "shouty_runs"]
 
 MIN_RUN = 3
+_COMMON = 1_000_000.0
 _TOKEN_RE = re.compile(r"\S+")
 # Two-letter words that are ordinary English, not initialisms, when written in capitals.
 _SHORT_WORDS = frozenset(
@@ -45,9 +47,7 @@ def _tokens(text: str) -> list[_Token]:
             or not re.search(r"[AEIOU]", letters)
             or (len(letters) == 2 and letters not in _SHORT_WORDS)
         )
-        tokens.append(
-            _Token(match.start(), match.end(), letters, caps, caps and not initialism)
-        )
+        tokens.append(_Token(match.start(), match.end(), letters, caps, caps and not initialism))
     return tokens
 
 
@@ -80,12 +80,18 @@ def shouty_runs(text: str) -> list[tuple[int, int]]:
 
 def _sentence_case(text: str, at_start: bool) -> str:
     known = [(m.start, m.end) for m in find_abbreviations(text)]
+    words = common_words()
     out: list[str] = []
     position = 0
     for token in _tokens(text):
         out.append(text[position : token.start])
         raw = text[token.start : token.end]
-        out.append(raw.lower() if token.shouty and (token.start, token.end) not in known else raw)
+        if token.shouty and (token.start, token.end) not in known:
+            lower = raw.lower()
+            # Words we do not know are probably names or places: keep their capital.
+            out.append(lower if words.get(token.word.lower(), 0.0) >= _COMMON else lower.title())
+        else:
+            out.append(raw)
         position = token.end
     out.append(text[position:])
     result = "".join(out).strip(" ,;:")
@@ -96,8 +102,10 @@ def _sentence_case(text: str, at_start: bool) -> str:
 
 def _title_is_capitals(title: str) -> bool:
     letters = [ch for ch in title if ch.isalpha()]
-    return bool(letters) and all(ch.isupper() for ch in letters) and any(
-        t.shouty for t in _tokens(title)
+    return (
+        bool(letters)
+        and all(ch.isupper() for ch in letters)
+        and any(t.shouty for t in _tokens(title))
     )
 
 

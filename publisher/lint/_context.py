@@ -52,9 +52,15 @@ def _join(spans: tuple[Span, ...]) -> str:
     out = ""
     for span in spans:
         text = span.text
-        if out and text and not out[-1].isspace() and not text[0].isspace():
-            if not re.match(r"[.,;:!?)\]’”'\"…]", text) and out[-1] not in "([“‘/-":
-                out += " "
+        if (
+            out
+            and text
+            and not out[-1].isspace()
+            and not text[0].isspace()
+            and not re.match(r"[.,;:!?)\]’”'\"…]", text)
+            and out[-1] not in "([“‘/-"
+        ):
+            out += " "
         out += text
     return out
 

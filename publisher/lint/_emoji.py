@@ -11,7 +11,7 @@ import emoji
 from publisher.lint._context import Context, Unit, quote, units
 from publisher.lint._finding import Finding
 
-__all__ = ["EmojiUse", "check_emoji", "emoji_name", "find_emoji", "emoji_findings"]
+__all__ = ["EmojiUse", "check_emoji", "emoji_findings", "emoji_name", "find_emoji"]
 
 MAX_PER_UNIT = 1
 # Text symbols the emoji package also lists, which read fine as text.
@@ -31,16 +31,21 @@ def emoji_name(char: str) -> str:
     return emoji.demojize(char, delimiters=("", "")).replace("_", " ").strip()
 
 
+# Emoji that people use as words: "📞 101", "✉️ us", "I ❤️ Derby", "➡️ our website".
+_WORDLIKE = frozenset("📞☎📱📲✉📧📩📨➡👉⬅👈")
+_HEARTS = frozenset("❤💙💜💚🧡💛🖤🤍")
+
+
 def _replaces_words(text: str, start: int, end: int) -> bool:
-    """An emoji standing for a word: before a number or a word, after a word mid-sentence."""
+    """An emoji standing for a word: before a number, or a word-like emoji mid-sentence."""
     after = text[end:].lstrip(" \ufe0f")
-    before = text[:start].rstrip(" ")
     if re.match(r"[+\d(]", after):
         return True  # "📞 101", "☎️ 0800 …"
-    starts_sentence = not before or before[-1] in ".!?:\n"
-    return bool(re.search(r"\w$", before)) and not starts_sentence and bool(
-        re.match(r"[^\W\d_]", after)
-    )  # "I ❤️ Derby"
+    if not re.match(r"\w", after):
+        return False
+    before = text[:start].rstrip(" ")
+    mid_sentence = bool(before) and before[-1] not in ".!?:\n"
+    return text[start] in _WORDLIKE or (text[start] in _HEARTS and mid_sentence)
 
 
 def find_emoji(text: str) -> list[EmojiUse]:
@@ -54,12 +59,17 @@ def find_emoji(text: str) -> list[EmojiUse]:
     return found
 
 
-def emoji_findings(ctx: Context, text: str, field: str, where: str) -> list[Finding]:
-    """Findings for one paragraph or post; ``where`` names it for people ("this paragraph")."""
+def emoji_findings(
+    ctx: Context, text: str, field: str, where: str, *, words: bool = True
+) -> list[Finding]:
+    """Findings for one paragraph or post; ``where`` names it for people ("this paragraph").
+
+    ``words=False`` leaves out emoji used in place of words (reported on the appeal already).
+    """
     uses = find_emoji(text)
     findings: list[Finding] = []
     for use in uses:
-        if use.replaces_words:
+        if use.replaces_words and words:
             context = text[max(0, use.start - 15) : use.end + 15]
             findings.append(
                 ctx.finding(
@@ -89,8 +99,9 @@ def emoji_findings(ctx: Context, text: str, field: str, where: str) -> list[Find
 
 
 def _where(unit: Unit) -> str:
-    return {"title": "the title", "summary": "the summary", "heading": "this heading"}.get(
-        unit.kind.value, "this paragraph"
+    names = {"title": "the title", "summary": "the summary", "heading": "this heading"}
+    return names.get(
+        unit.kind.value, "this text" if unit.kind.value == "label" else "this paragraph"
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import wordsegment
 
 from publisher.lint._context import Context, UnitKind, units
 from publisher.lint._finding import Finding
+from publisher.lint._words import common_words
 
 __all__ = ["camel_case_suggestion", "check_hashtags", "hashtag_findings", "needs_camel_case"]
 
@@ -21,22 +21,15 @@ _SHORT_WORDS = frozenset(
 )  # fmt: skip
 
 
-@cache
-def _load() -> dict[str, float]:
-    wordsegment.load()
-    unigrams: dict[str, float] = wordsegment.UNIGRAMS
-    return unigrams
-
-
 def _segments(tag: str) -> list[str]:
     """Where the words of a tag start, as lower-case parts: 'youarenotalone' → you/are/not/alone."""
-    _load()
+    common_words()
     parts: list[str] = wordsegment.segment(tag)
     return [p for p in parts if p]
 
 
 def _trusted(parts: list[str]) -> bool:
-    unigrams = _load()
+    unigrams = common_words()
     for part in parts:
         if part.isdigit():
             continue
@@ -69,6 +62,9 @@ def needs_camel_case(tag: str) -> tuple[bool, str | None]:
     letters = [ch for ch in tag if ch.isalpha()]
     if len(letters) < 4 or not tag.isascii():
         return False, None
+    capitals = sum(1 for ch in letters if ch.isupper())
+    if 2 <= capitals < len(letters):
+        return False, None  # the author marked the words: #FindSam, #NHSHeroes
     parts = _segments(tag.lower())
     words = [p for p in parts if not p.isdigit()]
     if len(words) < 2:

@@ -11,6 +11,7 @@ from ftfy.badness import is_bad
 
 from publisher.lint._context import Context, quote
 from publisher.lint._finding import Finding
+from publisher.lint._words import common_words
 
 __all__ = ["check_mojibake", "find_mojibake"]
 
@@ -21,17 +22,31 @@ _PATTERN = re.compile(
             "\ufffd",  # the replacement character: something was lost for good
             "â€.?",  # ’ “ ” – — … read as Windows-1252
             f"Ã[\u00a0-\u00bf{_CP1252_SPECIALS}]",  # é è á ó ñ ü ç… read as Windows-1252
-            f"Â(?=[\u00a0-\u00bf{_CP1252_SPECIALS}\\s]|[a-z]|$)",  # a lost non-breaking space, Â£
+            f"Â(?=[\u00a0-\u00bf{_CP1252_SPECIALS}\\s]|$)",  # a lost non-breaking space, Â£
             "ï»¿",  # a byte order mark read as Windows-1252
         )
     )
 )
+_STRAY_A_RE = re.compile(r"Â([a-z]+)")
+_COMMON_WORD = 100_000.0
 _CONFIG = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False)
+
+
+def _stray_a_before_words(text: str) -> list[tuple[int, int]]:
+    """'Âcoronavirus': an 'Â' glued to an English word (but 'Ângela' is a name)."""
+    unigrams = common_words()
+    return [
+        (m.start(), m.start() + 1)
+        for m in _STRAY_A_RE.finditer(text)
+        if unigrams.get(m.group(1).lower(), 0.0) >= _COMMON_WORD
+    ]
 
 
 def find_mojibake(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that look like mojibake."""
     spans = [(m.start(), m.end()) for m in _PATTERN.finditer(text)]
+    if "Â" in text:
+        spans = sorted(set(spans) | set(_stray_a_before_words(text)))
     if not spans and is_bad(text):
         fixed = ftfy.fix_text(text, config=_CONFIG)
         if fixed != text:

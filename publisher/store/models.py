@@ -83,7 +83,7 @@ NAMING_CONVENTION: dict[str, Any] = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's API)
 
 
 class DeliveryState(StrEnum):

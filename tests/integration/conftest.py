@@ -12,6 +12,7 @@ provide it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import os
@@ -32,16 +33,20 @@ import pytest
 from publisher.settings import ENVIRONMENT_VARIABLES
 
 __all__ = [
-    "FakeX",
+    "FAKE_X_CREDENTIALS",
+    "Deployment",
     "ManagedProcess",
     "PostgresDatabases",
     "Processes",
     "RedisServer",
     "app_env",
     "free_port",
+    "make_appeal",
     "publisher_command",
+    "received_post_texts",
     "run_cli",
     "wait_until",
+    "worker_ready",
 ]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +79,7 @@ def port_open(host: str, port: int) -> bool:
 def wait_until(
     predicate: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str
 ) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    """Poll ``predicate`` until it returns something truthy; fail naming ``what`` on timeout."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -169,8 +174,10 @@ class RedisServer:
 
     def url(self, db: int = 0) -> str:
         if self.external_url is not None:
-            base = self.external_url.rsplit("/", 1)[0] if self._has_db(self.external_url) else (
-                self.external_url.rstrip("/")
+            base = (
+                self.external_url.rsplit("/", 1)[0]
+                if self._has_db(self.external_url)
+                else (self.external_url.rstrip("/"))
             )
             return f"{base}/{db}"
         return f"redis://{self.host}:{self.port}/{db}"
@@ -212,12 +219,18 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [
                 binary,
-                "--port", str(self.port),
-                "--bind", self.host,
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.workdir),
-                "--daemonize", "no",
+                "--port",
+                str(self.port),
+                "--bind",
+                self.host,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -327,7 +340,9 @@ class PostgresDatabases:
                 conn.execute("SELECT 1")
         except psycopg.Error as exc:
             where = self.admin_url
-            pytest.fail(f"PostgreSQL is not reachable at {where}: {exc}\n{PG_HOW_TO}", pytrace=False)
+            pytest.fail(
+                f"PostgreSQL is not reachable at {where}: {exc}\n{PG_HOW_TO}", pytrace=False
+            )
 
     def create(self) -> str:
         """A new empty database; returns its SQLAlchemy URL (postgresql+psycopg://…)."""
@@ -423,10 +438,8 @@ class ManagedProcess:
         for the leader to exit. Returns its exit code."""
         if self.proc is None:
             return None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -468,12 +481,10 @@ class Processes:
         return process.start()
 
     def publisher(self, name: str, *args: str, env: Mapping[str, str]) -> ManagedProcess:
-        """``publisher ARGS…`` as a managed subprocess, e.g. ``publisher("w1", "worker", env=e)``."""
+        """``publisher ARGS…`` as a managed subprocess: ``publisher("w1", "worker", env=e)``."""
         return self.start(name, [*publisher_command(), *args], env)
 
-    def worker(
-        self, name: str, env: Mapping[str, str], *, concurrency: int = 2
-    ) -> ManagedProcess:
+    def worker(self, name: str, env: Mapping[str, str], *, concurrency: int = 2) -> ManagedProcess:
         return self.publisher(
             name, "worker", "--concurrency", str(concurrency), "--loglevel", "INFO", env=env
         )
@@ -520,15 +531,161 @@ def processes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Proces
 
 # ---------------------------------------------------------------------------------------- fake X
 
+#: Fake credentials for the local X server (never real ones: X_API_BASE_URL points at the fake).
+FAKE_X_CREDENTIALS = (
+    "test-consumer-key",
+    "test-consumer-secret",
+    "test-access-token",
+    "test-access-token-secret",
+)
+
+
+@pytest.fixture()
+def fake_x() -> Iterator[Any]:
+    """A local X-compatible server (publisher.xfake) on a free port, in a thread of this process,
+    verifying OAuth signatures against FAKE_X_CREDENTIALS. Workers reach it over HTTP at
+    ``fake_x.base_url``; ``fake_x.environment()`` gives their X_* settings; the test reads
+    ``fake_x.requests`` (every API request received, refused ones too) and ``fake_x.posts``
+    (every accepted post, with ``created_at``)."""
+    from publisher.xfake import FakeX, FakeXConfig
+
+    fake = FakeX(FakeXConfig(credentials=FAKE_X_CREDENTIALS)).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+def received_post_texts(fake: Any) -> list[str]:
+    """The text of every ``POST /2/tweets`` the fake received, accepted or not."""
+    with fake.lock:
+        return [
+            str(request["body"].get("text"))
+            for request in fake.requests
+            if request["endpoint"] == "POST /2/tweets" and isinstance(request["body"], dict)
+        ]
+
+
+# ------------------------------------------------------------------------------------ deployment
+
+PENDING_STATES = ("scheduled", "claimed", "sending")
+
 
 @dataclass
-class FakeX:
-    """A local X-compatible server (publisher.xfake) in its own process."""
+class Deployment:
+    """One publisher installation for a test: its settings (as environment variables), its
+    database (migrated), its broker, its output folder."""
 
-    base_url: str
-    process: ManagedProcess
-    admin: Any = None
+    env: dict[str, str]
+    database_url: str
+    data_dir: Path
+    output_dir: Path
+    store: Any  # publisher.store.Store
 
-    def posts(self) -> list[dict[str, Any]]:
-        """Every post the server accepted, as it recorded them."""
-        raise NotImplementedError  # replaced below once publisher.xfake's API is known
+    def rows(self) -> list[Any]:
+        """Every delivery row (detached, read-only snapshots)."""
+        from sqlalchemy import select
+
+        from publisher.store.models import DeliveryRow
+
+        with self.store.session() as session:
+            return list(session.scalars(select(DeliveryRow).order_by(DeliveryRow.id)))
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows():
+            counts[row.state] = counts.get(row.state, 0) + 1
+        return counts
+
+    def pending(self) -> int:
+        counts = self.counts()
+        return sum(counts.get(state, 0) for state in PENDING_STATES)
+
+    def settings(self) -> Any:
+        from publisher.settings import Settings
+
+        return Settings.from_env(self.env)
+
+    def heartbeat(self, name: str = "dispatcher") -> Any:
+        from publisher.store.models import HeartbeatRow
+
+        with self.store.session() as session:
+            row = session.get(HeartbeatRow, name)
+            return None if row is None else row.at
+
+
+@pytest.fixture()
+def make_deployment(tmp_path: Path) -> Iterator[Callable[..., Deployment]]:
+    """``make_deployment(database_url, broker_url, **more_env)`` → a migrated Deployment with
+    short dispatcher/reconciler intervals, so crash recovery happens within seconds."""
+    made: list[Deployment] = []
+
+    def make(database_url: str, broker_url: str, **more: str) -> Deployment:
+        from publisher.store import Store
+
+        root = tmp_path / f"deployment{len(made)}"
+        data_dir = root / "data"
+        output_dir = root / "site"
+        data_dir.mkdir(parents=True)
+        output_dir.mkdir(parents=True)
+        env = app_env(
+            {
+                "PUBLISHER_DATA_DIR": str(data_dir),
+                "DATABASE_URL": database_url,
+                "BROKER_URL": broker_url,
+                "OUTPUT_DIR": str(output_dir),
+                "SITE_URL": "http://127.0.0.1:8000/",
+                "DISPATCH_INTERVAL": "0.5",
+                "RECONCILE_INTERVAL": "1",
+                "CLAIMED_TIMEOUT": "5",
+                "SENDING_TIMEOUT": "5",
+                **more,
+            }
+        )
+        store = Store(database_url)
+        store.migrate()
+        deployment = Deployment(
+            env=env,
+            database_url=database_url,
+            data_dir=data_dir,
+            output_dir=output_dir,
+            store=store,
+        )
+        made.append(deployment)
+        return deployment
+
+    try:
+        yield make
+    finally:
+        for deployment in made:
+            deployment.store.dispose()
+
+
+def worker_ready(process: ManagedProcess) -> bool:
+    """True once this start of the worker logged Celery's "ready." line."""
+    log = process.log_text()
+    last_start = log.rfind("===== start #")
+    return " ready." in log[last_start:]
+
+
+def make_appeal(number: int, *, run: str, prefix: str = "Witness appeal") -> Any:
+    """A small, valid appeal whose every rendered text is unique to (run, number)."""
+    from publisher.record import Appeal
+
+    return Appeal.model_validate(
+        {
+            "id": f"{run}-{number:04d}",
+            "kind": "witness-appeal",
+            "title": f"{prefix} {number} after a collision on Example Road",
+            "summary": f"We want to hear from anyone who saw collision {number} ({run}).",
+            "area": "Example Shire",
+            "url": f"https://www.example.police.uk/news/{run}/{number}/",
+            "published_at": "2026-11-01T09:00:00Z",
+            "body": [
+                {
+                    "type": "paragraph",
+                    "spans": [{"text": f"Call 101 quoting reference {run}/{number}."}],
+                }
+            ],
+        }
+    )

@@ -68,7 +68,7 @@ def _resolve(group: click.Group, args: list[str]) -> click.Command:
 
 
 def test_compose_has_every_service() -> None:
-    assert REQUIRED_SERVICES <= set(_services())
+    assert set(_services()) >= REQUIRED_SERVICES
 
 
 def test_publisher_commands_are_real_cli_commands() -> None:
@@ -164,9 +164,14 @@ def test_flower_app_is_importable() -> None:
     target = command[command.index("--app") + 1]
     module, _, attr = target.partition(":")
     env = {"BROKER_URL": _environment(flower)["BROKER_URL"], "PATH": "/usr/bin:/bin"}
-    code = f"import importlib; m = importlib.import_module({module!r}); print(type(m.{attr}).__name__)"
+    code = f"import importlib; print(type(importlib.import_module({module!r}).{attr}).__name__)"
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Celery"

@@ -1,0 +1,430 @@
+"""Benchmark: how fast real workers drain due deliveries, next to a bare Celery no-op drain.
+
+    python benchmarks/drain.py [--count 10000] [--database-url URL] [--workers 2]
+                               [--concurrency 2] [--dispatch-interval 0.5]
+
+Real parts: a real Redis (REDIS_URL, else our own ``redis-server`` on a free port), a SQLite
+store (default; or PostgreSQL with ``--database-url postgresql://…``; the database must be empty
+or hold only benchmark data), real ``publisher worker`` processes and one ``publisher beat``
+(the dispatcher). The channel is ``publisher.testing``'s fast fake, loaded in the worker
+processes by name through PUBLISHER_EXTRA_CHANNELS, so the figure measures the scheduling
+machinery (claim, enqueue, publish_delivery's transactions, the ledger), not a network.
+
+1. ``--count`` deliveries are scheduled through ``services.schedule`` (the real path) due in an
+   hour; once the workers and beat are up, one UPDATE makes them all due at the same instant
+   (the clock "reaching" them), and the clock starts. Done when all are ``published``.
+   Lateness = published_at - due_at, per delivery (p50, p99, max).
+2. The same number of no-op tasks through the same Redis to bare Celery workers (same pool,
+   concurrency, acks_late and prefetch settings): the ceiling the broker and Celery set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FAKE_CHANNEL = "fake"
+FAKE_FACTORY = "publisher.testing:fake_channel"
+NOOP_QUEUE = "bench-noop"
+NOOP_TASK = "bench.noop"
+SLOTS_PER_APPEAL = 500
+SETTINGS_VARS = (
+    "PUBLISHER_DATA_DIR",
+    "DATABASE_URL",
+    "BROKER_URL",
+    "REDIS_URL",
+    "OUTPUT_DIR",
+    "PUBLISHER_EXTRA_CHANNELS",
+)
+
+
+# --------------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"drain: timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.1)
+
+
+class Children:
+    """Subprocesses, each in its own process group; all killed on exit."""
+
+    def __init__(self, logdir: Path) -> None:
+        self.logdir = logdir
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> Path:
+        log = self.logdir / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                list(argv),
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.procs.append((name, proc))
+        return log
+
+    def check(self) -> None:
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                log = (self.logdir / f"{name}.log").read_text(errors="replace")[-4000:]
+                raise SystemExit(f"drain: {name} exited with {proc.returncode}:\n{log}")
+
+    def stop(self, names: Sequence[str] | None = None) -> None:
+        for name, proc in self.procs:
+            if names is not None and name not in names:
+                continue
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in self.procs:
+            if names is not None and name not in names:
+                continue
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def ready(log: Path) -> bool:
+    return log.exists() and " ready." in log.read_text(errors="replace")
+
+
+def redis_client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+# ---------------------------------------------------------------------------- bare Celery
+
+
+def noop_app(broker_url: str) -> Any:
+    """A bare Celery app: one no-op task, the same delivery guarantees as publisher's."""
+    from celery import Celery
+
+    app = Celery("bench", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=NOOP_QUEUE,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+
+    @app.task(name=NOOP_TASK, ignore_result=True)  # type: ignore[misc]
+    def noop() -> None:
+        return None
+
+    return app
+
+
+def run_noop_worker(broker_url: str, concurrency: int) -> int:
+    app = noop_app(broker_url)
+    argv = ["worker", "--queues", NOOP_QUEUE, "--pool", "prefork"]
+    argv += ["--concurrency", str(concurrency), "--loglevel", "info", "--without-gossip"]
+    argv += ["--without-mingle", "--hostname", f"noop-{os.getpid()}@%h"]
+    code = app.start(argv)
+    return int(code or 0)
+
+
+def queue_empty(client: Any, queue: str) -> bool:
+    """Nothing waiting and nothing delivered but unacknowledged."""
+    return int(client.llen(queue)) == 0 and int(client.hlen("unacked")) == 0
+
+
+def noop_drain(
+    broker_url: str, count: int, workers: int, concurrency: int, children: Children
+) -> float:
+    """Seconds for bare Celery workers to run ``count`` no-op tasks (from the first send)."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    logs = [
+        children.start(
+            f"noop{i}",
+            [
+                sys.executable,
+                __file__,
+                "--noop-worker",
+                broker_url,
+                "--concurrency",
+                str(concurrency),
+            ],
+            env,
+        )
+        for i in range(workers)
+    ]
+    for log in logs:
+        wait_for(lambda log=log: ready(log), 60, "the no-op workers")
+    app = noop_app(broker_url)
+    client = redis_client(broker_url)
+    started = time.monotonic()
+    with app.producer_or_acquire() as producer:
+        for _ in range(count):
+            app.send_task(NOOP_TASK, queue=NOOP_QUEUE, producer=producer)
+    sent = time.monotonic() - started
+    wait_for(lambda: queue_empty(client, NOOP_QUEUE), 600, "the no-op tasks to drain")
+    elapsed = time.monotonic() - started
+    print(f"  (sending {count} no-op messages took {sent:.1f}s of that)")
+    children.stop([f"noop{i}" for i in range(workers)])
+    return elapsed
+
+
+# ------------------------------------------------------------------------------ deliveries
+
+
+def schedule_deliveries(store: Any, count: int, run: str) -> None:
+    """``count`` fake-channel deliveries, through the real services, due in an hour."""
+    from publisher import services
+    from publisher.record import Appeal
+
+    due = datetime.now(UTC) + timedelta(hours=1)
+    made = 0
+    number = 0
+    while made < count:
+        appeal = Appeal.model_validate(
+            {
+                "id": f"{run}-{number:05d}",
+                "title": f"Benchmark appeal {number}",
+                "summary": f"Benchmark appeal {number}, made by benchmarks/drain.py.",
+                "area": "Example Shire",
+                "url": f"https://www.example.police.uk/news/{run}/{number}/",
+                "published_at": "2026-11-01T09:00:00Z",
+                "body": [{"type": "paragraph", "spans": [{"text": f"Appeal {number}."}]}],
+            }
+        )
+        services.import_appeal(store, appeal, actor="benchmark")
+        slots = min(SLOTS_PER_APPEAL, count - made)
+        times = [due + timedelta(milliseconds=i) for i in range(slots)]
+        made += len(services.schedule(store, appeal.id, [FAKE_CHANNEL], times, actor="benchmark"))
+        number += 1
+
+
+def make_all_due(store: Any, now: datetime) -> int:
+    """The clock reaches every delivery at once: due_at = now."""
+    from sqlalchemy import update
+
+    from publisher.store.models import DeliveryRow
+
+    with store.session() as session:
+        result = session.execute(
+            update(DeliveryRow).where(DeliveryRow.state == "scheduled").values(due_at=now)
+        )
+        return int(result.rowcount)
+
+
+def published_count(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from publisher.store.models import DeliveryRow
+
+    with store.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(DeliveryRow)
+                .where(DeliveryRow.state == "published")
+            )
+            or 0
+        )
+
+
+def lateness(store: Any) -> list[float]:
+    from sqlalchemy import select
+
+    from publisher.store.models import DeliveryRow
+
+    with store.session() as session:
+        rows = session.execute(
+            select(DeliveryRow.due_at, DeliveryRow.published_at).where(
+                DeliveryRow.state == "published"
+            )
+        ).all()
+    return sorted((published - due).total_seconds() for due, published in rows if published)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, round(fraction * (len(values) - 1))))
+    return values[index]
+
+
+def delivery_drain(
+    args: argparse.Namespace, broker_url: str, workdir: Path, children: Children
+) -> dict[str, Any]:
+    from publisher.store import Store
+
+    data_dir = workdir / "data"
+    output_dir = workdir / "site"
+    data_dir.mkdir()
+    output_dir.mkdir()
+    database_url = args.database_url or f"sqlite:///{workdir / 'publisher.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    env.update(
+        PUBLISHER_DATA_DIR=str(data_dir),
+        DATABASE_URL=database_url,
+        BROKER_URL=broker_url,
+        OUTPUT_DIR=str(output_dir),
+        PUBLISHER_EXTRA_CHANNELS=f"{FAKE_CHANNEL}={FAKE_FACTORY}",
+        DISPATCH_INTERVAL=str(args.dispatch_interval),
+        RECONCILE_INTERVAL="30",
+        PYTHONUNBUFFERED="1",
+    )
+    store = Store(database_url)
+    store.migrate()
+    run = f"drain{int(time.time())}"
+    started = time.monotonic()
+    schedule_deliveries(store, args.count, run)
+    print(f"  scheduled {args.count} deliveries in {time.monotonic() - started:.1f}s")
+
+    cli = [sys.executable, "-m", "publisher"]
+    logs = [
+        children.start(f"worker{i}", [*cli, "worker", "--concurrency", str(args.concurrency)], env)
+        for i in range(args.workers)
+    ]
+    children.start("beat", [*cli, "beat"], env)
+    for log in logs:
+        wait_for(lambda log=log: ready(log), 60, "the publisher workers")
+    time.sleep(1.0)  # let beat come up too
+    children.check()
+
+    now = datetime.now(UTC)
+    due = make_all_due(store, now)
+    started = time.monotonic()
+    last_report = started
+    while (done := published_count(store)) < due:
+        children.check()
+        if time.monotonic() - last_report > 10:
+            rate = done / (time.monotonic() - started)
+            print(f"  … {done}/{due} published ({rate:.0f}/s)")
+            last_report = time.monotonic()
+        if time.monotonic() - started > args.timeout:
+            raise SystemExit(f"drain: only {done}/{due} published after {args.timeout:g}s")
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+    late = lateness(store)
+    children.stop([f"worker{i}" for i in range(args.workers)] + ["beat"])
+    store.dispose()
+    return {
+        "count": due,
+        "seconds": elapsed,
+        "p50": percentile(late, 0.50),
+        "p99": percentile(late, 0.99),
+        "max": late[-1] if late else float("nan"),
+        "database": database_url.split("://", 1)[0],
+    }
+
+
+# ------------------------------------------------------------------------------------- main
+
+
+def start_redis(workdir: Path, children: Children) -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit(
+            "drain: redis-server not found (apt-get install -y redis-server) "
+            "and REDIS_URL is not set"
+        )
+    port = free_port()
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    children.start("redis", [*argv, "--dir", str(workdir)], dict(os.environ))
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers() -> bool:
+        try:
+            return bool(redis_client(url).ping())
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            return False
+
+    wait_for(answers, 10, "redis-server")
+    return url
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--dispatch-interval", type=float, default=0.5)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument("--noop-worker", metavar="BROKER", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.noop_worker:
+        return run_noop_worker(args.noop_worker, args.concurrency)
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+
+    workdir = Path(tempfile.mkdtemp(prefix="publisher-drain-"))
+    children = Children(workdir)
+    try:
+        external = os.environ.get("REDIS_URL", "").strip()
+        broker_url = external or start_redis(workdir, children)
+        if external:
+            redis_client(broker_url).flushdb()
+        print(
+            f"drain: {args.count} deliveries, {args.workers} workers x {args.concurrency}, "
+            f"dispatch every {args.dispatch_interval:g}s, broker {broker_url}"
+        )
+        print("deliveries:")
+        result = delivery_drain(args, broker_url, workdir, children)
+        print("no-op tasks:")
+        noop_seconds = noop_drain(broker_url, args.count, args.workers, args.concurrency, children)
+    finally:
+        children.stop()
+        if args.keep:
+            print(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    rate = result["count"] / result["seconds"]
+    noop_rate = args.count / noop_seconds
+    print()
+    print(f"  store:                {result['database']}")
+    print(
+        f"  deliveries drained:   {result['count']} in {result['seconds']:.1f}s "
+        f"= {rate:.0f} deliveries/s"
+    )
+    print(f"  bare Celery no-ops:   {args.count} in {noop_seconds:.1f}s = {noop_rate:.0f} tasks/s")
+    print(
+        f"  lateness (published_at - due_at): p50 {result['p50']:.2f}s  "
+        f"p99 {result['p99']:.2f}s  max {result['max']:.2f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

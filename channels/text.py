@@ -1,0 +1,418 @@
+"""The plain-text version of an appeal: for screen readers, SMS and e-mail.
+
+One file per appeal, ``<appeal.path>index.txt`` (``text/plain; charset=utf-8``), built in
+Python rather than from a template: every line is record text that needs the same cleaning,
+and there is no markup to escape.
+
+Decisions (see also ``tests/unit/test_text_channel.py``):
+
+- Linear reading order: title; "Published 2 April 2020 at 1:53pm" (and "Updated …") in the
+  record's time zone (Europe/London unless the record says otherwise, then the zone is named);
+  the summary (left out when it only repeats the title or the first paragraph); the image's
+  description ("Image: …"); the blocks in order; last, "Read this online: <url>".
+- Paragraphs are separated by one blank line. No hard wrapping: screen readers, SMS and mail
+  clients reflow. Items of a list (bullets or contacts) are plain lines, one after the other,
+  with no bullet character (a "- " or "* " is read out or looks like Markdown); a bullet item
+  that ends without punctuation gets a full stop so a screen reader pauses.
+- Quotes: "Detective Chief Inspector (DCI) Brian Bilby, from the force's Public Protection Unit,
+  said:" then each quoted paragraph in straight double quotes.
+- Ranks and abbreviations are expanded at first use, in reading order, across speakers, titles,
+  contact names and body text (:mod:`publisher.abbreviations`), never inside addresses.
+- Contacts: "Name: phone 0800 085 3481", "Name: text 999", "Name: textphone (Relay UK) 18001
+  101", "Name: https://…", "Name: email someone@example.org". Numbers inside sentences keep the
+  words around them and use the grouped display form ("call 999"); a textphone number in a
+  sentence gets "(Relay UK)" unless the sentence already says so.
+- Links: "text: URL" with the absolute URL; when the link text is the address itself the URL
+  is written once. Only http(s), mailto, tel and sms links are kept.
+- No markup, no Markdown, no emoji, no control characters: HTML tags are dropped, a stray
+  "<" or ">" becomes "less than"/"greater than", emphasis marks and line-start Markdown markers
+  are removed, emoji are stripped (the ©, ® and ™ signs are kept). Typographic quotes, dashes,
+  ellipses and non-breaking spaces are folded to their plain forms so that SMS can use GSM-7.
+- A resolved appeal is its title and resolution line only; a withdrawn appeal becomes a
+  one-line notice, so publishing overwrites any personal details on disk.
+- The SMS segment count is not written into the text (it is for readers): call
+  :func:`sms_segments` on a text, or :meth:`TextChannel.sms_info` on a rendition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import emoji
+
+from channels._common import (
+    needs_space,
+    opening_text,
+    publish_files,
+    safe_href,
+    same_words,
+    strip_control,
+)
+from publisher.abbreviations import expand_first_use
+from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.record import (
+    Appeal,
+    AppealStatus,
+    Block,
+    CallToAction,
+    Contact,
+    ContactKind,
+    ContactList,
+    Heading,
+    Paragraph,
+    Quote,
+    Span,
+)
+
+__all__ = [
+    "FILE_NAME",
+    "MEDIA_TYPE",
+    "WITHDRAWN_NOTICE",
+    "SmsInfo",
+    "TextChannel",
+    "clean_text",
+    "render_text",
+    "sms_segments",
+    "spoken_time",
+]
+
+FILE_NAME = "index.txt"
+MEDIA_TYPE = "text/plain; charset=utf-8"
+WITHDRAWN_NOTICE = "This appeal has been withdrawn."
+DEFAULT_ZONE = "Europe/London"
+
+# --- SMS -------------------------------------------------------------------------------------
+
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class SmsInfo:
+    """How a text travels as SMS.
+
+    ``characters`` is the length as the network counts it: GSM-7 septets (an extended
+    character such as ``€`` or ``[`` counts 2) or UCS-2 code units (a character outside the
+    Basic Multilingual Plane counts 2).
+    """
+
+    encoding: Literal["GSM-7", "UCS-2"]
+    segments: int
+    characters: int
+
+
+def sms_segments(text: str) -> SmsInfo:
+    """Encoding, length and number of SMS segments for ``text``.
+
+    GSM-7 when every character is in the GSM 03.38 basic or extension table: 160 septets in one
+    message, else 153 per segment of a concatenated message. Otherwise UCS-2: 70, else 67 per
+    segment. A character is never split between segments (an escape and its extended character,
+    or a surrogate pair, travel together), so long texts may need one more segment than a plain
+    division suggests. An empty text is still one message.
+    """
+    if all(char in _GSM7_BASIC or char in _GSM7_EXTENDED for char in text):
+        encoding: Literal["GSM-7", "UCS-2"] = "GSM-7"
+        sizes = [2 if char in _GSM7_EXTENDED else 1 for char in text]
+        single, multi = 160, 153
+    else:
+        encoding = "UCS-2"
+        sizes = [2 if ord(char) > 0xFFFF else 1 for char in text]
+        single, multi = 70, 67
+    total = sum(sizes)
+    if total <= single:
+        return SmsInfo(encoding=encoding, segments=1, characters=total)
+    segments, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            segments += 1
+            used = 0
+        used += size
+    return SmsInfo(encoding=encoding, segments=segments, characters=total)
+
+
+# --- Cleaning --------------------------------------------------------------------------------
+
+_KEEP_SIGNS = frozenset("©®™")
+_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![^<>]*|\?[^<>]*)>", re.DOTALL)
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\(\s*([^()\s]+)\s*\)")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_MD_LINE_START = re.compile(r"^\s*(?:#{1,6}\s+|>+\s*|[-*+•]\s+)")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u20e3\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001f3fb-\U0001f3ff"
+    "\U0001f1e6-\U0001f1ff\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+_FOLD = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "′": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "″": '"',
+        "–": "-",
+        "—": "-",
+        "‒": "-",
+        "−": "-",
+        "‐": "-",
+        "‑": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\n": " ",
+    }
+)
+_SPACES = re.compile(r"[ \t]+")
+_SPACE_BEFORE_PUNCT = re.compile(r" +([.,;:!?)](?:\s|$))")
+
+
+def _no_emoji(text: str) -> str:
+    def keep(chars: str, data: dict[str, str]) -> str:
+        base = chars.replace("\ufe0f", "").replace("\ufe0e", "")
+        return base if base in _KEEP_SIGNS else " "
+
+    return emoji.replace_emoji(text, replace=keep)
+
+
+def clean_text(text: str) -> str:
+    """One run of record text made plain: no markup, Markdown, emoji or control characters,
+    typography folded to plain characters, whitespace collapsed to single spaces."""
+    text = unicodedata.normalize("NFC", strip_control(text))
+    text = _TAG.sub(" ", text)
+    text = text.replace("<", " less than ").replace(">", " greater than ")
+    text = _no_emoji(text)
+    text = _INVISIBLE.sub("", text)
+    text = text.translate(_FOLD)
+    text = _MD_LINK.sub(r"\1: \2", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM.sub(r"\2", text)
+    text = text.replace("`", "").replace("~~", "")
+    text = _MD_LINE_START.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
+# --- Dates -----------------------------------------------------------------------------------
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def spoken_time(moment: datetime) -> str:
+    """Like "2 April 2020 at 1:53pm", "… at 9am", "… at midday" (GOV.UK style), in English
+    whatever the process locale."""
+    day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    if (moment.hour, moment.minute) == (0, 0):
+        clock = "midnight"
+    elif (moment.hour, moment.minute) == (12, 0):
+        clock = "midday"
+    else:
+        hour = moment.hour % 12 or 12
+        suffix = "am" if moment.hour < 12 else "pm"
+        clock = f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
+    return f"{day} at {clock}"
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+_URL_TOKEN = re.compile(r"(?:https?://|www\.)\S+$", re.IGNORECASE)
+_LABELS = {
+    ContactKind.PHONE: "phone",
+    ContactKind.TEXT: "text",
+    ContactKind.TEXTPHONE: "textphone (Relay UK)",
+    ContactKind.EMAIL: "email",
+    ContactKind.WEB: "",
+}
+
+
+def _digits(text: str) -> str:
+    return "".join(char for char in text if char.isdigit())
+
+
+def _bare(url: str) -> str:
+    """An address without scheme, "www.", "mailto:" or trailing slash, for comparisons."""
+    url = url.lower().strip()
+    url = re.sub(r"^(?:[a-z][a-z0-9+.-]*:(?://)?)", "", url)
+    url = url.removeprefix("www.")
+    return url.rstrip("/")
+
+
+class _Writer:
+    """Turns record text into lines, expanding abbreviations once, in reading order."""
+
+    def __init__(self, appeal: Appeal) -> None:
+        self.appeal = appeal
+        self.base = str(appeal.url)
+        self.seen: set[str] = set()
+
+    def words(self, text: str) -> str:
+        """Record text, cleaned and with abbreviations expanded at first use."""
+        return expand_first_use(clean_text(text), self.seen)
+
+    def _link(self, text: str, href: str | None) -> str:
+        url = safe_href(href, self.base) if href else None
+        if url is None:
+            return self.words(text)
+        shown = url
+        if url.startswith(("mailto:", "tel:", "sms:")):
+            shown = url.split(":", 1)[1].split("?", 1)[0]
+        cleaned = clean_text(text)
+        if not cleaned or _bare(cleaned) == _bare(url) or _bare(cleaned) == _bare(shown):
+            return shown
+        if url.startswith(("tel:", "sms:")) and _digits(cleaned) == _digits(shown):
+            return cleaned
+        return f"{self.words(text)}: {shown}"
+
+    def _contact_span(self, span: Span, contact: Contact, context: str) -> str:
+        if not contact.is_number:
+            href = f"mailto:{contact.value}" if contact.kind is ContactKind.EMAIL else contact.value
+            return self._link(span.text, href)
+        display = clean_text(contact.display)
+        written = clean_text(span.text)
+        if _digits(written) and _digits(written) in (_digits(display), _digits(contact.value)):
+            out = display
+        else:
+            out = f"{self.words(span.text)} ({_LABELS[contact.kind]} {display})"
+        if contact.kind is ContactKind.TEXTPHONE and "relay uk" not in context.lower():
+            out += " (Relay UK)"
+        return out
+
+    def spans(self, spans: Iterable[Span]) -> str:
+        items = tuple(spans)
+        context = " ".join(span.text for span in items)
+        out = ""
+        for span in items:
+            if span.contact is not None:
+                piece = self._contact_span(span, span.contact, context)
+            elif span.href is not None:
+                piece = self._link(span.text, span.href)
+            else:
+                piece = self.words(span.text)
+            if not piece:
+                continue
+            if needs_space(out, piece):
+                out += " "
+            out += piece
+        return out
+
+    def contact(self, contact: Contact) -> str:
+        name = self.words(contact.name)
+        if contact.kind is ContactKind.WEB:
+            value = safe_href(contact.value, self.base) or clean_text(contact.display)
+        elif contact.kind is ContactKind.EMAIL:
+            value = clean_text(contact.value)
+        else:
+            value = clean_text(contact.display)
+        label = _LABELS[contact.kind]
+        line = f"{name}: {label} {value}" if label else f"{name}: {value}"
+        if contact.note:
+            line += f" ({self.words(contact.note)})"
+        return line
+
+    def item(self, paragraph: Paragraph) -> str:
+        line = self.spans(paragraph.spans)
+        if line and line[-1].isalnum() and not _URL_TOKEN.search(line):
+            line += "."
+        return line
+
+    def block(self, block: Block) -> list[str]:
+        """The block as paragraphs (each a string; list lines joined by single newlines)."""
+        if isinstance(block, Paragraph | CallToAction):
+            return [self.spans(block.spans)]
+        if isinstance(block, Heading):
+            return [self.words(block.text)]
+        if isinstance(block, Quote):
+            who = self.words(block.speaker)
+            role = self.words(block.role or "")
+            verb = clean_text(block.verb) or "said"
+            # "DCI Brian Bilby, from the force's Public Protection Unit, said:" / "DCI Bilby added:"
+            out = [f"{who}, {role}, {verb}:" if role else f"{who} {verb}:"]
+            for paragraph in block.paragraphs:
+                said = self.spans(paragraph.spans).strip('"').strip()
+                if said:
+                    out.append(f'"{said}"')
+            return out
+        if isinstance(block, ContactList):
+            intro = [self.spans(block.intro.spans)] if block.intro else []
+            lines = [self.contact(contact) for contact in block.contacts]
+            return [*intro, "\n".join(lines)]
+        # BulletList, the last member of the closed union.
+        intro = [self.spans(block.intro.spans)] if block.intro else []
+        lines = [line for line in (self.item(item) for item in block.items) if line]
+        return [*intro, "\n".join(lines)]
+
+
+def _when(moment: datetime, appeal: Appeal) -> str:
+    said = spoken_time(moment)
+    if appeal.timezone != DEFAULT_ZONE:
+        said += f" ({moment.tzname()})"
+    return said
+
+
+def render_text(appeal: Appeal) -> str:
+    """The plain text of an appeal (what :class:`TextChannel` writes)."""
+    if appeal.status is AppealStatus.WITHDRAWN:
+        return WITHDRAWN_NOTICE + "\n"
+    writer = _Writer(appeal)
+    paragraphs: list[str] = [writer.words(appeal.title)]
+    if appeal.status is AppealStatus.RESOLVED:
+        paragraphs.append(writer.words(appeal.resolution or ""))
+        return "\n\n".join(p for p in paragraphs if p) + "\n"
+    dates = f"Published {_when(appeal.local_published, appeal)}"
+    if appeal.local_updated is not None and appeal.updated_at != appeal.published_at:
+        dates += f"\nUpdated {_when(appeal.local_updated, appeal)}"
+    paragraphs.append(dates)
+    opening = opening_text(appeal.body)
+    if not (same_words(appeal.summary, appeal.title) or same_words(appeal.summary, opening)):
+        paragraphs.append(writer.words(appeal.summary))
+    if appeal.image is not None and appeal.image.alt:
+        alt = writer.words(appeal.image.alt)
+        if alt:
+            paragraphs.append(f"Image: {alt}")
+    for block in appeal.body:
+        paragraphs.extend(writer.block(block))
+    paragraphs.append(f"Read this online: {appeal.url}")
+    return "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
+class TextChannel:
+    """Accessible plain text: ``<appeal path>index.txt``."""
+
+    name: str = "text"
+    idempotent: bool = True
+
+    def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        content = render_text(appeal).encode("utf-8")
+        return Rendition(
+            channel=self.name,
+            appeal_id=appeal.id,
+            revision=appeal.revision,
+            files=(OutputFile(f"{appeal.path}{FILE_NAME}", content, MEDIA_TYPE),),
+        )
+
+    @staticmethod
+    def sms_info(rendition: Rendition) -> SmsInfo:
+        """The SMS encoding and segment count of a rendition's text (final newline excluded)."""
+        text = rendition.file(FILE_NAME).content.decode("utf-8")
+        return sms_segments(text.removesuffix("\n"))
+
+    def publish(self, rendition: Rendition, target: Target) -> Receipt:
+        return publish_files(self.name, rendition, target)

@@ -1,0 +1,135 @@
+"""Importers: loose appeal files → the canonical :class:`~publisher.record.Appeal`.
+
+Three formats (docs/record-format.md describes them for authors):
+
+* **seed** (``.txt``): a fenced ```yaml metadata block, a ``HH:MM DD/MM/YYYY`` line in UK local
+  time, then the body as plain paragraphs (:mod:`publisher.importers.seed`);
+* **native** (``.md``, ``.markdown``): YAML front matter with the Appeal's own field names, then
+  a small Markdown body (:mod:`publisher.importers.native`);
+* **JSON** (``.json``): exactly :meth:`Appeal.to_json` output (:mod:`publisher.importers.jsonfile`).
+
+Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from publisher.errors import Problem, RecordInvalid
+from publisher.importers.jsonfile import parse_json
+from publisher.importers.native import parse_native
+from publisher.importers.seed import parse_seed
+from publisher.record import Appeal
+
+__all__ = [
+    "INPUT_SUFFIXES",
+    "Format",
+    "ImportResult",
+    "find_inputs",
+    "load_appeal",
+    "parse_appeal",
+    "sniff",
+]
+
+Format = Literal["seed", "native", "json"]
+INPUT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".json"})
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An imported appeal and the warnings met on the way (nothing here stops an import)."""
+
+    appeal: Appeal
+    warnings: tuple[Problem, ...]
+
+
+def sniff(text: str) -> Format | None:
+    """The format a text looks like, from how it starts, or None."""
+    head = text.removeprefix("\ufeff").lstrip()
+    if head.startswith("```"):
+        return "seed"
+    if head.startswith("---"):
+        return "native"
+    if head.startswith("{"):
+        return "json"
+    return None
+
+
+def parse_appeal(text: str, *, source: str, fmt: Format | None = None) -> ImportResult:
+    """Parse an appeal from ``text``; ``source`` names the file in errors and in the record.
+
+    Without ``fmt`` the format is sniffed (```yaml → seed, ``---`` → native, ``{`` → JSON) and
+    defaults to seed.
+    """
+    chosen = fmt or sniff(text) or "seed"
+    if chosen == "json":
+        return ImportResult(parse_json(text, source=source), ())
+    if chosen == "native":
+        appeal, warnings = parse_native(text, source=source)
+    elif chosen == "seed":
+        appeal, warnings = parse_seed(text, source=source)
+    else:  # pragma: no cover - Literal guards this
+        raise ValueError(f"unknown format {chosen!r}")
+    return ImportResult(appeal, warnings)
+
+
+def _read(path: Path) -> tuple[str, tuple[Problem, ...]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordInvalid(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    try:
+        return data.decode("utf-8-sig"), ()
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        warning = Problem(
+            "not UTF-8: read as Windows-1252; save the file as UTF-8",
+            file=str(path),
+            line=line,
+        )
+        return data.decode("cp1252", errors="replace"), (warning,)
+
+
+def load_appeal(path: Path) -> ImportResult:
+    """Read and parse an appeal file; the format comes from the suffix.
+
+    ``.json`` → JSON, ``.md``/``.markdown`` → native, anything else → sniffed (seed by default).
+    """
+    text, warnings = _read(path)
+    suffix = path.suffix.lower()
+    fmt: Format | None
+    if suffix == ".json":
+        fmt = "json"
+    elif suffix in (".md", ".markdown"):
+        fmt = "native"
+    else:
+        fmt = sniff(text) or "seed"
+    result = parse_appeal(text, source=str(path), fmt=fmt)
+    return ImportResult(result.appeal, warnings + result.warnings)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def find_inputs(paths: Sequence[Path]) -> list[Path]:
+    """The appeal files named by ``paths``: files as given; folders searched recursively for
+    ``.txt``, ``.md``, ``.markdown`` and ``.json`` files (sorted, hidden files and folders
+    skipped). Repeats are dropped; a path that does not exist is an error."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not _hidden(p, path)
+            )
+            found.update(dict.fromkeys(inside))
+        elif path.is_file():
+            found[path] = None
+        else:
+            raise RecordInvalid("no such file or folder", file=str(path))
+    return list(found)

@@ -1,0 +1,376 @@
+"""What the seed and native importers share: YAML with line numbers, UK local times, and turning
+the collected fields into a validated :class:`~publisher.record.Appeal` with errors that name
+the file, line and field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import ValidationError
+
+from publisher.cleaning import clean_inline
+from publisher.errors import Problem, RecordInvalid
+from publisher.record import (
+    DEFAULT_TIMEZONE,
+    Appeal,
+    Block,
+    BulletList,
+    CallToAction,
+    ContactList,
+    Heading,
+    Paragraph,
+    Quote,
+    slugify,
+)
+from publisher.topics import infer_kind, infer_topics
+
+__all__ = [
+    "Fields",
+    "YamlMapping",
+    "as_list",
+    "as_text",
+    "assemble",
+    "block_texts",
+    "id_from_url",
+    "load_yaml_mapping",
+    "parse_local_time",
+    "translate_validation_error",
+    "unique_tags",
+    "zone_for",
+]
+
+_BLOCK_TAGS = frozenset({"paragraph", "heading", "quote", "contacts", "bullets", "call-to-action"})
+_YAML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_UK_STAMP = re.compile(r"^\s*(\d{1,2}):(\d{2})\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+@dataclass(frozen=True)
+class YamlMapping:
+    """A YAML mapping's values (cleaned) and the file line of each key path (``og.title``)."""
+
+    values: dict[str, Any]
+    lines: dict[str, int]
+
+    def line(self, *keys: str) -> int | None:
+        for key in keys:
+            if key in self.lines:
+                return self.lines[key]
+        return None
+
+
+def _key_lines(node: yaml.Node, prefix: str, first_line: int, out: dict[str, int]) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        path = f"{prefix}{key_node.value}"
+        out[path] = first_line + key_node.start_mark.line
+        _key_lines(value_node, path + ".", first_line, out)
+
+
+def _clean_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_inline(value)
+    if isinstance(value, list):
+        return [_clean_values(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _clean_values(v) for k, v in value.items()}
+    return value
+
+
+def load_yaml_mapping(text: str, *, source: str | None, first_line: int, what: str) -> YamlMapping:
+    """Parse a YAML mapping whose first line is line ``first_line`` of the file.
+
+    Strings are cleaned (:mod:`publisher.cleaning`) once, here. Syntax errors name the line.
+    """
+    # Control characters are never meaningful and YAML refuses them: cleaning would drop them
+    # from the values anyway, so drop them before parsing.
+    text = _YAML_CONTROL.sub("", text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        problem = exc.problem or "invalid YAML"
+        raise RecordInvalid(f"{what}: YAML error: {problem}", file=source, line=line) from exc
+    except yaml.YAMLError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise RecordInvalid(f"{what}: YAML error: {message}", file=source, line=first_line) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RecordInvalid(
+            f"{what} must be a mapping of 'key: value' lines", file=source, line=first_line
+        )
+    lines: dict[str, int] = {}
+    if node is not None:
+        _key_lines(node, "", first_line, lines)
+    return YamlMapping(values=_clean_values(data), lines=lines)
+
+
+def as_text(value: Any, *, key: str, source: str | None, line: int | None) -> str | None:
+    """A scalar metadata value as text (numbers become text); None if absent or empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool | list | dict):
+        raise RecordInvalid(
+            f"must be text, not {type(value).__name__}", file=source, line=line, field=key
+        )
+    text = str(value).strip()
+    return text or None
+
+
+def as_list(value: Any, *, key: str, source: str | None, line: int | None) -> list[str]:
+    """A list value, or a string of items separated by commas or spaces."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item for item in re.split(r"[,\s]+", value) if item]
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return [str(v).strip() for v in value if str(v).strip()]
+    raise RecordInvalid(
+        "must be a list (or text with items separated by commas)",
+        file=source,
+        line=line,
+        field=key,
+    )
+
+
+def zone_for(name: str | None, *, source: str | None, line: int | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RecordInvalid(
+            f"unknown time zone {name!r} (use a name like 'Europe/London')",
+            file=source,
+            line=line,
+            field="timezone",
+        ) from exc
+
+
+def _resolve_local(
+    naive: datetime,
+    zone: ZoneInfo,
+    *,
+    written: str,
+    source: str | None,
+    line: int | None,
+    field: str,
+) -> tuple[datetime, list[Problem]]:
+    """A local wall-clock time in ``zone`` → UTC, refusing times the clocks skip and reading
+    repeated times as the first (summer time) one, with a warning."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive:
+        raise RecordInvalid(
+            f"{written} does not exist in {zone.key}: the clocks went forward that night "
+            "(use a time before or after the skipped hour)",
+            file=source,
+            line=line,
+            field=field,
+        )
+    warnings: list[Problem] = []
+    if first.utcoffset() != second.utcoffset():
+        chosen = first.astimezone(UTC)
+        warnings.append(
+            Problem(
+                message=(
+                    f"{written} happened twice in {zone.key} (the clocks went back that night): "
+                    f"read as the first one, {first.strftime('%H:%M %Z')} = "
+                    f"{chosen.strftime('%H:%MZ')}; write an ISO time with an offset to choose"
+                ),
+                file=source,
+                line=line,
+                field=field,
+            )
+        )
+    return first.astimezone(UTC), warnings
+
+
+def parse_local_time(
+    value: Any,
+    zone: ZoneInfo,
+    *,
+    source: str | None,
+    line: int | None,
+    field: str,
+    iso: bool = True,
+) -> tuple[datetime, list[Problem]]:
+    """``HH:MM DD/MM/YYYY`` (local time in ``zone``) or, if ``iso``, ISO 8601 with or without an
+    offset (naive = local time in ``zone``) → an aware UTC datetime, plus warnings."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(UTC), []
+        return _resolve_local(
+            value, zone, written=value.isoformat(), source=source, line=line, field=field
+        )
+    if isinstance(value, date):
+        raise RecordInvalid(
+            f"{value.isoformat()} has no time of day: write 'HH:MM DD/MM/YYYY'",
+            file=source,
+            line=line,
+            field=field,
+        )
+    written = str(value).strip()
+    match = _UK_STAMP.match(written)
+    if match is not None:
+        hour, minute, day, month, year = (int(g) for g in match.groups())
+        try:
+            naive = datetime(year, month, day)
+        except ValueError as exc:
+            raise RecordInvalid(
+                f"{day:02d}/{month:02d}/{year} is not a real date",
+                file=source,
+                line=line,
+                field=field,
+            ) from exc
+        if hour > 23 or minute > 59:
+            raise RecordInvalid(
+                f"{hour:02d}:{minute:02d} is not a real time of day",
+                file=source,
+                line=line,
+                field=field,
+            )
+        return _resolve_local(
+            naive.replace(hour=hour, minute=minute),
+            zone,
+            written=written,
+            source=source,
+            line=line,
+            field=field,
+        )
+    if iso and re.match(r"^\d{4}-\d{2}-\d{2}", written):
+        try:
+            parsed = datetime.fromisoformat(written.replace("z", "Z"))
+        except ValueError as exc:
+            raise RecordInvalid(
+                f"{written!r} is not a real date and time (ISO 8601: 2020-04-02T13:53:00+01:00)",
+                file=source,
+                line=line,
+                field=field,
+            ) from exc
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC), []
+        return _resolve_local(parsed, zone, written=written, source=source, line=line, field=field)
+    expected = "'HH:MM DD/MM/YYYY' or ISO 8601" if iso else "'HH:MM DD/MM/YYYY'"
+    raise RecordInvalid(
+        f"{written!r} is not a date and time: expected {expected}",
+        file=source,
+        line=line,
+        field=field,
+    )
+
+
+def id_from_url(url: str | None) -> str | None:
+    """The slug of the last segment of a URL's path, if it has one."""
+    if not url:
+        return None
+    path = re.sub(r"[?#].*$", "", re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url, flags=re.I))
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return None
+    last = re.sub(r"\.(?:html?|aspx?|php)$", "", segments[-1], flags=re.I)
+    slug = slugify(last)
+    return None if slug == "appeal" and "appeal" not in last.lower() else slug
+
+
+def block_texts(blocks: Iterable[Block]) -> list[str]:
+    """Every text of the body, for inference."""
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph | CallToAction | Heading):
+            texts.append(block.text)
+        elif isinstance(block, Quote):
+            texts.extend(p.text for p in block.paragraphs)
+        elif isinstance(block, BulletList):
+            texts.extend(p.text for p in (*((block.intro,) if block.intro else ()), *block.items))
+        elif isinstance(block, ContactList):
+            if block.intro:
+                texts.append(block.intro.text)
+            texts.extend(
+                " ".join(filter(None, (c.name, c.display, c.note))) for c in block.contacts
+            )
+    return texts
+
+
+@dataclass
+class Fields:
+    """The fields of an appeal as collected by an importer, and where each came from."""
+
+    source: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int | None] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def set(self, name: str, value: Any, line: int | None) -> None:
+        if value is None:
+            return
+        self.data[name] = value
+        self.lines[name] = line
+
+
+def translate_validation_error(
+    exc: ValidationError, *, source: str | None, lines: Mapping[str, int | None]
+) -> RecordInvalid:
+    """The first error of a pydantic ValidationError as one clear RecordInvalid."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    raw = [str(part) for part in first["loc"]]
+    # a discriminated union puts the block's tag after its index: body.3.contacts.contacts.0
+    loc = [
+        part
+        for i, part in enumerate(raw)
+        if not (i == 2 and raw[0] == "body" and raw[1].isdigit() and part in _BLOCK_TAGS)
+    ]
+    path = ".".join(loc) or None
+    line = None
+    for depth in range(len(loc), 0, -1):
+        key = ".".join(loc[:depth])
+        if key in lines:
+            line = lines[key]
+            break
+    message = str(first["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    given = first.get("input")
+    if isinstance(given, str | int | float) and first["type"] not in ("missing",):
+        shown = repr(given) if len(repr(given)) <= 80 else repr(given)[:77] + "..."
+        message = f"{shown}: {message}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return RecordInvalid(message, file=source, line=line, field=path)
+
+
+def assemble(fields: Fields, *, headline_for_kind: str) -> Appeal:
+    """Fill in the inferred fields (kind, inferred topics) and validate the appeal."""
+    data = dict(fields.data)
+    body: tuple[Block, ...] = data.get("body", ())
+    texts = block_texts(body)
+    if "kind" not in data:
+        data["kind"] = infer_kind(headline_for_kind, "\n".join(texts))
+    data["inferred_topics"] = infer_topics(
+        [str(data.get("title", "")), str(data.get("summary", "")), *texts]
+    )
+    try:
+        return Appeal.model_validate(data)
+    except ValidationError as exc:
+        raise translate_validation_error(exc, source=fields.source, lines=fields.lines) from exc
+
+
+def unique_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Hashtags without '#', first spelling kept, repeats (in any case) dropped."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        bare = tag.strip().lstrip("#")
+        if bare:
+            seen.setdefault(bare.casefold(), bare)
+    return tuple(seen.values())

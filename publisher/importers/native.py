@@ -1,0 +1,295 @@
+"""The native authoring format: YAML front matter with the Appeal's own field names, then a small
+Markdown body. See docs/record-format.md for the whole format.
+
+Markdown understood: paragraphs, ``## headings``, ``-``/``*`` bullet lists (numbered lists are
+read as bullet lists), ``[text](url)`` links, ``> `` block quotes followed by an attribution line
+``— Name, role`` (or ``-- Name, role``), and backslash escapes. Nothing else is markup: raw HTML,
+``*emphasis*`` and code are text as written (and are escaped on output).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from publisher.cleaning import clean_text
+from publisher.errors import Problem, RecordInvalid
+from publisher.importers.common import (
+    Fields,
+    as_list,
+    as_text,
+    assemble,
+    id_from_url,
+    load_yaml_mapping,
+    parse_local_time,
+    unique_tags,
+    zone_for,
+)
+from publisher.importers.structure import (
+    Line,
+    RawBlock,
+    build_body,
+    find_hashtags,
+    first_sentence,
+)
+from publisher.record import Appeal, Paragraph, slugify
+
+__all__ = ["FIELDS", "markdown_blocks", "parse_native"]
+
+FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "organisation",
+        "area",
+        "url",
+        "published",
+        "updated",
+        "timezone",
+        "locale",
+        "kind",
+        "status",
+        "topics",
+        "hashtags",
+        "campaigns",
+        "image",
+        "summary",
+        "resolution",
+    }
+)
+_FRONT = re.compile(r"^---\s*$")
+_FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
+_ATTRIBUTION = re.compile(r"^\s*(?:—|―|--)\s*(?P<who>\S.*)$")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _markdown() -> MarkdownIt:
+    # Only the block rules we document; html_block, code, fences, tables... are off, so their
+    # text stays text.
+    return MarkdownIt("zero").enable(["heading", "list", "blockquote"])
+
+
+def _lines(token: Token, first_line: int) -> tuple[Line, ...]:
+    start = (token.map[0] if token.map else 0) + first_line
+    return tuple(
+        Line(_ESCAPE.sub(r"\1", clean_text(text).replace("\n", " ")).strip(), start + offset)
+        for offset, text in enumerate(token.content.split("\n"))
+        if text.strip()
+    )
+
+
+def markdown_blocks(body: str, first_line: int) -> list[RawBlock]:
+    """Cut a Markdown body (whose first line is line ``first_line`` of the file) into blocks."""
+    tokens = _markdown().parse(body)
+    blocks: list[RawBlock] = []
+    list_depth = 0
+    quote_depth = 0
+    item: list[Line] = []
+    items: list[Line] = []
+    quoted: list[Line] = []
+    attribution: Line | None = None
+    heading = False
+    for token in tokens:
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            if list_depth and item:
+                items.append(Line(" ".join(p.text for p in item), item[0].line))
+                item = []
+            list_depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+            if list_depth == 0 and items:
+                target = quoted if quote_depth else None
+                if target is not None:
+                    target.extend(items)
+                else:
+                    blocks.append(RawBlock("bullets", tuple(items)))
+                items = []
+        elif kind == "list_item_close":
+            if item:
+                items.append(Line(" ".join(p.text for p in item), item[0].line))
+                item = []
+        elif kind == "blockquote_open":
+            quote_depth += 1
+        elif kind == "blockquote_close":
+            quote_depth -= 1
+            if quote_depth == 0:
+                if attribution is None and quoted and _ATTRIBUTION.match(quoted[-1].text):
+                    attribution = quoted.pop()
+                blocks.append(RawBlock("blockquote", tuple(quoted), attribution))
+                quoted, attribution = [], None
+        elif kind == "heading_open":
+            heading = True
+        elif kind == "heading_close":
+            heading = False
+        elif kind == "inline":
+            lines = _lines(token, first_line)
+            if not lines:
+                continue
+            if list_depth:
+                item.extend(lines)
+            elif quote_depth:
+                # An attribution written straight after the quote (no blank line) is, in
+                # Markdown, part of the quote's last paragraph: take it out again.
+                if len(lines) > 1 and _ATTRIBUTION.match(lines[-1].text):
+                    attribution, lines = lines[-1], lines[:-1]
+                quoted.append(Line(" ".join(p.text for p in lines), lines[0].line))
+            elif heading:
+                blocks.append(RawBlock("heading", lines))
+            else:
+                blocks.append(RawBlock("paragraph", lines))
+    return _attach_attributions(blocks)
+
+
+def _attach_attributions(blocks: list[RawBlock]) -> list[RawBlock]:
+    """``— Name, role`` as its own paragraph after a block quote is that quote's attribution."""
+    out: list[RawBlock] = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.kind == "blockquote"
+            and previous.attribution is None
+            and block.kind == "paragraph"
+            and len(block.lines) == 1
+            and _ATTRIBUTION.match(block.text)
+        ):
+            out[-1] = RawBlock("blockquote", previous.lines, block.lines[0])
+            continue
+        out.append(block)
+    return out
+
+
+def _front_matter(lines: list[str], source: str | None) -> tuple[int, int]:
+    """The index of the opening and closing ``---`` lines."""
+    start = next((i for i, text in enumerate(lines) if text.strip()), None)
+    if start is None:
+        raise RecordInvalid("the file is empty", file=source, line=1)
+    if not _FRONT.match(lines[start]):
+        raise RecordInvalid(
+            "a native appeal starts with YAML front matter between '---' lines",
+            file=source,
+            line=start + 1,
+        )
+    end = next((i for i in range(start + 1, len(lines)) if _FRONT_END.match(lines[i])), None)
+    if end is None:
+        raise RecordInvalid(
+            f"the front matter opened on line {start + 1} is never closed (no '---' line)",
+            file=source,
+            line=start + 1,
+        )
+    return start, end
+
+
+def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[Problem, ...]]:
+    """Parse a native (.md) appeal into an Appeal and the warnings met on the way."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start, end = _front_matter(lines, source)
+    meta = load_yaml_mapping(
+        "\n".join(lines[start + 1 : end]),
+        source=source,
+        first_line=start + 2,
+        what="front matter",
+    )
+    values = meta.values
+    for key in values:
+        if key not in FIELDS:
+            raise RecordInvalid(
+                f"unknown field (known: {', '.join(sorted(FIELDS))})",
+                file=source,
+                line=meta.line(key),
+                field=key,
+            )
+    fields = Fields(source=source)
+
+    def text_of(key: str) -> str | None:
+        return as_text(values.get(key), key=key, source=source, line=meta.line(key))
+
+    zone = zone_for(text_of("timezone"), source=source, line=meta.line("timezone"))
+    fields.set("timezone", zone.key, meta.line("timezone"))
+    title = text_of("title")
+    if not title:
+        raise RecordInvalid(
+            "no title: give 'title:' in the front matter",
+            file=source,
+            line=start + 1,
+            field="title",
+        )
+    for key in ("title", "organisation", "area", "url", "locale", "kind", "status", "resolution"):
+        fields.set(key, text_of(key), meta.line(key))
+    for key in ("area", "url"):
+        if key not in fields.data:
+            raise RecordInvalid(
+                f"no {key}: give '{key}:' in the front matter",
+                file=source,
+                line=start + 1,
+                field=key,
+            )
+    if values.get("published") is None:
+        raise RecordInvalid(
+            "no published time: give 'published: HH:MM DD/MM/YYYY' (UK local time) or ISO 8601",
+            file=source,
+            line=start + 1,
+            field="published",
+        )
+    for key, name in (("published", "published_at"), ("updated", "updated_at")):
+        if values.get(key) is None:
+            continue
+        when, warnings = parse_local_time(
+            values[key], zone, source=source, line=meta.line(key), field=key
+        )
+        fields.warnings.extend(warnings)
+        fields.set(name, when, meta.line(key))
+
+    body = lines[end + 1 :]
+    raw = markdown_blocks("\n".join(body), end + 2)
+    if not raw:
+        raise RecordInvalid(
+            "the body is empty: write the appeal after the front matter",
+            file=source,
+            line=end + 1,
+            field="body",
+        )
+    result = build_body(raw, title=title, source=source, markdown=True)
+    fields.warnings.extend(result.warnings)
+    fields.set("body", result.blocks, raw[0].line)
+
+    summary = text_of("summary")
+    if not summary:
+        first = next((b for b in result.blocks if isinstance(b, Paragraph)), None)
+        summary = first_sentence(first.text) if first else title
+    fields.set("summary", summary, meta.line("summary") or raw[0].line)
+    fields.set(
+        "id", text_of("id") or id_from_url(text_of("url")) or slugify(title), meta.line("id", "url")
+    )
+    image = values.get("image")
+    if image is not None:
+        fields.set("image", _image(image, source, meta.line("image")), meta.line("image"))
+        fields.lines["image.url"] = meta.line("image.url", "image")
+        fields.lines["image.alt"] = meta.line("image.alt", "image")
+    for key in ("topics", "campaigns"):
+        items = as_list(values.get(key), key=key, source=source, line=meta.line(key))
+        if items:
+            fields.set(key, tuple(items), meta.line(key))
+    own = as_list(values.get("hashtags"), key="hashtags", source=source, line=meta.line("hashtags"))
+    tags = unique_tags([*own, *find_hashtags(title), *result.hashtags])
+    fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
+    fields.set("source", source, None)
+    appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
+    return appeal, tuple(fields.warnings)
+
+
+def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"url": value, "alt": None}
+    if isinstance(value, dict) and set(value) <= {"url", "alt"} and "url" in value:
+        return {"url": value["url"], "alt": value.get("alt")}
+    raise RecordInvalid(
+        "image must be a URL, or 'url:' and 'alt:' under it",
+        file=source,
+        line=line,
+        field="image",
+    )

@@ -1,0 +1,312 @@
+"""The seed format: scraped appeals as plain text.
+
+::
+
+    ```yaml
+    area: Derbyshire
+    og:
+      description: Domestic abuse victims urged to seek support
+      image: https://…/default-open-graph.jpg?crop=(3,0,1196,628)&amp;w=600
+      locale: en_GB
+      title: Domestic abuse victims urged to seek support
+      url: https://…/domestic-abuse-victims-urged-to-seek-support/
+    title: Domestic abuse victims urged to seek support | Derbyshire Constabulary
+    url: https://…/domestic-abuse-victims-urged-to-seek-support/
+    ```
+
+    13:53 02/04/2020
+
+    Paragraphs separated by blank lines…
+
+See docs/record-format.md for every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from publisher.cleaning import clean_text
+from publisher.errors import Problem, RecordInvalid
+from publisher.importers.common import (
+    Fields,
+    YamlMapping,
+    as_list,
+    as_text,
+    assemble,
+    id_from_url,
+    load_yaml_mapping,
+    parse_local_time,
+    unique_tags,
+    zone_for,
+)
+from publisher.importers.structure import (
+    Line,
+    RawBlock,
+    build_body,
+    find_hashtags,
+    first_sentence,
+)
+from publisher.record import Appeal, Paragraph, slugify
+
+__all__ = ["KNOWN_KEYS", "parse_seed", "split_paragraphs"]
+
+_FENCE_OPEN = re.compile(r"^```\s*(?:yaml|yml)\s*$", re.IGNORECASE)
+_FENCE_CLOSE = re.compile(r"^```\s*$")
+_BULLET = re.compile(r"^\s*(?:[*•·▪◦‣]|-(?!-))\s+(?P<text>\S.*)$")
+_DATE_LIKE = re.compile(r"^\s*[\d:/.\s-]+$")
+
+KNOWN_KEYS = frozenset(
+    {
+        "area",
+        "og",
+        "title",
+        "url",
+        "id",
+        "kind",
+        "topics",
+        "hashtags",
+        "image_alt",
+        "timezone",
+        "campaigns",
+        "summary",
+        "organisation",
+        "status",
+        "resolution",
+        "updated",
+        "locale",
+    }
+)
+KNOWN_OG_KEYS = frozenset(
+    {"description", "image", "locale", "title", "type", "url", "site_name", "image:alt"}
+)
+
+
+def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
+    """Cut body lines into paragraphs (blank-line separated) and bullet lists.
+
+    In a paragraph, lines starting with ``*``, ``-`` or ``•`` and a space are bullet items; an
+    indented line after an item continues it. Bullet groups separated only by blank lines are one
+    list.
+    """
+    blocks: list[RawBlock] = []
+    current: list[Line] = []
+    items: list[Line] = []
+
+    def flush_paragraph() -> None:
+        if current:
+            blocks.append(RawBlock("paragraph", tuple(current)))
+            current.clear()
+
+    def flush_items() -> None:
+        if items:
+            if blocks and blocks[-1].kind == "bullets" and not current:
+                blocks[-1] = RawBlock("bullets", (*blocks[-1].lines, *items))
+            else:
+                blocks.append(RawBlock("bullets", tuple(items)))
+            items.clear()
+
+    for line in lines:
+        if not line.text.strip():
+            flush_paragraph()
+            flush_items()
+            continue
+        bullet = _BULLET.match(line.text)
+        if bullet is not None:
+            flush_paragraph()
+            items.append(Line(bullet.group("text").strip(), line.line))
+        elif items and line.text[:1].isspace():
+            last = items[-1]
+            items[-1] = Line(f"{last.text} {line.text.strip()}", last.line)
+        else:
+            flush_items()
+            current.append(Line(line.text.strip(), line.line))
+    flush_paragraph()
+    flush_items()
+    return blocks
+
+
+def _metadata(lines: list[str], source: str | None) -> tuple[YamlMapping, int, int]:
+    """The ```yaml block: its mapping, the line it opened on, the index of the line after it."""
+    start = next((i for i, text in enumerate(lines) if text.strip()), None)
+    if start is None:
+        raise RecordInvalid("the file is empty", file=source, line=1)
+    if not _FENCE_OPEN.match(lines[start].strip()):
+        raise RecordInvalid(
+            "a seed file starts with a ```yaml metadata block", file=source, line=start + 1
+        )
+    end = next(
+        (i for i in range(start + 1, len(lines)) if _FENCE_CLOSE.match(lines[i].strip())), None
+    )
+    if end is None:
+        raise RecordInvalid(
+            f"the ```yaml block opened on line {start + 1} is never closed (no ``` line)",
+            file=source,
+            line=start + 1,
+        )
+    meta = load_yaml_mapping(
+        "\n".join(lines[start + 1 : end]),
+        source=source,
+        first_line=start + 2,
+        what="metadata block",
+    )
+    return meta, start + 1, end + 1
+
+
+def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[Problem, ...]]:
+    """Parse a seed file's text into an Appeal and the warnings met on the way."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta, opened_at, after = _metadata(lines, source)
+    values = meta.values
+    fields = Fields(source=source)
+    for key in values:
+        if key not in KNOWN_KEYS:
+            fields.warnings.append(
+                Problem("unknown metadata key ignored", file=source, line=meta.line(key), field=key)
+            )
+    og: dict[str, Any] = values.get("og") or {}
+    if not isinstance(og, dict):
+        raise RecordInvalid(
+            "og must be a mapping (description, image, title, url...)",
+            file=source,
+            line=meta.line("og"),
+            field="og",
+        )
+
+    def text_of(key: str, value: Any) -> str | None:
+        return as_text(value, key=key, source=source, line=meta.line(key))
+
+    zone_name = text_of("timezone", values.get("timezone"))
+    zone = zone_for(zone_name, source=source, line=meta.line("timezone"))
+    fields.set("timezone", zone.key, meta.line("timezone"))
+
+    page_title = text_of("title", values.get("title"))
+    og_title = text_of("og.title", og.get("title"))
+    organisation = text_of("organisation", values.get("organisation"))
+    title = og_title
+    if page_title and " | " in page_title:
+        head, tail = page_title.rsplit(" | ", 1)
+        organisation = organisation or tail.strip() or None
+        title = title or head.strip()
+    title = title or page_title
+    if title and organisation and title.endswith(f" | {organisation}"):
+        title = title.removesuffix(f" | {organisation}").strip()
+    if not title:
+        raise RecordInvalid(
+            "no title: give 'title:' (or og: title:) in the metadata block",
+            file=source,
+            line=opened_at,
+            field="title",
+        )
+    fields.set("title", title, meta.line("og.title", "title"))
+    fields.set("organisation", organisation, meta.line("organisation", "title"))
+
+    area = text_of("area", values.get("area"))
+    if not area:
+        raise RecordInvalid(
+            "no area: give 'area:' (e.g. 'area: Derbyshire') in the metadata block",
+            file=source,
+            line=opened_at,
+            field="area",
+        )
+    fields.set("area", area, meta.line("area"))
+
+    url = text_of("url", values.get("url")) or text_of("og.url", og.get("url"))
+    if not url:
+        raise RecordInvalid(
+            "no url: give 'url:' (the appeal's page) in the metadata block",
+            file=source,
+            line=opened_at,
+            field="url",
+        )
+    fields.set("url", url, meta.line("url", "og.url"))
+
+    # The date line -----------------------------------------------------------------------------
+    date_index = next((i for i in range(after, len(lines)) if lines[i].strip()), None)
+    if date_index is None:
+        raise RecordInvalid(
+            "no date line after the metadata block: expected 'HH:MM DD/MM/YYYY'",
+            file=source,
+            line=after,
+            field="published_at",
+        )
+    written = clean_text(lines[date_index]).strip()
+    if not _DATE_LIKE.match(written):
+        raise RecordInvalid(
+            f"expected the date line 'HH:MM DD/MM/YYYY' after the metadata block, found "
+            f"{written[:60]!r}",
+            file=source,
+            line=date_index + 1,
+            field="published_at",
+        )
+    published, warnings = parse_local_time(
+        written, zone, source=source, line=date_index + 1, field="published_at", iso=False
+    )
+    fields.warnings.extend(warnings)
+    fields.set("published_at", published, date_index + 1)
+    if values.get("updated") is not None:
+        updated, warnings = parse_local_time(
+            values["updated"], zone, source=source, line=meta.line("updated"), field="updated_at"
+        )
+        fields.warnings.extend(warnings)
+        fields.set("updated_at", updated, meta.line("updated"))
+
+    # The body ----------------------------------------------------------------------------------
+    body_lines = [
+        Line(clean_text(lines[i]).replace("\n", " "), i + 1)
+        for i in range(date_index + 1, len(lines))
+    ]
+    raw = split_paragraphs(body_lines)
+    if not raw:
+        raise RecordInvalid(
+            "the body is empty: write the appeal's text after the date line",
+            file=source,
+            line=date_index + 1,
+            field="body",
+        )
+    result = build_body(
+        raw,
+        title=title,
+        source=source,
+        also_headlines=[t for t in (page_title, og_title) if t],
+        standfirst=text_of("og.description", og.get("description")),
+    )
+    fields.warnings.extend(result.warnings)
+    fields.set("body", result.blocks, raw[0].line)
+
+    # The rest ----------------------------------------------------------------------------------
+    description = text_of("og.description", og.get("description"))
+    summary = text_of("summary", values.get("summary")) or description
+    if not summary:
+        first = next((b for b in result.blocks if isinstance(b, Paragraph)), None)
+        summary = first_sentence(first.text) if first else title
+    fields.set("summary", summary, meta.line("summary", "og.description") or raw[0].line)
+
+    own_id = text_of("id", values.get("id"))
+    fields.set("id", own_id or id_from_url(url) or slugify(title), meta.line("id", "url"))
+
+    image = text_of("og.image", og.get("image"))
+    if image:
+        alt = text_of("image_alt", values.get("image_alt")) or text_of(
+            "og.image:alt", og.get("image:alt")
+        )
+        fields.set("image", {"url": image, "alt": alt}, meta.line("og.image"))
+        fields.lines["image.url"] = meta.line("og.image")
+        fields.lines["image.alt"] = meta.line("image_alt", "og.image:alt")
+
+    locale = text_of("locale", values.get("locale")) or text_of("og.locale", og.get("locale"))
+    fields.set("locale", locale, meta.line("locale", "og.locale"))
+    for key in ("kind", "status", "resolution"):
+        fields.set(key, text_of(key, values.get(key)), meta.line(key))
+    for key in ("topics", "campaigns"):
+        items = as_list(values.get(key), key=key, source=source, line=meta.line(key))
+        if items:
+            fields.set(key, tuple(items), meta.line(key))
+    own_tags = as_list(
+        values.get("hashtags"), key="hashtags", source=source, line=meta.line("hashtags")
+    )
+    tags = [t.lstrip("#") for t in own_tags] + find_hashtags(title) + list(result.hashtags)
+    fields.set("hashtags", unique_tags(tags), meta.line("hashtags") or raw[0].line)
+    fields.set("source", source, None)
+    appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
+    return appeal, tuple(fields.warnings)

@@ -1,0 +1,636 @@
+"""Body text → typed blocks. Shared by the seed and the native (Markdown) importers.
+
+An importer first cuts its body into :class:`RawBlock` s (paragraphs with their source lines,
+bullet lists, headings, Markdown block quotes), already cleaned by :mod:`publisher.cleaning`.
+:func:`build_body` then recovers the structure of an appeal:
+
+* a paragraph repeating the title is dropped (a duplicate headline; its hashtags are kept);
+* ``Name, role, said: "…`` opens a :class:`~publisher.record.Quote` that runs over the following
+  paragraphs that start with a quotation mark, until one closes it (British convention);
+  ``"…," said PC Smith.`` and ``"…," PC Smith said.`` are one-paragraph quotes;
+* runs of contact lines (``Name - 0800 085 3481``, ``Name: 101``, ``Name – www.example.org``)
+  become one :class:`~publisher.record.ContactList`, with the paragraph before as intro when it
+  introduces them (ends with ``:`` or ``;`` or says "following");
+* bullet lists take the paragraph before as intro when it ends with ``:``;
+* in running text (:func:`to_spans`): web addresses, email addresses, hashtags and phone numbers
+  become linked :class:`~publisher.record.Span` s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from publisher.errors import Problem, RecordInvalid
+from publisher.phones import (
+    FoundNumber,
+    find_numbers,
+    leading_number,
+    parse_number,
+    well_known_name,
+)
+from publisher.record import (
+    Block,
+    BulletList,
+    Contact,
+    ContactKind,
+    ContactList,
+    Heading,
+    Paragraph,
+    Quote,
+    Span,
+)
+
+__all__ = [
+    "BodyResult",
+    "Line",
+    "RawBlock",
+    "build_body",
+    "find_hashtags",
+    "find_links",
+    "first_sentence",
+    "normalise_for_compare",
+    "parse_contact_line",
+    "to_spans",
+]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of cleaned source text and its line number in the file (1-based)."""
+
+    text: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RawBlock:
+    """A block as cut from the source, before structure is recovered.
+
+    ``paragraph`` and ``heading``: ``lines`` are its source lines. ``bullets``: one Line per item.
+    ``blockquote`` (Markdown ``>``): one Line per quoted paragraph, plus the attribution line
+    (``— Name, role``) if there was one.
+    """
+
+    kind: Literal["paragraph", "bullets", "heading", "blockquote"]
+    lines: tuple[Line, ...]
+    attribution: Line | None = None
+
+    @property
+    def line(self) -> int | None:
+        return self.lines[0].line if self.lines else None
+
+    @property
+    def text(self) -> str:
+        return " ".join(part.text.strip() for part in self.lines if part.text.strip())
+
+
+@dataclass(frozen=True)
+class BodyResult:
+    blocks: tuple[Block, ...]
+    hashtags: tuple[str, ...]
+    warnings: tuple[Problem, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# Inline: links, emails, hashtags, phone numbers
+
+# Bare domains ("Sailderbyshire.org.uk") are only recognised with one of these endings, written in
+# lower case, so that "in Derby.Police were called" is not a link.
+_TLDS = "uk|com|org|net|gov|info|io|co|scot|wales|cymru|eu|ie|police|nhs|ac"
+_URL = re.compile(
+    rf"""
+    (?P<scheme>https?://[^\s<>"“”]+)
+  | (?P<www>(?<![\w@./-])www\.[^\s<>"“”]+)
+  | (?P<bare>(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?-i:{_TLDS})
+       (?![\w-])(?:/[^\s<>"“”]*)?)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])", re.I)
+_HASHTAG = re.compile(r"(?<![\w&#/])#(?P<tag>\w*[^\W\d]\w*)")
+_MD_LINK = re.compile(
+    r"\[(?P<text>[^\]\n]+)\]\(\s*<?(?P<url>[^\s)<>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<(?P<auto>(?:https?://|mailto:)[^\s<>]+)>"
+)
+_TRAILING = ".,;:!?'\"’”"
+_ALLOWED_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+
+
+def _trim_url(text: str) -> str:
+    """Drop trailing punctuation, and a closing bracket that has no opening one in the URL."""
+    while text:
+        if text[-1] in _TRAILING or (text[-1] == ")" and text.count("(") < text.count(")")):
+            text = text[:-1]
+        else:
+            break
+    return text
+
+
+def _absolute(url: str) -> str:
+    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+        return url
+    host, slash, rest = url.partition("/")
+    return f"https://{host.lower()}{slash}{rest}"
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    span: Span
+
+
+def find_links(text: str) -> list[tuple[int, int, str]]:
+    """Web and email addresses in running text: ``(start, end, href)``, href absolute."""
+    hits: list[tuple[int, int, str]] = []
+    for match in _EMAIL.finditer(text):
+        hits.append((match.start(), match.end(), f"mailto:{match.group(0)}"))
+    for match in _URL.finditer(text):
+        written = _trim_url(match.group(0))
+        start, end = match.start(), match.start() + len(written)
+        if not written or any(s < end and start < e for s, e, _ in hits):
+            continue
+        if match.group("bare") and "." not in written.split("/")[0].rstrip("."):
+            continue
+        hits.append((start, end, _absolute(written)))
+    return sorted(hits)
+
+
+def find_hashtags(text: str) -> list[str]:
+    """Hashtags in ``text`` (without '#'), outside web addresses."""
+    links = find_links(text)
+    return [
+        m.group("tag")
+        for m in _HASHTAG.finditer(text)
+        if not any(s <= m.start() < e for s, e, _ in links)
+    ]
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’+&-]*(?: (?:(?:of|and|for|the|on) )*[A-Z][\w'’+&-]*)*")
+_NOT_NAMES = frozenset(
+    {"I", "We", "You", "If", "Please", "Call", "Text", "Ring", "Phone", "Dial", "Contact"}
+    | {"Or", "And", "Then", "Alternatively"}
+)
+
+
+def _number_name(text: str, found: FoundNumber, kind: ContactKind) -> str:
+    """Who answers a number found in running text: a well-known short code's name, else the
+    nearest capitalised name before it in the same sentence ("call Childline on 0800 1111"),
+    else a plain label."""
+    known = well_known_name(found.value, kind)
+    if known:
+        return known
+    before = text[: found.start]
+    ends = list(re.finditer(r"[.!?:;](?:\s|$)", before))
+    sentence_start = ends[-1].end() if ends else 0
+    while sentence_start < len(before) and before[sentence_start] in ' "“(':
+        sentence_start += 1
+    best: str | None = None
+    for match in _CAPITALISED_RUN.finditer(
+        text, max(sentence_start, found.start - 80), found.start
+    ):
+        words = match.group(0).split()
+        if match.start() == sentence_start:
+            words = words[1:]  # the first word of a sentence is capitalised anyway
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        if words:
+            best = " ".join(words)
+    if best:
+        return best
+    return {
+        ContactKind.TEXT: "Text number",
+        ContactKind.TEXTPHONE: "Textphone (Relay UK)",
+    }.get(kind, "Phone number")
+
+
+def to_spans(
+    text: str,
+    *,
+    markdown: bool = False,
+    line: int | None = None,
+    source: str | None = None,
+) -> tuple[Span, ...]:
+    """Split running text into spans: links, emails, hashtags and phone numbers recovered.
+
+    With ``markdown=True``, ``[text](url)`` and ``<url>`` are links too; a link to anything but
+    http(s), mailto or tel raises :class:`RecordInvalid`.
+    """
+    hits: list[_Hit] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(h.start < end and start < h.end for h in hits)
+
+    if markdown:
+        for match in _MD_LINK.finditer(text):
+            url = match.group("url") or match.group("auto")
+            label = match.group("text") or match.group("auto")
+            if not url.lower().startswith(_ALLOWED_SCHEMES):
+                raise RecordInvalid(
+                    f"link to {url!r} is not allowed: links must be http(s), mailto or tel",
+                    file=source,
+                    line=line,
+                    field="body",
+                )
+            hits.append(_Hit(match.start(), match.end(), _link_span(label, url)))
+    for start, end, href in find_links(text):
+        if free(start, end):
+            hits.append(_Hit(start, end, Span(text=text[start:end], href=href)))
+    for match in _HASHTAG.finditer(text):
+        if free(match.start(), match.end()):
+            hits.append(_Hit(match.start(), match.end(), Span(text=match.group(0), hashtag=True)))
+    for found in find_numbers(text):
+        if found.valid and free(found.start, found.end):
+            contact = found.number.contact(_number_name(text, found, found.kind), kind=found.kind)
+            hits.append(
+                _Hit(
+                    found.start,
+                    found.end,
+                    Span(text=text[found.start : found.end], contact=contact),
+                )
+            )
+    hits.sort(key=lambda h: h.start)
+    spans: list[Span] = []
+    position = 0
+    for hit in hits:
+        if hit.start > position:
+            spans.append(Span(text=text[position : hit.start]))
+        spans.append(hit.span)
+        position = hit.end
+    if position < len(text):
+        spans.append(Span(text=text[position:]))
+    return tuple(spans)
+
+
+def _link_span(label: str, url: str) -> Span:
+    if url.lower().startswith("tel:"):
+        parsed = parse_number(url[4:])
+        if parsed.valid:
+            return Span(text=label, contact=parsed.contact(label))
+    return Span(text=label, href=url)
+
+
+def _paragraph(text: str, *, markdown: bool, line: int | None, source: str | None) -> Paragraph:
+    return Paragraph(spans=to_spans(text, markdown=markdown, line=line, source=source))
+
+
+# --------------------------------------------------------------------------------------------
+# Contact lines
+
+_CONTACT_SPLIT = re.compile(
+    r"^(?P<name>[^\s:–—-][^:–—]{0,79}?)(?P<sep>\s+[-–—]\s*|\s*[–—]\s+|:\s+)(?P<rest>\S.*)$"
+)
+_INTRO_WORDS = re.compile(r"\bfollowing\b", re.IGNORECASE)
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    return (
+        0 < len(words) <= 10
+        and (name[0].isupper() or name[0].isdigit())
+        and not re.search(r"[.!?]$", name)
+        and not re.search(r"[\"“”]", name)
+    )
+
+
+def parse_contact_line(text: str) -> tuple[Contact, ...] | None:
+    """``Name - number [note]``, ``Name: number``, ``Name - words with a web address`` → the
+    contact(s) of that line, or None if the line is not a contact line."""
+    match = _CONTACT_SPLIT.match(text.strip())
+    if match is None:
+        return None
+    name, rest = match.group("name").strip(), match.group("rest").strip()
+    if not _looks_like_name(name):
+        return None
+    leading = leading_number(rest)
+    if leading is not None:
+        parsed, end = leading
+        note = rest[end:].strip(" ,;-–—()").strip() or None
+        if parsed.short and note and well_known_name(parsed.value, parsed.kind) is None:
+            return None  # "Incident number: 123 of 4 May" is a reference, not a short code
+        kind = ContactKind.TEXT if re.search(r"\b(?:text|sms)\b", name, re.I) else None
+        contacts = [parsed]
+        while note and (more := re.match(r"(?:or|and|/)\s+", note, re.I)):
+            another = leading_number(note[more.end() :])
+            if another is None:
+                break
+            contacts.append(another[0])
+            note = note[more.end() + another[1] :].strip(" ,;-–—()").strip() or None
+        return tuple(number.contact(name, kind=kind, note=note) for number in contacts)
+    links = find_links(rest)
+    if len(links) != 1:
+        return None
+    start, end, href = links[0]
+    only_link = rest[:start].strip() == "" and rest[end:].strip(" .") == ""
+    if ":" in match.group("sep") and not only_link:
+        return None  # "X said: visit www.example.org" is a sentence, not a contact line
+    if len(rest) > 160:
+        return None
+    kind = ContactKind.EMAIL if href.startswith("mailto:") else ContactKind.WEB
+    value = href.removeprefix("mailto:")
+    return (
+        Contact(
+            name=name,
+            kind=kind,
+            value=value,
+            display=rest[start:end],
+            note=None if only_link else rest,
+        ),
+    )
+
+
+def _introduces_contacts(paragraph: Paragraph) -> bool:
+    text = paragraph.text.rstrip()
+    return text.endswith((":", ";")) or bool(_INTRO_WORDS.search(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Quotes
+
+_VERBS = (
+    r"said|says|added|adds|explained|explains|continued|continues|commented|comments|stated|"
+    r"states|urged|urges|warned|warns|appealed|appeals|concluded|concludes|confirmed|confirms|"
+    r"told us|also said|went on to say|acknowledged|advised|advises|pleaded|remarked"
+)
+_OPENER = re.compile(
+    rf"^(?P<lead>[^\"“”]{{2,200}}?),?\s+(?P<verb>{_VERBS})\s*[:,]?\s*(?P<mark>[\"“])(?P<rest>.*)$",
+    re.DOTALL,
+)
+_REVERSE = re.compile(
+    rf"^(?P<mark>[\"“])(?P<quote>[^\"“”]+?)(?P<punct>[,?!])[\"”]\s+"
+    rf"(?:(?P<verb1>{_VERBS})\s+(?P<who1>[^\"“”]+?)|(?P<who2>[^\"“”]+?)\s+(?P<verb2>{_VERBS}))"
+    r"\s*\.?$"
+)
+_QUOTE_MARKS = '"“'
+
+
+_NOT_A_SPEAKER = re.compile(
+    r"\b(?:that|he|she|they|it|we|I|you|who|which|when|then|heard|told|was|were|had|has)\b"
+)
+
+
+def _speaker_and_role(lead: str) -> tuple[str, str | None] | None:
+    lead = lead.strip().rstrip(",").strip()
+    name, _, rest = lead.partition(",")
+    speaker, role = name.strip(), rest.strip() or None
+    if not speaker or len(speaker.split()) > 12:
+        return None
+    if not (speaker[0].isupper() or speaker.lower().startswith(("a ", "an ", "the "))):
+        return None
+    if re.search(r"[!?;]|\.\s+[a-z]|\b[a-z]{4,}\.\s", speaker):
+        return None  # a sentence ends inside it ("…was arrested. Police"): not a name
+    if _NOT_A_SPEAKER.search(speaker):
+        return None  # "The court heard that he said:" is reported speech, not a name
+    return speaker, role
+
+
+def _closing(text: str, mark: str) -> int | None:
+    """Index of the closing quotation mark in ``text`` (the quoted words), or None."""
+    closers = '”"' if mark == "“" else '"”'
+    positions = [i for i, ch in enumerate(text) if ch in closers]
+    return positions[-1] if positions else None
+
+
+@dataclass
+class _Builder:
+    title_forms: frozenset[str]
+    markdown: bool
+    source: str | None
+    blocks: list[Block] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    last_raw_kind: str | None = None
+
+    def para(self, text: str, line: int | None) -> Paragraph:
+        return _paragraph(text, markdown=self.markdown, line=line, source=self.source)
+
+    def warn(self, message: str, line: int | None) -> None:
+        self.warnings.append(Problem(message=message, file=self.source, line=line, field="body"))
+
+    def take_intro(self, accepts: Callable[[Paragraph], bool]) -> Paragraph | None:
+        """Take the paragraph just emitted as the intro of the list that follows, if it is one."""
+        last = self.blocks[-1] if self.blocks else None
+        if isinstance(last, Paragraph) and accepts(last):
+            self.blocks.pop()
+            return last
+        return None
+
+
+def normalise_for_compare(text: str) -> str:
+    """Case-, space- and punctuation-insensitive form, to compare a paragraph with the title."""
+    return " ".join(re.sub(r"[^\w#]+", " ", text).casefold().split())
+
+
+def _contact_lines(lines: Sequence[Line]) -> tuple[Contact, ...] | None:
+    """The contacts of lines that are all contact lines, else None."""
+    contacts: list[Contact] = []
+    for part in lines:
+        if not part.text.strip():
+            continue
+        found = parse_contact_line(part.text)
+        if found is None:
+            return None
+        contacts.extend(found)
+    return tuple(contacts) or None
+
+
+def build_body(
+    raw: Sequence[RawBlock],
+    *,
+    title: str,
+    source: str | None = None,
+    markdown: bool = False,
+    also_headlines: Sequence[str] = (),
+    standfirst: str | None = None,
+) -> BodyResult:
+    """Recover the structure of an appeal's body (see the module doc).
+
+    ``title`` and ``also_headlines``: paragraphs repeating one of these are duplicate headlines,
+    except the first paragraph repeating ``standfirst`` (og:description), which is kept.
+    ``markdown``: recognise ``[text](url)`` links in running text.
+    """
+    forms = frozenset(normalise_for_compare(t) for t in (title, *also_headlines) if t.strip())
+    builder = _Builder(title_forms=forms, markdown=markdown, source=source)
+    standfirst_form = normalise_for_compare(standfirst) if standfirst else None
+    index = 0
+    while index < len(raw):
+        block = raw[index]
+        for part in (*block.lines, *((block.attribution,) if block.attribution else ())):
+            builder.hashtags.extend(find_hashtags(part.text))
+        if block.kind == "heading":
+            builder.blocks.append(Heading(text=block.text))
+            index += 1
+        elif block.kind == "bullets":
+            _bullets(builder, block)
+            index += 1
+        elif block.kind == "blockquote":
+            _blockquote(builder, block)
+            index += 1
+        elif (form := normalise_for_compare(block.text)) in builder.title_forms and not (
+            form == standfirst_form and not builder.blocks
+        ):
+            index += 1  # a duplicate headline: dropped, its hashtags kept
+        else:
+            index = _paragraph_block(builder, raw, index)
+        builder.last_raw_kind = block.kind
+    if not builder.blocks:
+        raise RecordInvalid("the body is empty", file=source, field="body")
+    tags = tuple(dict.fromkeys(builder.hashtags))
+    return BodyResult(tuple(builder.blocks), tags, tuple(builder.warnings))
+
+
+def _bullets(builder: _Builder, block: RawBlock) -> None:
+    items = tuple(builder.para(item.text, item.line) for item in block.lines if item.text.strip())
+    if not items:
+        return
+    previous = builder.blocks[-1] if builder.blocks else None
+    if isinstance(previous, BulletList) and builder.last_raw_kind == "bullets":
+        builder.blocks[-1] = BulletList(intro=previous.intro, items=(*previous.items, *items))
+        return
+    intro = builder.take_intro(lambda p: p.text.rstrip().endswith(":"))
+    builder.blocks.append(BulletList(intro=intro, items=items))
+
+
+def _blockquote(builder: _Builder, block: RawBlock) -> None:
+    if block.attribution is None:
+        raise RecordInvalid(
+            "a block quote needs an attribution line after it: '— Name, role'",
+            file=builder.source,
+            line=block.line,
+            field="body",
+        )
+    who = block.attribution.text.strip().lstrip("—―–-").strip()
+    speaker, _, role = who.partition(",")
+    if not speaker.strip():
+        raise RecordInvalid(
+            "the attribution line names nobody: write '— Name, role'",
+            file=builder.source,
+            line=block.attribution.line,
+            field="body",
+        )
+    paragraphs = tuple(builder.para(p.text, p.line) for p in block.lines if p.text.strip())
+    builder.blocks.append(
+        Quote(speaker=speaker.strip(), role=role.strip() or None, paragraphs=paragraphs)
+    )
+
+
+def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> int:
+    """Handle the paragraph at ``raw[index]``; return the index of the next block to read."""
+    block = raw[index]
+    lines = block.lines
+    contacts = _contact_lines(lines)
+    if contacts is None and len(lines) > 1:
+        # "The following services are available:" followed directly by contact lines
+        head = " ".join(p.text.strip() for p in lines[:1])
+        rest = _contact_lines(lines[1:])
+        if rest is not None and (head.endswith((":", ";")) or _INTRO_WORDS.search(head)):
+            builder.blocks.append(builder.para(head, lines[0].line))
+            contacts = rest
+    if contacts is not None:
+        gathered = list(contacts)
+        nxt = index + 1
+        while nxt < len(raw) and raw[nxt].kind == "paragraph":
+            more = _contact_lines(raw[nxt].lines)
+            if more is None:
+                break
+            gathered.extend(more)
+            nxt += 1
+        intro = builder.take_intro(_introduces_contacts)
+        builder.blocks.append(ContactList(intro=intro, contacts=tuple(gathered)))
+        return nxt
+    text = block.text
+    opener = _OPENER.match(text)
+    who = _speaker_and_role(opener.group("lead")) if opener else None
+    if opener is not None and who is not None:
+        quoted = opener.group("rest")
+        close = _closing(quoted, opener.group("mark"))
+        if close is None or quoted[close + 1 :].strip(" .") == "":
+            return _quote(builder, raw, index, opener, who)
+    reverse = _REVERSE.match(text)
+    if reverse is not None:
+        raw_who = reverse.group("who1") or reverse.group("who2") or ""
+        parsed = _speaker_and_role(raw_who)
+        if parsed is not None:
+            speaker, role = parsed
+            punct = reverse.group("punct")
+            words = reverse.group("quote").strip() + ("." if punct == "," else punct)
+            builder.blocks.append(
+                Quote(
+                    speaker=speaker,
+                    role=role,
+                    verb=reverse.group("verb1") or reverse.group("verb2") or "said",
+                    paragraphs=(builder.para(words, block.line),),
+                )
+            )
+            return index + 1
+    builder.blocks.append(builder.para(text, block.line))
+    return index + 1
+
+
+def _quote(
+    builder: _Builder,
+    raw: Sequence[RawBlock],
+    index: int,
+    opener: re.Match[str],
+    who: tuple[str, str | None],
+) -> int:
+    """A quote opened at ``raw[index]``, continued by paragraphs starting with a quotation mark
+    until one closes it."""
+    opened_at = raw[index].line
+    mark = opener.group("mark")
+    texts: list[tuple[str, int | None]] = []
+    after: tuple[str, int | None] | None = None
+    current, line = opener.group("rest"), opened_at
+    nxt = index + 1
+    while True:
+        close = _closing(current, mark)
+        if close is not None:
+            texts.append((current[:close].strip(), line))
+            trailing = current[close + 1 :].strip()
+            if trailing.strip(" ."):
+                after = (trailing, line)  # words after the closing mark: a paragraph of their own
+            break
+        texts.append((current.strip(), line))
+        following = raw[nxt] if nxt < len(raw) else None
+        if (
+            following is None
+            or following.kind != "paragraph"
+            or not following.text.startswith(tuple(_QUOTE_MARKS))
+        ):
+            builder.warn(
+                f"the quote opened on line {opened_at} is never closed: its last paragraph "
+                "should end with a quotation mark",
+                opened_at,
+            )
+            break
+        current, line = following.text[1:], following.line
+        nxt += 1
+    speaker, role = who
+    paragraphs = tuple(builder.para(t, ln) for t, ln in texts if t)
+    if not paragraphs:
+        builder.blocks.append(builder.para(raw[index].text, opened_at))
+        return index + 1
+    builder.blocks.append(
+        Quote(speaker=speaker, role=role, verb=opener.group("verb"), paragraphs=paragraphs)
+    )
+    if after is not None:
+        builder.blocks.append(builder.para(*after))
+    return nxt
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries
+
+_SENTENCE_SPLIT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[\"“‘]?[A-Z0-9])")
+
+
+def first_sentence(text: str, limit: int = 300) -> str:
+    """The first sentence of ``text`` (for a summary), at most ``limit`` characters."""
+    text = " ".join(text.split())
+    first = _SENTENCE_SPLIT.split(text, maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

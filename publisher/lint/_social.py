@@ -1,0 +1,144 @@
+"""Checks on social posts as rendered: hashtags, links, emoji, length and image alt text,
+against each platform's own limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from publisher.channel import Rendition, SocialPost
+from publisher.lint._context import Context, quote, units
+from publisher.lint._emoji import emoji_findings
+from publisher.lint._finding import Finding
+from publisher.lint._hashtags import hashtag_findings
+from publisher.record import Appeal
+
+__all__ = ["PLATFORMS", "Platform", "lint_renditions", "platform_for"]
+
+MAX_HASHTAGS = 2
+MAX_LINKS = 1
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    max_weight: int
+    """The longest post, as the platform counts it (``SocialPost.weight``)."""
+    max_alt: int
+    """The longest image description the platform accepts, in characters."""
+
+
+PLATFORMS: Mapping[str, Platform] = {
+    "x": Platform("X", max_weight=280, max_alt=1000),
+    "mastodon": Platform("Mastodon", max_weight=500, max_alt=1500),
+    "bluesky": Platform("Bluesky", max_weight=300, max_alt=2000),
+}
+_ALIASES = {"twitter": "x"}
+_HASHTAG_RE = re.compile(r"(?<![\w&/])#(\w+)")
+_LINK_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def platform_for(channel: str) -> Platform | None:
+    """The platform a channel posts to: 'x', 'social-x', 'social.mastodon', 'twitter'…"""
+    for part in reversed(re.split(r"[-_.:/]", channel.lower())):
+        key = _ALIASES.get(part, part)
+        if key in PLATFORMS:
+            return PLATFORMS[key]
+    return None
+
+
+def _appeal_tags(appeal: Appeal) -> frozenset[str]:
+    tags = {tag.lower() for tag in appeal.hashtags}
+    for unit in units(appeal):
+        tags.update(tag.lower() for tag in _HASHTAG_RE.findall(unit.text))
+    return frozenset(tags)
+
+
+def _post_findings(
+    ctx: Context,
+    post: SocialPost,
+    field: str,
+    platform: Platform | None,
+    known_tags: frozenset[str],
+) -> list[Finding]:
+    findings: list[Finding] = []
+    where = platform.name if platform else "this channel"
+    tags = _HASHTAG_RE.findall(post.text)
+    if len(tags) > MAX_HASHTAGS:
+        findings.append(
+            ctx.finding(
+                "social-hashtags",
+                "warning",
+                f"This post has {len(tags)} hashtags ({', '.join('#' + t for t in tags)}). "
+                "Screen readers read each one out, and many hashtags look like spam.",
+                f"Use at most {MAX_HASHTAGS} hashtags in a post, at the end.",
+                field,
+            )
+        )
+    for tag in dict.fromkeys(tags):
+        if tag.lower() not in known_tags:  # the appeal's own tags are checked on the appeal
+            findings.extend(hashtag_findings(ctx, tag, field))
+    links = _LINK_RE.findall(post.text)
+    if len(links) > MAX_LINKS:
+        findings.append(
+            ctx.finding(
+                "social-links",
+                "warning",
+                f"This post has {len(links)} links. With more than one, people do not know "
+                "which to follow, and the link preview shows only one.",
+                f"Keep {MAX_LINKS} link per post (the appeal's page); put the others on the page.",
+                field,
+            )
+        )
+    findings.extend(emoji_findings(ctx, post.text, field, "a post", words=False))
+    if platform is not None and post.weight > platform.max_weight:
+        findings.append(
+            ctx.finding(
+                "post-too-long",
+                "error",
+                f"This post counts {post.weight} on {where}, over its limit of "
+                f"{platform.max_weight}: {quote(post.text, 60)}. {where} will refuse it.",
+                "Shorten the appeal's text or split the post into a thread.",
+                field,
+            )
+        )
+    for number, media in enumerate(post.media):
+        media_field = f"{field}.media[{number}]"
+        alt = media.alt_text.strip()
+        if not alt:
+            findings.append(
+                ctx.finding(
+                    "alt-text-missing",
+                    "error",
+                    f"An image in this post has no alt text ({media.url}).",
+                    "Add alt text that says what the image shows.",
+                    media_field,
+                )
+            )
+        elif platform is not None and len(alt) > platform.max_alt:
+            findings.append(
+                ctx.finding(
+                    "alt-text-too-long",
+                    "error",
+                    f"The image's alt text has {len(alt)} characters; {where} accepts at most "
+                    f"{platform.max_alt}: {quote(alt, 60)}.",
+                    f"Shorten the alt text to {platform.max_alt} characters or fewer: describe "
+                    "what matters in the image, not every detail.",
+                    media_field,
+                )
+            )
+    return findings
+
+
+def lint_renditions(appeal: Appeal, renditions: Sequence[Rendition]) -> list[Finding]:
+    """Findings for the posts of social renditions. File-only renditions have none."""
+    ctx = Context(appeal)
+    findings: list[Finding] = []
+    known_tags = _appeal_tags(appeal)
+    for rendition in renditions:
+        platform = platform_for(rendition.channel)
+        for index, post in enumerate(rendition.posts):
+            field = f"{rendition.channel}.posts[{index}]"
+            findings.extend(_post_findings(ctx, post, field, platform, known_tags))
+    return findings

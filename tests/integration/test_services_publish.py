@@ -1,0 +1,301 @@
+"""publish_delivery: assert the world, claimed → sending → outcome, one channel call."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from publisher import services
+from publisher.bootstrap import Registry, build_registry
+from publisher.errors import AmbiguousPublishError, PermanentPublishError, TransientPublishError
+from publisher.settings import Settings
+from publisher.store import Store
+from publisher.store.models import AttemptRow, AuditRow, ChannelStatusRow
+from publisher.testing import FakeChannel, FakeSiteChannel, FixedClock
+from tests.integration.db_fixtures import sample_appeal
+
+T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
+
+
+def registry_with(tmp_path: Path, *channels: FakeChannel) -> Registry:
+    settings = Settings(data_dir=tmp_path / "var", output_dir=tmp_path / "site")
+    return build_registry(settings, extra={c.name: (lambda s, c=c: c) for c in channels})
+
+
+def claimed(store: Store, channel: str, appeal: str = "appeal-one", at: datetime = T0) -> int:
+    if services.list_deliveries(store, appeal_id=appeal, now=at) == []:
+        services.import_appeal(store, sample_appeal(appeal), now=at)
+    [delivery] = services.publish_now(store, appeal, [channel], now=at)
+    assert services.dispatch_due(store, now=at) == [delivery]
+    return delivery
+
+
+def view(store: Store, delivery: int) -> services.DeliveryView:
+    [found] = [v for v in services.list_deliveries(store, now=T0) if v.id == delivery]
+    return found
+
+
+def attempts(store: Store, delivery: int) -> list[AttemptRow]:
+    with store.session() as session:
+        from sqlalchemy import select
+
+        return list(
+            session.scalars(
+                select(AttemptRow).where(AttemptRow.delivery_id == delivery).order_by(AttemptRow.id)
+            )
+        )
+
+
+def test_success_publishes_the_current_revision(store: Store, tmp_path: Path) -> None:
+    fake = FakeChannel("fake")
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    # A new revision after scheduling: the current one is what goes out.
+    services.import_appeal(store, sample_appeal("appeal-one", title="New title"), now=T0)
+    clock = FixedClock(T0 + timedelta(seconds=5))
+    assert services.publish_delivery(store, registry, delivery, clock=clock) == "published"
+    assert fake.published_appeals == [("appeal-one", 2)]
+    v = view(store, delivery)
+    assert (v.state, v.attempts, v.remote_id) == ("published", 1, "fake-1")
+    assert v.remote_url == "https://fake.invalid/fake/fake-1"
+    assert v.published_at == clock()
+    [attempt] = attempts(store, delivery)
+    assert attempt.outcome == "published"
+    assert attempt.finished_at == clock()
+    assert attempt.response_summary is not None and "revision 2" in attempt.response_summary
+    # Published is final: publishing again does nothing.
+    assert services.publish_delivery(store, registry, delivery, clock=clock) == "published"
+    assert len(fake.calls) == 1
+
+
+def test_only_claimed_deliveries_are_published(store: Store, tmp_path: Path) -> None:
+    fake = FakeChannel("fake")
+    registry = registry_with(tmp_path, fake)
+    services.import_appeal(store, sample_appeal("appeal-one"), now=T0)
+    [delivery] = services.schedule(store, "appeal-one", ["fake"], [T0 + timedelta(hours=1)], now=T0)
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
+    assert fake.calls == []
+    with pytest.raises(services.UnknownDelivery, match="12345"):
+        services.publish_delivery(store, registry, 12345, now=T0)
+
+
+def test_transient_error_backs_off_and_honours_the_reset_time(store: Store, tmp_path: Path) -> None:
+    reset = T0 + timedelta(minutes=15)
+    fake = FakeChannel(
+        "fake",
+        False,
+        [TransientPublishError("503"), TransientPublishError("429", retry_at=reset)],
+    )
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
+    v = view(store, delivery)
+    assert v.next_attempt_at == T0 + timedelta(seconds=30)
+    assert v.last_error is not None and "503" in v.last_error
+    assert services.dispatch_due(store, now=T0 + timedelta(seconds=29)) == []
+    t1 = T0 + timedelta(seconds=30)
+    assert services.dispatch_due(store, now=t1) == [delivery]
+    assert services.publish_delivery(store, registry, delivery, now=t1) == "scheduled"
+    assert view(store, delivery).next_attempt_at == reset  # later than 30 s · 2
+    with store.session() as session:
+        status = session.get(ChannelStatusRow, ("fake", "default"))
+        assert (
+            status is not None and status.rate_limit is not None and "retry_at" in status.rate_limit
+        )
+    assert services.dispatch_due(store, now=reset) == [delivery]
+    assert services.publish_delivery(store, registry, delivery, now=reset) == "published"
+    assert [a.outcome for a in attempts(store, delivery)] == ["transient", "transient", "published"]
+    assert view(store, delivery).attempts == 3
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [services.backoff(n).total_seconds() for n in range(1, 9)] == [
+        30,
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
+    ]
+    assert services.backoff(500) == timedelta(hours=1)
+
+
+def test_permanent_error_fails_and_credentials_disable_the_channel(
+    store: Store, tmp_path: Path
+) -> None:
+    fake = FakeChannel(
+        "fake",
+        False,
+        [PermanentPublishError("too long"), PermanentPublishError("401", credentials=True)],
+    )
+    registry = registry_with(tmp_path, fake)
+    first = claimed(store, "fake")
+    assert services.publish_delivery(store, registry, first, now=T0) == "failed"
+    second = claimed(store, "fake")
+    assert services.publish_delivery(store, registry, second, now=T0) == "failed"
+    third = claimed(store, "fake")
+    # Disabled: not even tried.
+    assert services.publish_delivery(store, registry, third, now=T0) == "failed"
+    assert len(fake.calls) == 2
+    assert "disabled" in (view(store, third).last_error or "")
+    report = services.system_status(store, now=T0)
+    assert report.disabled_channels and "fake/default" in report.disabled_channels[0]
+    services.enable_channel(store, "fake", now=T0)
+    assert services.retry(store, third, now=T0) == "scheduled"
+    assert services.dispatch_due(store, now=T0) == [third]
+    assert services.publish_delivery(store, registry, third, now=T0) == "published"
+
+
+def test_ambiguous_error_needs_a_person_on_a_non_idempotent_channel(
+    store: Store, tmp_path: Path
+) -> None:
+    social = FakeChannel("social", False, [AmbiguousPublishError("timeout after send")])
+    files = FakeChannel("files", True, [AmbiguousPublishError("odd"), RuntimeError("boom")])
+    registry = registry_with(tmp_path, social, files)
+    d_social = claimed(store, "social")
+    assert services.publish_delivery(store, registry, d_social, now=T0) == "unknown"
+    # Never resent automatically.
+    assert services.dispatch_due(store, now=T0 + timedelta(days=1)) == []
+    d_files = claimed(store, "files")
+    assert services.publish_delivery(store, registry, d_files, now=T0) == "scheduled"
+    t1 = T0 + timedelta(minutes=1)
+    assert services.dispatch_due(store, now=t1) == [d_files]
+    assert services.publish_delivery(store, registry, d_files, now=t1) == "scheduled"
+    assert "RuntimeError: boom" in (view(store, d_files).last_error or "")
+    # A person confirms: it did go out.
+    assert services.confirm(store, d_social, published=True, remote_id="99", now=t1) == "published"
+    assert view(store, d_social).remote_id == "99"
+
+
+def test_unexpected_error_is_ambiguous_on_a_non_idempotent_channel(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    social = FakeChannel("social", False, [KeyError("surprise")])
+    registry = registry_with(tmp_path, social)
+    delivery = claimed(store, "social")
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "unknown"
+    assert "Traceback" in caplog.text and "surprise" in caplog.text
+    assert services.confirm(store, delivery, published=False, now=T0) == "scheduled"
+    assert services.dispatch_due(store, now=T0) == [delivery]
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "published"
+
+
+def test_unknown_channel_fails_the_delivery(store: Store, tmp_path: Path) -> None:
+    registry = registry_with(tmp_path)
+    delivery = claimed(store, "nonesuch")
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "failed"
+    assert "nonesuch" in (view(store, delivery).last_error or "")
+
+
+def test_concurrent_publishes_of_one_delivery_call_the_channel_once(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    fake = FakeChannel("fake", False, delay=0.2)
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    stores = [make_store() for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        state = services.publish_delivery(s, registry, delivery, now=T0)
+        with lock:
+            results.append(state)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(fake.calls) == 1
+    assert len(results) == 4
+    assert "published" in results
+    assert set(results) <= {"published", "sending"}
+    assert len(attempts(store, delivery)) == 1
+    assert view(store, delivery).state == "published"
+
+
+def test_the_sending_state_is_committed_before_the_channel_is_called(
+    store: Store, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+
+    class Peeking(FakeChannel):
+        def publish(self, rendition, target):  # type: ignore[no-untyped-def]
+            seen.append(view(store, delivery).state)
+            seen.append(str(len(attempts(store, delivery))))
+            return super().publish(rendition, target)
+
+    registry = registry_with(tmp_path, Peeking("peek", False))
+    delivery = claimed(store, "peek")
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "published"
+    assert seen == ["sending", "1"]
+
+
+def test_site_channel_publishes_the_page_and_the_site(store: Store, tmp_path: Path) -> None:
+    site = FakeSiteChannel("site", write=True)
+    registry = registry_with(tmp_path, site)
+    for name in ("b-appeal", "a-appeal"):
+        d = claimed(store, "site", appeal=name)
+        assert services.publish_delivery(store, registry, d, now=T0) == "published"
+    # c-appeal is imported but never published on "site": not in the index.
+    services.import_appeal(store, sample_appeal("c-appeal"), now=T0)
+    assert site.site_calls == [("b-appeal",), ("a-appeal", "b-appeal")]
+    index = (tmp_path / "site" / "site" / "index.txt").read_text()
+    assert index.splitlines() == ["a-appeal r1 active", "b-appeal r1 active"]
+    assert (tmp_path / "site" / "site" / "a-appeal.txt").is_file()
+    last = site.published[-1]
+    assert {f.path for f in last.files} == {"site/a-appeal.txt", "site/index.txt"}
+
+
+def test_audit_log_records_the_story(store: Store, tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, FakeChannel("fake"))
+    delivery = claimed(store, "fake")
+    services.publish_delivery(store, registry, delivery, now=T0)
+    with store.session() as session:
+        from sqlalchemy import select
+
+        actions = list(session.scalars(select(AuditRow.action).order_by(AuditRow.id)))
+    assert actions == ["import", "publish-now", "claim", "sending", "published"]
+
+
+def _partial(error: TransientPublishError, *ids: str) -> TransientPublishError:
+    error.posted_ids = ids
+    return error
+
+
+def test_a_thread_that_failed_half_way_resumes_after_the_posted_parts(
+    store: Store, tmp_path: Path
+) -> None:
+    thread = FakeChannel("thread", False, [_partial(TransientPublishError("503"), "p1", "p2")])
+    registry = registry_with(tmp_path, thread)
+    delivery = claimed(store, "thread")
+    assert services.resumes_threads(thread)
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
+    assert view(store, delivery).remote_id == "p1,p2"
+    t1 = T0 + timedelta(minutes=1)
+    assert services.dispatch_due(store, now=t1) == [delivery]
+    assert services.publish_delivery(store, registry, delivery, now=t1) == "published"
+    assert thread.calls[-1].already_posted == ("p1", "p2")
+    assert view(store, delivery).remote_id == "p1,p2,thread-2"
+
+
+def test_a_thread_that_cannot_resume_is_left_to_a_person(store: Store, tmp_path: Path) -> None:
+    class NoResume(FakeChannel):
+        def publish(self, rendition, target):  # type: ignore[no-untyped-def,override]
+            return super().publish(rendition, target)
+
+    thread = NoResume("thread", False, [_partial(TransientPublishError("503"), "p1")])
+    registry = registry_with(tmp_path, thread)
+    delivery = claimed(store, "thread")
+    assert not services.resumes_threads(thread)
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "unknown"
+    assert view(store, delivery).remote_id == "p1"

@@ -1,0 +1,162 @@
+"""The schema, its migrations and the UTC time type, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from publisher.store import DatabaseURLError, Store
+from publisher.store.db import MIGRATIONS_DIR, alembic_config, migrate, normalize_url
+from publisher.store.models import AppealRow, Base, DeliveryRow, HeartbeatRow
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = datetime(2020, 10, 20, 6, 15, tzinfo=UTC)
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
+    names = set(inspect(store.engine).get_table_names())
+    assert {t.name for t in Base.metadata.sorted_tables} <= names
+
+
+def test_migrate_is_idempotent_and_reversible(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    migrate(url)
+    migrate(url)
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == "0001"
+        with store.engine.connect() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+            conn.commit()
+        assert "deliveries" not in inspect(store.engine).get_table_names()
+        store.migrate()
+        assert "deliveries" in inspect(store.engine).get_table_names()
+    finally:
+        store.dispose()
+
+
+def test_migrations_are_package_data() -> None:
+    """The migrations ship in the wheel: every file is matched by a package-data pattern."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["publisher"]
+    files = [
+        p.relative_to(REPO / "publisher").as_posix()
+        for p in MIGRATIONS_DIR.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert "migrations/env.py" in files
+    assert any(f.startswith("migrations/versions/") for f in files)
+    for name in files:
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in patterns), name
+
+
+def test_times_come_back_aware_utc(store: Store) -> None:
+    summer = datetime(2020, 10, 20, 7, 15, tzinfo=timezone(timedelta(hours=1)))
+    with store.session() as session:
+        session.add(HeartbeatRow(name="t", at=summer, detail=None))
+    with store.session() as session:
+        row = session.get(HeartbeatRow, "t")
+        assert row is not None
+        assert row.at == summer
+        assert row.at.utcoffset() == timedelta(0)
+        assert row.at.hour == 6
+    # Comparisons in SQL use UTC too.
+    with store.session() as session:
+        found = session.scalars(
+            select(HeartbeatRow.name).where(HeartbeatRow.at < T0 + timedelta(seconds=1))
+        ).all()
+        assert found == ["t"]
+
+
+def test_naive_times_are_refused(store: Store) -> None:
+    with pytest.raises(Exception, match="naive datetime"), store.session() as session:
+        session.add(HeartbeatRow(name="n", at=datetime(2020, 1, 1), detail=None))
+        session.flush()
+
+
+def _delivery(slot: str) -> DeliveryRow:
+    return DeliveryRow(
+        appeal_id="a",
+        revision=1,
+        channel="web",
+        target="default",
+        part=0,
+        slot=slot,
+        due_at=T0,
+        state="scheduled",
+        attempts=0,
+        created_at=T0,
+        updated_at=T0,
+    )
+
+
+def test_unique_key_is_enforced_by_the_database(store: Store) -> None:
+    with store.session() as session:
+        session.add(
+            AppealRow(
+                id="a", current_revision=1, status="active", area="X", created_at=T0, updated_at=T0
+            )
+        )
+        session.flush()
+        session.add(_delivery(T0.isoformat()))
+    with pytest.raises(IntegrityError), store.session() as session:
+        session.add(_delivery(T0.isoformat()))
+        session.flush()
+    with store.session() as session:
+        session.add(_delivery((T0 + timedelta(days=1)).isoformat()))
+
+
+def test_foreign_keys_are_on(store: Store) -> None:
+    with pytest.raises(IntegrityError), store.session() as session:
+        session.add(_delivery("x"))
+        session.flush()
+
+
+def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'deep' / 'w.db'}")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert store.dialect == "sqlite"
+    finally:
+        store.dispose()
+
+
+def test_urls() -> None:
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    for bad in ("", "mysql://h/db", "postgresql+psycopg2://h/db", "not a url"):
+        with pytest.raises(DatabaseURLError):
+            normalize_url(bad)
+
+
+def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
+    plain = migrated_postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    store = Store(plain)
+    try:
+        assert store.dialect == "postgresql"
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    finally:
+        store.dispose()

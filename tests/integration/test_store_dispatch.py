@@ -1,0 +1,95 @@
+"""dispatch_due: atomic claims, never the same row twice, even with concurrent dispatchers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from publisher import services
+from publisher.store import Store
+from tests.integration.db_fixtures import sample_appeal
+
+T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
+
+
+def _appeal(store: Store, appeal_id: str = "dispatch-me") -> str:
+    services.import_appeal(store, sample_appeal(appeal_id), now=T0)
+    return appeal_id
+
+
+def test_claims_only_due_rows_in_due_order(store: Store) -> None:
+    appeal = _appeal(store)
+    later = services.schedule(store, appeal, ["web"], [T0 + timedelta(hours=2)], now=T0)
+    first = services.schedule(store, appeal, ["web", "x"], [T0 + timedelta(hours=1)], now=T0)
+    assert services.dispatch_due(store, now=T0 + timedelta(minutes=59)) == []
+    claimed = services.dispatch_due(store, now=T0 + timedelta(hours=1))
+    assert sorted(claimed) == sorted(first)
+    views = {v.id: v for v in services.list_deliveries(store, now=T0)}
+    assert {views[i].state for i in first} == {"claimed"}
+    assert views[later[0]].state == "scheduled"
+    # A second tick finds nothing new: a duplicate tick is harmless.
+    assert services.dispatch_due(store, now=T0 + timedelta(hours=1)) == []
+    assert services.dispatch_due(store, now=T0 + timedelta(hours=3)) == later
+
+
+def test_limit_and_backoff_are_respected(store: Store) -> None:
+    appeal = _appeal(store)
+    times = [T0 + timedelta(minutes=m) for m in range(1, 6)]
+    ids = services.schedule(store, appeal, ["web"], times, now=T0)
+    at = T0 + timedelta(hours=1)
+    assert services.dispatch_due(store, now=at, limit=2) == ids[:2]
+    assert services.dispatch_due(store, now=at, limit=2) == ids[2:4]
+    assert services.dispatch_due(store, now=at, limit=2) == ids[4:]
+
+
+def test_next_attempt_at_delays_a_claim(store: Store) -> None:
+    from publisher.store.models import DeliveryRow
+
+    appeal = _appeal(store)
+    [delivery] = services.schedule(store, appeal, ["web"], [T0 + timedelta(minutes=1)], now=T0)
+    with store.session() as session:
+        row = session.get(DeliveryRow, delivery)
+        assert row is not None
+        row.next_attempt_at = T0 + timedelta(minutes=10)
+    assert services.dispatch_due(store, now=T0 + timedelta(minutes=5)) == []
+    assert services.dispatch_due(store, now=T0 + timedelta(minutes=10)) == [delivery]
+
+
+def test_concurrent_dispatchers_never_claim_the_same_row(
+    store: Store, make_store: Callable[[], Store]
+) -> None:
+    appeal = _appeal(store)
+    times = [T0 + timedelta(seconds=s) for s in range(1, 76)]
+    ids = services.schedule(store, appeal, ["web", "x"], times, now=T0)
+    assert len(ids) == 150
+    at = T0 + timedelta(hours=1)
+    stores = [make_store() for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    results: list[list[int]] = [[] for _ in stores]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            while True:
+                got = services.dispatch_due(stores[index], now=at, limit=4)
+                if not got:
+                    return
+                results[index].extend(got)
+        except BaseException as exc:
+            errors.append(exc)
+            raise
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    claimed = [i for r in results for i in r]
+    assert len(claimed) == len(set(claimed)), "a delivery was claimed twice"
+    assert sorted(claimed) == sorted(ids)
+    assert sum(1 for r in results if r) >= 2, "the dispatchers did not actually overlap"
+    states = {v.state for v in services.list_deliveries(store, now=at)}
+    assert states == {"claimed"}
