@@ -21,11 +21,13 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
   modification time (``updated_at`` or ``published_at``) in the record's time zone, so RSS says
   ``+0100`` in summer time; a feed's ``updated``/``lastBuildDate`` is the latest modification
   among the appeals it covers, *including withdrawn ones* (removing an entry changes the feed).
-  A feed that covers no appeal at all uses the Unix epoch. Empty feeds are still written:
+  A feed that covers no appeal at all uses 1 January 2000, UTC (the W3C validator calls
+  dates before 1990 implausible, and in 1970 London was at +0100 all year). Empty feeds are still written:
   an area whose last appeal was withdrawn must lose that entry on disk.
 - The generator is pinned to ``publisher`` (no version), so the bytes are stable build to build.
-- Feed author: the organisation (Atom ``author``; RSS ``dc:creator``, and ``managingEditor``
-  only when an editor e-mail address is configured, since RSS requires an address there).
+- Feed author: the organisation (Atom ``author``; RSS ``managingEditor`` when an editor
+  e-mail address is configured, since RSS requires an address there, else ``dc:creator``:
+  never both, which the W3C validator reports as DuplicateSemantics).
 - Content is HTML built here: every record string is escaped with :func:`html.escape`, links
   are kept only for http(s), mailto, tel and sms and are made absolute. RSS ``description``
   carries the summary (unless it only repeats the title or the first paragraph) and that
@@ -82,7 +84,7 @@ __all__ = [
 
 MAX_ENTRIES = 50
 GENERATOR = "publisher"
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 """``updated``/``lastBuildDate`` of a feed that covers no appeal at all."""
 
 WITHDRAWN_DESCRIPTION = "This appeal has been withdrawn."
@@ -391,10 +393,11 @@ class FeedsChannel:
         fg.author({"name": author})
         fg.updated(_feed_updated(spec.appeals))  # also RSS lastBuildDate; never "now"
         if rss:
-            fg.load_extension("dc", atom=False, rss=True)
-            fg.dc.dc_creator(author)
+            fg.load_extension("dc", atom=False, rss=True)  # the items' dc:creator too
             if self.editor_email:
                 fg.managingEditor(f"{self.editor_email} ({author})")
+            else:
+                fg.dc.dc_creator(author)  # not both: the same fact twice (DuplicateSemantics)
         return fg
 
     @staticmethod

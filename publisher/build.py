@@ -39,12 +39,12 @@ class InputsInvalid(RecordInvalid):
         self.args = ("\n".join(str(p) for p in problems),)
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildReport:
+    out: Path
     appeals: list[Appeal] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     files: int = 0
-    out: Path | None = None
 
 
 def _identity(items: Iterable[Path]) -> Iterable[Path]:

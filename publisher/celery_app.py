@@ -103,7 +103,10 @@ def make_celery(settings: Settings) -> Celery:
         "task_reject_on_worker_lost": True,
         "task_track_started": False,
         "worker_prefetch_multiplier": 1,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # A publish in flight when the broker connection drops runs to its end and records its
+        # outcome in the database (which does not depend on the broker); cancelling it would
+        # turn a post that probably went out into an "unknown" for a person to check.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "broker_connection_retry_on_startup": True,
         "task_serializer": "json",
         "accept_content": ["json"],
@@ -181,14 +184,16 @@ def probe_broker(
     if kind == "filesystem":
         result = app.send_task(TASK_CANARY, queue=QUEUE, expires=timeout * 2)
         try:
-            answered = result.get(timeout=timeout, interval=0.1) == "ok"
+            answer = result.get(timeout=timeout, interval=0.1)
         except Exception as exc:  # noqa: BLE001  (celery's TimeoutError and backend errors)
             return BrokerProbe(
-                kind=kind, depth=depth, workers=0, error=f"no worker answered the canary: {exc!r}"
+                kind=kind,
+                depth=depth,
+                workers=0,
+                error=f"no worker answered within {timeout:g}s ({type(exc).__name__})",
             )
-        finally:
-            result.forget()
-        return BrokerProbe(kind=kind, depth=depth, workers=1 if answered else 0)
+        result.forget()
+        return BrokerProbe(kind=kind, depth=depth, workers=1 if answer == "ok" else 0)
     replies = app.control.ping(timeout=min(timeout, 1.0))
     return BrokerProbe(kind=kind, depth=depth, workers=len(replies or ()))
 

@@ -83,6 +83,10 @@ def render(file: Path, channel: str) -> None:
     for warning in rendition.warnings:
         click.echo(f"warning: {warning}", err=True)
     suffix = {"web": ".html", "rss": "rss.xml", "atom": "atom.xml", "x": ".json", "text": ".txt"}
+    if not rendition.files:
+        raise PublisherError(
+            f"{file}: the {channel} channel renders nothing for a {result.appeal.status} appeal"
+        )
     sys.stdout.buffer.write(rendition.file(suffix[channel]).content)
     sys.stdout.flush()
 

@@ -167,7 +167,9 @@ def worker(concurrency: int, loglevel: str) -> None:
     """
     from publisher.processes import run_worker
 
-    sys.exit(run_worker(_settings(), concurrency=concurrency, loglevel=loglevel))
+    settings = _settings()
+    _store(settings).dispose()  # the embedded SQLite database is created on first use
+    sys.exit(run_worker(settings, concurrency=concurrency, loglevel=loglevel))
 
 
 @click.command()
@@ -501,17 +503,26 @@ def cancel(delivery_id: int) -> None:
 @click.command()
 @click.argument("delivery_id", type=int)
 @click.option(
-    "--published/--not-published",
-    required=True,
-    default=None,
-    help="Whether the post really went out (look at the account).",
+    "--published",
+    "answer",
+    flag_value="published",
+    help="The post went out (look at the account).",
+)
+@click.option(
+    "--not-published",
+    "answer",
+    flag_value="not-published",
+    help="It did not go out: schedule it again.",
 )
 @click.option("--remote-id", help="The post's id on the platform, when it went out.")
 @_errors_to_exit
-def confirm(delivery_id: int, published: bool, remote_id: str | None) -> None:
-    """Settle an unknown delivery: it went out (--published) or it did not (sent again)."""
+def confirm(delivery_id: int, answer: str | None, remote_id: str | None) -> None:
+    """Settle an unknown delivery: it went out (--published) or it did not (--not-published)."""
     from publisher import services
 
+    if answer is None:
+        raise click.UsageError("say what happened: --published or --not-published")
+    published = answer == "published"
     if remote_id and not published:
         raise click.UsageError("--remote-id goes with --published")
     services.confirm(

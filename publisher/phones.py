@@ -274,7 +274,7 @@ class FoundNumber(tuple[int, int, str, str]):
 # A run of digit groups, optionally after "+" (with an optional "(0)") or in brackets.
 _CANDIDATE = re.compile(
     r"""
-    (?<![\w+/.:,£$€#@=&?%*-])
+    (?<![\w+/£$€#@=&?%*])(?<!\d[.,:-])
     (?:
         \+\d{1,3}(?:[ -]?\(0\))?(?:[ -]?\(?\d+\)?)+
       | \(0\d+\)(?:[ -]?\d+)+
@@ -393,11 +393,16 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             kind = (
                 ContactKind.TEXTPHONE
                 if candidate.startswith(RELAY_UK_PREFIX)
-                else (ContactKind.PHONE)
+                else ContactKind.PHONE
             )
             found.append(FoundNumber(start, end, parsed, kind))
             previous_end = end
-        position = end
+            position = end
+            continue
+        # not a number from its first group: a number may still start at a later group
+        # ("2019-2020 0800 085 3481")
+        groups = _group_ends(candidate)
+        position = start + groups[0] + 1 if groups else end
     return found
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from publisher.errors import (
 )
 from publisher.record import Appeal, AppealStatus
 from publisher.schedule import ScheduleError
-from publisher.store import Store
+from publisher.store import Store, site_appeals
 from publisher.store.models import (
     PENDING_STATES,
     AppealRevisionRow,
@@ -661,36 +661,6 @@ def dispatch_due(store: Store, *, now: datetime, limit: int = 500) -> list[int]:
 # --------------------------------------------------------------------------------- publishing
 
 
-def site_appeals(
-    session: Session, *, channel: str, target: str, including: str | None = None
-) -> list[Appeal]:
-    """The appeals a site channel's indexes and feeds are built from, at their current revision,
-    in one query: every appeal with a published delivery on ``channel``/``target``, plus
-    ``including`` (the appeal being published). Withdrawn appeals are included so that site
-    channels can account for them (the feeds' ``updated`` moves); built-in channels list
-    only live ones."""
-    published = exists().where(
-        DeliveryRow.appeal_id == AppealRow.id,
-        DeliveryRow.channel == channel,
-        DeliveryRow.target == target,
-        DeliveryRow.state == _S.PUBLISHED,
-    )
-    wanted = published if including is None else or_(published, AppealRow.id == including)
-    query = (
-        select(AppealRevisionRow.record_json)
-        .join(
-            AppealRow,
-            and_(
-                AppealRow.id == AppealRevisionRow.appeal_id,
-                AppealRow.current_revision == AppealRevisionRow.revision,
-            ),
-        )
-        .where(wanted)
-        .order_by(AppealRow.id)
-    )
-    return [Appeal.from_json(text) for text in session.scalars(query)]
-
-
 def _combine(page: Rendition, site: Rendition) -> Rendition:
     files = {f.path: f for f in page.files}
     files.update({f.path: f for f in site.files})
@@ -860,10 +830,11 @@ def publish_delivery(
             log.info("delivery %d is %s, not claimed: nothing to do", delivery_id, row.state)
             return row.state
         _, appeal = _load_current(session, row.appeal_id)
+        reason = ""
         try:
             channel = registry.get(row.channel)
-        except UnknownChannel as exc:
-            reason = str(exc)
+        except PublisherError as exc:  # unknown channel, or one that cannot be built
+            reason = f"{type(exc).__name__}: {exc}"
             channel = None
         status = session.get(ChannelStatusRow, (row.channel, row.target))
         part = row.part

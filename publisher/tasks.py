@@ -29,9 +29,13 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _task(name: str, **options: Any) -> Callable[[_F], _F]:
-    """``shared_task`` with the project's defaults, typed for mypy (celery is untyped)."""
+    """``shared_task`` with the project's defaults, typed for mypy (celery is untyped).
+
+    Every task goes to the "publisher" queue through ``task_routes`` (celery_app), the
+    non-deprecated way to say so.
+    """
     options.setdefault("ignore_result", True)
-    return cast(Callable[[_F], _F], shared_task(name=name, queue=QUEUE, **options))
+    return cast(Callable[[_F], _F], shared_task(name=name, **options))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -29,13 +30,15 @@ from publisher.importers.common import (
     zone_for,
 )
 from publisher.importers.structure import (
+    MARKDOWN_LINK,
     Line,
     RawBlock,
     build_body,
     find_hashtags,
+    find_links,
     first_sentence,
 )
-from publisher.record import Appeal, Paragraph, slugify
+from publisher.record import Appeal, Block, Paragraph, slugify
 
 __all__ = ["FIELDS", "markdown_blocks", "parse_native"]
 
@@ -64,6 +67,60 @@ _FRONT = re.compile(r"^---\s*$")
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
 _ATTRIBUTION = re.compile(r"^\s*(?:—|―|--)\s*(?P<who>\S.*)$")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# While the body is read, a backslash-escaped character is held as a private-use character
+# (U+E000 + its code), so that no rule (links, quotes, hashtags, emphasis) sees it; the finished
+# blocks get the character back.
+_HELD = re.compile("[\ue000-\ue07f]")
+_EMPHASIS = (
+    re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])"),
+    re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])"),
+    re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"),
+    re.compile(r"`([^`]+)`"),
+)
+
+
+def _hold_escapes(text: str) -> str:
+    text = _HELD.sub("", text)
+    text = re.sub(r"\\$", "", text)  # a backslash at the end of a line is a line break
+    text = _ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    # The record has no bold, italics or code: keep the words, drop the marks; but never inside
+    # a link or a web or email address (https://example.org/_a_ keeps its underscores).
+    keep = sorted(
+        [(m.start(), m.end()) for m in MARKDOWN_LINK.finditer(text)]
+        + [(start, end) for start, end, _ in find_links(text)]
+    )
+    pieces: list[str] = []
+    position = 0
+    for start, end in keep:
+        if start < position:
+            continue
+        pieces += [_plain(text[position:start]), text[start:end]]
+        position = end
+    pieces.append(_plain(text[position:]))
+    return "".join(pieces)
+
+
+def _plain(text: str) -> str:
+    for pattern in _EMPHASIS:
+        text = pattern.sub(r"\1", text)
+    return text
+
+
+def _release(value: Any) -> Any:
+    """Give back the characters held by :func:`_hold_escapes`, everywhere in a dumped block."""
+    if isinstance(value, str):
+        return _HELD.sub(lambda m: chr(ord(m.group(0)) - 0xE000), value)
+    if isinstance(value, list | tuple):
+        return [_release(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _release(item) for key, item in value.items()}
+    return value
+
+
+def _release_block(block: Block) -> Block:
+    released: Block = type(block).model_validate(_release(block.model_dump()))
+    return released
 
 
 def _markdown() -> MarkdownIt:
@@ -75,7 +132,7 @@ def _markdown() -> MarkdownIt:
 def _lines(token: Token, first_line: int) -> tuple[Line, ...]:
     start = (token.map[0] if token.map else 0) + first_line
     return tuple(
-        Line(_ESCAPE.sub(r"\1", clean_text(text).replace("\n", " ")).strip(), start + offset)
+        Line(_hold_escapes(clean_text(text).replace("\n", " ")).strip(), start + offset)
         for offset, text in enumerate(token.content.split("\n"))
         if text.strip()
     )
@@ -102,9 +159,8 @@ def markdown_blocks(body: str, first_line: int) -> list[RawBlock]:
         elif kind in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
             if list_depth == 0 and items:
-                target = quoted if quote_depth else None
-                if target is not None:
-                    target.extend(items)
+                if quote_depth:
+                    quoted.extend(items)  # a list inside a quote: its items are quoted words
                 else:
                     blocks.append(RawBlock("bullets", tuple(items)))
                 items = []
@@ -255,11 +311,12 @@ def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple
         )
     result = build_body(raw, title=title, source=source, markdown=True)
     fields.warnings.extend(result.warnings)
-    fields.set("body", result.blocks, raw[0].line)
+    blocks = tuple(_release_block(block) for block in result.blocks)
+    fields.set("body", blocks, raw[0].line)
 
     summary = text_of("summary")
     if not summary:
-        first = next((b for b in result.blocks if isinstance(b, Paragraph)), None)
+        first = next((b for b in blocks if isinstance(b, Paragraph)), None)
         summary = first_sentence(first.text) if first else title
     fields.set("summary", summary, meta.line("summary") or raw[0].line)
     fields.set(
@@ -267,7 +324,10 @@ def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple
     )
     image = values.get("image")
     if image is not None:
-        fields.set("image", _image(image, source, meta.line("image")), meta.line("image"))
+        picture = _image(image, source, meta.line("image"))
+        if isinstance(picture["url"], str):
+            picture["url"] = urljoin(str(fields.data["url"]), picture["url"])  # "/img/x.jpg"
+        fields.set("image", picture, meta.line("image"))
         fields.lines["image.url"] = meta.line("image.url", "image")
         fields.lines["image.alt"] = meta.line("image.alt", "image")
     for key in ("topics", "campaigns"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from publisher.cleaning import clean_text
 from publisher.errors import Problem, RecordInvalid
@@ -49,11 +50,12 @@ from publisher.importers.structure import (
 )
 from publisher.record import Appeal, Paragraph, slugify
 
-__all__ = ["KNOWN_KEYS", "parse_seed", "split_paragraphs"]
+__all__ = ["KNOWN_KEYS", "parse_seed", "split_paragraphs", "title_and_organisation"]
 
 _FENCE_OPEN = re.compile(r"^```\s*(?:yaml|yml)\s*$", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"^```\s*$")
 _BULLET = re.compile(r"^\s*(?:[*•·▪◦‣]|-(?!-))\s+(?P<text>\S.*)$")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
 _DATE_LIKE = re.compile(r"^\s*[\d:/.\s-]+$")
 
 KNOWN_KEYS = frozenset(
@@ -85,9 +87,9 @@ KNOWN_OG_KEYS = frozenset(
 def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
     """Cut body lines into paragraphs (blank-line separated) and bullet lists.
 
-    In a paragraph, lines starting with ``*``, ``-`` or ``•`` and a space are bullet items; an
-    indented line after an item continues it. Bullet groups separated only by blank lines are one
-    list.
+    In a paragraph, lines starting with ``*``, ``-`` or ``•`` and a space are bullet items, and
+    so are two or more lines in a row numbered ``1.`` or ``1)``; an indented line after an item
+    continues it. Bullet groups separated only by blank lines are one list.
     """
     blocks: list[RawBlock] = []
     current: list[Line] = []
@@ -106,12 +108,20 @@ def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
                 blocks.append(RawBlock("bullets", tuple(items)))
             items.clear()
 
-    for line in lines:
+    numbered = {
+        i
+        for i, line in enumerate(lines)
+        if _NUMBERED.match(line.text)
+        and any(0 <= j < len(lines) and _NUMBERED.match(lines[j].text) for j in (i - 1, i + 1))
+    }
+    for index, line in enumerate(lines):
         if not line.text.strip():
             flush_paragraph()
             flush_items()
             continue
-        bullet = _BULLET.match(line.text)
+        bullet = _BULLET.match(line.text) or (
+            _NUMBERED.match(line.text) if index in numbered else None
+        )
         if bullet is not None:
             flush_paragraph()
             items.append(Line(bullet.group("text").strip(), line.line))
@@ -124,6 +134,21 @@ def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
     flush_paragraph()
     flush_items()
     return blocks
+
+
+def title_and_organisation(
+    page_title: str | None, og_title: str | None, organisation: str | None
+) -> tuple[str | None, str | None]:
+    """``Headline | Organisation`` → both; og:title is preferred for the headline."""
+    title = og_title
+    if page_title and " | " in page_title:
+        head, tail = page_title.rsplit(" | ", 1)
+        organisation = organisation or tail.strip() or None
+        title = title or head.strip()
+    title = title or page_title
+    if title and organisation and title.endswith(f" | {organisation}"):
+        title = title.removesuffix(f" | {organisation}").strip()
+    return title, organisation
 
 
 def _metadata(lines: list[str], source: str | None) -> tuple[YamlMapping, int, int]:
@@ -182,15 +207,9 @@ def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[P
 
     page_title = text_of("title", values.get("title"))
     og_title = text_of("og.title", og.get("title"))
-    organisation = text_of("organisation", values.get("organisation"))
-    title = og_title
-    if page_title and " | " in page_title:
-        head, tail = page_title.rsplit(" | ", 1)
-        organisation = organisation or tail.strip() or None
-        title = title or head.strip()
-    title = title or page_title
-    if title and organisation and title.endswith(f" | {organisation}"):
-        title = title.removesuffix(f" | {organisation}").strip()
+    title, organisation = title_and_organisation(
+        page_title, og_title, text_of("organisation", values.get("organisation"))
+    )
     if not title:
         raise RecordInvalid(
             "no title: give 'title:' (or og: title:) in the metadata block",
@@ -246,7 +265,7 @@ def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[P
     fields.set("published_at", published, date_index + 1)
     if values.get("updated") is not None:
         updated, warnings = parse_local_time(
-            values["updated"], zone, source=source, line=meta.line("updated"), field="updated_at"
+            values["updated"], zone, source=source, line=meta.line("updated"), field="updated"
         )
         fields.warnings.extend(warnings)
         fields.set("updated_at", updated, meta.line("updated"))
@@ -290,7 +309,7 @@ def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[P
         alt = text_of("image_alt", values.get("image_alt")) or text_of(
             "og.image:alt", og.get("image:alt")
         )
-        fields.set("image", {"url": image, "alt": alt}, meta.line("og.image"))
+        fields.set("image", {"url": urljoin(url, image), "alt": alt}, meta.line("og.image"))
         fields.lines["image.url"] = meta.line("og.image")
         fields.lines["image.alt"] = meta.line("image_alt", "og.image:alt")
 

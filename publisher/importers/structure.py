@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import ValidationError
+
 from publisher.errors import Problem, RecordInvalid
 from publisher.phones import (
     FoundNumber,
@@ -44,6 +46,7 @@ from publisher.record import (
 )
 
 __all__ = [
+    "MARKDOWN_LINK",
     "BodyResult",
     "Line",
     "RawBlock",
@@ -111,7 +114,7 @@ _URL = re.compile(
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])", re.I)
 _HASHTAG = re.compile(r"(?<![\w&#/])#(?P<tag>\w*[^\W\d]\w*)")
-_MD_LINK = re.compile(
+MARKDOWN_LINK = re.compile(
     r"\[(?P<text>[^\]\n]+)\]\(\s*<?(?P<url>[^\s)<>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<(?P<auto>(?:https?://|mailto:)[^\s<>]+)>"
 )
 _TRAILING = ".,;:!?'\"’”"
@@ -224,7 +227,7 @@ def to_spans(
         return not any(h.start < end and start < h.end for h in hits)
 
     if markdown:
-        for match in _MD_LINK.finditer(text):
+        for match in MARKDOWN_LINK.finditer(text):
             url = match.group("url") or match.group("auto")
             label = match.group("text") or match.group("auto")
             if not url.lower().startswith(_ALLOWED_SCHEMES):
@@ -459,26 +462,43 @@ def build_body(
         block = raw[index]
         for part in (*block.lines, *((block.attribution,) if block.attribution else ())):
             builder.hashtags.extend(find_hashtags(part.text))
-        if block.kind == "heading":
-            builder.blocks.append(Heading(text=block.text))
-            index += 1
-        elif block.kind == "bullets":
-            _bullets(builder, block)
-            index += 1
-        elif block.kind == "blockquote":
-            _blockquote(builder, block)
-            index += 1
-        elif (form := normalise_for_compare(block.text)) in builder.title_forms and not (
-            form == standfirst_form and not builder.blocks
-        ):
-            index += 1  # a duplicate headline: dropped, its hashtags kept
-        else:
-            index = _paragraph_block(builder, raw, index)
+        try:
+            index = _block(builder, raw, index, standfirst_form)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in error["loc"])
+            raise RecordInvalid(
+                f"cannot make a {block.kind} of this: {where + ': ' if where else ''}"
+                f"{error['msg']}",
+                file=source,
+                line=block.line,
+                field="body",
+            ) from exc
         builder.last_raw_kind = block.kind
     if not builder.blocks:
         raise RecordInvalid("the body is empty", file=source, field="body")
     tags = tuple(dict.fromkeys(builder.hashtags))
     return BodyResult(tuple(builder.blocks), tags, tuple(builder.warnings))
+
+
+def _block(
+    builder: _Builder, raw: Sequence[RawBlock], index: int, standfirst_form: str | None
+) -> int:
+    """Handle ``raw[index]``; return the index of the next block to read."""
+    block = raw[index]
+    if block.kind == "heading":
+        builder.blocks.append(Heading(text=block.text))
+    elif block.kind == "bullets":
+        _bullets(builder, block)
+    elif block.kind == "blockquote":
+        _blockquote(builder, block)
+    elif (form := normalise_for_compare(block.text)) in builder.title_forms and not (
+        form == standfirst_form and not builder.blocks
+    ):
+        pass  # a duplicate headline: dropped, its hashtags kept
+    else:
+        return _paragraph_block(builder, raw, index)
+    return index + 1
 
 
 def _bullets(builder: _Builder, block: RawBlock) -> None:
@@ -511,6 +531,13 @@ def _blockquote(builder: _Builder, block: RawBlock) -> None:
             field="body",
         )
     paragraphs = tuple(builder.para(p.text, p.line) for p in block.lines if p.text.strip())
+    if not paragraphs:
+        raise RecordInvalid(
+            "the block quote has no words, only an attribution",
+            file=builder.source,
+            line=block.attribution.line,
+            field="body",
+        )
     builder.blocks.append(
         Quote(speaker=speaker.strip(), role=role.strip() or None, paragraphs=paragraphs)
     )
@@ -565,24 +592,26 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
                 )
             )
             return index + 1
+    continued = _continues_quote(builder, raw, index)
+    if continued is not None:
+        return continued
     builder.blocks.append(builder.para(text, block.line))
     return index + 1
 
 
-def _quote(
-    builder: _Builder,
-    raw: Sequence[RawBlock],
-    index: int,
-    opener: re.Match[str],
-    who: tuple[str, str | None],
-) -> int:
-    """A quote opened at ``raw[index]``, continued by paragraphs starting with a quotation mark
-    until one closes it."""
+def _quoted(
+    builder: _Builder, raw: Sequence[RawBlock], index: int, first: str, mark: str
+) -> tuple[list[tuple[str, int | None]], tuple[str, int | None] | None, int]:
+    """The paragraphs of a quote whose first words (after the opening mark) are ``first``, in
+    ``raw[index]``: continued by paragraphs starting with a quotation mark until one closes it.
+
+    Returns the quoted texts with their lines, any words after the closing mark, and the index
+    of the next block.
+    """
     opened_at = raw[index].line
-    mark = opener.group("mark")
     texts: list[tuple[str, int | None]] = []
     after: tuple[str, int | None] | None = None
-    current, line = opener.group("rest"), opened_at
+    current, line = first, opened_at
     nxt = index + 1
     while True:
         close = _closing(current, mark)
@@ -607,14 +636,48 @@ def _quote(
             break
         current, line = following.text[1:], following.line
         nxt += 1
-    speaker, role = who
+    return texts, after, nxt
+
+
+def _quote(
+    builder: _Builder,
+    raw: Sequence[RawBlock],
+    index: int,
+    opener: re.Match[str],
+    who: tuple[str, str | None],
+) -> int:
+    """A quote opened at ``raw[index]`` by ``Name, role, said: "…``."""
+    texts, after, nxt = _quoted(builder, raw, index, opener.group("rest"), opener.group("mark"))
     paragraphs = tuple(builder.para(t, ln) for t, ln in texts if t)
     if not paragraphs:
-        builder.blocks.append(builder.para(raw[index].text, opened_at))
+        builder.blocks.append(builder.para(raw[index].text, raw[index].line))
         return index + 1
+    speaker, role = who
     builder.blocks.append(
         Quote(speaker=speaker, role=role, verb=opener.group("verb"), paragraphs=paragraphs)
     )
+    if after is not None:
+        builder.blocks.append(builder.para(*after))
+    return nxt
+
+
+def _continues_quote(builder: _Builder, raw: Sequence[RawBlock], index: int) -> int | None:
+    """A paragraph in quotation marks straight after a quote carries on that quote (the same
+    person is still speaking). Returns the index of the next block, or None if it does not."""
+    previous = builder.blocks[-1] if builder.blocks else None
+    text = raw[index].text
+    if not isinstance(previous, Quote) or builder.last_raw_kind not in ("paragraph", "blockquote"):
+        return None
+    if not text.startswith(tuple(_QUOTE_MARKS)):
+        return None
+    close = _closing(text[1:], text[0])
+    if close is not None and text[1:][close + 1 :].strip(" ."):
+        return None  # '"…," he added.' and the like: not simply more of the quote
+    texts, after, nxt = _quoted(builder, raw, index, text[1:], text[0])
+    more = tuple(builder.para(t, ln) for t, ln in texts if t)
+    if not more:
+        return None
+    builder.blocks[-1] = previous.model_copy(update={"paragraphs": (*previous.paragraphs, *more)})
     if after is not None:
         builder.blocks.append(builder.para(*after))
     return nxt

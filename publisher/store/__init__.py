@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from publisher.record import Appeal
 from publisher.store.db import DatabaseURLError, make_engine, migrate, normalize_url
-from publisher.store.models import DeliveryState
+from publisher.store.models import AppealRevisionRow, AppealRow, DeliveryRow, DeliveryState
 
-__all__ = ["DatabaseURLError", "DeliveryState", "Store"]
+__all__ = ["DatabaseURLError", "DeliveryState", "Store", "site_appeals"]
 
 
 class Store:
@@ -54,3 +55,33 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def site_appeals(
+    session: Session, *, channel: str, target: str, including: str | None = None
+) -> list[Appeal]:
+    """The appeals a site channel's indexes and feeds are built from, at their current revision,
+    in one query: every appeal with a published delivery on ``channel``/``target``, plus
+    ``including`` (the appeal being published now). Withdrawn appeals are included so that
+    site channels can account for them (a feed's ``updated`` moves when an entry leaves); the
+    built-in channels list only live ones. Ordered by appeal id."""
+    published = exists().where(
+        DeliveryRow.appeal_id == AppealRow.id,
+        DeliveryRow.channel == channel,
+        DeliveryRow.target == target,
+        DeliveryRow.state == DeliveryState.PUBLISHED.value,
+    )
+    wanted = published if including is None else or_(published, AppealRow.id == including)
+    query = (
+        select(AppealRevisionRow.record_json)
+        .join(
+            AppealRow,
+            and_(
+                AppealRow.id == AppealRevisionRow.appeal_id,
+                AppealRow.current_revision == AppealRevisionRow.revision,
+            ),
+        )
+        .where(wanted)
+        .order_by(AppealRow.id)
+    )
+    return [Appeal.from_json(text) for text in session.scalars(query)]

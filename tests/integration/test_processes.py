@@ -310,3 +310,33 @@ def test_run_serves_the_site_publishes_and_stops_cleanly(
             f"orphans left behind: {_processes_with_env(str(data_dir))}"
         )
         time.sleep(0.1)
+
+
+def test_run_stops_everything_and_fails_when_a_child_dies(
+    tmp_path: Path, processes: Processes
+) -> None:
+    import socket
+
+    data_dir = tmp_path / "busy-data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = app_env(
+            {
+                "PUBLISHER_DATA_DIR": str(data_dir),
+                "OUTPUT_DIR": str(tmp_path / "busy-site"),
+                "PUBLISHER_WEB_PORT": str(port),
+            }
+        )
+        run = processes.publisher("run", "run", env=env)
+        assert run.proc is not None
+        code = run.proc.wait(timeout=40)
+    log = run.log_text()
+    assert code == 1, log[-4000:]
+    assert f"cannot serve the site on 127.0.0.1:{port}" in log
+    assert "error: site exited unexpectedly (exit code 1); stopping the rest" in log
+    deadline = time.monotonic() + 5
+    while _processes_with_env(str(data_dir)):
+        assert time.monotonic() < deadline, "the worker or beat outlived run"
+        time.sleep(0.1)

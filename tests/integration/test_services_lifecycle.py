@@ -290,3 +290,36 @@ def test_system_status(store: Store) -> None:
     assert report.overdue == 1 and report.counts["scheduled"] == 1
     assert any("no worker" in p for p in report.problems)
     assert any("overdue" in p for p in report.problems)
+
+
+def test_real_x_channel_dry_run_posts_the_thread_then_an_update(
+    store: Store, tmp_path: Path
+) -> None:
+    """The built-in x channel without credentials writes to the outbox (a dry run): the
+    resolution goes out as an "UPDATE" reply rendered by ``render_update``."""
+    import json
+
+    settings = Settings(data_dir=tmp_path / "var", output_dir=tmp_path / "site")
+    registry = build_registry(settings)
+    clock = FixedClock(T0)
+    services.import_appeal(store, sample_appeal("x-appeal"), now=clock())
+    services.publish_now(store, "x-appeal", ["x"], now=clock())
+    [pending] = services.schedule(store, "x-appeal", ["x"], [T0 + timedelta(days=1)], now=clock())
+    assert set(run_due(store, registry, clock).values()) == {"published"}
+    outbox = settings.outbox_dir / "x.jsonl"
+    first = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert first and first[0]["part"] == 1 and first[0]["revision"] == 1
+
+    clock.advance(hours=2)
+    services.resolve_appeal(
+        store, "x-appeal", "Sam has been found.", now=clock(), social_update=True, registry=registry
+    )
+    assert {v.id: v.state for v in services.list_deliveries(store, now=clock())}[pending] == (
+        "cancelled"
+    )
+    assert set(run_due(store, registry, clock).values()) == {"published"}
+    records = [json.loads(line) for line in outbox.read_text().splitlines()]
+    update = records[len(first) :]
+    assert len(update) == 1
+    assert update[0]["text"].startswith("UPDATE: Sam has been found.")
+    assert update[0]["revision"] == 2

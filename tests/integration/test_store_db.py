@@ -160,3 +160,51 @@ def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
     finally:
         store.dispose()
+
+
+def test_site_appeals_is_one_query_over_current_revisions(store: Store) -> None:
+    from sqlalchemy import event
+
+    from publisher import services
+    from publisher.store import site_appeals
+    from publisher.store.models import DeliveryRow
+    from tests.integration.db_fixtures import sample_appeal
+
+    for name in ("on-web", "on-feeds", "pending", "withdrawn-one", "other-target"):
+        services.import_appeal(store, sample_appeal(name), now=T0)
+    services.import_appeal(store, sample_appeal("on-web", title="Second"), now=T0)
+    plan = {
+        "on-web": ("web", "default", "published"),
+        "on-feeds": ("feeds", "default", "published"),
+        "pending": ("web", "default", "scheduled"),
+        "withdrawn-one": ("web", "default", "published"),
+        "other-target": ("web", "elsewhere", "published"),
+    }
+    with store.session() as session:
+        for appeal_id, (channel, target, state) in plan.items():
+            row = _delivery(f"{appeal_id}-slot")
+            row.appeal_id, row.channel, row.target, row.state = appeal_id, channel, target, state
+            session.add(row)
+        session.flush()
+        assert session.query(DeliveryRow).count() == 5
+    services.withdraw_appeal(store, "withdrawn-one", now=T0)
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        with store.session() as session:
+            statements.clear()
+            found = site_appeals(session, channel="web", target="default", including="pending")
+            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert [(a.id, a.revision, a.status.value) for a in found] == [
+        ("on-web", 2, "active"),
+        ("pending", 1, "active"),
+        ("withdrawn-one", 2, "withdrawn"),
+    ]
+    assert found[0].title == "Second"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from publisher import services
 from publisher.store import Store
@@ -93,3 +95,43 @@ def test_concurrent_dispatchers_never_claim_the_same_row(
     assert sum(1 for r in results if r) >= 2, "the dispatchers did not actually overlap"
     states = {v.state for v in services.list_deliveries(store, now=at)}
     assert states == {"claimed"}
+
+
+def _dispatch_in_a_process(url: str, at: datetime, start: Any, results: Any) -> None:
+    """Run in a child process: wait for the start signal, then claim until nothing is left."""
+    store = Store(url)
+    try:
+        start.wait(30)
+        claimed: list[int] = []
+        while got := services.dispatch_due(store, now=at, limit=3):
+            claimed.extend(got)
+        results.put(claimed)
+    finally:
+        store.dispose()
+
+
+def test_dispatchers_in_separate_processes_never_claim_the_same_row(
+    store: Store, store_url: str
+) -> None:
+    appeal = _appeal(store)
+    times = [T0 + timedelta(seconds=s) for s in range(1, 61)]
+    ids = services.schedule(store, appeal, ["web", "x"], times, now=T0)
+    store.dispose()  # no connection may cross a fork
+    context = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    children = [
+        context.Process(
+            target=_dispatch_in_a_process,
+            args=(store_url, T0 + timedelta(hours=1), start, results),
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        child.start()
+    start.set()
+    claimed = [i for _ in children for i in results.get(timeout=60)]
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    assert len(claimed) == len(set(claimed)), "a delivery was claimed twice"
+    assert sorted(claimed) == sorted(ids)

@@ -210,7 +210,7 @@ def test_image_as_a_plain_url_and_bad_image() -> None:
     assert image is not None and image.alt is None
     front = FRONT.replace("  url: https://www.example.police.uk/img/sam.jpg\n", "  link: x\n")
     assert _error(native(front=front)).field == "image"
-    front = FRONT.replace("https://www.example.police.uk/img/sam.jpg", "not-a-url")
+    front = FRONT.replace("https://www.example.police.uk/img/sam.jpg", "ftp://e.org/sam.jpg")
     error = _error(native(front=front))
     assert error.field == "image.url" and error.line == 8
 
@@ -240,3 +240,26 @@ def test_the_documented_examples_import() -> None:
     seed = parse_appeal(seed_example.group(1), source="doc.txt", fmt="seed").appeal
     assert seed.published_at == datetime(2020, 4, 2, 12, 53, tzinfo=UTC)
     assert seed.image is not None and str(seed.image.url).endswith("?w=600&h=300")
+
+
+def test_escapes_and_emphasis() -> None:
+    body = (
+        "\\[not a link\\](x), \\#NotATag, \\*stars\\*, **Call 999** now, _please_, `code`, "
+        "5 * 3 * 2, a_b_c@e.org, [the page](https://e.org/_a_) and https://e.org/_b_/.\n\n"
+        '\\"Not a quote," said PC Smith.'
+    )
+    appeal = parse_appeal(native(body), source="a.md").appeal
+    first, second = appeal.body
+    assert isinstance(first, Paragraph) and isinstance(second, Paragraph)
+    assert first.text == (
+        "[not a link](x), #NotATag, *stars*, Call 999 now, please, code, 5 * 3 * 2, "
+        "a_b_c@e.org, the page and https://e.org/_b_/."
+    )
+    assert [s.href for s in first.spans if s.href] == [
+        "mailto:a_b_c@e.org",
+        "https://e.org/_a_",
+        "https://e.org/_b_/",
+    ]
+    assert not any(s.hashtag for s in first.spans)
+    assert appeal.hashtags == ("FindSam",)
+    assert second.text == '"Not a quote," said PC Smith.'

@@ -8,6 +8,7 @@ import pytest
 
 from publisher.errors import RecordInvalid
 from publisher.importers import parse_appeal
+from publisher.importers.seed import title_and_organisation
 from publisher.record import AppealKind, BulletList, ContactList, Paragraph, Quote, Topic
 
 META = """```yaml
@@ -264,3 +265,27 @@ def test_inferred_topics_are_a_field() -> None:
     )
     assert '"inferred_topics": [' in appeal.to_json()
     assert appeal.sensitive
+
+
+def test_relative_image_address_is_made_absolute() -> None:
+    meta = META.replace("https://www.example.police.uk/img/a.jpg?w=600&amp;h=300", "/img/a.jpg")
+    appeal = parse_appeal(seed(meta=meta), source="s.txt").appeal
+    assert appeal.image is not None
+    assert str(appeal.image.url) == "https://www.example.police.uk/img/a.jpg"
+
+
+def test_numbered_lines_are_a_list_but_a_single_numbered_line_is_not() -> None:
+    body = "Steps:\n1. Call 101.\n2) Give the reference.\n\n1. Not a list on its own."
+    appeal = parse_appeal(seed(body), source="s.txt").appeal
+    bullets, para = appeal.body
+    assert isinstance(bullets, BulletList) and bullets.intro is not None
+    assert [i.text for i in bullets.items] == ["Call 101.", "Give the reference."]
+    assert isinstance(para, Paragraph) and para.text == "1. Not a list on its own."
+
+
+def test_title_and_organisation() -> None:
+    assert title_and_organisation("A | B | Org", None, None) == ("A | B", "Org")
+    assert title_and_organisation("A | Org", "Better A", None) == ("Better A", "Org")
+    assert title_and_organisation("Plain", None, None) == ("Plain", None)
+    assert title_and_organisation(None, "T | Org", "Org") == ("T", "Org")
+    assert title_and_organisation(None, None, None) == (None, None)

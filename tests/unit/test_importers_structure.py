@@ -56,11 +56,28 @@ def test_multi_paragraph_quote_in_british_style() -> None:
 
 
 def test_quote_closed_in_its_first_paragraph_with_abbreviated_rank() -> None:
-    (quote, para) = body('T/Ch. Insp. Bilby added: "You are not alone."', '"Not a continuation."')
+    (quote, para) = body('T/Ch. Insp. Bilby added: "You are not alone."', "Call us.")
     assert isinstance(quote, Quote)
     assert (quote.speaker, quote.role, quote.verb) == ("T/Ch. Insp. Bilby", None, "added")
     assert [p.text for p in quote.paragraphs] == ["You are not alone."]
-    assert isinstance(para, Paragraph) and para.text == '"Not a continuation."'
+    assert isinstance(para, Paragraph) and para.text == "Call us."
+
+
+def test_a_quoted_paragraph_after_a_quote_carries_it_on() -> None:
+    blocks = body(
+        '"This was a nasty assault," said DI Mark Pearson, of Leeds District CID.',
+        '"We are keen to speak to anyone who was there.',
+        '"Please get in touch."',
+        '"Thank you," he added.',
+    )
+    quote, last = blocks
+    assert isinstance(quote, Quote) and quote.speaker == "DI Mark Pearson"
+    assert [p.text for p in quote.paragraphs] == [
+        "This was a nasty assault.",
+        "We are keen to speak to anyone who was there.",
+        "Please get in touch.",
+    ]
+    assert isinstance(last, Paragraph) and last.text == '"Thank you," he added.'
 
 
 def test_curly_quotes() -> None:

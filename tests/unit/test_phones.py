@@ -162,3 +162,15 @@ def test_well_known_names() -> None:
     assert well_known_name("999", ContactKind.TEXT) == "emergencySMS"
     assert well_known_name("18001101", ContactKind.TEXTPHONE) == "Police textphone"
     assert well_known_name("+448000853481") is None
+
+
+def test_numbers_after_labels_and_dashes() -> None:
+    for text in ("Tel:0800 085 3481", "Tel: 0800 085 3481", "Helpline -0800 085 3481"):
+        assert [f.value for f in find_numbers(text)] == ["+448000853481"], text
+
+
+def test_a_number_after_other_digits_is_still_found() -> None:
+    assert [f.written for f in find_numbers("In 2019-2020 0800 085 3481 took calls.")] == [
+        "0800 085 3481"
+    ]
+    assert [f.written for f in find_numbers("Aged 34 0800 085 3481")] == ["0800 085 3481"]

@@ -1,0 +1,201 @@
+"""The scheduling and operator commands, against a real SQLite database (no worker needed)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from publisher import cli_ops
+from publisher.settings import ENVIRONMENT_VARIABLES
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
+APPEAL_ID = "missing-woman-sam-example"
+
+
+@pytest.fixture()
+def group() -> click.Group:
+    cli = click.Group("publisher")
+    cli_ops.register(cli)
+    return cli
+
+
+@pytest.fixture()
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name in ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PUBLISHER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "site"))
+    yield tmp_path / "data"
+
+
+def invoke(group: click.Group, *args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(group, list(args), catch_exceptions=False)
+    assert result.exit_code == code, f"exit {result.exit_code}\n{result.output}"
+    return result
+
+
+def rows(group: click.Group, *args: str) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = json.loads(invoke(group, "deliveries", "--json", *args).output)
+    return listed
+
+
+def test_every_command_is_registered(group: click.Group) -> None:
+    expected = {
+        "migrate", "worker", "beat", "site", "run", "import", "schedule", "update", "resolve",
+        "withdraw", "deliveries", "retry", "cancel", "confirm", "status",
+    }  # fmt: skip
+    assert expected <= set(group.commands)
+
+
+def test_import_prints_the_revision_and_is_idempotent(group: click.Group, env: Path) -> None:
+    assert invoke(group, "import", str(SAMPLE)).output == f"{APPEAL_ID}: revision 1\n"
+    assert invoke(group, "import", str(SAMPLE)).output == f"{APPEAL_ID}: revision 1\n"
+    assert (env / "publisher.db").is_file()
+
+
+def test_schedule_repeats_at_the_same_local_time_across_the_clock_change(
+    group: click.Group, env: Path
+) -> None:
+    # Clocks go back at 02:00 on Sunday 31 October 2027: 07:15 stays 07:15 (BST, then GMT).
+    out = invoke(
+        group,
+        "schedule", str(SAMPLE), "--channel", "web", "--channel", "x",
+        "--at", "07:15 30/10/2027", "--every", "1d", "--until", "01/11/2027",
+    ).output  # fmt: skip
+    assert "Scheduled missing-woman-sam-example on web, x at 3 time(s):" in out
+    assert "2027-10-30 07:15 BST" in out
+    assert "2027-10-31 07:15 GMT" in out
+    assert "2027-11-01 07:15 GMT" in out
+    listed = rows(group)
+    assert len(listed) == 6
+    assert {r["state"] for r in listed} == {"scheduled"}
+    assert sorted({r["due_at"] for r in listed}) == [
+        "2027-10-30T06:15:00+00:00",
+        "2027-10-31T07:15:00+00:00",
+        "2027-11-01T07:15:00+00:00",
+    ]
+    table = invoke(group, "deliveries").output.splitlines()
+    assert table[0].split() == [
+        "ID", "APPEAL", "CHANNEL", "DUE", "STATE", "TRIES", "LAST", "ERROR", "LINK",
+    ]  # fmt: skip
+    assert any("2027-10-30 07:15 BST" in line and "scheduled" in line for line in table[1:])
+
+    # The same slot again is refused, naming the delivery already there; nothing is added.
+    again = invoke(group, "schedule", APPEAL_ID, "-c", "web", "--at", "2027-10-30 07:15", code=1)
+    assert again.output.startswith("error: ")
+    assert "web" in again.output
+    assert len(rows(group)) == 6
+
+
+def test_schedule_now_and_bad_arguments(group: click.Group, env: Path) -> None:
+    invoke(group, "import", str(SAMPLE))
+    out = invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now").output
+    assert out.startswith(f"Publishing {APPEAL_ID} now on text: deliveries ")
+    (row,) = rows(group, "--state", "scheduled")
+    assert row["channel"] == "text"
+
+    assert (
+        "exactly one of --at TIME or --now"
+        in invoke(group, "schedule", APPEAL_ID, "-c", "web", code=2).output
+    )
+    assert (
+        "exactly one of"
+        in invoke(group, "schedule", APPEAL_ID, "-c", "web", "--now", "--at", "now", code=2).output
+    )
+    assert (
+        "unknown channel(s) fax"
+        in invoke(group, "schedule", APPEAL_ID, "-c", "fax", "--now", code=2).output
+    )
+    assert "unknown time zone 'Mars/Olympus'" in invoke(
+        group, "schedule", APPEAL_ID, "-c", "web", "--at", "07:15 01/01/2030",
+        "--tz", "Mars/Olympus", code=2,
+    ).output  # fmt: skip
+    assert (
+        "in the past"
+        in invoke(
+            group, "schedule", APPEAL_ID, "-c", "web", "--at", "07:15 01/01/2020", code=2
+        ).output
+    )
+    assert (
+        "no-such-appeal"
+        in invoke(group, "schedule", "no-such-appeal", "-c", "web", "--now", code=1).output
+    )
+    assert len(rows(group)) == 1
+
+
+def test_cancel_retry_confirm(group: click.Group, env: Path) -> None:
+    from sqlalchemy import update
+
+    from publisher.settings import Settings
+    from publisher.store import Store
+    from publisher.store.models import DeliveryRow
+
+    invoke(group, "import", str(SAMPLE))
+    invoke(group, "schedule", APPEAL_ID, "-c", "x", "-c", "text", "--at", "09:00 01/06/2030")
+    x_id, text_id = (r["id"] for r in sorted(rows(group), key=lambda r: r["channel"] != "x"))
+
+    assert invoke(group, "cancel", str(text_id)).output == f"delivery {text_id}: cancelled\n"
+    assert "error:" in invoke(group, "cancel", str(text_id), code=1).output
+    assert "error:" in invoke(group, "retry", str(x_id), code=1).output  # scheduled, not failed
+    assert "999999" in invoke(group, "cancel", "999999", code=1).output
+
+    # The X post may or may not have gone out (a timeout after sending): a person settles it.
+    store = Store(Settings.from_env().database_url)
+    try:
+        with store.session() as session:
+            session.execute(
+                update(DeliveryRow).where(DeliveryRow.id == x_id).values(state="unknown")
+            )
+    finally:
+        store.dispose()
+    assert "--published or --not-published" in invoke(group, "confirm", str(x_id), code=2).output
+    invoke(group, "confirm", str(x_id), "--not-published")
+    assert {r["id"]: r["state"] for r in rows(group)}[x_id] == "scheduled"
+
+    with Store(Settings.from_env().database_url).session() as session:
+        session.execute(update(DeliveryRow).where(DeliveryRow.id == x_id).values(state="unknown"))
+    invoke(group, "confirm", str(x_id), "--published", "--remote-id", "1234567890")
+    (x_row,) = rows(group, "--state", "published")
+    assert (x_row["id"], x_row["remote_id"]) == (x_id, "1234567890")
+
+
+def test_withdraw_cancels_what_is_pending(group: click.Group, env: Path) -> None:
+    invoke(group, "import", str(SAMPLE))
+    invoke(group, "schedule", APPEAL_ID, "-c", "x", "--at", "09:00 01/06/2030")
+    assert invoke(group, "withdraw", APPEAL_ID).output == f"{APPEAL_ID}: withdrawn\n"
+    assert [r["state"] for r in rows(group)] == ["cancelled"]
+    assert "withdrawn" in invoke(group, "schedule", APPEAL_ID, "-c", "x", "--now", code=1).output
+
+
+def test_update_and_resolve_store_new_revisions(
+    group: click.Group, env: Path, tmp_path: Path
+) -> None:
+    invoke(group, "import", str(SAMPLE))
+    changed = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    changed["summary"] = "Sam was last seen on Friday evening near the station."
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(changed), encoding="utf-8")
+    assert invoke(group, "update", str(edited)).output == f"{APPEAL_ID}: revision 2\n"
+    out = invoke(group, "resolve", APPEAL_ID, "--resolution", "Sam has been found safe.").output
+    assert out == f"{APPEAL_ID}: resolved (revision 3)\n"
+    assert "resolution" in invoke(group, "resolve", APPEAL_ID, code=2).output
+
+
+def test_status_is_unhealthy_before_any_dispatcher_tick(group: click.Group, env: Path) -> None:
+    result = invoke(group, "status", "--json", "--timeout", "0.5", code=1)
+    report = json.loads(result.output)
+    assert report["healthy"] is False
+    assert report["last_tick"] is None
+    assert report["broker"]["kind"] == "filesystem"
+    assert report["broker"]["workers"] == 0
+    text = invoke(group, "status", "--timeout", "0.5", code=1).output
+    assert text.startswith("healthy: NO\n")
+    assert "never ticked" in text
