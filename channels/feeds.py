@@ -22,8 +22,8 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
   ``+0100`` in summer time; a feed's ``updated``/``lastBuildDate`` is the latest modification
   among the appeals it covers, *including withdrawn ones* (removing an entry changes the feed).
   A feed that covers no appeal at all uses 1 January 2000, UTC (the W3C validator calls
-  dates before 1990 implausible, and in 1970 London was at +0100 all year). Empty feeds are still written:
-  an area whose last appeal was withdrawn must lose that entry on disk.
+  dates before 1990 implausible, and in 1970 London was at +0100 all year). Empty feeds are
+  still written: an area whose last appeal was withdrawn must lose that entry on disk.
 - The generator is pinned to ``publisher`` (no version), so the bytes are stable build to build.
 - Feed author: the organisation (Atom ``author``; RSS ``managingEditor`` when an editor
   e-mail address is configured, since RSS requires an address there, else ``dc:creator``:

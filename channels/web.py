@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 import phonenumbers
@@ -309,7 +309,7 @@ class AreaLink:
     count: int
 
 
-def _span_inline(span: Span, context_text: str) -> Inline:
+def _span_inline(span: Span, context_text: str, base: str) -> Inline:
     core = span.text.strip()
     before = span.text[: len(span.text) - len(span.text.lstrip())]
     after = span.text[len(span.text.rstrip()) :]
@@ -335,7 +335,7 @@ def _span_inline(span: Span, context_text: str) -> Inline:
     elif span.hashtag:
         return Inline(core, None, None, "hashtag", before, after)
     else:
-        href = safe_href(span.href)
+        href = None if span.href is None else safe_href(urljoin(base, span.href.strip()))
     if href is None:
         return Inline(text=span.text)
     return Inline(_link_text(core, href), href, None, None, before, after)
@@ -387,21 +387,23 @@ def _contact_view(contact: Contact) -> ContactView:
     )
 
 
-def _inlines(paragraph: Paragraph | CallToAction) -> tuple[Inline, ...]:
-    """The paragraph's spans, joined as written (a span keeps its own spaces)."""
+def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ...]:
+    """The paragraph's spans, joined as written (a span keeps its own spaces). Relative links
+    are resolved against ``base``, the appeal's own URL, as the other channels do."""
     context_text = "".join(span.text for span in paragraph.spans)
-    return tuple(_span_inline(span, context_text) for span in paragraph.spans if span.text)
+    return tuple(_span_inline(s, context_text, base) for s in paragraph.spans if s.text)
 
 
 def _blocks(appeal: Appeal) -> tuple[BlockView, ...]:
     contact_heading = (
         "Get help" if appeal.sensitive or appeal.kind is AppealKind.ADVICE else "How to contact us"
     )
+    base = str(appeal.url)
     views: list[BlockView] = []
     previous: object = None
     for block in appeal.body:
         if isinstance(block, Paragraph):
-            views.append(BlockView(type="paragraph", parts=_inlines(block)))
+            views.append(BlockView(type="paragraph", parts=_inlines(block, base)))
         elif isinstance(block, Heading):
             views.append(BlockView(type="heading", text=block.text))
         elif isinstance(block, Quote):
@@ -410,7 +412,7 @@ def _blocks(appeal: Appeal) -> tuple[BlockView, ...]:
                 BlockView(
                     type="quote",
                     text=caption,
-                    paragraphs=tuple(_inlines(p) for p in block.paragraphs),
+                    paragraphs=tuple(_inlines(p, base) for p in block.paragraphs),
                 )
             )
         elif isinstance(block, ContactList):
@@ -418,7 +420,7 @@ def _blocks(appeal: Appeal) -> tuple[BlockView, ...]:
                 BlockView(
                     type="contacts",
                     heading=None if isinstance(previous, Heading) else contact_heading,
-                    parts=_inlines(block.intro) if block.intro else (),
+                    parts=_inlines(block.intro, base) if block.intro else (),
                     contacts=tuple(_contact_view(c) for c in block.contacts),
                 )
             )
@@ -426,14 +428,42 @@ def _blocks(appeal: Appeal) -> tuple[BlockView, ...]:
             views.append(
                 BlockView(
                     type="bullets",
-                    parts=_inlines(block.intro) if block.intro else (),
-                    paragraphs=tuple(_inlines(p) for p in block.items),
+                    parts=_inlines(block.intro, base) if block.intro else (),
+                    paragraphs=tuple(_inlines(p, base) for p in block.items),
                 )
             )
         elif isinstance(block, CallToAction):
-            views.append(BlockView(type="call-to-action", parts=_inlines(block)))
+            views.append(BlockView(type="call-to-action", parts=_inlines(block, base)))
         previous = block
     return tuple(views)
+
+
+def _paragraphs(appeal: Appeal) -> Iterable[Paragraph | CallToAction]:
+    for block in appeal.body:
+        if isinstance(block, Paragraph | CallToAction):
+            yield block
+        elif isinstance(block, Quote):
+            yield from block.paragraphs
+        elif isinstance(block, ContactList | BulletList) and block.intro is not None:
+            yield block.intro
+        if isinstance(block, BulletList):
+            yield from block.items
+
+
+def _link_warnings(appeal: Appeal) -> tuple[str, ...]:
+    """What the page shows as plain text because the record's link could not be used."""
+    base = str(appeal.url)
+    warnings: list[str] = []
+    for paragraph in _paragraphs(appeal):
+        for span in paragraph.spans:
+            if span.href is not None and safe_href(urljoin(base, span.href.strip())) is None:
+                warnings.append(f"link {span.href!r} on {span.text.strip()!r} is not a safe link")
+    for contact in appeal.contacts:
+        if _contact_href(contact) is None:
+            warnings.append(
+                f"contact {contact.name!r}: {contact.value!r} cannot be a {contact.kind} link"
+            )
+    return tuple(dict.fromkeys(warnings))
 
 
 # Site structure -------------------------------------------------------------------------------
@@ -559,6 +589,7 @@ class WebChannel:
             appeal_id=appeal.id,
             revision=appeal.revision,
             files=(OutputFile(path=path, content=_clean(html), media_type=HTML),),
+            warnings=_link_warnings(appeal),
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:

@@ -33,7 +33,9 @@ Two entry points, both pure:
     * UK short codes that phonenumbers' short-number data says are valid: ``999`` and ``112``
       anywhere, ``116`` codes anywhere, other codes (``101``, ``111``, ``105``...) only after a
       word that introduces a number (call, calling, ring, phone, dial, text, contact, on, via,
-      number, line, helpline, freephone...) so that "on 100 occasions" is not a phone number;
+      number, line, helpline, freephone...) so that "Room 101" is not a phone number; "on",
+      "or", "to" and "via" only count for the well-known codes (``on 101``), after a calling word
+      in the same sentence, so that "called at 100 houses on 100 streets" has none;
     * seven or more digits not starting with ``0`` only after such a word (then flagged invalid:
       ``call 7461150``).
 
@@ -41,6 +43,13 @@ Two entry points, both pure:
     letters (``A38``), and digits inside web addresses are never numbers. A number is of kind
     ``text`` when the nearest verb before it in its sentence is "text" or "SMS" (``Text REGISTER
     to 999``).
+
+``leading_number(text) -> (ParsedNumber, end) | None``
+    The valid number a text starts with, no cue word needed (for contact lines such as
+    ``Police - 101``).
+
+``well_known_name(value, kind)``
+    Who answers a well-known short code: ``101`` → "Police non-emergency".
 """
 
 from __future__ import annotations
@@ -285,9 +294,15 @@ _CANDIDATE = re.compile(
 )
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _STRONG_CUE = re.compile(
-    r"\b(?:call(?:s|ed|ing)?|ring(?:s|ing)?|phon(?:e|es|ed|ing)|dial(?:s|led|ling)?|text(?:s|ed|"
-    r"ing)?|sms|contact(?:ed|ing)?|number|line|helpline|phoneline|freephone|tel|telephone|"
+    # present forms only: "police were called at 1am" does not introduce a number
+    r"\b(?:call(?:s|ing)?|ring(?:s|ing)?|phon(?:e|es|ing)|dial(?:s|ling)?|text(?:s|"
+    r"ing)?|sms|contact(?:ing)?|number|line|helpline|phoneline|freephone|tel|telephone|"
     r"textphone|minicom|whatsapp)\b[^.!?\d]{0,40}$",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(
+    r"\b(?:incident|crime|reference|ref|log|occurrence|case|report|order|badge|collar)"
+    r"(?:\s+(?:number|no\.?|ref\.?))?[\s:#.]*$",
     re.IGNORECASE,
 )
 _WEAK_CUE = re.compile(r"\b(?:on|via|to|or|and)\W{0,3}$", re.IGNORECASE)
@@ -305,11 +320,16 @@ def _sentence_before(text: str, start: int) -> str:
     return before[ends[-1].end() :] if ends else before
 
 
-def _has_cue(text: str, start: int, previous_end: int | None) -> bool:
+def _has_cue(text: str, start: int, previous_end: int | None, *, weak: bool = True) -> bool:
+    """Whether words just before ``start`` introduce a number: "call", "ring"... (strong), or,
+    if ``weak``, "on", "or", "to"... after another number or a calling word. Never after
+    "incident", "crime number", "reference"...: those are reference numbers."""
     sentence = _sentence_before(text, start)
+    if _REFERENCE.search(sentence):
+        return False
     if _STRONG_CUE.search(sentence):
         return True
-    if _WEAK_CUE.search(sentence):
+    if weak and _WEAK_CUE.search(sentence):
         if previous_end is not None and start - previous_end <= 12:
             return True  # "call 999 or 101"
         return bool(re.search(r"\b(?:call|ring|phone|dial|text|contact)", sentence, re.I))
@@ -346,7 +366,9 @@ def _accept(
         return True
     if parsed.value in ("999", "112") or parsed.value.startswith("116"):
         return True
-    return _has_cue(text, start, previous_end)
+    # "call us on 101" but not "on 100 occasions": a short code nobody has heard of needs a
+    # calling word right before it.
+    return _has_cue(text, start, previous_end, weak=parsed.value in _WELL_KNOWN)
 
 
 def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:

@@ -412,11 +412,18 @@ def import_appeal(
 
     Returns the current revision number (1, 2, …); the stored record carries it. The
     ``revision`` and ``source`` fields of ``appeal`` are not content and are ignored.
+    Two processes importing the same new appeal at once both succeed with one revision.
     """
     at = _utc(now)
-    with store.session() as session:
-        number, _ = _store_revision(session, appeal, actor=actor, at=at, action="import")
-        return number
+    try:
+        with store.session() as session:
+            number, _ = _store_revision(session, appeal, actor=actor, at=at, action="import")
+            return number
+    except IntegrityError:
+        # Another process created the appeal between our look and our insert: look again.
+        with store.session() as session:
+            number, _ = _store_revision(session, appeal, actor=actor, at=at, action="import")
+            return number
 
 
 def current_appeal(store: Store, appeal_id: str) -> Appeal:

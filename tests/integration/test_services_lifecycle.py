@@ -323,3 +323,30 @@ def test_real_x_channel_dry_run_posts_the_thread_then_an_update(
     assert len(update) == 1
     assert update[0]["text"].startswith("UPDATE: Sam has been found.")
     assert update[0]["revision"] == 2
+
+
+def test_concurrent_imports_of_a_new_appeal_make_one_revision(
+    store: Store, make_store: Callable[[], Store]
+) -> None:
+    appeal = sample_appeal("imported-twice")
+    stores = [make_store() for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    revisions: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        try:
+            revisions.append(services.import_appeal(s, appeal, now=T0))
+        except BaseException as exc:
+            errors.append(exc)
+            raise
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert revisions == [1, 1, 1, 1]
+    assert services.current_appeal(store, "imported-twice").revision == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from publisher.errors import RecordInvalid
@@ -116,3 +118,80 @@ def test_contact_list_and_quote_line_numbers_in_warnings() -> None:
     assert kinds == [ContactList, Quote, Paragraph]
     (warning,) = result.warnings
     assert warning.line == 13
+
+
+_TOKENS = (
+    '"',
+    "“",
+    "”",
+    "said:",
+    "added",
+    " ",
+    "\n",
+    "\n\n",
+    " - ",
+    ":",
+    ";",
+    "0800 085 3481",
+    "999",
+    "101",
+    "18001",
+    "+44",
+    "(0)",
+    "#Tag",
+    "#",
+    "www.",
+    "x.org.uk",
+    "https://e.org/(a)",
+    "a@b.org",
+    " * ",
+    "- ",
+    "• ",
+    "1. ",
+    ">",
+    "— ",
+    "--",
+    "[x](",
+    ")",
+    "]",
+    "\\",
+    "&amp;",
+    "Â",
+    "\u00a0",
+    "\u200b",
+    "PC Smith",
+    ", of CID,",
+    "following",
+    "`",
+    "_",
+    "**",
+    "<b>",
+    "\t",
+    "\r",
+    "---",
+    "```",
+    "{",
+    "01:30 25/10/2020",
+)
+
+
+@pytest.mark.parametrize("fmt", ["seed", "native", None])
+def test_random_junk_imports_or_raises_record_invalid(fmt: str | None) -> None:
+    """A fixed-seed fuzz: whatever the text, the importer answers with an appeal or with
+    RecordInvalid, never with another exception."""
+    heads = {
+        "seed": "```yaml\narea: A\ntitle: T | O\nurl: https://e.org/x/\n```\n\n"
+        "13:53 02/04/2020\n\n",
+        "native": "---\ntitle: T\narea: A\nurl: https://e.org/x/\npublished: 09:00 01/02/2021\n"
+        "---\n\n",
+        None: "",
+    }
+    rnd = random.Random(20201106)
+    for _ in range(150):
+        body = "".join(rnd.choice(_TOKENS) for _ in range(rnd.randint(1, 30)))
+        try:
+            result = parse_appeal(heads[fmt] + body, source="f", fmt=fmt)  # type: ignore[arg-type]
+        except RecordInvalid as error:
+            assert error.file == "f"
+        else:
+            assert result.appeal.body

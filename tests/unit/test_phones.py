@@ -174,3 +174,22 @@ def test_a_number_after_other_digits_is_still_found() -> None:
         "0800 085 3481"
     ]
     assert [f.written for f in find_numbers("Aged 34 0800 085 3481")] == ["0800 085 3481"]
+
+
+def test_unknown_short_codes_need_a_calling_word_right_before_them() -> None:
+    assert _found("We called at 100 houses on 100 streets.") == []
+    assert [f[0] for f in _found("If in doubt, call 100.")] == ["100"]
+    assert [f[0] for f in _found("Please call us on 101.")] == ["101"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call 101 quoting crime number 13210632145.",
+        "Call us quoting incident 1234567 of 4 May.",
+        "Phone us with your reference number: 45678901.",
+        "Call and give log 101 of today.",
+    ],
+)
+def test_reference_numbers_are_not_phone_numbers(text: str) -> None:
+    assert [f.written for f in find_numbers(text)] in ([], ["101"])

@@ -600,9 +600,23 @@ def test_only_safe_link_schemes_become_links() -> None:
     # The unsafe links' words are still there, as text.
     assert "click or this" in main.text_content()
     assert "data and rel" in main.text_content()
-    assert not main.xpath(".//a[normalize-space(.)='click' or normalize-space(.)='rel']")
+    assert not main.xpath(".//a[normalize-space(.)='click' or normalize-space(.)='data']")
+    # A relative link is resolved against the appeal's own URL, as the other channels do.
+    assert main.xpath(".//a[normalize-space(.)='rel']/@href") == [
+        "https://www.example.police.uk/relative"
+    ]
     assert "tel:12;alert(8)" not in hrefs
     assert any(h.startswith("mailto:a@b.uk") for h in hrefs)
+
+
+def test_links_shown_as_text_are_reported_as_warnings() -> None:
+    rendition = WebChannel().render(hostile_appeal(), CTX)
+    joined = "\n".join(rendition.warnings)
+    assert "javascript:alert(3)" in joined
+    assert "data:text/html" in joined
+    assert "'Bad tel'" in joined and "<i>Bad</i>" in joined
+    assert "/relative" not in joined
+    assert WebChannel().render(sample(), CTX).warnings == ()
 
 
 @pytest.mark.parametrize(
