@@ -132,7 +132,7 @@ def safe_href(url: str | None) -> str | None:
         return None
     cleaned = re.sub(r"[\t\n\r]", "", url).strip()
     match = _SCHEME_RE.match(cleaned)
-    if match is None or _FORBIDDEN_CHARS.search(cleaned) or " " in cleaned:
+    if match is None or _FORBIDDEN_CHARS.search(cleaned) or any(c in cleaned for c in " <>\"'`"):
         return None
     scheme = match.group(1).lower()
     if scheme not in _ALLOWED_SCHEMES:

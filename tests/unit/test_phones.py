@@ -183,13 +183,13 @@ def test_unknown_short_codes_need_a_calling_word_right_before_them() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "numbers"),
     [
-        "Call 101 quoting crime number 13210632145.",
-        "Call us quoting incident 1234567 of 4 May.",
-        "Phone us with your reference number: 45678901.",
-        "Call and give log 101 of today.",
+        ("Call 101 quoting crime number 13210632145.", ["101"]),
+        ("Call us quoting incident 1234567 of 4 May.", []),
+        ("Phone us with your reference number: 45678901.", []),
+        ("Call and give log 101 of today.", []),
     ],
 )
-def test_reference_numbers_are_not_phone_numbers(text: str) -> None:
-    assert [f.written for f in find_numbers(text)] in ([], ["101"])
+def test_reference_numbers_are_not_phone_numbers(text: str, numbers: list[str]) -> None:
+    assert [f.written for f in find_numbers(text)] == numbers
