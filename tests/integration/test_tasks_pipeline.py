@@ -78,11 +78,9 @@ def _check_outputs(
     outbox = deployment.data_dir / "outbox" / "x.jsonl"
     assert outbox.is_file(), "the X post did not reach the dry-run outbox"
     posts = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
-    assert posts, "the outbox is empty"
-    first = registry.get("x").render(appeal, registry.context).posts[0]
-    assert first.text in json.dumps(posts, ensure_ascii=False) or any(
-        post.get("text") == first.text for post in posts
-    )
+    expected = [p.text for p in registry.get("x").render(appeal, registry.context).posts]
+    assert [p["text"] for p in posts] == expected, "each post once, in thread order"
+    assert {(p["appeal"], p["dry_run"]) for p in posts} == {(appeal.id, True)}
 
 
 def test_worker_and_beat_publish_on_the_embedded_broker(
