@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 FAKE_CHANNEL = "fake"
-FAKE_FACTORY = "publisher.testing:fake_channel"
+FAKE_FACTORY = "benchmarks.drain:fake_channel"
 NOOP_QUEUE = "bench-noop"
 NOOP_TASK = "bench.noop"
 SLOTS_PER_APPEAL = 500
@@ -51,6 +51,16 @@ SETTINGS_VARS = (
     "OUTPUT_DIR",
     "PUBLISHER_EXTRA_CHANNELS",
 )
+
+
+# ---------------------------------------------------------------------------- the channel
+
+
+def fake_channel(settings: Any) -> Any:
+    """PUBLISHER_EXTRA_CHANNELS factory: publisher.testing's FakeChannel, succeeding at once."""
+    from publisher.testing import FakeChannel
+
+    return FakeChannel(FAKE_CHANNEL, idempotent=True)
 
 
 # --------------------------------------------------------------------------------- processes
@@ -298,6 +308,7 @@ def delivery_drain(
         BROKER_URL=broker_url,
         OUTPUT_DIR=str(output_dir),
         PUBLISHER_EXTRA_CHANNELS=f"{FAKE_CHANNEL}={FAKE_FACTORY}",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
         DISPATCH_INTERVAL=str(args.dispatch_interval),
         RECONCILE_INTERVAL="30",
         PYTHONUNBUFFERED="1",

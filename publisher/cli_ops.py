@@ -547,7 +547,8 @@ def confirm(delivery_id: int, answer: str | None, remote_id: str | None) -> None
 def status(as_json: bool, timeout: float) -> None:
     """Is publishing healthy? Exit 0 if so, 1 if not (for monitoring).
 
-    Unhealthy: no dispatcher tick within three intervals, overdue deliveries, no worker.
+    Unhealthy: no dispatcher tick within three intervals, overdue deliveries, no worker
+    answering, or a broker that cannot be reached.
     """
     from publisher import services
     from publisher.celery_app import probe_broker
@@ -562,23 +563,39 @@ def status(as_json: bool, timeout: float) -> None:
         workers_alive=probe.workers,
         dispatch_interval=settings.dispatch_interval,
     )
+    payload: dict[str, Any] = _jsonable(report)
+    problems = list(report.problems)
+    if probe.depth is None and probe.error:
+        problems.append(probe.error)  # no broker: the report above could not know
+    healthy = report.healthy and probe.depth is not None and probe.workers != 0
+    payload.update(healthy=healthy, problems=problems, broker=_jsonable(probe))
     if as_json:
-        payload = _jsonable(report)
-        payload["broker"] = _jsonable(probe)
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        click.echo(_format_status(report, probe))
-    sys.exit(0 if report.healthy else 1)
+        click.echo(_format_status(payload))
+    sys.exit(0 if healthy else 1)
 
 
-def _format_status(report: Any, probe: Any) -> str:
-    lines = [f"healthy: {'yes' if report.healthy else 'NO'}"]
-    for key, value in _jsonable(report).items():
-        if key == "healthy":
-            continue
-        lines.append(f"{key.replace('_', ' ')}: {value}")
-    if probe.error:
-        lines.append(f"broker: {probe.error}")
+def _format_status(payload: dict[str, Any]) -> str:
+    lines = [f"healthy: {'yes' if payload['healthy'] else 'NO'}"]
+    lines += [f"problem: {problem}" for problem in payload["problems"]]
+    tick = payload["last_tick"]
+    age = payload["tick_age_seconds"]
+    lines.append(
+        "last dispatcher tick: "
+        + (f"{_local(datetime.fromisoformat(tick))} ({age:.1f} s ago)" if tick else "never")
+    )
+    counts = payload["counts"]
+    lines.append("deliveries: " + (", ".join(f"{k} {v}" for k, v in counts.items() if v) or "none"))
+    lines.append(f"overdue: {payload['overdue']}")
+    broker = payload["broker"]
+    depth = "unknown" if broker["depth"] is None else broker["depth"]
+    workers = "unknown" if broker["workers"] is None else broker["workers"]
+    lines.append(
+        f"broker ({broker['kind']}): {depth} message(s) waiting; workers answering: {workers}"
+    )
+    for channel in payload["disabled_channels"]:
+        lines.append(f"disabled channel: {channel}")
     return "\n".join(lines)
 
 

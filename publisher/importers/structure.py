@@ -374,6 +374,12 @@ _NOT_A_SPEAKER = re.compile(
 )
 
 
+_LEAD_IN_WORDS = frozenset(
+    {"after", "before", "following", "in", "on", "at", "today", "yesterday", "earlier", "later"}
+    | {"however", "meanwhile", "also", "now", "asked", "when", "while"}
+)
+
+
 def _speaker_and_role(lead: str) -> tuple[str, str | None] | None:
     lead = lead.strip().rstrip(",").strip()
     name, _, rest = lead.partition(",")
@@ -386,6 +392,11 @@ def _speaker_and_role(lead: str) -> tuple[str, str | None] | None:
         return None  # a sentence ends inside it ("…was arrested. Police"): not a name
     if _NOT_A_SPEAKER.search(speaker):
         return None  # "The court heard that he said:" is reported speech, not a name
+    first = speaker.split()[0].lower()
+    if role and role[0].isupper() and (first.endswith("ing") or first in _LEAD_IN_WORDS):
+        # "Speaking about the appeal, PC Smith said:": the record has no place for the words
+        # before the name, so this stays a paragraph rather than lose them
+        return None
     return speaker, role
 
 

@@ -68,14 +68,6 @@ def free_port() -> int:
         return port
 
 
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def wait_until(
     predicate: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str
 ) -> Any:

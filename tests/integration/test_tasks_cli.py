@@ -199,3 +199,28 @@ def test_status_is_unhealthy_before_any_dispatcher_tick(group: click.Group, env:
     text = invoke(group, "status", "--timeout", "0.5", code=1).output
     assert text.startswith("healthy: NO\n")
     assert "never ticked" in text
+    assert "last dispatcher tick: never" in text
+    assert "workers answering: 0" in text
+
+
+def test_status_with_an_unreachable_broker_names_no_secret(
+    group: click.Group, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.conftest import free_port
+
+    monkeypatch.setenv("BROKER_URL", f"redis://:hunter2-secret@127.0.0.1:{free_port()}/0")
+    monkeypatch.setenv("X_API_KEY", "x-key-secret")
+    monkeypatch.setenv("X_ACCESS_TOKEN_SECRET", "x-token-secret")
+    result = CliRunner().invoke(group, ["status", "--json", "--timeout", "0.5"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["broker"]["depth"] is None
+    assert report["broker"]["error"].startswith("broker unreachable")
+    for secret in ("hunter2-secret", "x-key-secret", "x-token-secret"):
+        assert secret not in result.output
+
+
+def test_state_choices_match_the_ledger() -> None:
+    from publisher.store.models import DeliveryState
+
+    assert set(cli_ops.DELIVERY_STATES) == {state.value for state in DeliveryState}

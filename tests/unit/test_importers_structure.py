@@ -308,3 +308,25 @@ def test_first_sentence() -> None:
 def test_empty_body_is_an_error() -> None:
     with pytest.raises(RecordInvalid, match="empty"):
         build_body(paras("A title"), title="A title", source="t.txt")
+
+
+def test_lead_in_before_the_speaker_keeps_the_paragraph_whole() -> None:
+    (block,) = body('Speaking about the appeal, PC Jo Smith said: "Please help."')
+    assert isinstance(block, Paragraph)
+    assert block.text == 'Speaking about the appeal, PC Jo Smith said: "Please help."'
+
+
+def test_speaker_forms() -> None:
+    cases = {
+        'A police spokesperson said: "Thanks."': ("A police spokesperson", None),
+        'Chief Inspector Jo Bloggs, who leads the inquiry, said: "Thanks."': (
+            "Chief Inspector Jo Bloggs",
+            "who leads the inquiry",
+        ),
+        'Sgt Sam Fleming, from Derby, added: "Thanks."': ("Sgt Sam Fleming", "from Derby"),
+        '"Thanks," said a police spokesperson.': ("a police spokesperson", None),
+    }
+    for text, (speaker, role) in cases.items():
+        (quote,) = body(text)
+        assert isinstance(quote, Quote), text
+        assert (quote.speaker, quote.role) == (speaker, role), text
