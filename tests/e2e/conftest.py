@@ -45,6 +45,11 @@ def _require(path: Path, how: str) -> Path:
     return path
 
 
+def _variant(appeal: Appeal, **changes: Any) -> Appeal:
+    """A validated copy with some fields changed (``model_copy`` would skip validation)."""
+    return Appeal.model_validate({**appeal.model_dump(), **changes})
+
+
 def generated_appeals() -> list[Appeal]:
     """Appeals covering every block type, status and sensitivity, built from the fixture."""
     sample = Appeal.from_json((TESTS / "fixtures" / "sample.json").read_text(encoding="utf-8"))
@@ -61,33 +66,30 @@ def generated_appeals() -> list[Appeal]:
         else block
         for block in sample.body
     )
-    base = sample.model_copy(update={"body": body})
-    sensitive = base.model_copy(
-        update={
-            "id": "sensitive-example",
-            "url": "https://www.example.police.uk/news/2021/march/sensitive-example/",
-            "topics": (Topic.DOMESTIC_ABUSE,),
-            "kind": "advice",
-            "title": "Support is there if home is not safe",
-        }
+    base = _variant(sample, body=body)
+    sensitive = _variant(
+        base,
+        id="sensitive-example",
+        url="https://www.example.police.uk/news/2021/march/sensitive-example/",
+        topics=(Topic.DOMESTIC_ABUSE,),
+        kind="advice",
+        title="Support is there if home is not safe",
     )
-    resolved = base.model_copy(
-        update={
-            "id": "resolved-example",
-            "url": "https://www.example.police.uk/news/2021/april/resolved-example/",
-            "status": AppealStatus.RESOLVED,
-            "resolution": "Sam has been found safe and well. Thank you for sharing our appeal.",
-            "revision": 2,
-        }
+    resolved = _variant(
+        base,
+        id="resolved-example",
+        url="https://www.example.police.uk/news/2021/april/resolved-example/",
+        status=AppealStatus.RESOLVED,
+        resolution="Sam has been found safe and well. Thank you for sharing our appeal.",
+        revision=2,
     )
-    hostile = base.model_copy(
-        update={
-            "id": "hostile-example",
-            "url": "https://www.example.police.uk/news/2021/may/hostile-example/",
-            "title": 'Seen <script>alert(1)</script> "><img src=x onerror=alert(2)>?',
-            "summary": "Ampersands & <b>tags</b> ]]> stay text.",
-            "area": "Other <Area>",
-        }
+    hostile = _variant(
+        base,
+        id="hostile-example",
+        url="https://www.example.police.uk/news/2021/may/hostile-example/",
+        title='Seen <script>alert(1)</script> "><img src=x onerror=alert(2)>?',
+        summary="Ampersands & <b>tags</b> ]]> stay text.",
+        area="Other <Area>",
     )
     return [base, sensitive, resolved, hostile]
 

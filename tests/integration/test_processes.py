@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -340,3 +341,36 @@ def test_run_stops_everything_and_fails_when_a_child_dies(
     while _processes_with_env(str(data_dir)):
         assert time.monotonic() < deadline, "the worker or beat outlived run"
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_supervisor_process_exits_0_on_sigterm_and_sigint(tmp_path: Path, sig: int) -> None:
+    marker = str(tmp_path / "supervised")
+    script = (
+        "import sys\n"
+        "from publisher.processes import ChildSpec, Supervisor\n"
+        f"sleeper = {SLEEPER!r}\n"
+        "supervisor = Supervisor(children=[ChildSpec('a', sleeper), ChildSpec('b', sleeper)])\n"
+        "sys.exit(supervisor.run(ready=lambda: print('ready', flush=True)))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "SUPERVISED_MARKER": marker},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        wait_until(
+            lambda: len(_processes_with_env(marker)) == 3, timeout=10, what="the two children"
+        )
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert _processes_with_env(marker) == []
