@@ -109,6 +109,37 @@ def _load(paths: Sequence[Path]) -> list[Appeal]:
     return appeals
 
 
+class NotReadyToPublish(PublisherError):
+    """An appeal has accessibility or safety errors: it must not be scheduled."""
+
+
+def _lint_gate(appeals: Sequence[Appeal], registry: Registry) -> None:
+    """Refuse to schedule appeals with lint errors (listed); count the warnings."""
+    from publisher.lint import lint_appeal, lint_renditions
+
+    errors: list[str] = []
+    for appeal in appeals:
+        renditions = [
+            registry.get(name).render(appeal, registry.context)
+            for name in registry.names
+            if name not in ("web", "feeds", "text")
+        ]
+        findings = [*lint_appeal(appeal), *lint_renditions(appeal, renditions)]
+        warnings = sum(1 for f in findings if f.severity != "error")
+        for finding in findings:
+            if finding.severity == "error":
+                where = appeal.source or appeal.id
+                errors.append(f"{where}: [{finding.code}] {finding.message} (fix: {finding.fix})")
+        if warnings:
+            click.echo(
+                f"warning: {appeal.id}: {warnings} accessibility warning(s); "
+                "`publisher check FILE` lists them",
+                err=True,
+            )
+    if errors:
+        raise NotReadyToPublish("not scheduled: fix these errors first\n" + "\n".join(errors))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
@@ -209,7 +240,9 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
     store.migrate()
     if inputs:
         registry = build_registry(settings)
-        _import_and_publish(store, registry, _load(inputs))
+        appeals = _load(inputs)
+        _lint_gate(appeals, registry)
+        _import_and_publish(store, registry, appeals)
     store.dispose()
 
     def ready() -> None:
@@ -279,8 +312,9 @@ def import_(inputs: tuple[Path, ...]) -> None:
         click.echo(f"{appeal.id}: revision {revision}")
 
 
-def _appeal_id(store: Store, ref: str) -> str:
-    """An appeal id from ``ref``: an appeal file (imported first) or the id of a stored appeal."""
+def _appeal_id(store: Store, registry: Registry, ref: str) -> str:
+    """An appeal id from ``ref``: an appeal file (checked, then imported) or the id of a stored
+    appeal (checked). Lint errors refuse the schedule."""
     from publisher import services
 
     path = Path(ref)
@@ -291,10 +325,11 @@ def _appeal_id(store: Store, ref: str) -> str:
                 f"{ref} holds {len(appeals)} appeals; schedule one at a time",
                 param_hint="APPEAL",
             )
+        _lint_gate(appeals, registry)
         revision = services.import_appeal(store, appeals[0], actor="cli", now=_now())
         click.echo(f"{appeals[0].id}: revision {revision}")
         return appeals[0].id
-    services.current_appeal(store, ref)  # raises UnknownAppeal naming the id
+    _lint_gate([services.current_appeal(store, ref)], registry)  # UnknownAppeal names the id
     return ref
 
 
@@ -334,7 +369,8 @@ def schedule(
     if now_flag and (every or until):
         raise click.UsageError("--every and --until need --at")
     settings = _settings()
-    names = _check_channels(build_registry(settings), channels)
+    registry = build_registry(settings)
+    names = _check_channels(registry, channels)
     zone = rules.zone(tz)  # raises ScheduleError naming an unknown zone
     now = _now()
     times: list[datetime] = []
@@ -352,7 +388,7 @@ def schedule(
             warn=warn,
         )
     store = _store(settings)
-    appeal_id = _appeal_id(store, appeal)
+    appeal_id = _appeal_id(store, registry, appeal)
     if not times:
         ids = services.publish_now(store, appeal_id, names, target=target, actor="cli", now=now)
         click.echo(f"Publishing {appeal_id} now on {', '.join(names)}: deliveries {_ids(ids)}")
@@ -380,15 +416,12 @@ def update(file: Path, announce: bool) -> None:
     from publisher.bootstrap import build_registry
 
     settings = _settings()
+    registry = build_registry(settings)
     (appeal,) = _load([file])
+    _lint_gate([appeal], registry)
     store = _store(settings)
     revision = services.update_appeal(
-        store,
-        appeal,
-        actor="cli",
-        now=_now(),
-        social_update=announce,
-        registry=build_registry(settings),
+        store, appeal, actor="cli", now=_now(), social_update=announce, registry=registry
     )
     click.echo(f"{appeal.id}: revision {revision}")
 
