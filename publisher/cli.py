@@ -114,9 +114,7 @@ class _Bar:
 
 
 @cli.command()
-@click.argument(
-    "inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
-)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--out",
     "-o",
@@ -154,9 +152,7 @@ def build(inputs: tuple[Path, ...], out: Path) -> None:
 
 
 @cli.command()
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -169,7 +165,7 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
     """Check appeals for accessibility and safety problems before they are scheduled.
 
     Errors (exit 1) must be fixed; warnings (exit 0) are advice. Each finding names the file,
-    the line where known, and how to fix it.
+    the line where known (else the record field, in brackets), and how to fix it.
     """
     from publisher.bootstrap import build_registry
     from publisher.importers import find_inputs, load_appeal
@@ -185,7 +181,8 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
                 code="import",
                 severity="warning",
                 message=w.message,
-                fix="Check the time and write it with an explicit offset if it is wrong.",
+                fix="The appeal was read, but perhaps not as you meant: correct the file as "
+                "the message says.",
                 file=w.file,
                 line=w.line,
                 field=w.field,
@@ -193,7 +190,7 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
             for w in result.warnings
         )
         renditions = [registry.get("x").render(appeal, registry.context)]
-        findings.extend(lint_appeal(appeal))
+        findings.extend(lint_appeal(appeal, lines=result.lines))
         findings.extend(lint_renditions(appeal, renditions))
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
@@ -206,10 +203,12 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         for f in findings:
-            where = f.file or "<input>"
+            where = (f.file or "<input>") + ":"
             if f.line is not None:
-                where += f":{f.line}"
-            click.echo(f"{where}: {f.severity}: [{f.code}] {f.message}")
+                where = f"{where}{f.line}:"
+            elif f.field:
+                where = f"{where} [{f.field}]"
+            click.echo(f"{where} {f.severity}: [{f.code}] {f.message}")
             click.echo(f"    fix: {f.fix}")
         click.echo(f"{errors} error(s), {warnings} warning(s)")
     if has_errors(findings):

@@ -233,7 +233,7 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
     on every channel. X posts go to the dry-run outbox when no X credentials are set.
     """
     from publisher.bootstrap import build_registry
-    from publisher.processes import ChildSpec, Supervisor, child_argv
+    from publisher.processes import ChildSpec, Supervisor, child_argv, wait_for_port
 
     settings = _settings()
     store = _store(settings, migrate=False)
@@ -245,13 +245,6 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
         _import_and_publish(store, registry, appeals)
     store.dispose()
 
-    def ready() -> None:
-        click.echo(
-            f"Site: http://{settings.web_host}:{settings.web_port}/  "
-            f"Outbox: {settings.outbox_dir}  "
-            "Operators: publisher deliveries / publisher status"
-        )
-
     supervisor = Supervisor(
         children=[
             ChildSpec("site", child_argv("site")),
@@ -259,6 +252,22 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
             ChildSpec("beat", child_argv("beat")),
         ]
     )
+
+    def ready() -> None:
+        """Say where to look once the site answers (if it dies instead, the supervisor says)."""
+        host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
+        if wait_for_port(
+            host,
+            settings.web_port,
+            timeout=15,
+            while_=lambda: supervisor.alive("site") and not supervisor.stopping(),
+        ):
+            click.echo(
+                f"Site: http://{host}:{settings.web_port}/  "
+                f"Outbox: {settings.outbox_dir}  "
+                "Operators: publisher deliveries / publisher status"
+            )
+
     sys.exit(supervisor.run(ready=ready))
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "run_beat",
     "run_site",
     "run_worker",
+    "wait_for_port",
     "worker_argv",
 ]
 
@@ -232,6 +233,21 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_error(HTTPStatus.NOT_FOUND, "Not found")
 
 
+def wait_for_port(host: str, port: int, *, timeout: float, while_: Callable[[], bool]) -> bool:
+    """Poll until something accepts connections on host:port; give up after ``timeout`` s or as
+    soon as ``while_()`` turns false. Returns whether the port answered."""
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and while_():
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def make_site_server(output_dir: Path, host: str, port: int) -> ThreadingHTTPServer:
     """A threaded HTTP server for ``output_dir``; ``port`` 0 picks a free port."""
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -269,6 +285,22 @@ def run_site(settings: Settings) -> int:
 # --------------------------------------------------------------------------- the supervisor
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a child, before exec: get SIGTERM if the supervisor dies, even by SIGKILL (Linux).
+
+    Without this, children in their own process groups would outlive a killed supervisor.
+    """
+    if sys.platform == "linux":
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the supervisor died before the signal was armed
+        os._exit(1)
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -298,13 +330,26 @@ class Supervisor:
     _procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
 
+    def alive(self, name: str) -> bool:
+        """Whether the child called ``name`` has been started and is still running."""
+        proc = self._procs.get(name)
+        return proc is not None and proc.poll() is None
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def request_stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
         self._stop.set()
 
     def start(self) -> None:
+        parent = os.getpid()
         for spec in self.children:
             self._procs[spec.name] = subprocess.Popen(
-                list(spec.argv), env=None if self.env is None else dict(self.env), process_group=0
+                list(spec.argv),
+                env=None if self.env is None else dict(self.env),
+                stdin=subprocess.DEVNULL,
+                process_group=0,
+                preexec_fn=partial(_die_with_parent, parent),
             )
 
     def wait(self, *, ready: Callable[[], None] | None = None) -> int:

@@ -113,7 +113,8 @@ def reconcile() -> str:
         claimed_timeout=rt.settings.claimed_timeout,
         sending_timeout=rt.settings.sending_timeout,
     )
-    log.info("reconcile: %s", report)
+    if report.requeued or report.rerun or report.unknown or report.overdue:
+        log.warning("reconcile: %s", report)
     return str(report)
 
 

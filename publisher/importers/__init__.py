@@ -8,21 +8,22 @@ Three formats (docs/record-format.md describes them for authors):
   a small Markdown body (:mod:`publisher.importers.native`);
 * **JSON** (``.json``): exactly :meth:`Appeal.to_json` output (:mod:`publisher.importers.jsonfile`).
 
-Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line and field.
+Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line and field. An
+:class:`ImportResult` also maps the record's fields to the source lines they came from (seed and
+native formats), so that ``publisher check`` can name the line of each finding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from publisher.errors import Problem, RecordInvalid
+from publisher.importers.common import ImportResult
 from publisher.importers.jsonfile import parse_json
 from publisher.importers.native import parse_native
 from publisher.importers.seed import parse_seed
-from publisher.record import Appeal
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -36,14 +37,6 @@ __all__ = [
 
 Format = Literal["seed", "native", "json"]
 INPUT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".json"})
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """An imported appeal and the warnings met on the way (nothing here stops an import)."""
-
-    appeal: Appeal
-    warnings: tuple[Problem, ...]
 
 
 def sniff(text: str) -> Format | None:
@@ -68,12 +61,10 @@ def parse_appeal(text: str, *, source: str, fmt: Format | None = None) -> Import
     if chosen == "json":
         return ImportResult(parse_json(text, source=source), ())
     if chosen == "native":
-        appeal, warnings = parse_native(text, source=source)
-    elif chosen == "seed":
-        appeal, warnings = parse_seed(text, source=source)
-    else:  # pragma: no cover - Literal guards this
-        raise ValueError(f"unknown format {chosen!r}")
-    return ImportResult(appeal, warnings)
+        return parse_native(text, source=source)
+    if chosen == "seed":
+        return parse_seed(text, source=source)
+    raise ValueError(f"unknown format {chosen!r}")  # pragma: no cover - Literal guards this
 
 
 def _read(path: Path) -> tuple[str, tuple[Problem, ...]]:
@@ -108,7 +99,7 @@ def load_appeal(path: Path) -> ImportResult:
     else:
         fmt = sniff(text) or "seed"
     result = parse_appeal(text, source=str(path), fmt=fmt)
-    return ImportResult(result.appeal, warnings + result.warnings)
+    return ImportResult(result.appeal, warnings + result.warnings, result.lines)
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,12 +33,15 @@ from publisher.topics import infer_kind, infer_topics
 
 __all__ = [
     "Fields",
+    "ImportResult",
     "YamlMapping",
     "as_list",
     "as_text",
     "assemble",
     "block_texts",
+    "first_paragraph",
     "id_from_url",
+    "import_result",
     "load_yaml_mapping",
     "parse_local_time",
     "translate_validation_error",
@@ -283,6 +287,14 @@ def id_from_url(url: str | None) -> str | None:
     return None if slug == "appeal" and "appeal" not in last.lower() else slug
 
 
+def first_paragraph(blocks: Iterable[Block]) -> tuple[int, Paragraph] | None:
+    """The first paragraph of a body and its index, for an inferred summary."""
+    for index, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            return index, block
+    return None
+
+
 def block_texts(blocks: Iterable[Block]) -> list[str]:
     """Every text of the body, for inference."""
     texts: list[str] = []
@@ -316,6 +328,30 @@ class Fields:
             return
         self.data[name] = value
         self.lines[name] = line
+
+
+def _no_lines() -> Mapping[str, int]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An imported appeal, the warnings met on the way (nothing here stops an import), and
+    where its fields came from.
+
+    ``lines`` maps record fields to 1-based lines of the source file, in the keys the linter
+    looks up (:func:`publisher.lint.lint_appeal`): ``title``, ``summary``, ``published_at``,
+    ``image.alt``, ``hashtags``, ``body[2]``, ``body[2].paragraphs[0]``, ``body[3].items[1]``,
+    ``body[4].contacts[0]``, ``body[3].intro``, ``body[2].speaker``... Read-only; empty when
+    the format keeps no lines (JSON). It is not part of the record.
+    """
+
+    appeal: Appeal
+    warnings: tuple[Problem, ...]
+    lines: Mapping[str, int] = field(default_factory=_no_lines, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", MappingProxyType(dict(self.lines)))
 
 
 def translate_validation_error(
@@ -364,6 +400,13 @@ def assemble(fields: Fields, *, headline_for_kind: str) -> Appeal:
         return Appeal.model_validate(data)
     except ValidationError as exc:
         raise translate_validation_error(exc, source=fields.source, lines=fields.lines) from exc
+
+
+def import_result(fields: Fields, appeal: Appeal, body_lines: Mapping[str, int]) -> ImportResult:
+    """The result of a seed or native import: the lines of every field read, then the body's."""
+    lines = {name: line for name, line in fields.lines.items() if line is not None}
+    lines.update(body_lines)
+    return ImportResult(appeal, tuple(fields.warnings), lines)
 
 
 def unique_tags(tags: Iterable[str]) -> tuple[str, ...]:

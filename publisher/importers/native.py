@@ -17,13 +17,16 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from publisher.cleaning import clean_text
-from publisher.errors import Problem, RecordInvalid
+from publisher.errors import RecordInvalid
 from publisher.importers.common import (
     Fields,
+    ImportResult,
     as_list,
     as_text,
     assemble,
+    first_paragraph,
     id_from_url,
+    import_result,
     load_yaml_mapping,
     parse_local_time,
     unique_tags,
@@ -38,7 +41,7 @@ from publisher.importers.structure import (
     find_links,
     first_sentence,
 )
-from publisher.record import Appeal, Block, Paragraph, slugify
+from publisher.record import Block, slugify
 
 __all__ = ["FIELDS", "markdown_blocks", "parse_native"]
 
@@ -240,8 +243,8 @@ def _front_matter(lines: list[str], source: str | None) -> tuple[int, int]:
     return start, end
 
 
-def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[Problem, ...]]:
-    """Parse a native (.md) appeal into an Appeal and the warnings met on the way."""
+def parse_native(text: str, *, source: str | None = None) -> ImportResult:
+    """Parse a native (.md) appeal into an Appeal, the warnings met on the way, and its lines."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     start, end = _front_matter(lines, source)
     meta = load_yaml_mapping(
@@ -315,10 +318,15 @@ def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple
     fields.set("body", blocks, raw[0].line)
 
     summary = text_of("summary")
+    summary_line = meta.line("summary")
     if not summary:
-        first = next((b for b in blocks if isinstance(b, Paragraph)), None)
-        summary = first_sentence(first.text) if first else title
-    fields.set("summary", summary, meta.line("summary") or raw[0].line)
+        first = first_paragraph(blocks)
+        if first is None:
+            summary, summary_line = title, meta.line("title")
+        else:
+            summary = first_sentence(first[1].text)
+            summary_line = result.lines.get(f"body[{first[0]}]")
+    fields.set("summary", summary, summary_line)
     fields.set(
         "id", text_of("id") or id_from_url(text_of("url")) or slugify(title), meta.line("id", "url")
     )
@@ -339,7 +347,7 @@ def parse_native(text: str, *, source: str | None = None) -> tuple[Appeal, tuple
     fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
-    return appeal, tuple(fields.warnings)
+    return import_result(fields, appeal, result.lines)
 
 
 def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:

@@ -31,11 +31,14 @@ from publisher.cleaning import clean_text
 from publisher.errors import Problem, RecordInvalid
 from publisher.importers.common import (
     Fields,
+    ImportResult,
     YamlMapping,
     as_list,
     as_text,
     assemble,
+    first_paragraph,
     id_from_url,
+    import_result,
     load_yaml_mapping,
     parse_local_time,
     unique_tags,
@@ -48,7 +51,7 @@ from publisher.importers.structure import (
     find_hashtags,
     first_sentence,
 )
-from publisher.record import Appeal, Paragraph, slugify
+from publisher.record import slugify
 
 __all__ = ["KNOWN_KEYS", "parse_seed", "split_paragraphs", "title_and_organisation"]
 
@@ -178,8 +181,8 @@ def _metadata(lines: list[str], source: str | None) -> tuple[YamlMapping, int, i
     return meta, start + 1, end + 1
 
 
-def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[Problem, ...]]:
-    """Parse a seed file's text into an Appeal and the warnings met on the way."""
+def parse_seed(text: str, *, source: str | None = None) -> ImportResult:
+    """Parse a seed file's text into an Appeal, the warnings met on the way, and its lines."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     meta, opened_at, after = _metadata(lines, source)
     values = meta.values
@@ -295,11 +298,18 @@ def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[P
 
     # The rest ----------------------------------------------------------------------------------
     description = text_of("og.description", og.get("description"))
-    summary = text_of("summary", values.get("summary")) or description
+    summary = text_of("summary", values.get("summary"))
+    summary_line = meta.line("summary")
     if not summary:
-        first = next((b for b in result.blocks if isinstance(b, Paragraph)), None)
-        summary = first_sentence(first.text) if first else title
-    fields.set("summary", summary, meta.line("summary", "og.description") or raw[0].line)
+        summary, summary_line = description, meta.line("og.description")
+    if not summary:
+        first = first_paragraph(result.blocks)
+        if first is None:
+            summary, summary_line = title, fields.lines.get("title")
+        else:
+            summary = first_sentence(first[1].text)
+            summary_line = result.lines.get(f"body[{first[0]}]")
+    fields.set("summary", summary, summary_line)
 
     own_id = text_of("id", values.get("id"))
     fields.set("id", own_id or id_from_url(url) or slugify(title), meta.line("id", "url"))
@@ -328,4 +338,4 @@ def parse_seed(text: str, *, source: str | None = None) -> tuple[Appeal, tuple[P
     fields.set("hashtags", unique_tags(tags), meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
-    return appeal, tuple(fields.warnings)
+    return import_result(fields, appeal, result.lines)

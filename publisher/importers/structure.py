@@ -19,7 +19,7 @@ bullet lists, headings, Markdown block quotes), already cleaned by :mod:`publish
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -92,9 +92,17 @@ class RawBlock:
 
 @dataclass(frozen=True)
 class BodyResult:
+    """The blocks of a body, the hashtags met in it, warnings, and where each block came from.
+
+    ``lines`` maps record fields to 1-based source lines, in the linter's syntax: ``body[2]``
+    (the block's first line), ``body[2].paragraphs[0]``, ``body[3].items[1]``,
+    ``body[4].contacts[0]``, ``body[3].intro``, ``body[2].speaker``.
+    """
+
     blocks: tuple[Block, ...]
     hashtags: tuple[str, ...]
     warnings: tuple[Problem, ...]
+    lines: Mapping[str, int] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,12 +415,18 @@ def _closing(text: str, mark: str) -> int | None:
     return positions[-1] if positions else None
 
 
+_Parts = Mapping[str, int | None]
+"""Where a block's parts came from: ``paragraphs[0]``, ``items[1]``, ``intro``... → line."""
+
+
 @dataclass
 class _Builder:
     title_forms: frozenset[str]
     markdown: bool
     source: str | None
     blocks: list[Block] = field(default_factory=list)
+    places: list[tuple[int | None, dict[str, int | None]]] = field(default_factory=list)
+    """Parallel to ``blocks``: each block's first line and the lines of its parts."""
     hashtags: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     last_raw_kind: str | None = None
@@ -420,16 +434,41 @@ class _Builder:
     def para(self, text: str, line: int | None) -> Paragraph:
         return _paragraph(text, markdown=self.markdown, line=line, source=self.source)
 
+    def emit(self, block: Block, line: int | None, parts: _Parts | None = None) -> None:
+        self.blocks.append(block)
+        self.places.append((line, dict(parts or {})))
+
+    def replace_last(self, block: Block, more: _Parts) -> None:
+        """Replace the last block by a longer version of it, whose new parts are ``more``."""
+        self.blocks[-1] = block
+        self.places[-1][1].update(more)
+
     def warn(self, message: str, line: int | None) -> None:
         self.warnings.append(Problem(message=message, file=self.source, line=line, field="body"))
 
-    def take_intro(self, accepts: Callable[[Paragraph], bool]) -> Paragraph | None:
-        """Take the paragraph just emitted as the intro of the list that follows, if it is one."""
+    def take_intro(
+        self, accepts: Callable[[Paragraph], bool]
+    ) -> tuple[Paragraph | None, int | None]:
+        """Take the paragraph just emitted as the intro of the list that follows, if it is one:
+        the paragraph and its line, or ``(None, None)``."""
         last = self.blocks[-1] if self.blocks else None
         if isinstance(last, Paragraph) and accepts(last):
             self.blocks.pop()
-            return last
-        return None
+            line, _ = self.places.pop()
+            return last, line
+        return None, None
+
+    def lines(self) -> dict[str, int]:
+        """The lines of every block and part, keyed by record field (``body[2].items[0]``)."""
+        out: dict[str, int] = {}
+        for index, (line, parts) in enumerate(self.places):
+            key = f"body[{index}]"
+            if line is not None:
+                out[key] = line
+            for part, part_line in parts.items():
+                if part_line is not None:
+                    out[f"{key}.{part}"] = part_line
+        return out
 
 
 def normalise_for_compare(text: str) -> str:
@@ -437,16 +476,16 @@ def normalise_for_compare(text: str) -> str:
     return " ".join(re.sub(r"[^\w#]+", " ", text).casefold().split())
 
 
-def _contact_lines(lines: Sequence[Line]) -> tuple[Contact, ...] | None:
-    """The contacts of lines that are all contact lines, else None."""
-    contacts: list[Contact] = []
+def _contact_lines(lines: Sequence[Line]) -> tuple[tuple[Contact, int | None], ...] | None:
+    """The contacts (each with its line) of lines that are all contact lines, else None."""
+    contacts: list[tuple[Contact, int | None]] = []
     for part in lines:
         if not part.text.strip():
             continue
         found = parse_contact_line(part.text)
         if found is None:
             return None
-        contacts.extend(found)
+        contacts.extend((contact, part.line) for contact in found)
     return tuple(contacts) or None
 
 
@@ -489,7 +528,7 @@ def build_body(
     if not builder.blocks:
         raise RecordInvalid("the body is empty", file=source, field="body")
     tags = tuple(dict.fromkeys(builder.hashtags))
-    return BodyResult(tuple(builder.blocks), tags, tuple(builder.warnings))
+    return BodyResult(tuple(builder.blocks), tags, tuple(builder.warnings), builder.lines())
 
 
 def _block(
@@ -498,7 +537,7 @@ def _block(
     """Handle ``raw[index]``; return the index of the next block to read."""
     block = raw[index]
     if block.kind == "heading":
-        builder.blocks.append(Heading(text=block.text))
+        builder.emit(Heading(text=block.text), block.line)
     elif block.kind == "bullets":
         _bullets(builder, block)
     elif block.kind == "blockquote":
@@ -513,15 +552,23 @@ def _block(
 
 
 def _bullets(builder: _Builder, block: RawBlock) -> None:
-    items = tuple(builder.para(item.text, item.line) for item in block.lines if item.text.strip())
+    written = [item for item in block.lines if item.text.strip()]
+    items = tuple(builder.para(item.text, item.line) for item in written)
     if not items:
         return
     previous = builder.blocks[-1] if builder.blocks else None
     if isinstance(previous, BulletList) and builder.last_raw_kind == "bullets":
-        builder.blocks[-1] = BulletList(intro=previous.intro, items=(*previous.items, *items))
+        first = len(previous.items)
+        builder.replace_last(
+            BulletList(intro=previous.intro, items=(*previous.items, *items)),
+            {f"items[{first + n}]": item.line for n, item in enumerate(written)},
+        )
         return
-    intro = builder.take_intro(lambda p: p.text.rstrip().endswith(":"))
-    builder.blocks.append(BulletList(intro=intro, items=items))
+    intro, intro_line = builder.take_intro(lambda p: p.text.rstrip().endswith(":"))
+    parts: dict[str, int | None] = {f"items[{n}]": item.line for n, item in enumerate(written)}
+    if intro is not None:
+        parts["intro"] = intro_line
+    builder.emit(BulletList(intro=intro, items=items), intro_line or block.line, parts)
 
 
 def _blockquote(builder: _Builder, block: RawBlock) -> None:
@@ -541,7 +588,8 @@ def _blockquote(builder: _Builder, block: RawBlock) -> None:
             line=block.attribution.line,
             field="body",
         )
-    paragraphs = tuple(builder.para(p.text, p.line) for p in block.lines if p.text.strip())
+    written = [p for p in block.lines if p.text.strip()]
+    paragraphs = tuple(builder.para(p.text, p.line) for p in written)
     if not paragraphs:
         raise RecordInvalid(
             "the block quote has no words, only an attribution",
@@ -549,8 +597,12 @@ def _blockquote(builder: _Builder, block: RawBlock) -> None:
             line=block.attribution.line,
             field="body",
         )
-    builder.blocks.append(
-        Quote(speaker=speaker.strip(), role=role.strip() or None, paragraphs=paragraphs)
+    parts: dict[str, int | None] = {f"paragraphs[{n}]": p.line for n, p in enumerate(written)}
+    parts["speaker"] = block.attribution.line
+    builder.emit(
+        Quote(speaker=speaker.strip(), role=role.strip() or None, paragraphs=paragraphs),
+        block.line,
+        parts,
     )
 
 
@@ -564,7 +616,7 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
         head = " ".join(p.text.strip() for p in lines[:1])
         rest = _contact_lines(lines[1:])
         if rest is not None and (head.endswith((":", ";")) or _INTRO_WORDS.search(head)):
-            builder.blocks.append(builder.para(head, lines[0].line))
+            builder.emit(builder.para(head, lines[0].line), lines[0].line)
             contacts = rest
     if contacts is not None:
         gathered = list(contacts)
@@ -575,8 +627,17 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
                 break
             gathered.extend(more)
             nxt += 1
-        intro = builder.take_intro(_introduces_contacts)
-        builder.blocks.append(ContactList(intro=intro, contacts=tuple(gathered)))
+        intro, intro_line = builder.take_intro(_introduces_contacts)
+        parts: dict[str, int | None] = {
+            f"contacts[{n}]": line for n, (_, line) in enumerate(gathered)
+        }
+        if intro is not None:
+            parts["intro"] = intro_line
+        builder.emit(
+            ContactList(intro=intro, contacts=tuple(contact for contact, _ in gathered)),
+            intro_line or gathered[0][1],
+            parts,
+        )
         return nxt
     text = block.text
     opener = _OPENER.match(text)
@@ -594,19 +655,21 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
             speaker, role = parsed
             punct = reverse.group("punct")
             words = reverse.group("quote").strip() + ("." if punct == "," else punct)
-            builder.blocks.append(
+            builder.emit(
                 Quote(
                     speaker=speaker,
                     role=role,
                     verb=reverse.group("verb1") or reverse.group("verb2") or "said",
                     paragraphs=(builder.para(words, block.line),),
-                )
+                ),
+                block.line,
+                {"paragraphs[0]": block.line},
             )
             return index + 1
     continued = _continues_quote(builder, raw, index)
     if continued is not None:
         return continued
-    builder.blocks.append(builder.para(text, block.line))
+    builder.emit(builder.para(text, block.line), block.line)
     return index + 1
 
 
@@ -659,16 +722,21 @@ def _quote(
 ) -> int:
     """A quote opened at ``raw[index]`` by ``Name, role, said: "…``."""
     texts, after, nxt = _quoted(builder, raw, index, opener.group("rest"), opener.group("mark"))
-    paragraphs = tuple(builder.para(t, ln) for t, ln in texts if t)
+    written = [(t, ln) for t, ln in texts if t]
+    paragraphs = tuple(builder.para(t, ln) for t, ln in written)
     if not paragraphs:
-        builder.blocks.append(builder.para(raw[index].text, raw[index].line))
+        builder.emit(builder.para(raw[index].text, raw[index].line), raw[index].line)
         return index + 1
     speaker, role = who
-    builder.blocks.append(
-        Quote(speaker=speaker, role=role, verb=opener.group("verb"), paragraphs=paragraphs)
+    parts: dict[str, int | None] = {f"paragraphs[{n}]": ln for n, (_, ln) in enumerate(written)}
+    parts["speaker"] = raw[index].line
+    builder.emit(
+        Quote(speaker=speaker, role=role, verb=opener.group("verb"), paragraphs=paragraphs),
+        raw[index].line,
+        parts,
     )
     if after is not None:
-        builder.blocks.append(builder.para(*after))
+        builder.emit(builder.para(*after), after[1])
     return nxt
 
 
@@ -685,12 +753,17 @@ def _continues_quote(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
     if close is not None and text[1:][close + 1 :].strip(" ."):
         return None  # '"…," he added.' and the like: not simply more of the quote
     texts, after, nxt = _quoted(builder, raw, index, text[1:], text[0])
-    more = tuple(builder.para(t, ln) for t, ln in texts if t)
+    written = [(t, ln) for t, ln in texts if t]
+    more = tuple(builder.para(t, ln) for t, ln in written)
     if not more:
         return None
-    builder.blocks[-1] = previous.model_copy(update={"paragraphs": (*previous.paragraphs, *more)})
+    first = len(previous.paragraphs)
+    builder.replace_last(
+        previous.model_copy(update={"paragraphs": (*previous.paragraphs, *more)}),
+        {f"paragraphs[{first + n}]": ln for n, (_, ln) in enumerate(written)},
+    )
     if after is not None:
-        builder.blocks.append(builder.para(*after))
+        builder.emit(builder.para(*after), after[1])
     return nxt
 
 

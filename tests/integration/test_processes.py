@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -343,9 +344,10 @@ def test_run_stops_everything_and_fails_when_a_child_dies(
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_supervisor_process_exits_0_on_sigterm_and_sigint(tmp_path: Path, sig: int) -> None:
-    marker = str(tmp_path / "supervised")
+@contextlib.contextmanager
+def _supervisor_process(marker: str) -> Iterator[subprocess.Popen[str]]:
+    """A real supervisor process with two sleeping children, all carrying ``marker`` in their
+    environment; yields once the children run."""
     script = (
         "import sys\n"
         "from publisher.processes import ChildSpec, Supervisor\n"
@@ -365,12 +367,27 @@ def test_supervisor_process_exits_0_on_sigterm_and_sigint(tmp_path: Path, sig: i
         wait_until(
             lambda: len(_processes_with_env(marker)) == 3, timeout=10, what="the two children"
         )
-        proc.send_signal(sig)
-        assert proc.wait(timeout=20) == 0
+        yield proc
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_supervisor_process_exits_0_on_sigterm_and_sigint(tmp_path: Path, sig: int) -> None:
+    marker = str(tmp_path / "supervised")
+    with _supervisor_process(marker) as proc:
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == 0
     assert _processes_with_env(marker) == []
+
+
+def test_children_do_not_outlive_a_killed_supervisor(tmp_path: Path) -> None:
+    marker = str(tmp_path / "orphans")
+    with _supervisor_process(marker) as proc:
+        proc.kill()  # SIGKILL: no handler runs, nothing is stopped in order
+        proc.wait(timeout=10)
+    wait_until(lambda: _processes_with_env(marker) == [], timeout=10, what="the orphans to be gone")

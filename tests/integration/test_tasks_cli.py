@@ -43,7 +43,7 @@ def invoke(group: click.Group, *args: str, code: int = 0) -> Result:
 
 
 def rows(group: click.Group, *args: str) -> list[dict[str, Any]]:
-    listed: list[dict[str, Any]] = json.loads(invoke(group, "deliveries", "--json", *args).output)
+    listed: list[dict[str, Any]] = json.loads(invoke(group, "deliveries", "--json", *args).stdout)
     return listed
 
 
@@ -90,14 +90,15 @@ def test_schedule_repeats_at_the_same_local_time_across_the_clock_change(
 
     # The same slot again is refused, naming the delivery already there; nothing is added.
     again = invoke(group, "schedule", APPEAL_ID, "-c", "web", "--at", "2027-10-30 07:15", code=1)
-    assert again.output.startswith("error: ")
-    assert "web" in again.output
+    assert again.stderr.splitlines()[-1].startswith("error: ")
+    assert "already scheduled on web" in again.stderr
+    assert "delivery 1" in again.stderr
     assert len(rows(group)) == 6
 
 
 def test_schedule_now_and_bad_arguments(group: click.Group, env: Path) -> None:
     invoke(group, "import", str(SAMPLE))
-    out = invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now").output
+    out = invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now").stdout
     assert out.startswith(f"Publishing {APPEAL_ID} now on text: deliveries ")
     (row,) = rows(group, "--state", "scheduled")
     assert row["channel"] == "text"
@@ -183,15 +184,15 @@ def test_update_and_resolve_store_new_revisions(
     changed["summary"] = "Sam was last seen on Friday evening near the station."
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(changed), encoding="utf-8")
-    assert invoke(group, "update", str(edited)).output == f"{APPEAL_ID}: revision 2\n"
-    out = invoke(group, "resolve", APPEAL_ID, "--resolution", "Sam has been found safe.").output
+    assert invoke(group, "update", str(edited)).stdout == f"{APPEAL_ID}: revision 2\n"
+    out = invoke(group, "resolve", APPEAL_ID, "--resolution", "Sam has been found safe.").stdout
     assert out == f"{APPEAL_ID}: resolved (revision 3)\n"
     assert "resolution" in invoke(group, "resolve", APPEAL_ID, code=2).output
 
 
 def test_status_is_unhealthy_before_any_dispatcher_tick(group: click.Group, env: Path) -> None:
     result = invoke(group, "status", "--json", "--timeout", "0.5", code=1)
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["healthy"] is False
     assert report["last_tick"] is None
     assert report["broker"]["kind"] == "filesystem"
@@ -224,3 +225,23 @@ def test_state_choices_match_the_ledger() -> None:
     from publisher.store.models import DeliveryState
 
     assert set(cli_ops.DELIVERY_STATES) == {state.value for state in DeliveryState}
+
+
+def test_appeals_with_accessibility_errors_are_not_scheduled(
+    group: click.Group, env: Path, tmp_path: Path
+) -> None:
+    record = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    record["image"]["alt"] = "image"
+    bad = tmp_path / "bad-alt.json"
+    bad.write_text(json.dumps(record), encoding="utf-8")
+    refused = invoke(group, "schedule", str(bad), "-c", "web", "--now", code=1)
+    assert "not scheduled: fix these errors first" in refused.stderr
+    assert "[alt-text-meaningless]" in refused.stderr
+    assert "fix: Describe what the image shows" in refused.stderr
+    # Imported (import does not schedule), but by id it is refused just the same.
+    invoke(group, "import", str(bad))
+    assert (
+        "[alt-text-meaningless]"
+        in invoke(group, "schedule", APPEAL_ID, "-c", "web", "--now", code=1).stderr
+    )
+    assert rows(group) == []
