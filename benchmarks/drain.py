@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -175,40 +176,58 @@ def queue_empty(client: Any, queue: str) -> bool:
     return int(client.llen(queue)) == 0 and int(client.hlen("unacked")) == 0
 
 
+_LOG_LINE = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): [^]]*\] Task ([\w.]+)\[\S+ (received|succeeded)"
+)
+
+
+def log_span(logs: Sequence[Path], task: str) -> tuple[int, float]:
+    """(``task`` runs that succeeded, seconds from the first one received to the last one
+    done), read from the workers' own INFO log lines."""
+    first: datetime | None = None
+    last: datetime | None = None
+    done = 0
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            match = _LOG_LINE.match(line)
+            if match is None or match.group(2) != task:
+                continue
+            moment = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
+            if match.group(3) == "received":
+                first = moment if first is None else min(first, moment)
+            else:
+                done += 1
+                last = moment if last is None else max(last, moment)
+    if first is None or last is None:
+        return done, float("nan")
+    return done, (last - first).total_seconds()
+
+
 def noop_drain(
     broker_url: str, count: int, workers: int, concurrency: int, children: Children
 ) -> float:
-    """Seconds for bare Celery workers to run ``count`` no-op tasks (from the first send)."""
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
-    logs = [
-        children.start(
-            f"noop{i}",
-            [
-                sys.executable,
-                __file__,
-                "--noop-worker",
-                broker_url,
-                "--concurrency",
-                str(concurrency),
-            ],
-            env,
-        )
-        for i in range(workers)
-    ]
-    for log in logs:
-        wait_for(lambda log=log: ready(log), 60, "the no-op workers")
+    """Seconds for bare Celery workers to run ``count`` queued no-op tasks: the queue is filled
+    first, then the workers start; timed from their first task received to their last one done
+    (so neither the producer nor worker start-up is counted)."""
     app = noop_app(broker_url)
     client = redis_client(broker_url)
     started = time.monotonic()
     with app.producer_or_acquire() as producer:
         for _ in range(count):
             app.send_task(NOOP_TASK, queue=NOOP_QUEUE, producer=producer)
-    sent = time.monotonic() - started
+    print(f"  queued {count} no-op messages in {time.monotonic() - started:.1f}s")
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    argv = [sys.executable, __file__, "--noop-worker", broker_url]
+    logs = [
+        children.start(f"noop{i}", [*argv, "--concurrency", str(concurrency)], env)
+        for i in range(workers)
+    ]
     wait_for(lambda: queue_empty(client, NOOP_QUEUE), 600, "the no-op tasks to drain")
-    elapsed = time.monotonic() - started
-    print(f"  (sending {count} no-op messages took {sent:.1f}s of that)")
     children.stop([f"noop{i}" for i in range(workers)])
-    return elapsed
+    done, seconds = log_span(logs, NOOP_TASK)
+    if done != count:
+        raise SystemExit(f"drain: {done} of {count} no-op tasks reported success")
+    return seconds
 
 
 # ------------------------------------------------------------------------------ deliveries
@@ -346,6 +365,7 @@ def delivery_drain(
         time.sleep(0.2)
     elapsed = time.monotonic() - started
     late = lateness(store)
+    publish_runs, publish_span = log_span(logs, "publisher.publish")
     children.stop([f"worker{i}" for i in range(args.workers)] + ["beat"])
     store.dispose()
     return {
@@ -355,6 +375,8 @@ def delivery_drain(
         "p99": percentile(late, 0.99),
         "max": late[-1] if late else float("nan"),
         "database": database_url.split("://", 1)[0],
+        "publish_runs": publish_runs,
+        "publish_span": publish_span,
     }
 
 
@@ -428,6 +450,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"  deliveries drained:   {result['count']} in {result['seconds']:.1f}s "
         f"= {rate:.0f} deliveries/s"
+    )
+    print(
+        f"  publish tasks alone:  {result['publish_runs']} in {result['publish_span']:.1f}s "
+        f"= {result['publish_runs'] / result['publish_span']:.0f} tasks/s (first received to "
+        "last done, from the worker logs)"
     )
     print(f"  bare Celery no-ops:   {args.count} in {noop_seconds:.1f}s = {noop_rate:.0f} tasks/s")
     print(

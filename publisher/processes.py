@@ -320,15 +320,18 @@ def child_argv(role: str, *options: str) -> list[str]:
 class Supervisor:
     """Starts children in their own process groups; stops them all when one dies or on a signal.
 
-    ``stop_timeout`` is how long each child gets after SIGTERM before its whole group is killed.
+    ``stop_timeout`` is how long the children get after SIGTERM (Celery's warm shutdown lets a
+    publication in progress finish) before their process groups are killed. A second SIGINT or
+    SIGTERM kills them at once; the delivery ledger makes that safe too.
     """
 
     children: Sequence[ChildSpec]
-    stop_timeout: float = 20.0
+    stop_timeout: float = 60.0
     env: Mapping[str, str] | None = None
     echo: Callable[[str], None] = field(default=lambda message: _stderr(message))
     _procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _force: threading.Event = field(default_factory=threading.Event, init=False)
 
     def alive(self, name: str) -> bool:
         """Whether the child called ``name`` has been started and is still running."""
@@ -339,6 +342,9 @@ class Supervisor:
         return self._stop.is_set()
 
     def request_stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
+        """Ask for a clean stop; asking again while stopping kills the children at once."""
+        if self._stop.is_set():
+            self._force.set()
         self._stop.set()
 
     def start(self) -> None:
@@ -367,24 +373,35 @@ class Supervisor:
                 break
         if failed:
             self.echo(f"error: {failed}")
+        else:
+            self.echo("stopping: waiting for work in progress (interrupt again to kill at once)")
         self.stop()
         return 1 if failed else 0
 
     def stop(self) -> None:
-        """SIGTERM each running child (a warm shutdown for Celery), then reap; kill stragglers."""
+        """SIGTERM each running child, wait for them; kill the groups of those that linger."""
         running = {n: p for n, p in self._procs.items() if p.poll() is None}
         for proc in reversed(list(running.values())):
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.stop_timeout
-        for name, proc in running.items():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.echo(f"error: {name} did not stop in {self.stop_timeout:g}s; killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        pending = dict(running)
+        while pending:
+            pending = {n: p for n, p in pending.items() if p.poll() is None}
+            if not pending:
+                break
+            forced = self._force.is_set()
+            if forced or time.monotonic() >= deadline:
+                reason = (
+                    "asked to stop twice" if forced else (f"did not stop in {self.stop_timeout:g}s")
+                )
+                for name, proc in pending.items():
+                    self.echo(f"error: {name} {reason}; killing it")
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                break
+            self._force.wait(0.1)
         for name, proc in self._procs.items():
             if name not in running:
                 # Died by itself: make sure nothing it started (pool processes) outlives it.

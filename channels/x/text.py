@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+import functools
 from functools import cache
 
 from twitter_text import parse_tweet
+from twitter_text.parse_tweet import has_invalid_characters
 
 __all__ = [
     "ELLIPSIS",
@@ -55,6 +57,28 @@ def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
     """True when X would accept ``text`` and it weighs at most ``limit``."""
     parsed = parse_tweet(text)
     return bool(parsed.valid) and int(parsed.weightedLength) <= limit
+
+
+@functools.lru_cache(maxsize=4096)
+def _measure_line(line: str) -> tuple[int, bool]:
+    """A line's weight and whether X accepts all its characters (memoised: lines repeat)."""
+    return int(parse_tweet(line).weightedLength), not has_invalid_characters(line)
+
+
+def lines_fit(lines: Sequence[str], limit: int = MAX_WEIGHT) -> bool:
+    """``fits("\n".join(lines), limit)``, computed line by line.
+
+    Exact, because twitter-text's weight is additive across a newline: every character,
+    URL and emoji is weighed on its own and none of them spans a line break, and a newline
+    itself weighs 1. Each distinct line is parsed once instead of once per candidate post.
+    """
+    total = len(lines) - 1
+    for line in lines:
+        weight, accepted = _measure_line(line)
+        total += weight
+        if not accepted or total > limit:
+            return False
+    return 0 < total <= min(limit, MAX_WEIGHT)
 
 
 def _allowed(char: str) -> bool:
@@ -177,19 +201,19 @@ def pack(units: Iterable[Sequence[str]], limit: int) -> list[str]:
     posts: list[list[str]] = []
     for unit in units:
         lines = list(unit)
-        if posts and fits("\n".join([*posts[-1], *lines]), limit):
+        if posts and lines_fit([*posts[-1], *lines], limit):
             posts[-1].extend(lines)
             continue
         while lines and not lines[0]:  # a blank separator line never opens a post
             lines.pop(0)
         if not lines:
             continue
-        if fits("\n".join(lines), limit):
+        if lines_fit(lines, limit):
             posts.append(lines)
             continue
         for line in lines:
             for piece in split_to_fit(line, limit):
-                if posts and fits("\n".join([*posts[-1], piece]), limit):
+                if posts and lines_fit([*posts[-1], piece], limit):
                     posts[-1].append(piece)
                 else:
                     posts.append([piece])

@@ -206,7 +206,10 @@ def test_supervisor_stops_the_rest_when_one_child_dies(tmp_path: Path) -> None:
     assert not any(_alive(pid) for pid in pids)
 
 
-def test_supervisor_kills_a_child_that_ignores_sigterm_with_its_group(tmp_path: Path) -> None:
+@pytest.mark.parametrize("forced", [False, True], ids=["timeout", "second-signal"])
+def test_supervisor_kills_a_child_that_ignores_sigterm_with_its_group(
+    tmp_path: Path, forced: bool
+) -> None:
     pidfile = tmp_path / "grandchild.pid"
     stubborn = [
         sys.executable,
@@ -219,7 +222,9 @@ def test_supervisor_kills_a_child_that_ignores_sigterm_with_its_group(tmp_path: 
     ]
     messages: list[str] = []
     supervisor = Supervisor(
-        children=[ChildSpec("stubborn", stubborn)], stop_timeout=1, echo=messages.append
+        children=[ChildSpec("stubborn", stubborn)],
+        stop_timeout=30 if forced else 1,
+        echo=messages.append,
     )
     supervisor.start()
     deadline = time.monotonic() + 10
@@ -228,8 +233,14 @@ def test_supervisor_kills_a_child_that_ignores_sigterm_with_its_group(tmp_path: 
         time.sleep(0.05)
     grandchild = int(pidfile.read_text())
     supervisor.request_stop()
+    if forced:  # Ctrl-C again, half a second later
+        threading.Timer(0.5, supervisor.request_stop).start()
+    started = time.monotonic()
     assert supervisor.wait() == 0
-    assert messages == ["error: stubborn did not stop in 1s; killing it"]
+    assert time.monotonic() - started < 10
+    assert messages[0].startswith("stopping: waiting for work in progress")
+    reason = "asked to stop twice" if forced else "did not stop in 1s"
+    assert messages[-1] == f"error: stubborn {reason}; killing it"
     deadline = time.monotonic() + 5
     while _alive(grandchild):
         assert time.monotonic() < deadline, "the grandchild outlived the supervisor"
