@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-import functools
-from functools import cache
+from functools import cache, lru_cache
 
 from twitter_text import parse_tweet
 from twitter_text.parse_tweet import has_invalid_characters
@@ -59,7 +58,7 @@ def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
     return bool(parsed.valid) and int(parsed.weightedLength) <= limit
 
 
-@functools.lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def _measure_line(line: str) -> tuple[int, bool]:
     """A line's weight and whether X accepts all its characters (memoised: lines repeat)."""
     return int(parse_tweet(line).weightedLength), not has_invalid_characters(line)
