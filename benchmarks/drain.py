@@ -155,7 +155,7 @@ def noop_app(broker_url: str) -> Any:
         accept_content=["json"],
     )
 
-    @app.task(name=NOOP_TASK, ignore_result=True)  # type: ignore[misc]
+    @app.task(name=NOOP_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
     def noop() -> None:
         return None
 

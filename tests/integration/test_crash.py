@@ -276,7 +276,7 @@ def _run_crash_scenario(
             if row.state in ("unknown", "failed")
         ),
     }
-    print(json.dumps(summary, indent=2))
+    print("crash test summary: " + json.dumps(summary))
     return summary
 
 

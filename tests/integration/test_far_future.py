@@ -128,7 +128,7 @@ def test_delivery_30_days_ahead_survives_restarts_and_goes_out_once(
     (live_id,) = services.publish_now(deployment.store, live.id, ["text"])
 
     def state(delivery_id: int) -> str:
-        return {row.id: row.state for row in deployment.rows()}[delivery_id]
+        return str({row.id: row.state for row in deployment.rows()}[delivery_id])
 
     wait_until(lambda: state(live_id) == "published", timeout=60, what="the live delivery")
     assert_not_in_broker(restartable_redis, deployment, far_ids)
