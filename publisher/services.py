@@ -1022,9 +1022,10 @@ def _record_outcome(
             ):
                 outcome = "ambiguous"  # a retry would post the first parts again
             if outcome == "transient":
-                next_at = at + backoff(attempts)
+                # The platform's own reset time, when it gave one, is exactly when it will
+                # take us again: waiting longer only delays appeals. Otherwise back off.
+                next_at = at + backoff(attempts) if retry_at is None else max(at, _utc(retry_at))
                 if retry_at is not None:
-                    next_at = max(next_at, _utc(retry_at))
                     _upsert_status(
                         session,
                         channel.name,

@@ -112,6 +112,17 @@ def test_transient_error_backs_off_and_honours_the_reset_time(store: Store, tmp_
     assert view(store, delivery).attempts == 3
 
 
+def test_a_reset_sooner_than_the_backoff_is_honoured(store: Store, tmp_path: Path) -> None:
+    """X says when it will take us again; we go then, not after our own longer backoff."""
+    reset = T0 + timedelta(seconds=5)
+    fake = FakeChannel("fake", False, [TransientPublishError("429", retry_at=reset)])
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
+    assert view(store, delivery).next_attempt_at == reset
+    assert services.dispatch_due(store, now=reset) == [delivery]
+
+
 def test_backoff_doubles_and_is_capped() -> None:
     assert [services.backoff(n).total_seconds() for n in range(1, 9)] == [
         30,
