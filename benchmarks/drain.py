@@ -233,15 +233,13 @@ def noop_drain(
 # ------------------------------------------------------------------------------ deliveries
 
 
-def schedule_deliveries(store: Any, count: int, run: str) -> None:
-    """``count`` fake-channel deliveries, through the real services, due in an hour."""
+def schedule_deliveries(store: Any, times: Sequence[datetime], run: str) -> list[int]:
+    """One fake-channel delivery per time, through the real services (import, schedule)."""
     from publisher import services
     from publisher.record import Appeal
 
-    due = datetime.now(UTC) + timedelta(hours=1)
-    made = 0
-    number = 0
-    while made < count:
+    ids: list[int] = []
+    for number, first in enumerate(range(0, len(times), SLOTS_PER_APPEAL)):
         appeal = Appeal.model_validate(
             {
                 "id": f"{run}-{number:05d}",
@@ -254,10 +252,9 @@ def schedule_deliveries(store: Any, count: int, run: str) -> None:
             }
         )
         services.import_appeal(store, appeal, actor="benchmark")
-        slots = min(SLOTS_PER_APPEAL, count - made)
-        times = [due + timedelta(milliseconds=i) for i in range(slots)]
-        made += len(services.schedule(store, appeal.id, [FAKE_CHANNEL], times, actor="benchmark"))
-        number += 1
+        chunk = times[first : first + SLOTS_PER_APPEAL]
+        ids += services.schedule(store, appeal.id, [FAKE_CHANNEL], chunk, actor="benchmark")
+    return ids
 
 
 def make_all_due(store: Any, now: datetime) -> int:
@@ -273,33 +270,31 @@ def make_all_due(store: Any, now: datetime) -> int:
         return int(result.rowcount)
 
 
-def published_count(store: Any) -> int:
+def published_count(store: Any, ids: Sequence[int] | None = None) -> int:
     from sqlalchemy import func, select
 
     from publisher.store.models import DeliveryRow
 
+    query = select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state == "published")
+    if ids is not None:
+        query = query.where(DeliveryRow.id.in_(ids))
     with store.session() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(DeliveryRow)
-                .where(DeliveryRow.state == "published")
-            )
-            or 0
-        )
+        return int(session.scalar(query) or 0)
 
 
-def lateness(store: Any) -> list[float]:
+def lateness(store: Any, ids: Sequence[int] | None = None) -> list[float]:
+    """Sorted published_at - due_at, in seconds."""
     from sqlalchemy import select
 
     from publisher.store.models import DeliveryRow
 
+    query = select(DeliveryRow.due_at, DeliveryRow.published_at).where(
+        DeliveryRow.state == "published"
+    )
+    if ids is not None:
+        query = query.where(DeliveryRow.id.in_(ids))
     with store.session() as session:
-        rows = session.execute(
-            select(DeliveryRow.due_at, DeliveryRow.published_at).where(
-                DeliveryRow.state == "published"
-            )
-        ).all()
+        rows = session.execute(query).all()
     return sorted((published - due).total_seconds() for due, published in rows if published)
 
 
@@ -336,7 +331,9 @@ def delivery_drain(
     store.migrate()
     run = f"drain{int(time.time())}"
     started = time.monotonic()
-    schedule_deliveries(store, args.count, run)
+    due_later = datetime.now(UTC) + timedelta(hours=1)
+    times = [due_later + timedelta(milliseconds=i) for i in range(args.count)]
+    schedule_deliveries(store, times, run)
     print(f"  scheduled {args.count} deliveries in {time.monotonic() - started:.1f}s")
 
     cli = [sys.executable, "-m", "publisher"]
@@ -366,6 +363,21 @@ def delivery_drain(
     elapsed = time.monotonic() - started
     late = lateness(store)
     publish_runs, publish_span = log_span(logs, "publisher.publish")
+
+    # Paced: deliveries due one after another, below capacity, at real future times.
+    paced_late: list[float] = []
+    if args.paced:
+        first_due = datetime.now(UTC) + timedelta(seconds=3)
+        step = timedelta(seconds=1 / args.paced_rate)
+        paced_times = [first_due + i * step for i in range(args.paced)]
+        paced_ids = schedule_deliveries(store, paced_times, f"{run}-paced")
+        print(f"  paced: {args.paced} deliveries due at {args.paced_rate:g}/s from {first_due:%T}")
+        wait_for(
+            lambda: published_count(store, paced_ids) == len(paced_ids),
+            args.timeout,
+            "the paced deliveries",
+        )
+        paced_late = lateness(store, paced_ids)
     children.stop([f"worker{i}" for i in range(args.workers)] + ["beat"])
     store.dispose()
     return {
@@ -377,6 +389,7 @@ def delivery_drain(
         "database": database_url.split("://", 1)[0],
         "publish_runs": publish_runs,
         "publish_span": publish_span,
+        "paced": paced_late,
     }
 
 
@@ -413,6 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--dispatch-interval", type=float, default=0.5)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--paced", type=int, default=300, help="deliveries due one by one")
+    parser.add_argument("--paced-rate", type=float, default=20.0, help="per second")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--noop-worker", metavar="BROKER", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -457,8 +472,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "last done, from the worker logs)"
     )
     print(f"  bare Celery no-ops:   {args.count} in {noop_seconds:.1f}s = {noop_rate:.0f} tasks/s")
+    paced = result["paced"]
+    if paced:
+        print(
+            f"  paced lateness ({len(paced)} due at {args.paced_rate:g}/s): "
+            f"p50 {percentile(paced, 0.5):.2f}s  p99 {percentile(paced, 0.99):.2f}s  "
+            f"max {paced[-1]:.2f}s"
+        )
     print(
-        f"  lateness (published_at - due_at): p50 {result['p50']:.2f}s  "
+        f"  drain lateness (all due at once): p50 {result['p50']:.2f}s  "
         f"p99 {result['p99']:.2f}s  max {result['max']:.2f}s"
     )
     return 0
