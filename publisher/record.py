@@ -160,7 +160,9 @@ class Quote(_Frozen):
 
     type: Literal["quote"] = "quote"
     speaker: str = Field(min_length=1, description="As written, e.g. 'DCI Brian Bilby'.")
-    role: str | None = Field(default=None, description="e.g. 'from the force's Public Protection Unit'")
+    role: str | None = Field(
+        default=None, description="e.g. 'from the force's Public Protection Unit'"
+    )
     verb: str = Field(default="said", description="said, added, explained…")
     paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
 

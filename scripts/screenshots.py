@@ -31,7 +31,7 @@ ARGS = [
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -65,7 +65,9 @@ def main() -> None:
                 page.goto(origin + appeal.path)
                 target = args.out / f"seed-{width}.png"
                 page.screenshot(path=str(target), full_page=True)
-                print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+                print(
+                    f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
+                )
                 page.close()
             browser.close()
     finally:
