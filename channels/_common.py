@@ -41,8 +41,9 @@ def strip_control(text: str) -> str:
 def needs_space(before: str, after: str) -> bool:
     """Whether two inline runs (spans) need a space between them.
 
-    The record strips whitespace from every span, so "call" + "999" + "straight away." must be
-    joined with spaces, but never before closing punctuation or after an opening bracket.
+    Spans keep their spaces as written, but the channels clean each run on its own (which
+    trims it), so the space between "call" and "999" has to be put back: never before closing
+    punctuation or after an opening bracket, and never twice.
     """
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
