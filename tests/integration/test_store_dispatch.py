@@ -71,19 +71,25 @@ def test_concurrent_dispatchers_never_claim_the_same_row(
     results: list[list[int]] = [[] for _ in stores]
     errors: list[BaseException] = []
 
+    # Lock-step rounds: in every round all four dispatchers claim at the same moment, so they
+    # really compete for the same rows (free-running threads may let one take them all).
+    rounds = threading.Barrier(len(stores), timeout=30)
+
     def run(index: int) -> None:
         try:
             barrier.wait()
             while True:
-                got = services.dispatch_due(stores[index], now=at, limit=4)
-                if not got:
+                results[index].extend(services.dispatch_due(stores[index], now=at, limit=4))
+                rounds.wait()
+                if sum(len(r) for r in results) >= len(ids):
                     return
-                results[index].extend(got)
+                rounds.wait()  # nobody starts the next round before everyone has counted
         except BaseException as exc:
             errors.append(exc)
+            rounds.abort()
             raise
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(stores))]
     for thread in threads:
         thread.start()
     for thread in threads:
