@@ -65,7 +65,7 @@ def load_all(
         try:
             results.append(load_appeal(path))
         except RecordInvalid as exc:
-            problems.extend(getattr(exc, "problems", (exc.problem,)))
+            problems.append(exc.problem)
     seen: dict[str, str] = {}
     for result in results:
         appeal = result.appeal
