@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from publisher.bootstrap import build_registry
-    from publisher.build import build_site
+    from publisher.services.build import build_site
     from publisher.settings import Settings
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="publisher-bench-"))

@@ -236,7 +236,7 @@ def noop_drain(
 def schedule_deliveries(store: Any, times: Sequence[datetime], run: str) -> list[int]:
     """One fake-channel delivery per time, through the real services (import, schedule)."""
     from publisher import services
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
 
     ids: list[int] = []
     for number, first in enumerate(range(0, len(times), SLOTS_PER_APPEAL)):

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from publisher.channel import Receipt, Rendition, Target
+from publisher.channel.files import write_files
+from publisher.domain.record import Block, Paragraph
 from publisher.errors import PermanentPublishError, TransientPublishError
-from publisher.fsio import write_files
-from publisher.record import Block, Paragraph
 
 __all__ = [
     "SAFE_SCHEMES",

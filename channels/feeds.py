@@ -48,7 +48,8 @@ from datetime import UTC, datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from channels._common import (
+from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channels._common import (
     needs_space,
     opening_text,
     publish_files,
@@ -56,9 +57,7 @@ from channels._common import (
     same_words,
     strip_control,
 )
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.errors import BuildError
-from publisher.record import (
+from publisher.domain.record import (
     Appeal,
     AppealStatus,
     Block,
@@ -72,6 +71,7 @@ from publisher.record import (
     Span,
     slugify,
 )
+from publisher.errors import BuildError
 
 __all__ = [
     "EMPTY_FEED_UPDATED",

@@ -17,7 +17,7 @@ Decisions (see also ``tests/unit/test_text_channel.py``):
 - Quotes: "Detective Chief Inspector (DCI) Brian Bilby, from the force's Public Protection Unit,
   said:" then each quoted paragraph in straight double quotes.
 - Ranks and abbreviations are expanded at first use, in reading order, across speakers, titles,
-  contact names and body text (:mod:`publisher.abbreviations`), never inside addresses.
+  contact names and body text (:mod:`publisher.domain.abbreviations`), never inside addresses.
 - Contacts: "Name: phone 0800 085 3481", "Name: text 999", "Name: textphone (Relay UK) 18001
   101", "Name: https://…", "Name: email someone@example.org". Numbers inside sentences keep the
   words around them and use the grouped display form ("call 999"); a textphone number in a
@@ -45,7 +45,8 @@ from typing import Literal
 
 import emoji
 
-from channels._common import (
+from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channels._common import (
     needs_space,
     opening_text,
     publish_files,
@@ -53,9 +54,8 @@ from channels._common import (
     same_words,
     strip_control,
 )
-from publisher.abbreviations import expand_first_use
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.record import (
+from publisher.domain.abbreviations import expand_first_use
+from publisher.domain.record import (
     Appeal,
     AppealStatus,
     Block,

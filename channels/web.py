@@ -29,9 +29,9 @@ import phonenumbers
 from markupsafe import Markup
 
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
-from publisher.fsio import write_files
-from publisher.record import (
+from publisher.channel.files import write_files
+from publisher.channel.templates import environment
+from publisher.domain.record import (
     Appeal,
     AppealKind,
     AppealStatus,
@@ -45,7 +45,7 @@ from publisher.record import (
     Quote,
     Span,
 )
-from publisher.templating import environment
+from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
 
 __all__ = [
     "RESERVED_SEGMENTS",

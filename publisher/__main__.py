@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publisher.cli import main
+from publisher.entrypoints.cli import main
 
 if __name__ == "__main__":
     main()

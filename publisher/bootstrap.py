@@ -25,25 +25,25 @@ class UnknownChannel(PublisherError):
 
 
 def _web(settings: Settings) -> Channel:
-    from channels.web import WebChannel
+    from publisher.channels.web import WebChannel
 
     return WebChannel()
 
 
 def _feeds(settings: Settings) -> Channel:
-    from channels.feeds import FeedsChannel
+    from publisher.channels.feeds import FeedsChannel
 
     return FeedsChannel()
 
 
 def _text(settings: Settings) -> Channel:
-    from channels.text import TextChannel
+    from publisher.channels.text import TextChannel
 
     return TextChannel()
 
 
 def _x(settings: Settings) -> Channel:
-    from channels.x import XChannel
+    from publisher.channels.x import XChannel
 
     return XChannel.from_settings(settings)
 

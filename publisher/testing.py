@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, SocialPost, Target
-from publisher.fsio import write_files
-from publisher.record import Appeal, AppealStatus
+from publisher.channel.files import write_files
+from publisher.domain.record import Appeal, AppealStatus
 
 __all__ = ["FakeChannel", "FakeSiteChannel", "FixedClock", "PublishCall"]
 

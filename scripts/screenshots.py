@@ -43,7 +43,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from publisher.bootstrap import build_registry
-    from publisher.build import build_site
+    from publisher.services.build import build_site
     from publisher.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="publisher-shots-"))

@@ -54,6 +54,6 @@ say "ruff"
 .venv/bin/ruff check publisher channels tests benchmarks scripts
 .venv/bin/ruff format --check publisher channels tests benchmarks scripts
 say "mypy"
-.venv/bin/mypy publisher channels
+.venv/bin/mypy publisher  # publisher/channels is the channels/ folder
 say "pytest"
 .venv/bin/pytest "$@"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from channels.x.channel import XChannel, request_was_sent, translate_http_error
-from channels.x.client import XClient, XSettings
-from channels.x.fetch import FetchedImage, ImageFetcher, fetch_image
-from channels.x.ratelimit import Limit, RateLimitState
+from publisher.channels.x.channel import XChannel, request_was_sent, translate_http_error
+from publisher.channels.x.client import XClient, XSettings
+from publisher.channels.x.fetch import FetchedImage, ImageFetcher, fetch_image
+from publisher.channels.x.ratelimit import Limit, RateLimitState
 
 __all__ = [
     "FetchedImage",

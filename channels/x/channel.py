@@ -31,7 +31,9 @@ import requests
 import tweepy
 import urllib3.exceptions
 
-from channels.x.client import (
+from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, SocialPost, Target
+from publisher.channel.files import atomic_write
+from publisher.channels.x.client import (
     CREATE_TWEET,
     MEDIA_METADATA,
     MEDIA_UPLOAD,
@@ -40,19 +42,17 @@ from channels.x.client import (
     set_alt_text,
     upload_image,
 )
-from channels.x.fetch import ImageFetcher
-from channels.x.fetch import fetch_image as fetch_image_over_http
-from channels.x.ratelimit import RateLimitState
-from channels.x.render import Posts, render_posts, render_update_posts
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, SocialPost, Target
+from publisher.channels.x.fetch import ImageFetcher
+from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
+from publisher.channels.x.ratelimit import RateLimitState
+from publisher.channels.x.render import Posts, render_posts, render_update_posts
+from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
     AmbiguousPublishError,
     PermanentPublishError,
     PublishError,
     TransientPublishError,
 )
-from publisher.fsio import atomic_write
-from publisher.record import Appeal, AppealStatus
 from publisher.settings import Settings
 
 __all__ = [
@@ -139,7 +139,7 @@ class XChannel:
     """Posts appeals to X as a thread. ``render`` is pure; ``publish`` is the side effect.
 
     ``client``: a ``tweepy.Client`` (tests pass an :class:`~channels.x.client.XClient` pointed at
-    :mod:`publisher.xfake`); ``None`` builds one lazily from ``settings`` (``None``: the X
+    :mod:`tests.support.xfake`); ``None`` builds one lazily from ``settings`` (``None``: the X
     variables of the environment). With no credentials and an ``outbox`` folder, publishing is
     a dry run that appends the posts to ``outbox/x.jsonl`` and says so in the receipt.
     ``limits`` keeps the last seen rate limits (persist it with ``to_dict``/``from_dict``);

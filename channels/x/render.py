@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from channels.x.text import (
+from publisher.channel import Media, SocialPost
+from publisher.channels.x.text import (
     ELLIPSIS,
     MAX_WEIGHT,
     camel_case,
@@ -22,8 +23,7 @@ from channels.x.text import (
     truncate,
     weigh,
 )
-from publisher.channel import Media, SocialPost
-from publisher.record import (
+from publisher.domain.record import (
     Appeal,
     AppealKind,
     AppealStatus,

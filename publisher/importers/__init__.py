@@ -1,4 +1,4 @@
-"""Importers: loose appeal files → the canonical :class:`~publisher.record.Appeal`.
+"""Importers: loose appeal files → the canonical :class:`~publisher.domain.record.Appeal`.
 
 Three formats (docs/record-format.md describes them for authors):
 

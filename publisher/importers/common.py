@@ -1,5 +1,5 @@
 """What the seed and native importers share: YAML with line numbers, UK local times, and turning
-the collected fields into a validated :class:`~publisher.record.Appeal` with errors that name
+the collected fields into a validated :class:`~publisher.domain.record.Appeal` with errors that name
 the file, line and field."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
-from publisher.cleaning import clean_inline
-from publisher.errors import Problem, RecordInvalid
-from publisher.record import (
+from publisher.domain.cleaning import clean_inline
+from publisher.domain.record import (
     DEFAULT_TIMEZONE,
     Appeal,
     Block,
@@ -29,7 +28,8 @@ from publisher.record import (
     Quote,
     slugify,
 )
-from publisher.topics import infer_kind, infer_topics
+from publisher.domain.topics import infer_kind, infer_topics
+from publisher.errors import Problem, RecordInvalid
 
 __all__ = [
     "Fields",
@@ -92,7 +92,7 @@ def _clean_values(value: Any) -> Any:
 def load_yaml_mapping(text: str, *, source: str | None, first_line: int, what: str) -> YamlMapping:
     """Parse a YAML mapping whose first line is line ``first_line`` of the file.
 
-    Strings are cleaned (:mod:`publisher.cleaning`) once, here. Syntax errors name the line.
+    Strings are cleaned (:mod:`publisher.domain.cleaning`) once, here. Syntax errors name the line.
     """
     # Control characters are never meaningful and YAML refuses them: cleaning would drop them
     # from the values anyway, so drop them before parsing.

@@ -9,9 +9,9 @@ import json
 
 from pydantic import ValidationError
 
+from publisher.domain.record import Appeal
 from publisher.errors import RecordInvalid
 from publisher.importers.common import translate_validation_error
-from publisher.record import Appeal
 
 __all__ = ["json_lines", "parse_json"]
 

@@ -16,7 +16,8 @@ from urllib.parse import urljoin
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from publisher.cleaning import clean_text
+from publisher.domain.cleaning import clean_text
+from publisher.domain.record import Block, slugify
 from publisher.errors import RecordInvalid
 from publisher.importers.common import (
     Fields,
@@ -41,7 +42,6 @@ from publisher.importers.structure import (
     find_links,
     first_sentence,
 )
-from publisher.record import Block, slugify
 
 __all__ = ["FIELDS", "markdown_blocks", "parse_native"]
 

@@ -27,7 +27,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from publisher.cleaning import clean_text
+from publisher.domain.cleaning import clean_text
+from publisher.domain.record import slugify
 from publisher.errors import Problem, RecordInvalid
 from publisher.importers.common import (
     Fields,
@@ -51,7 +52,6 @@ from publisher.importers.structure import (
     find_hashtags,
     first_sentence,
 )
-from publisher.record import slugify
 
 __all__ = ["KNOWN_KEYS", "parse_seed", "split_paragraphs", "title_and_organisation"]
 

@@ -1,19 +1,19 @@
 """Body text → typed blocks. Shared by the seed and the native (Markdown) importers.
 
 An importer first cuts its body into :class:`RawBlock` s (paragraphs with their source lines,
-bullet lists, headings, Markdown block quotes), already cleaned by :mod:`publisher.cleaning`.
+bullet lists, headings, Markdown block quotes), already cleaned by :mod:`publisher.domain.cleaning`.
 :func:`build_body` then recovers the structure of an appeal:
 
 * a paragraph repeating the title is dropped (a duplicate headline; its hashtags are kept);
-* ``Name, role, said: "…`` opens a :class:`~publisher.record.Quote` that runs over the following
-  paragraphs that start with a quotation mark, until one closes it (British convention);
+* ``Name, role, said: "…`` opens a :class:`~publisher.domain.record.Quote` that runs over the
+  following paragraphs that start with a quotation mark, until one closes it (British convention);
   ``"…," said PC Smith.`` and ``"…," PC Smith said.`` are one-paragraph quotes;
 * runs of contact lines (``Name - 0800 085 3481``, ``Name: 101``, ``Name – www.example.org``)
-  become one :class:`~publisher.record.ContactList`, with the paragraph before as intro when it
-  introduces them (ends with ``:`` or ``;`` or says "following");
+  become one :class:`~publisher.domain.record.ContactList`, with the paragraph before as intro
+  when it introduces them (ends with ``:`` or ``;`` or says "following");
 * bullet lists take the paragraph before as intro when it ends with ``:``;
 * in running text (:func:`to_spans`): web addresses, email addresses, hashtags and phone numbers
-  become linked :class:`~publisher.record.Span` s.
+  become linked :class:`~publisher.domain.record.Span` s.
 """
 
 from __future__ import annotations
@@ -25,15 +25,14 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from publisher.errors import Problem, RecordInvalid
-from publisher.phones import (
+from publisher.domain.phones import (
     FoundNumber,
     find_numbers,
     leading_number,
     parse_number,
     well_known_name,
 )
-from publisher.record import (
+from publisher.domain.record import (
     Block,
     BulletList,
     Contact,
@@ -44,6 +43,7 @@ from publisher.record import (
     Quote,
     Span,
 )
+from publisher.errors import Problem, RecordInvalid
 
 __all__ = [
     "MARKDOWN_LINK",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from publisher.abbreviations import Match, find_abbreviations
+from publisher.domain.abbreviations import Match, find_abbreviations
 from publisher.lint._context import Context, Unit, UnitKind, units
 from publisher.lint._finding import Finding
 

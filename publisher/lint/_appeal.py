@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from publisher.domain.record import Appeal
 from publisher.lint._abbreviations import check_abbreviations
 from publisher.lint._alt import check_alt_text
 from publisher.lint._capitals import check_block_capitals
@@ -16,7 +17,6 @@ from publisher.lint._metadata import check_summary, check_title, check_topics
 from publisher.lint._mojibake import check_mojibake
 from publisher.lint._phones import check_phone_numbers
 from publisher.lint._sentences import check_long_sentences, check_reading_age
-from publisher.record import Appeal
 
 __all__ = ["CHECKS", "lint_appeal"]
 

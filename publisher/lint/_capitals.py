@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from publisher.abbreviations import find_abbreviations
+from publisher.domain.abbreviations import find_abbreviations
 from publisher.lint._context import Context, Unit, UnitKind, quote, units
 from publisher.lint._finding import Finding
 from publisher.lint._words import common_words

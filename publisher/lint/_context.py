@@ -7,8 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from publisher.lint._finding import Finding, Severity
-from publisher.record import (
+from publisher.domain.record import (
     Appeal,
     BulletList,
     CallToAction,
@@ -18,6 +17,7 @@ from publisher.record import (
     Quote,
     Span,
 )
+from publisher.lint._finding import Finding, Severity
 
 __all__ = ["Context", "Unit", "UnitKind", "quote", "units"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from publisher.domain.record import SENSITIVE_TOPICS
 from publisher.lint._context import Context, quote
 from publisher.lint._finding import Finding
-from publisher.record import SENSITIVE_TOPICS
 
 __all__ = ["MAX_SUMMARY", "MAX_TITLE", "check_summary", "check_title", "check_topics"]
 

@@ -3,10 +3,10 @@ A wrong number in an appeal sends a witness or a victim nowhere: these are error
 
 from __future__ import annotations
 
+from publisher.domain.phones import find_numbers, parse_number
+from publisher.domain.record import Contact, ContactList
 from publisher.lint._context import Context, UnitKind, quote, units
 from publisher.lint._finding import Finding
-from publisher.phones import find_numbers, parse_number
-from publisher.record import Contact, ContactList
 
 __all__ = ["check_phone_numbers"]
 

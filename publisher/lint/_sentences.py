@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from publisher.domain.readability import TextStats, split_sentences, split_words, text_stats
 from publisher.lint._context import Context, Unit, UnitKind, quote, units
 from publisher.lint._finding import Finding
-from publisher.readability import TextStats, split_sentences, split_words, text_stats
 
 __all__ = [
     "HARDEST_SHOWN",

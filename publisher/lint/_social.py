@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from publisher.channel import Rendition, SocialPost
+from publisher.domain.record import Appeal
 from publisher.lint._context import Context, quote, units
 from publisher.lint._emoji import emoji_findings
 from publisher.lint._finding import Finding
 from publisher.lint._hashtags import hashtag_findings
-from publisher.record import Appeal
 
 __all__ = ["PLATFORMS", "Platform", "lint_renditions", "platform_for"]
 

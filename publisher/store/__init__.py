@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from publisher.record import Appeal
+from publisher.domain.record import Appeal
 from publisher.store.db import DatabaseURLError, make_engine, migrate, normalize_url
 from publisher.store.models import AppealRevisionRow, AppealRow, DeliveryRow, DeliveryState
 

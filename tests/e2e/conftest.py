@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from publisher.bootstrap import build_registry
-from publisher.build import build_site
-from publisher.record import Appeal, AppealStatus, Contact, ContactKind, ContactList, Topic
+from publisher.domain.record import Appeal, AppealStatus, Contact, ContactKind, ContactList, Topic
+from publisher.services.build import build_site
 from publisher.settings import Settings
 
 HERE = Path(__file__).resolve().parent

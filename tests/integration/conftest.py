@@ -534,12 +534,12 @@ FAKE_X_CREDENTIALS = (
 
 @pytest.fixture()
 def fake_x() -> Iterator[Any]:
-    """A local X-compatible server (publisher.xfake) on a free port, in a thread of this process,
-    verifying OAuth signatures against FAKE_X_CREDENTIALS. Workers reach it over HTTP at
+    """A local X-compatible server (tests.support.xfake) on a free port, in a thread of this
+    process, verifying OAuth signatures against FAKE_X_CREDENTIALS. Workers reach it over HTTP at
     ``fake_x.base_url``; ``fake_x.environment()`` gives their X_* settings; the test reads
     ``fake_x.requests`` (every API request received, refused ones too) and ``fake_x.posts``
     (every accepted post, with ``created_at``)."""
-    from publisher.xfake import FakeX, FakeXConfig
+    from tests.support.xfake import FakeX, FakeXConfig
 
     fake = FakeX(FakeXConfig(credentials=FAKE_X_CREDENTIALS)).start()
     try:
@@ -662,7 +662,7 @@ def worker_ready(process: ManagedProcess) -> bool:
 
 def make_appeal(number: int, *, run: str, prefix: str = "Witness appeal") -> Any:
     """A small, valid appeal whose every rendered text is unique to (run, number)."""
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
 
     return Appeal.model_validate(
         {

@@ -113,7 +113,7 @@ def sample_appeal(appeal_id: str = "missing-woman-sam-example", **changes: Any) 
     """tests/fixtures/sample.json as another appeal: its own id and page URL."""
     import json
 
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
 
     data = json.loads(FIXTURE.read_text(encoding="utf-8"))
     data["id"] = appeal_id

@@ -83,7 +83,7 @@ def assert_not_in_broker(redis: RedisServer, deployment: Deployment, ids: list[i
         if message["task"] == "publisher.publish":
             assert not set(message["args"]) & set(ids), f"the broker holds {message}"
     # Nor does any worker hold an ETA task in memory (asked as an operator would).
-    celery = [sys.executable, "-m", "celery", "--app", "publisher.celery_app:app"]
+    celery = [sys.executable, "-m", "celery", "--app", "publisher.entrypoints.celery_app:app"]
     done = subprocess.run(
         [*celery, "inspect", "scheduled", "--json", "--timeout", "3"],
         env=deployment.env,

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from publisher.processes import ChildSpec, Supervisor, content_type, etag_for, make_site_server
+from publisher.entrypoints.processes import (
+    ChildSpec,
+    Supervisor,
+    content_type,
+    etag_for,
+    make_site_server,
+)
 from tests.integration.conftest import Processes, app_env, free_port, wait_until
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
@@ -269,7 +275,7 @@ def test_run_serves_the_site_publishes_and_stops_cleanly(
     tmp_path: Path, processes: Processes
 ) -> None:
     from publisher.bootstrap import build_registry
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
     from publisher.settings import Settings
 
     port = free_port()
@@ -361,7 +367,7 @@ def _supervisor_process(marker: str) -> Iterator[subprocess.Popen[str]]:
     environment; yields once the children run."""
     script = (
         "import sys\n"
-        "from publisher.processes import ChildSpec, Supervisor\n"
+        "from publisher.entrypoints.processes import ChildSpec, Supervisor\n"
         f"sleeper = {SLEEPER!r}\n"
         "supervisor = Supervisor(children=[ChildSpec('a', sleeper), ChildSpec('b', sleeper)])\n"
         "sys.exit(supervisor.run(ready=lambda: print('ready', flush=True)))\n"

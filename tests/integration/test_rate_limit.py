@@ -60,7 +60,7 @@ def canary_answers(deployment: Deployment) -> float:
     """Send ``publisher.canary`` through the broker; seconds until a worker answered "ok"."""
     code = (
         "import sys, time\n"
-        "from publisher.celery_app import make_celery, TASK_CANARY, QUEUE\n"
+        "from publisher.entrypoints.celery_app import make_celery, TASK_CANARY, QUEUE\n"
         "from publisher.settings import Settings\n"
         "app = make_celery(Settings.from_env())\n"
         "start = time.monotonic()\n"

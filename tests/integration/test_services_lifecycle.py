@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from publisher import services
 from publisher.bootstrap import Registry, build_registry
+from publisher.domain.campaign import ScheduleError
 from publisher.errors import RecordInvalid
-from publisher.schedule import ScheduleError
 from publisher.settings import Settings
 from publisher.store import Store
 from publisher.store.models import CampaignRow, DeliveryRow

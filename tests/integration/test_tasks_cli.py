@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from publisher import cli_ops
+from publisher.entrypoints.cli import operations as cli_ops
 from publisher.settings import ENVIRONMENT_VARIABLES
 
 pytestmark = pytest.mark.integration

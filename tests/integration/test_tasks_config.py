@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.celery_app import (
+from publisher.entrypoints.celery_app import (
     QUEUE,
     TASK_CANARY,
     TASK_DISPATCH,
@@ -18,7 +18,7 @@ from publisher.celery_app import (
     filesystem_broker_folder,
     make_celery,
 )
-from publisher.processes import beat_argv, worker_argv
+from publisher.entrypoints.processes import beat_argv, worker_argv
 from publisher.settings import Settings
 
 

@@ -29,7 +29,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
 
 
 def _sample() -> Any:
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
 
     return Appeal.from_json(SAMPLE.read_text(encoding="utf-8"))
 

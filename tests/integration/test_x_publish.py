@@ -1,4 +1,5 @@
-"""Publishing to X with the real tweepy client against publisher.xfake (the X API v2 wire format).
+"""Publishing to X with the real tweepy client against tests.support.xfake (the X API v2 wire
+format).
 
 Nothing is mocked: tweepy signs real OAuth 1.0a requests (the fake verifies the signatures),
 sends them over real sockets, and the channel translates what comes back.
@@ -20,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from channels.x import FetchedImage, RateLimitState, XChannel, XClient, XSettings
 from publisher.channel import RenderContext, Rendition, SocialPost, Target
+from publisher.channels.x import FetchedImage, RateLimitState, XChannel, XClient, XSettings
+from publisher.domain.record import Appeal
 from publisher.errors import AmbiguousPublishError, PermanentPublishError, TransientPublishError
-from publisher.record import Appeal
 from publisher.settings import Secret, Settings
-from publisher.xfake import PNG_1X1, FakeX, FakeXConfig
+from tests.support.xfake import PNG_1X1, FakeX, FakeXConfig
 
 pytestmark = pytest.mark.integration
 
@@ -382,7 +383,7 @@ def test_built_lazily_from_settings_and_secrets_never_shown(fake: FakeX) -> None
 def test_fake_runs_as_its_own_process(tmp_path: Path, clients: list[XClient]) -> None:
     state = tmp_path / "posts.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "publisher.xfake", "--port", "0", "--state-file", str(state)],
+        [sys.executable, "-m", "tests.support.xfake", "--port", "0", "--state-file", str(state)],
         stdout=subprocess.PIPE,
         text=True,
     )

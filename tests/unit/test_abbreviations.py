@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.abbreviations import ABBREVIATIONS, expand_first_use, find_abbreviations
+from publisher.domain.abbreviations import ABBREVIATIONS, expand_first_use, find_abbreviations
 
 
 def _expand(text: str) -> str:

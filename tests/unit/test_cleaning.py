@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.cleaning import clean_inline, clean_text, repair_stray_a_circumflex
+from publisher.domain.cleaning import clean_inline, clean_text, repair_stray_a_circumflex
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher.cli import cli
+from publisher.entrypoints.cli import cli
 
 SEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "seeds"
 GOOD = (SEEDS / "000_5b8f5bd9f8757259.txt").read_text(encoding="utf-8")

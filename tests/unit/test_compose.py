@@ -52,7 +52,7 @@ def _is_app(service: dict[str, Any]) -> bool:
 
 
 def _cli_group() -> click.Group:
-    from publisher.cli import cli
+    from publisher.entrypoints.cli import cli
 
     return cli
 

@@ -9,7 +9,7 @@ import pytest
 
 from publisher.bootstrap import UnknownChannel, build_registry
 from publisher.channel import Receipt, RenderContext, Rendition, Target
-from publisher.record import Appeal
+from publisher.domain.record import Appeal
 from publisher.settings import ENVIRONMENT_VARIABLES, Settings, SettingsError
 
 

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from channels.feeds import FeedsChannel
 from publisher.channel import OutputFile, RenderContext
+from publisher.channels.feeds import FeedsChannel
+from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
-from publisher.record import Appeal
-from tests.feedcheck import WARNING_RULES, Problem, check_feed, iter_dates
+from tests.support.feedcheck import WARNING_RULES, Problem, check_feed, iter_dates
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SAMPLE = FIXTURES / "sample.json"

@@ -15,11 +15,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-import channels._common
-from channels.feeds import EMPTY_FEED_UPDATED, MAX_ENTRIES, FeedsChannel
 from publisher.channel import Channel, RenderContext, SiteChannel, Target
+from publisher.channels.feeds import EMPTY_FEED_UPDATED, MAX_ENTRIES, FeedsChannel
+from publisher.domain.record import Appeal
 from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
-from publisher.record import Appeal
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
 CONTEXT = RenderContext(site_url="https://appeals.example.org/", site_name="Example appeals")
@@ -450,7 +449,7 @@ def test_publish_translates_file_system_errors(
     def disk_full(root: Path, items: Any) -> list[str]:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(channels._common, "write_files", disk_full)
+    monkeypatch.setattr("publisher.channels._common.write_files", disk_full)
     with pytest.raises(TransientPublishError) as transient:
         channel.publish(rendition, Target(output_dir=tmp_path))
     assert isinstance(transient.value.__cause__, OSError)

@@ -18,8 +18,8 @@ import pytest
 
 from publisher.bootstrap import Registry, build_registry
 from publisher.channel import OutputFile, RenderContext, SiteChannel
+from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
-from publisher.record import Appeal
 from publisher.settings import Settings
 
 TESTS = Path(__file__).resolve().parents[1]

@@ -10,10 +10,10 @@ from types import MappingProxyType
 import pytest
 from click.testing import CliRunner
 
-from publisher.cli import cli
+from publisher.domain.record import Appeal, Block, BulletList, ContactList, Quote
+from publisher.entrypoints.cli import cli
 from publisher.importers import ImportResult, load_appeal, parse_appeal
 from publisher.importers.structure import Line, RawBlock, build_body
-from publisher.record import Appeal, Block, BulletList, ContactList, Quote
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "lint" / "bad-appeal.md"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.domain.record import Appeal
 from publisher.errors import RecordInvalid
 from publisher.importers import parse_appeal
 from publisher.importers.jsonfile import json_lines
-from publisher.record import Appeal
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "sample.json"
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.errors import RecordInvalid
-from publisher.importers import parse_appeal
-from publisher.record import (
+from publisher.domain.record import (
     AppealKind,
     AppealStatus,
     BulletList,
@@ -19,6 +17,8 @@ from publisher.record import (
     Paragraph,
     Quote,
 )
+from publisher.errors import RecordInvalid
+from publisher.importers import parse_appeal
 
 FRONT = """---
 title: Have you seen Sam Example?

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
+from publisher.domain.record import ContactList, Paragraph, Quote
 from publisher.errors import RecordInvalid
 from publisher.importers import parse_appeal
 from publisher.importers.structure import Line, RawBlock, build_body, parse_contact_line
-from publisher.record import ContactList, Paragraph, Quote
 
 META = """```yaml
 area: A

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from publisher.domain.record import AppealKind, BulletList, ContactList, Paragraph, Quote, Topic
 from publisher.errors import RecordInvalid
 from publisher.importers import parse_appeal
 from publisher.importers.seed import title_and_organisation
-from publisher.record import AppealKind, BulletList, ContactList, Paragraph, Quote, Topic
 
 META = """```yaml
 area: Exampleshire

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.importers import ImportResult, parse_appeal
-from publisher.record import (
+from publisher.domain.record import (
     Appeal,
     BulletList,
     Contact,
@@ -29,6 +28,7 @@ from publisher.record import (
     Span,
     Topic,
 )
+from publisher.importers import ImportResult, parse_appeal
 
 TESTS = Path(__file__).parents[1]
 SEEDS = TESTS / "fixtures" / "seeds"

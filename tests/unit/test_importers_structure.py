@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from publisher.domain.record import (
+    Block,
+    BulletList,
+    ContactKind,
+    ContactList,
+    Paragraph,
+    Quote,
+)
 from publisher.errors import RecordInvalid
 from publisher.importers.structure import (
     Line,
@@ -13,14 +21,6 @@ from publisher.importers.structure import (
     first_sentence,
     parse_contact_line,
     to_spans,
-)
-from publisher.record import (
-    Block,
-    BulletList,
-    ContactKind,
-    ContactList,
-    Paragraph,
-    Quote,
 )
 
 

@@ -1,11 +1,11 @@
-"""Kind and sensitive-topic inference (publisher.topics)."""
+"""Kind and sensitive-topic inference (publisher.domain.topics)."""
 
 from __future__ import annotations
 
 import pytest
 
-from publisher.record import AppealKind, Topic
-from publisher.topics import infer_kind, infer_topics
+from publisher.domain.record import AppealKind, Topic
+from publisher.domain.topics import infer_kind, infer_topics
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from publisher.channel import Media, Rendition, SocialPost
-from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions, platform_for
-from publisher.record import (
+from publisher.domain.record import (
     Appeal,
     BulletList,
     CallToAction,
@@ -24,6 +23,7 @@ from publisher.record import (
     Span,
     Topic,
 )
+from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions, platform_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from publisher.phones import find_numbers, leading_number, parse_number, well_known_name
-from publisher.record import ContactKind
+from publisher.domain.phones import find_numbers, leading_number, parse_number, well_known_name
+from publisher.domain.record import ContactKind
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ def _modules_after_import(module: str) -> set[str]:
 
 
 def test_record_imports_no_adapter_library() -> None:
-    loaded = _modules_after_import("publisher.record")
+    loaded = _modules_after_import("publisher.domain.record")
     assert not loaded.intersection(FORBIDDEN), loaded.intersection(FORBIDDEN)
 
 
@@ -29,6 +29,6 @@ def test_importers_import_no_adapter_library() -> None:
 
 def test_cli_help_builds_nothing_heavy() -> None:
     """Nothing is built at import time: the CLI starts without touching a broker or database."""
-    loaded = _modules_after_import("publisher.cli")
+    loaded = _modules_after_import("publisher.entrypoints.cli")
     assert "tweepy" not in loaded
     assert "feedgen" not in loaded

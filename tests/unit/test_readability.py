@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyphen
 import pytest
 
-from publisher.readability import (
+from publisher.domain.readability import (
     TextStats,
     count_syllables,
     flesch_kincaid_grade,

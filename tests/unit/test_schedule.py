@@ -1,4 +1,4 @@
-"""Campaign rules across clock changes (publisher.schedule is pure)."""
+"""Campaign rules across clock changes (publisher.domain.campaign is pure)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from publisher.schedule import (
+from publisher.domain.campaign import (
     MAX_SLOTS,
     AmbiguousLocalTime,
     ScheduleError,

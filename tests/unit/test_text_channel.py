@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 import emoji
 import pytest
 
-from channels.text import (
+from publisher.channel import Channel, RenderContext, Target
+from publisher.channels.text import (
     WITHDRAWN_NOTICE,
     TextChannel,
     clean_text,
     sms_segments,
     spoken_time,
 )
-from publisher.channel import Channel, RenderContext, Target
+from publisher.domain.record import Appeal
 from publisher.errors import PermanentPublishError
-from publisher.record import Appeal
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
 CONTEXT = RenderContext(site_url="https://appeals.example.org/")

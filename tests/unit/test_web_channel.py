@@ -19,10 +19,9 @@ from typing import Any
 import lxml.html
 import pytest
 
-from channels.web import WebChannel, human_time, safe_href
 from publisher.channel import RenderContext, Rendition, SiteChannel, Target
-from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
-from publisher.record import (
+from publisher.channels.web import WebChannel, human_time, safe_href
+from publisher.domain.record import (
     Appeal,
     AppealStatus,
     BulletList,
@@ -35,6 +34,7 @@ from publisher.record import (
     Span,
     Topic,
 )
+from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "sample.json"
 CTX = RenderContext(
@@ -867,7 +867,7 @@ def test_disk_errors_are_translated(
     def failing_write(root: Path, files: object) -> list[str]:
         raise OSError(code, "simulated", str(root / "index.html"))
 
-    monkeypatch.setattr("channels.web.write_files", failing_write)
+    monkeypatch.setattr("publisher.channels.web.write_files", failing_write)
     with pytest.raises(error) as caught:
         WebChannel().publish(WebChannel().render(sample(), CTX), Target(output_dir=tmp_path))
     assert isinstance(caught.value.__cause__, OSError)

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from twitter_text import parse_tweet
 
-from channels.x import RateLimitState, XChannel
-from channels.x.text import camel_case, hashtags_in, split_to_fit, tokens
 from publisher.channel import RenderContext, Rendition
+from publisher.channels.x import RateLimitState, XChannel
+from publisher.channels.x.text import camel_case, hashtags_in, split_to_fit, tokens
+from publisher.domain.record import Appeal
 from publisher.errors import TransientPublishError
-from publisher.record import Appeal
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
 CTX = RenderContext()

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from channels.x.text import fits, lines_fit
+from publisher.channels.x.text import fits, lines_fit
 
 PIECES = [
     "Call 101 quoting incident 123.",

@@ -5,7 +5,8 @@ and beat as child processes, each in its own process group (so a Ctrl-C in the t
 only the supervisor, which then stops the children in order), and exits 0 after a clean stop or
 non-zero as soon as one child dies on its own.
 
-Children are started as ``python -m publisher.processes ROLE``, independent of the CLI wiring.
+Children are started as ``python -m publisher.entrypoints.processes ROLE``, independent of the
+CLI wiring.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ ROLES = ("site", "worker", "beat")
 
 def worker_argv(settings: Settings, *, concurrency: int = 2, loglevel: str = "info") -> list[str]:
     """Arguments for ``celery worker``: the publisher queue, prefork, one message at a time."""
-    from publisher.celery_app import QUEUE, broker_kind
+    from publisher.entrypoints.celery_app import QUEUE, broker_kind
 
     argv = [
         "worker",
@@ -98,7 +99,7 @@ def beat_argv(settings: Settings, *, loglevel: str = "info") -> list[str]:
 
 def run_worker(settings: Settings, *, concurrency: int = 2, loglevel: str = "info") -> int:
     """Run a Celery worker in this process until it is told to stop. Returns its exit code."""
-    from publisher.celery_app import make_celery
+    from publisher.entrypoints.celery_app import make_celery
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = make_celery(settings)
@@ -108,7 +109,7 @@ def run_worker(settings: Settings, *, concurrency: int = 2, loglevel: str = "inf
 
 def run_beat(settings: Settings, *, loglevel: str = "info") -> int:
     """Run Celery beat (dispatcher and reconciler ticks) in this process. Exactly one per site."""
-    from publisher.celery_app import make_celery
+    from publisher.entrypoints.celery_app import make_celery
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = make_celery(settings)
@@ -313,7 +314,7 @@ class ChildSpec:
 
 def child_argv(role: str, *options: str) -> list[str]:
     """The command line that runs ``role`` (site, worker, beat) as a separate process."""
-    return [sys.executable, "-m", "publisher.processes", role, *options]
+    return [sys.executable, "-m", "publisher.entrypoints.processes", role, *options]
 
 
 @dataclass
@@ -426,7 +427,7 @@ class Supervisor:
 def _child_main(argv: Sequence[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m publisher.processes")
+    parser = argparse.ArgumentParser(prog="python -m publisher.entrypoints.processes")
     parser.add_argument("role", choices=ROLES)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--loglevel", default="info")

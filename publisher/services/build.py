@@ -15,9 +15,9 @@ from pathlib import Path
 
 from publisher.bootstrap import Registry
 from publisher.channel import OutputFile, SiteChannel
+from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, Problem, RecordInvalid
 from publisher.importers import ImportResult, find_inputs, load_appeal
-from publisher.record import Appeal, AppealStatus
 
 __all__ = ["BUILD_MARKER", "BuildReport", "InputsInvalid", "build_site", "load_all", "render_all"]
 

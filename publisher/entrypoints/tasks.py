@@ -17,7 +17,13 @@ from typing import Any, TypeVar, cast
 from celery import shared_task
 
 from publisher.bootstrap import Registry, build_registry
-from publisher.celery_app import QUEUE, TASK_CANARY, TASK_DISPATCH, TASK_PUBLISH, TASK_RECONCILE
+from publisher.entrypoints.celery_app import (
+    QUEUE,
+    TASK_CANARY,
+    TASK_DISPATCH,
+    TASK_PUBLISH,
+    TASK_RECONCILE,
+)
 from publisher.settings import Settings
 from publisher.store import Store
 

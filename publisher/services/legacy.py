@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 
 from publisher.bootstrap import Registry, UnknownChannel
 from publisher.channel import Channel, Receipt, RenderContext, Rendition, SiteChannel, Target
+from publisher.domain.campaign import ScheduleError
+from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
     AmbiguousPublishError,
     PermanentPublishError,
@@ -37,8 +39,6 @@ from publisher.errors import (
     RecordInvalid,
     TransientPublishError,
 )
-from publisher.record import Appeal, AppealStatus
-from publisher.schedule import ScheduleError
 from publisher.store import Store, site_appeals
 from publisher.store.models import (
     PENDING_STATES,

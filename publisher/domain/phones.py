@@ -17,8 +17,8 @@ Two entry points, both pure:
       ``116 123`` for the six-digit 116 codes, ``18001 `` + the display of the rest for Relay UK.
     * ``kind``: ``textphone`` for Relay UK, else ``phone``. (Whether a number is one to *text*
       depends on the words around it: :func:`find_numbers` decides that.)
-    * ``contact(name)`` makes the :class:`~publisher.record.Contact` (raises ``ValueError`` if the
-      number is not valid).
+    * ``contact(name)`` makes the :class:`~publisher.domain.record.Contact` (raises
+      ``ValueError`` if the number is not valid).
 
 ``find_numbers(text, region="GB") -> list[FoundNumber]``
     Every number in running text, in order. A ``FoundNumber`` unpacks as the 4-tuple
@@ -61,7 +61,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
-from publisher.record import Contact, ContactKind
+from publisher.domain.record import Contact, ContactKind
 
 __all__ = [
     "FoundNumber",

@@ -26,7 +26,7 @@ from publisher.settings import Settings
 
 if TYPE_CHECKING:
     from publisher.bootstrap import Registry
-    from publisher.record import Appeal
+    from publisher.domain.record import Appeal
     from publisher.store import Store
 
 __all__ = ["DISPLAY_TZ", "register"]
@@ -196,7 +196,7 @@ def worker(concurrency: int, loglevel: str) -> None:
     Safe to stop at any moment, even with SIGKILL: a delivery whose publication was cut short is
     returned to the schedule (or, for X, marked unknown for a person to confirm) by the reconciler.
     """
-    from publisher.processes import run_worker
+    from publisher.entrypoints.processes import run_worker
 
     settings = _settings()
     _store(settings).dispose()  # the embedded SQLite database is created on first use
@@ -208,7 +208,7 @@ def worker(concurrency: int, loglevel: str) -> None:
 @_errors_to_exit
 def beat(loglevel: str) -> None:
     """Run Celery beat: the dispatcher tick (DISPATCH_INTERVAL) and the reconciler. Run one only."""
-    from publisher.processes import run_beat
+    from publisher.entrypoints.processes import run_beat
 
     sys.exit(run_beat(_settings(), loglevel=loglevel))
 
@@ -217,7 +217,7 @@ def beat(loglevel: str) -> None:
 @_errors_to_exit
 def site() -> None:
     """Serve OUTPUT_DIR over HTTP on PUBLISHER_WEB_HOST:PUBLISHER_WEB_PORT (for one machine)."""
-    from publisher.processes import run_site
+    from publisher.entrypoints.processes import run_site
 
     sys.exit(run_site(_settings()))
 
@@ -233,7 +233,7 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
     on every channel. X posts go to the dry-run outbox when no X credentials are set.
     """
     from publisher.bootstrap import build_registry
-    from publisher.processes import ChildSpec, Supervisor, child_argv, wait_for_port
+    from publisher.entrypoints.processes import ChildSpec, Supervisor, child_argv, wait_for_port
 
     settings = _settings()
     store = _store(settings, migrate=False)
@@ -369,9 +369,9 @@ def schedule(
     Times are wall-clock times in --tz: a repeat stays at the same local time across clock
     changes.
     """
-    from publisher import schedule as rules
     from publisher import services
     from publisher.bootstrap import build_registry
+    from publisher.domain import campaign as rules
 
     if (at is None) == (not now_flag):
         raise click.UsageError("give exactly one of --at TIME or --now")
@@ -593,7 +593,7 @@ def status(as_json: bool, timeout: float) -> None:
     answering, or a broker that cannot be reached.
     """
     from publisher import services
-    from publisher.celery_app import probe_broker
+    from publisher.entrypoints.celery_app import probe_broker
 
     settings = _settings()
     store = _store(settings)

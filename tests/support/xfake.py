@@ -2,7 +2,7 @@
 
 A real HTTP server on 127.0.0.1 (``ThreadingHTTPServer`` in a thread, or its own process)::
 
-    with FakeX() as fake:                       # or: python -m publisher.xfake --port 0 \\
+    with FakeX() as fake:                       # or: python -m tests.support.xfake --port 0 \\
         client = XClient(fake.settings())       #        --state-file posts.json
         ...
         fake.posts                              # every accepted post, in order
@@ -575,8 +575,8 @@ class FakeX:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m publisher.xfake --port N --state-file F``: serve until SIGTERM or Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m publisher.xfake", description=__doc__)
+    """``python -m tests.support.xfake --port N --state-file F``: serve until SIGTERM or Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="python -m tests.support.xfake", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--state-file", type=Path, default=None, help="mirror posts here (JSON)")
     parser.add_argument("--window-limit", type=int, default=FakeXConfig.window_limit)

@@ -130,8 +130,8 @@ def build(inputs: tuple[Path, ...], out: Path) -> None:
     untouched.
     """
     from publisher.bootstrap import build_registry
-    from publisher.build import build_site
     from publisher.importers import find_inputs
+    from publisher.services.build import build_site
 
     registry = build_registry()
     total = len(find_inputs(list(inputs)))
@@ -218,14 +218,14 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the appeal record."""
-    from publisher.record import appeal_json_schema
+    from publisher.domain.record import appeal_json_schema
 
     click.echo(json.dumps(appeal_json_schema(), indent=2, ensure_ascii=False))
 
 
 def _register_operations() -> None:
     """The scheduling and operator commands (worker, beat, run, schedule, deliveries…)."""
-    from publisher import cli_ops
+    from publisher.entrypoints.cli import operations as cli_ops
 
     cli_ops.register(cli)
 

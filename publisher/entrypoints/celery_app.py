@@ -14,8 +14,8 @@ Brokers:
 - ``redis://`` (several machines): Redis, with a visibility timeout far above anything a task
   waits, so a message is only redelivered when its worker really died.
 
-``publisher.celery_app:app`` is the application for the ``celery`` command (flower, inspect…):
-it is built on first access from ``Settings.from_env()``.
+``publisher.entrypoints.celery_app:app`` is the application for the ``celery`` command (flower,
+inspect…): it is built on first access from ``Settings.from_env()``.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def make_celery(settings: Settings) -> Celery:
         )
     app.conf.update(config)
     # Registers the tasks (shared tasks attach to every app) before anything is finalized.
-    import publisher.tasks  # noqa: F401
+    import publisher.entrypoints.tasks  # noqa: F401
 
     return app
 
@@ -202,7 +202,7 @@ _app: Celery | None = None
 
 
 def __getattr__(name: str) -> Any:
-    """``publisher.celery_app:app``, built from the environment on first access."""
+    """``publisher.entrypoints.celery_app:app``, built from the environment on first access."""
     global _app
     if name == "app":
         if _app is None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from publisher.record import Appeal
+from publisher.domain.record import Appeal
 
 __all__ = [
     "Channel",

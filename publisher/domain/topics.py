@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from publisher.record import AppealKind, Topic
+from publisher.domain.record import AppealKind, Topic
 
 __all__ = ["infer_kind", "infer_topics"]
 
