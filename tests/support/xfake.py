@@ -485,7 +485,10 @@ class FakeX:
         handler._send(status, response, headers)
 
     def _create_tweet(self, payload: Any) -> tuple[int, dict[str, Any]]:
-        from twitter_text import parse_tweet
+        from publisher.channels.x.text import pkg_resources_stand_in
+
+        with pkg_resources_stand_in():
+            from twitter_text import parse_tweet
 
         if not isinstance(payload, dict):
             return 400, _invalid("the body must be a JSON object")
@@ -606,7 +609,10 @@ def main(argv: list[str] | None = None) -> int:
         user_24h_limit=args.user_24h_limit,
         credentials=credentials,
     )
-    import twitter_text  # noqa: F401  (slow to import: load it before saying we are ready)
+    from publisher.channels.x.text import pkg_resources_stand_in
+
+    with pkg_resources_stand_in():  # slow to import: load it before saying we are ready
+        import twitter_text  # noqa: F401
 
     fake = FakeX(config, port=args.port, state_file=args.state_file).start()
     stop = threading.Event()
