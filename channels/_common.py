@@ -1,30 +1,23 @@
-"""Small helpers shared by the file channels (feeds, text): text hygiene, links, file output."""
+"""Small helpers shared by the file channels (feeds, text): text hygiene.
+
+Links are checked by :func:`publisher.domain.links.safe_href` and files are published by
+:func:`publisher.channel.files.publish_files`, the same for every channel.
+"""
 
 from __future__ import annotations
 
-import errno
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
-from publisher.channel import Receipt, Rendition, Target
-from publisher.channel.files import write_files
 from publisher.domain.record import Block, Paragraph
-from publisher.errors import PermanentPublishError, TransientPublishError
 
 __all__ = [
-    "SAFE_SCHEMES",
     "join_texts",
     "needs_space",
     "opening_text",
-    "publish_files",
-    "safe_href",
     "same_words",
     "strip_control",
 ]
-
-SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
 
 # C0 controls except tab and newline (CR is folded to a newline first), DEL, C1 controls,
 # lone surrogates and the two non-characters XML 1.0 forbids.
@@ -76,71 +69,3 @@ def opening_text(body: Sequence[Block]) -> str:
     if not isinstance(first, Paragraph):
         return ""
     return join_texts(span.text for span in first.spans)
-
-
-def safe_href(href: str, base: str) -> str | None:
-    """An absolute link with an allowed scheme, or None (the text is then shown unlinked).
-
-    Relative links are resolved against ``base`` (the appeal's own URL).
-    """
-    href = strip_control(href).strip()
-    if not href:
-        return None
-    absolute = urljoin(base, href)
-    try:
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in SAFE_SCHEMES:
-        return None
-    if parts.scheme.lower() in ("http", "https") and not parts.netloc:
-        return None
-    if any(char.isspace() or char in "<>\"'`" for char in absolute):
-        return None
-    return absolute
-
-
-_PERMANENT_ERRNOS = frozenset(
-    {
-        errno.EACCES,
-        errno.EPERM,
-        errno.EROFS,
-        errno.ENOTDIR,
-        errno.EISDIR,
-        errno.ENAMETOOLONG,
-        errno.EEXIST,
-        errno.EINVAL,
-        errno.ELOOP,
-    }
-)
-
-
-def publish_files(channel: str, rendition: Rendition, target: Target) -> Receipt:
-    """Write a rendition's files atomically under ``target.output_dir``.
-
-    Unchanged files are left untouched. Errors from the file system become the project's own:
-    permissions, read-only or wrong paths are permanent (a person must fix them); anything else
-    (disk full, I/O errors, busy) is transient, which is safe because the writes are idempotent.
-    """
-    if target.output_dir is None:
-        raise PermanentPublishError(f"the {channel} channel needs a target with an output_dir")
-    if rendition.channel != channel:
-        raise PermanentPublishError(
-            f"the {channel} channel cannot publish a {rendition.channel!r} rendition"
-        )
-    try:
-        changed = write_files(target.output_dir, rendition.files)
-    except OSError as exc:
-        message = f"{channel}: could not write to {target.output_dir}: {exc}"
-        if exc.errno in _PERMANENT_ERRNOS:
-            raise PermanentPublishError(message) from exc
-        raise TransientPublishError(message) from exc
-    return Receipt(
-        channel=channel,
-        paths=tuple(item.path for item in rendition.files),
-        published_at=datetime.now(UTC),
-        details={
-            "changed": str(len(changed)),
-            "unchanged": str(len(rendition.files) - len(changed)),
-        },
-    )

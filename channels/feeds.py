@@ -49,14 +49,10 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.channels._common import (
-    needs_space,
-    opening_text,
-    publish_files,
-    safe_href,
-    same_words,
-    strip_control,
-)
+from publisher.channel.files import publish_files
+from publisher.channels._common import needs_space, opening_text, same_words, strip_control
+from publisher.domain.links import safe_href
+from publisher.domain.phones import grouped
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
@@ -167,7 +163,7 @@ def _contact_html(contact: Contact, base: str) -> str:
         ContactKind.WEB: "",
         ContactKind.EMAIL: "email",
     }[contact.kind]
-    value = _link(_esc(contact.display), _contact_href(contact), base)
+    value = _link(_esc(grouped(contact)), _contact_href(contact), base)
     item = f"{_esc(contact.name)}: {label + ' ' if label else ''}{value}"
     if contact.note:
         item += f" ({_esc(contact.note)})"

@@ -46,15 +46,11 @@ from typing import Literal
 import emoji
 
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.channels._common import (
-    needs_space,
-    opening_text,
-    publish_files,
-    safe_href,
-    same_words,
-    strip_control,
-)
+from publisher.channel.files import publish_files
+from publisher.channels._common import needs_space, opening_text, same_words, strip_control
 from publisher.domain.abbreviations import expand_first_use
+from publisher.domain.links import safe_href
+from publisher.domain.phones import grouped
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
@@ -285,7 +281,7 @@ class _Writer:
         if not contact.is_number:
             href = f"mailto:{contact.value}" if contact.kind is ContactKind.EMAIL else contact.value
             return self._link(span.text, href)
-        display = clean_text(contact.display)
+        display = clean_text(grouped(contact))
         written = clean_text(span.text)
         if _digits(written) and _digits(written) in (_digits(display), _digits(contact.value)):
             out = display
@@ -320,7 +316,7 @@ class _Writer:
         elif contact.kind is ContactKind.EMAIL:
             value = clean_text(contact.value)
         else:
-            value = clean_text(contact.display)
+            value = clean_text(grouped(contact))
         label = _LABELS[contact.kind]
         line = f"{name}: {label} {value}" if label else f"{name}: {value}"
         if contact.note:

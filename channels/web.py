@@ -14,23 +14,23 @@ the exception: a server shows it at any depth, so its links are rooted at the si
 
 from __future__ import annotations
 
-import errno
 import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
-import phonenumbers
 from markupsafe import Markup
 
 from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.channel.files import write_files
+from publisher.channel.files import publish_error, publish_files
 from publisher.channel.templates import environment
+from publisher.domain.links import safe_href
+from publisher.domain.phones import grouped
 from publisher.domain.record import (
     Appeal,
     AppealKind,
@@ -45,29 +45,23 @@ from publisher.domain.record import (
     Quote,
     Span,
 )
-from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
+from publisher.errors import BuildError
 
 __all__ = [
     "RESERVED_SEGMENTS",
     "WebChannel",
     "human_time",
-    "safe_href",
 ]
 
 HTML = "text/html; charset=utf-8"
 RESERVED_SEGMENTS = frozenset({"assets", "areas", "feeds", "safety"})
 """First path segments the site itself uses: an appeal's page may not live under them."""
 
-_ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_NUMBER_URI_RE = re.compile(r"^(tel|sms):\+?[0-9]{2,20}$")
-_EMAIL_RE = re.compile(r"^[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+$")
 _LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 # Characters HTML forbids (C0/C1 controls except whitespace, surrogates, noncharacters).
 _FORBIDDEN_CHARS = re.compile(
     "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
 )
-_LONG_DIGIT_RUN = re.compile(r"\d{5,}")
 _VAGUE_LINK_TEXT = frozenset(
     {"here", "click here", "click", "this link", "link", "more", "read more", "this", "this page"}
 )
@@ -101,52 +95,7 @@ _CONTACT_LABELS = {
     ContactKind.EMAIL: "Email",
 }
 
-# Disk errors worth retrying: the condition can clear without anyone changing anything.
-_TRANSIENT_ERRNOS = frozenset(
-    {
-        errno.ENOSPC,
-        errno.EDQUOT,
-        errno.EIO,
-        errno.EAGAIN,
-        errno.EBUSY,
-        errno.EINTR,
-        errno.EMFILE,
-        errno.ENFILE,
-        errno.ETIMEDOUT,
-        errno.ESTALE,
-        errno.ETXTBSY,
-    }
-)
-
-
 # URLs, numbers and times ---------------------------------------------------------------------
-
-
-def safe_href(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s), mailto, tel or sms URL, else None.
-
-    Browsers drop tabs and newlines inside URLs (``java\\tscript:``), so they are removed before
-    the scheme is read; relative URLs and every other scheme (``javascript:``, ``data:``) fail.
-    """
-    if url is None:
-        return None
-    cleaned = re.sub(r"[\t\n\r]", "", url).strip()
-    match = _SCHEME_RE.match(cleaned)
-    if match is None or _FORBIDDEN_CHARS.search(cleaned) or any(c in cleaned for c in " <>\"'`"):
-        return None
-    scheme = match.group(1).lower()
-    if scheme not in _ALLOWED_SCHEMES:
-        return None
-    if scheme in ("http", "https"):
-        parts = urlsplit(cleaned)
-        if not parts.hostname:
-            return None
-    elif scheme in ("tel", "sms"):
-        if not _NUMBER_URI_RE.match(cleaned.lower()):
-            return None
-    elif not _EMAIL_RE.match(cleaned[len("mailto:") :].split("?", 1)[0]):
-        return None
-    return cleaned
 
 
 def human_time(moment: datetime) -> str:
@@ -165,19 +114,6 @@ def human_time(moment: datetime) -> str:
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
-
-
-def _spaced_number(contact: Contact) -> str:
-    """The number as people read it: the author's display, regrouped when it runs digits on."""
-    display = contact.display
-    if not _LONG_DIGIT_RUN.search(display) or not contact.value.startswith("+"):
-        return display
-    try:
-        parsed = phonenumbers.parse(contact.value, None)
-    except phonenumbers.NumberParseException:
-        return display
-    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return national if _digits(national) == _digits(display) else display
 
 
 def _without_scheme(text: str) -> str:
@@ -319,7 +255,7 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
     if contact is not None and contact.is_number:
         text = core
         if _digits(text) and _digits(text) == _digits(contact.display):
-            text = _spaced_number(contact)
+            text = grouped(contact)
         note = None
         lowered = context_text.lower()
         if contact.kind is ContactKind.TEXTPHONE and not (
@@ -335,7 +271,7 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
     elif span.hashtag:
         return Inline(core, None, None, "hashtag", before, after)
     else:
-        href = None if span.href is None else safe_href(urljoin(base, span.href.strip()))
+        href = None if span.href is None else safe_href(span.href, base)
     if href is None:
         return Inline(text=span.text)
     return Inline(_link_text(core, href), href, None, None, before, after)
@@ -372,7 +308,7 @@ def _contact_href(contact: Contact) -> str | None:
 def _contact_view(contact: Contact) -> ContactView:
     href = _contact_href(contact)
     if contact.is_number:
-        text = _spaced_number(contact)
+        text = grouped(contact)
     elif contact.kind is ContactKind.WEB:
         text = _without_scheme(contact.display)
     else:
@@ -456,7 +392,7 @@ def _link_warnings(appeal: Appeal) -> tuple[str, ...]:
     warnings: list[str] = []
     for paragraph in _paragraphs(appeal):
         for span in paragraph.spans:
-            if span.href is not None and safe_href(urljoin(base, span.href.strip())) is None:
+            if span.href is not None and safe_href(span.href, base) is None:
                 warnings.append(f"link {span.href!r} on {span.text.strip()!r} is not a safe link")
     for contact in appeal.contacts:
         if _contact_href(contact) is None:
@@ -631,29 +567,14 @@ class WebChannel:
         Publishing the site rendition also deletes area indexes it no longer has (an area
         whose last appeal was withdrawn), so a withdrawn title never lingers in a stale list.
         """
-        if rendition.channel != self.name:
-            raise PermanentPublishError(
-                f"the web channel cannot publish a {rendition.channel!r} rendition"
-            )
-        if target.output_dir is None:
-            raise PermanentPublishError(f"target {target.name!r} has no output folder")
+        stale: list[str] = []
         root = target.output_dir
-        removed: list[str] = []
-        try:
-            changed = write_files(root, rendition.files)
-            for relative in (*rendition.removals, *_stale_area_pages(root, rendition)):
-                page = _inside(root, relative)
-                if page.is_file():
-                    page.unlink()
-                    removed.append(relative)
-        except OSError as exc:
-            raise _translate(exc, root) from exc
-        return Receipt(
-            channel=self.name,
-            paths=(*changed, *removed),
-            published_at=datetime.now(UTC),
-            details={"written": str(len(changed)), "removed": str(len(removed))},
-        )
+        if root is not None and rendition.channel == self.name:
+            try:
+                stale = _stale_area_pages(root, rendition)
+            except OSError as exc:
+                raise publish_error(self.name, exc, root / "areas", "list") from exc
+        return publish_files(self.name, rendition, target, also_remove=stale)
 
     # Pages ----------------------------------------------------------------------------------
 
@@ -913,18 +834,3 @@ def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
         return []
     pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
     return sorted(page for page in pages if page not in written)
-
-
-def _inside(root: Path, relative: str) -> Path:
-    pure = PurePosixPath(relative)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-        raise PermanentPublishError(f"refusing to remove {relative!r}: not inside the output")
-    return root.joinpath(*pure.parts)
-
-
-def _translate(exc: OSError, root: Path) -> TransientPublishError | PermanentPublishError:
-    where = f"{exc.filename or root}"
-    reason = exc.strerror or str(exc)
-    if exc.errno in _TRANSIENT_ERRNOS:
-        return TransientPublishError(f"could not write the web output at {where}: {reason}")
-    return PermanentPublishError(f"cannot write the web output at {where}: {reason}")

@@ -50,6 +50,11 @@ Two entry points, both pure:
 
 ``well_known_name(value, kind)``
     Who answers a well-known short code: ``101`` → "Police non-emergency".
+
+``grouped(contact) -> str``
+    A contact's number as people read it, the one form every channel shows: the record's
+    ``display``, regrouped (``0808 8024040`` → ``0808 802 4040``) when it runs five or more
+    digits together and the value is a full number that says the same digits.
 """
 
 from __future__ import annotations
@@ -67,12 +72,15 @@ __all__ = [
     "FoundNumber",
     "ParsedNumber",
     "find_numbers",
+    "grouped",
     "leading_number",
     "parse_number",
     "well_known_name",
 ]
 
 RELAY_UK_PREFIX = "18001"
+
+_LONG_DIGIT_RUN = re.compile(r"\d{5,}")
 
 _WELL_KNOWN: dict[str, str] = {
     "999": "Emergency services",
@@ -127,6 +135,27 @@ class ParsedNumber:
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
+
+
+def grouped(contact: Contact) -> str:
+    """The number as people read it: the author's display, regrouped when it runs digits on.
+
+    ``display`` is kept as written unless it has a run of five or more digits and ``value`` is
+    a full number (``+`` and the country code); then it is phonenumbers' NATIONAL format of the
+    value (``0808 802 4040``), provided that says exactly the same digits. Short codes, Relay UK
+    numbers, anything that does not parse, and web and email contacts keep their display.
+    """
+    display = contact.display
+    if not contact.is_number or not contact.value.startswith("+"):
+        return display
+    if not _LONG_DIGIT_RUN.search(display):
+        return display
+    try:
+        parsed = phonenumbers.parse(contact.value, None)
+    except phonenumbers.NumberParseException:
+        return display
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return national if _digits(national) == _digits(display) else display
 
 
 def _display_short(digits: str) -> str:

@@ -15,8 +15,8 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from publisher.channel import Channel, RenderContext, SiteChannel, Target
-from publisher.channels.feeds import EMPTY_FEED_UPDATED, MAX_ENTRIES, FeedsChannel
+from publisher.channel import Channel, RenderContext, Rendition, SiteChannel, Target
+from publisher.channels.feeds import EMPTY_FEED_UPDATED, MAX_ENTRIES, FeedsChannel, entry_html
 from publisher.domain.record import Appeal
 from publisher.errors import BuildError, PermanentPublishError, TransientPublishError
 
@@ -228,6 +228,18 @@ def test_content_is_escaped_html_with_safe_absolute_links() -> None:
     assert description.text_content().startswith(appeal.summary)
 
 
+def test_contact_numbers_are_grouped_as_on_the_web_page() -> None:
+    respect = {
+        "name": "Respect Phoneline",
+        "kind": "phone",
+        "value": "+448088024040",
+        "display": "08088024040",
+    }
+    appeal = make_appeal(body=[{"type": "contacts", "contacts": [respect]}])
+    html = entry_html(appeal)
+    assert 'Respect Phoneline: phone <a href="tel:+448088024040">0808 802 4040</a>' in html
+
+
 HOSTILE = '<script>alert("x")</script> ]]> & "><img src=x onerror=alert(1)> \x00\x07\x1b end'
 
 
@@ -427,10 +439,11 @@ def test_publish_writes_atomically_and_leaves_unchanged_files(tmp_path: Path) ->
     receipt = channel.publish(rendition, Target(output_dir=tmp_path))
     assert receipt.channel == "feeds"
     assert set(receipt.paths) == set(files(rendition))
-    assert receipt.details["changed"] == str(len(rendition.files))
+    assert receipt.details["written"] == str(len(rendition.files))
     assert (tmp_path / "feeds/rss.xml").read_bytes() == rendition.file("feeds/rss.xml").content
     again = channel.publish(rendition, Target(output_dir=tmp_path))
-    assert again.details == {"changed": "0", "unchanged": str(len(rendition.files))}
+    assert again.paths == ()
+    assert again.details == {"written": "0", "unchanged": str(len(rendition.files)), "removed": "0"}
 
 
 def test_publish_translates_file_system_errors(
@@ -445,14 +458,18 @@ def test_publish_translates_file_system_errors(
     assert isinstance(permanent.value.__cause__, OSError)
     with pytest.raises(PermanentPublishError):
         channel.publish(rendition, Target(output_dir=None))
+    target = Target(output_dir=tmp_path)
+    with pytest.raises(PermanentPublishError):
+        channel.publish(Rendition(channel="web", appeal_id=None, revision=None), target)
 
-    def disk_full(root: Path, items: Any) -> list[str]:
+    def disk_full(path: Path, content: bytes) -> bool:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("publisher.channels._common.write_files", disk_full)
+    monkeypatch.setattr("publisher.channel.files.atomic_write", disk_full)
     with pytest.raises(TransientPublishError) as transient:
-        channel.publish(rendition, Target(output_dir=tmp_path))
+        channel.publish(rendition, target)
     assert isinstance(transient.value.__cause__, OSError)
+    assert rendition.files[0].path in str(transient.value)  # the message names the file
 
 
 # --- The seeds, through the importer --------------------------------------------------------

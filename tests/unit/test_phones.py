@@ -1,4 +1,4 @@
-"""Phone numbers: parse_number and find_numbers."""
+"""Phone numbers: parse_number, find_numbers and grouped."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import pickle
 
 import pytest
 
-from publisher.domain.phones import find_numbers, leading_number, parse_number, well_known_name
-from publisher.domain.record import ContactKind
+from publisher.domain.phones import (
+    find_numbers,
+    grouped,
+    leading_number,
+    parse_number,
+    well_known_name,
+)
+from publisher.domain.record import Contact, ContactKind
 
 
 @pytest.mark.parametrize(
@@ -193,3 +199,31 @@ def test_unknown_short_codes_need_a_calling_word_right_before_them() -> None:
 )
 def test_reference_numbers_are_not_phone_numbers(text: str, numbers: list[str]) -> None:
     assert [f.written for f in find_numbers(text)] == numbers
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "display", "shown"),
+    [
+        # Run-together digits are regrouped as people read them...
+        ("phone", "+448088024040", "0808 8024040", "0808 802 4040"),
+        ("phone", "+448088024040", "08088024040", "0808 802 4040"),
+        ("text", "+447700900123", "07700900123", "07700 900123"),
+        # ...and a display that already reads well, or that we cannot vouch for, is kept.
+        ("phone", "+448000853481", "0800 085 3481", "0800 085 3481"),
+        ("phone", "+448000853481", "0800-085-3481", "0800-085-3481"),
+        ("phone", "+448001111", "0800 1111", "0800 1111"),
+        ("phone", "+448088024040", "0800 0853481", "0800 0853481"),  # other digits
+        ("phone", "+33123456789", "+33123456789", "+33123456789"),  # national form drops 33
+        ("phone", "+12", "12345", "12345"),  # does not parse
+        ("phone", "999", "999", "999"),
+        ("phone", "116123", "116 123", "116 123"),
+        ("textphone", "18001101", "18001 101", "18001 101"),
+        ("textphone", "1800108088024040", "18001 08088024040", "18001 08088024040"),
+        ("web", "https://example.org/12345", "example.org/12345", "example.org/12345"),
+    ],
+)
+def test_grouped_is_the_number_as_people_read_it(
+    kind: str, value: str, display: str, shown: str
+) -> None:
+    contact = Contact(name="Someone", kind=ContactKind(kind), value=value, display=display)
+    assert grouped(contact) == shown

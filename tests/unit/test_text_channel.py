@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import emoji
 import pytest
 
-from publisher.channel import Channel, RenderContext, Target
+from publisher.channel import Channel, RenderContext, Rendition, Target
 from publisher.channels.text import (
     WITHDRAWN_NOTICE,
     TextChannel,
@@ -20,7 +21,7 @@ from publisher.channels.text import (
     spoken_time,
 )
 from publisher.domain.record import Appeal
-from publisher.errors import PermanentPublishError
+from publisher.errors import PermanentPublishError, TransientPublishError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
 CONTEXT = RenderContext(site_url="https://appeals.example.org/")
@@ -217,6 +218,17 @@ def test_numbers_in_sentences_stay_readable_and_grouped() -> None:
     assert "Textphone users can use Relay UK on 18001 101\n" in text  # said once only
 
 
+def test_numbers_run_together_are_grouped_as_on_the_web_page() -> None:
+    respect = phone("Respect Phoneline", "+448088024040", "08088024040")
+    body = [
+        paragraph("Call", span("08088024040", contact=respect), "."),
+        {"type": "contacts", "contacts": [respect]},
+    ]
+    text = text_of(make_appeal(body=body))
+    assert "Call 0808 802 4040.\n" in text
+    assert "Respect Phoneline: phone 0808 802 4040\n" in text
+
+
 def test_links_are_text_then_url_and_bare_urls_once() -> None:
     body = [
         paragraph("Read", span("our advice", href="/advice/"), "today."),
@@ -371,14 +383,36 @@ def test_sms_info_of_a_rendition() -> None:
 def test_publish_writes_the_file(tmp_path: Path) -> None:
     channel = TextChannel()
     rendition = channel.render(make_appeal(), CONTEXT)
-    receipt = channel.publish(rendition, Target(output_dir=tmp_path))
+    target = Target(output_dir=tmp_path)
+    receipt = channel.publish(rendition, target)
     written = tmp_path / "news/2020/october/missing-sam/index.txt"
     assert written.read_bytes() == rendition.files[0].content
     assert receipt.paths == ("news/2020/october/missing-sam/index.txt",)
-    assert receipt.details["changed"] == "1"
-    assert channel.publish(rendition, Target(output_dir=tmp_path)).details["changed"] == "0"
+    assert receipt.details == {"written": "1", "unchanged": "0", "removed": "0"}
+    again = channel.publish(rendition, target)
+    assert again.details["written"] == "0" and again.paths == ()
     with pytest.raises(PermanentPublishError):
         channel.publish(rendition, Target(output_dir=None))
+    with pytest.raises(PermanentPublishError):
+        channel.publish(Rendition(channel="web", appeal_id="x", revision=1), target)
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [(errno.ENOSPC, TransientPublishError), (errno.EACCES, PermanentPublishError)],
+)
+def test_publish_translates_file_system_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, error: type[Exception]
+) -> None:
+    def failing_write(path: Path, content: bytes) -> bool:
+        raise OSError(code, "simulated")
+
+    monkeypatch.setattr("publisher.channel.files.atomic_write", failing_write)
+    channel = TextChannel()
+    with pytest.raises(error) as caught:
+        channel.publish(channel.render(make_appeal(), CONTEXT), Target(output_dir=tmp_path))
+    assert isinstance(caught.value.__cause__, OSError)
+    assert "missing-sam/index.txt" in str(caught.value)
 
 
 # --- The seeds, through the importer --------------------------------------------------------

@@ -20,7 +20,8 @@ import lxml.html
 import pytest
 
 from publisher.channel import RenderContext, Rendition, SiteChannel, Target
-from publisher.channels.web import WebChannel, human_time, safe_href
+from publisher.channels.web import WebChannel, human_time
+from publisher.domain.links import safe_href
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
@@ -642,11 +643,42 @@ def test_links_shown_as_text_are_reported_as_warnings() -> None:
         ('https://example.org/"onmouseover=x', None),
         ("https://example.org/<script>", None),
         ("https://exa mple.org", None),
+        ("https://example.org/\u00a0x", None),
+        ("ht\ttps://example.org/a", "https://example.org/a"),
+        ("https://example.org/\x00a\x7f", "https://example.org/a"),
+        ("  https://example.org/a  ", "https://example.org/a"),
+        ("tel:0800-085-3481", None),
+        ("mailto:nobody", None),
+        ("http://[::1", None),
+        ("", None),
         (None, None),
     ],
 )
 def test_safe_href(url: str | None, expected: str | None) -> None:
+    # The one link check every channel uses (publisher.domain.links).
     assert safe_href(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("/relative", "https://www.example.police.uk/relative"),
+        ("more/", "https://www.example.police.uk/news/appeal/more/"),
+        ("//example.org/x", "https://example.org/x"),
+        ("https://example.org/a", "https://example.org/a"),
+        ("tel:999", "tel:999"),
+        ("mailto:someone@example.org", "mailto:someone@example.org"),
+        ("javascript:alert(1)", None),
+        ("java\nscript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("/a b", None),
+        ('/a"onmouseover=x', None),
+    ],
+)
+def test_safe_href_resolves_relative_links_against_the_base(
+    href: str, expected: str | None
+) -> None:
+    assert safe_href(href, "https://www.example.police.uk/news/appeal/") == expected
 
 
 # The site ------------------------------------------------------------------------------------
@@ -864,10 +896,10 @@ def test_publish_writes_files_and_leaves_unchanged_ones_alone(tmp_path: Path) ->
 def test_disk_errors_are_translated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, error: type[Exception]
 ) -> None:
-    def failing_write(root: Path, files: object) -> list[str]:
-        raise OSError(code, "simulated", str(root / "index.html"))
+    def failing_write(path: Path, content: bytes) -> bool:
+        raise OSError(code, "simulated", str(path))
 
-    monkeypatch.setattr("publisher.channels.web.write_files", failing_write)
+    monkeypatch.setattr("publisher.channel.files.atomic_write", failing_write)
     with pytest.raises(error) as caught:
         WebChannel().publish(WebChannel().render(sample(), CTX), Target(output_dir=tmp_path))
     assert isinstance(caught.value.__cause__, OSError)
