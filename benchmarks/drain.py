@@ -236,8 +236,11 @@ def noop_drain(
 def schedule_deliveries(store: Any, times: Sequence[datetime], run: str) -> list[int]:
     """One fake-channel delivery per time, through the real services (import, schedule)."""
     from publisher import services
+    from publisher.bootstrap import build_registry
     from publisher.domain.record import Appeal
+    from publisher.settings import Settings
 
+    registry = build_registry(Settings(), extra={FAKE_CHANNEL: fake_channel})
     ids: list[int] = []
     for number, first in enumerate(range(0, len(times), SLOTS_PER_APPEAL)):
         appeal = Appeal.model_validate(
@@ -253,7 +256,9 @@ def schedule_deliveries(store: Any, times: Sequence[datetime], run: str) -> list
         )
         services.import_appeal(store, appeal, actor="benchmark")
         chunk = times[first : first + SLOTS_PER_APPEAL]
-        ids += services.schedule(store, appeal.id, [FAKE_CHANNEL], chunk, actor="benchmark")
+        ids += services.schedule(
+            store, registry, appeal.id, [FAKE_CHANNEL], chunk, actor="benchmark"
+        )
     return ids
 
 

@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channels._common import needs_space, opening_text, same_words, strip_control
 from publisher.domain.links import safe_href
@@ -275,11 +275,13 @@ def _author(appeals: Sequence[Appeal], context: RenderContext) -> str:
     return _site_name(context)
 
 
-class FeedsChannel:
+class FeedsChannel(ChannelBase):
     """RSS 2.0 and Atom feeds for one appeal, the site, each area and each campaign."""
 
     name: str = "feeds"
     idempotent: bool = True
+    writes_site_files = True
+    can_delete = True
 
     def __init__(self, editor_email: str | None = None) -> None:
         """``editor_email``: the RSS ``managingEditor`` address (RSS requires an address there;

@@ -45,7 +45,7 @@ from typing import Literal
 
 import emoji
 
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channels._common import needs_space, opening_text, same_words, strip_control
 from publisher.domain.abbreviations import expand_first_use
@@ -389,11 +389,12 @@ def render_text(appeal: Appeal) -> str:
     return "\n\n".join(p for p in paragraphs if p) + "\n"
 
 
-class TextChannel:
+class TextChannel(ChannelBase):
     """Accessible plain text: ``<appeal path>index.txt``."""
 
     name: str = "text"
     idempotent: bool = True
+    can_delete = True
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         content = render_text(appeal).encode("utf-8")

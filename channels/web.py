@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_error, publish_files
 from publisher.channel.templates import environment
 from publisher.domain.links import safe_href
@@ -494,11 +494,13 @@ def _safety_contacts() -> tuple[ContactView, ...]:
 # The channel ------------------------------------------------------------------------------------
 
 
-class WebChannel:
-    """Static, accessible HTML. Satisfies :class:`publisher.channel.SiteChannel`."""
+class WebChannel(ChannelBase):
+    """Static, accessible HTML pages, the site's indexes, safety page and assets."""
 
     name = "web"
     idempotent = True
+    writes_site_files = True
+    can_delete = True
 
     def __init__(self, env: jinja2.Environment | None = None) -> None:
         self._env = env if env is not None else environment()

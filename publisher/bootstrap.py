@@ -1,33 +1,43 @@
-"""The one composition root: settings in; channels, render context (and store) wired out.
+"""The one composition root: settings in; the store, the templates and the channels wired out.
+
+Every entry point (the command line, the Celery worker, the static-site server, later the web
+app) calls :func:`bootstrap` and works with the :class:`App` it returns. Settings are read once,
+here or by the caller; no channel reads the environment; nothing is built at import time.
 
 Built-in channels are listed here; third-party ones come from the ``publisher.channels``
-entry-point group. Nothing is built at import time.
+entry-point group, and PUBLISHER_EXTRA_CHANNELS names more for staging and benchmarks.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
-from publisher.channel import Channel, RenderContext
-from publisher.errors import PublisherError
+from jinja2 import Environment
+
+from publisher.channel import Channel
+from publisher.channel.registry import Registry
+from publisher.channel.templates import environment
+from publisher.errors import UnknownChannel
 from publisher.settings import Settings
 
-__all__ = ["BUILTIN_CHANNELS", "Registry", "UnknownChannel", "build_registry"]
+if TYPE_CHECKING:
+    from publisher.store import Store
+
+__all__ = ["BUILTIN_CHANNELS", "App", "ChannelFactory", "bootstrap", "build_registry"]
 
 ChannelFactory = Callable[[Settings], Channel]
-
-
-class UnknownChannel(PublisherError):
-    """A channel name that no built-in or plug-in channel answers to."""
+"""Builds one channel from the settings (third-party factories have this signature too)."""
 
 
 def _web(settings: Settings) -> Channel:
     from publisher.channels.web import WebChannel
 
-    return WebChannel()
+    return WebChannel(environment())
 
 
 def _feeds(settings: Settings) -> Channel:
@@ -43,9 +53,17 @@ def _text(settings: Settings) -> Channel:
 
 
 def _x(settings: Settings) -> Channel:
-    from publisher.channels.x import XChannel
+    from publisher.channels.x import XChannel, XSettings
 
-    return XChannel.from_settings(settings)
+    x = XSettings(
+        api_key=settings.x_api_key,
+        api_secret=settings.x_api_secret,
+        access_token=settings.x_access_token,
+        access_token_secret=settings.x_access_token_secret,
+        api_base_url=settings.x_api_base_url,
+        upload_base_url=settings.x_upload_base_url,
+    )
+    return XChannel(settings=x, outbox=settings.outbox_dir)
 
 
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
@@ -56,39 +74,10 @@ BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
 }
 
 
-@dataclass
-class Registry:
-    """The channels this deployment publishes to, built lazily by name."""
-
-    settings: Settings
-    factories: Mapping[str, ChannelFactory]
-
-    def __post_init__(self) -> None:
-        self._built: dict[str, Channel] = {}
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.factories)
-
-    @property
-    def context(self) -> RenderContext:
-        return self.settings.render_context()
-
-    def get(self, name: str) -> Channel:
-        if name not in self._built:
-            factory = self.factories.get(name)
-            if factory is None:
-                known = ", ".join(self.factories)
-                raise UnknownChannel(f"unknown channel {name!r}; known channels: {known}")
-            self._built[name] = factory(self.settings)
-        return self._built[name]
-
-
 def _plugin_factories() -> dict[str, ChannelFactory]:
     found: dict[str, ChannelFactory] = {}
     for ep in entry_points(group="publisher.channels"):
-        factory = ep.load()
-        found[ep.name] = factory
+        found[ep.name] = ep.load()
     return found
 
 
@@ -116,11 +105,76 @@ def build_registry(
     settings: Settings | None = None, *, extra: Mapping[str, ChannelFactory] | None = None
 ) -> Registry:
     """Wire the channels: built-ins, then plug-ins, then PUBLISHER_EXTRA_CHANNELS, then ``extra``
-    (tests), later names winning."""
+    (tests), later names winning. Each is built on first use."""
     settings = settings or Settings.from_env()
     factories: dict[str, ChannelFactory] = dict(BUILTIN_CHANNELS)
     factories.update(_plugin_factories())
     factories.update(_configured_factories(settings))
     if extra:
         factories.update(extra)
-    return Registry(settings=settings, factories=factories)
+    return Registry(
+        factories={name: partial(factory, settings) for name, factory in factories.items()},
+        context=settings.render_context(),
+        output_dir=settings.output_dir,
+    )
+
+
+@dataclass
+class App:
+    """Everything an entry point needs, built from one :class:`Settings`."""
+
+    settings: Settings
+    registry: Registry
+    migrate_embedded: bool = True
+    """Migrate the embedded SQLite database when the store is first opened (the command line
+    does; worker processes, started after ``publisher worker`` migrated it, do not)."""
+    _store: Store | None = field(default=None, init=False, repr=False)
+
+    @property
+    def templates(self) -> Environment:
+        """The one Jinja2 environment (autoescaping HTML and XML, StrictUndefined)."""
+        return environment()
+
+    @property
+    def store(self) -> Store:
+        """The database, opened on first use. The embedded SQLite database is created (and,
+        with ``migrate_embedded``, migrated) then; PostgreSQL (shared by several machines) is
+        migrated only by ``publisher migrate``, so that two processes never race on a schema
+        change."""
+        if self._store is None:
+            from publisher.store import Store
+
+            if self.settings.database_url.startswith("sqlite"):
+                self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            store = Store(self.settings.database_url)
+            if store.dialect == "sqlite" and self.migrate_embedded:
+                store.migrate()
+            self._store = store
+        return self._store
+
+    def after_fork(self) -> None:
+        """In a forked child: drop the pooled connections inherited from the parent without
+        closing them (they are the parent's)."""
+        if self._store is not None:
+            self._store.engine.dispose(close=False)
+
+    def close(self) -> None:
+        """Close the database's pooled connections (before a fork, and at the end)."""
+        if self._store is not None:
+            self._store.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    extra: Mapping[str, ChannelFactory] | None = None,
+    migrate_embedded: bool = True,
+) -> App:
+    """The composition root: ``settings`` (default: read once from the environment) wired into
+    the store, the templates and the channel registry."""
+    settings = settings or Settings.from_env()
+    return App(
+        settings=settings,
+        registry=build_registry(settings, extra=extra),
+        migrate_embedded=migrate_embedded,
+    )

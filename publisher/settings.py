@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from publisher.channel import RenderContext
-from publisher.errors import PublisherError
+from publisher.domain.secret import Secret
+from publisher.errors import SettingsError
 
 __all__ = ["ENVIRONMENT_VARIABLES", "Secret", "Settings", "SettingsError"]
-
-
-class SettingsError(PublisherError):
-    """An environment variable holds a value we cannot use. Names the variable."""
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A credential: never shown by repr/str, so it cannot reach logs or outputs by accident."""
-
-    value: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def reveal(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -75,7 +57,7 @@ class Settings:
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and
-    staging (e.g. ``fake=publisher.testing:fake_channel``); real plug-ins use entry points."""
+    staging (e.g. ``fake=benchmarks.drain:fake_channel``); real plug-ins use entry points."""
 
     @property
     def x_credentials_set(self) -> bool:

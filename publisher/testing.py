@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, SocialPost, Target
+from publisher.channel import (
+    ChannelBase,
+    OutputFile,
+    Receipt,
+    RenderContext,
+    Rendition,
+    SocialPost,
+    Target,
+)
 from publisher.channel.files import write_files
 from publisher.domain.record import Appeal, AppealStatus
 
@@ -39,8 +47,14 @@ class PublishCall:
     already_posted: tuple[str, ...] = ()
 
 
-class FakeChannel:
+class FakeChannel(ChannelBase):
     """A channel for tests. Satisfies :class:`publisher.channel.Channel`.
+
+    Its abilities are constructor arguments: ``idempotent``; ``resumes_threads`` (default: the
+    opposite of ``idempotent``, like a thread publisher), with which a publish after a
+    half-posted thread gets ``Target.already_posted`` and prefixes those ids to its receipt;
+    ``can_update`` (default: not ``idempotent``), with which ``render_update`` renders the
+    appeal as ``render`` does.
 
     ``outcomes`` is consumed one per ``publish`` call: a :class:`Receipt` is returned, an
     exception instance is raised, ``None`` means a normal success. Once it is used up every
@@ -60,9 +74,13 @@ class FakeChannel:
         delay: float = 0.0,
         write: bool = False,
         posts: bool = False,
+        resumes_threads: bool | None = None,
+        can_update: bool | None = None,
     ) -> None:
         self.name = name
         self.idempotent = idempotent
+        self.resumes_threads = (not idempotent) if resumes_threads is None else resumes_threads
+        self.can_update = (not idempotent) if can_update is None else can_update
         self.delay = delay
         self.write = write
         self.posts = posts
@@ -105,14 +123,18 @@ class FakeChannel:
             posts=posts,
         )
 
+    def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        if not self.can_update:
+            return super().render_update(appeal, context)
+        return self.render(appeal, context)
+
     # Publishing -----------------------------------------------------------------------------
 
-    def publish(
-        self, rendition: Rendition, target: Target, *, already_posted: Sequence[str] = ()
-    ) -> Receipt:
-        """Follow the script. ``already_posted`` (ids of the parts a failed attempt posted) is
-        recorded and prefixed to the receipt's ids, as a resuming thread publisher would."""
-        done = tuple(already_posted)
+    def publish(self, rendition: Rendition, target: Target) -> Receipt:
+        """Follow the script. ``target.already_posted`` (ids of the parts a failed attempt
+        posted) is recorded and prefixed to the receipt's ids, as a resuming thread publisher
+        would."""
+        done = target.already_posted
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
@@ -161,6 +183,8 @@ class FakeChannel:
 class FakeSiteChannel(FakeChannel):
     """A :class:`FakeChannel` that also renders the site: ``<name>/index.txt`` lists the live
     appeals it was given (id, revision, status); ``site_calls`` records each set."""
+
+    writes_site_files = True
 
     def __init__(
         self,

@@ -5,7 +5,7 @@ Publishing a thread is not idempotent, so it is careful:
 - posts go out in order, each a reply to the one before (the first replies to
   ``Target.reply_to`` when given: "UPDATE" posts answer the original thread);
 - if part k fails after parts 1…k-1 were posted, the error carries their ids in
-  ``posted_ids``; a retry passes them back as ``publish(…, already_posted=ids)`` and posting
+  ``posted_ids``; a retry passes them back as ``Target(already_posted=ids)`` and posting
   resumes at part k, replying to the last posted part (nothing is posted twice);
 - rate limits are read from every response; a call that the last seen limits say would be
   refused is not made (``TransientPublishError(retry_at=reset)``), and a thread is not started
@@ -31,7 +31,16 @@ import requests
 import tweepy
 import urllib3.exceptions
 
-from publisher.channel import OutputFile, Receipt, RenderContext, Rendition, SocialPost, Target
+from publisher.channel import (
+    ChannelBase,
+    OutputFile,
+    PlatformLimits,
+    Receipt,
+    RenderContext,
+    Rendition,
+    SocialPost,
+    Target,
+)
 from publisher.channel.files import atomic_write
 from publisher.channels.x.client import (
     CREATE_TWEET,
@@ -45,7 +54,7 @@ from publisher.channels.x.client import (
 from publisher.channels.x.fetch import ImageFetcher
 from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
 from publisher.channels.x.ratelimit import RateLimitState
-from publisher.channels.x.render import Posts, render_posts, render_update_posts
+from publisher.channels.x.render import X_LIMITS, Posts, render_posts, render_update_posts
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
     AmbiguousPublishError,
@@ -53,7 +62,6 @@ from publisher.errors import (
     PublishError,
     TransientPublishError,
 )
-from publisher.settings import Settings
 
 __all__ = [
     "OUTBOX_FILE",
@@ -135,19 +143,25 @@ class _Reply:
     headers: dict[str, str]
 
 
-class XChannel:
+class XChannel(ChannelBase):
     """Posts appeals to X as a thread. ``render`` is pure; ``publish`` is the side effect.
 
     ``client``: a ``tweepy.Client`` (tests pass an :class:`~channels.x.client.XClient` pointed at
-    :mod:`tests.support.xfake`); ``None`` builds one lazily from ``settings`` (``None``: the X
-    variables of the environment). With no credentials and an ``outbox`` folder, publishing is
-    a dry run that appends the posts to ``outbox/x.jsonl`` and says so in the receipt.
-    ``limits`` keeps the last seen rate limits (persist it with ``to_dict``/``from_dict``);
+    a local X-compatible server); ``None`` builds one lazily from ``settings`` (the composition
+    root gives them; with none, there are no credentials). With no credentials and an
+    ``outbox`` folder, publishing is a dry run that appends the posts to ``outbox/x.jsonl`` and
+    says so in the receipt.
+    ``rate_limits`` keeps the last seen rate limits (persist it with ``to_dict``/``from_dict``);
     ``fetch_image`` gets the share image's bytes.
     """
 
     name = "x"
     idempotent = False
+    writes_site_files = False
+    resumes_threads = True
+    can_update = True
+    can_delete = False
+    limits: PlatformLimits | None = X_LIMITS
 
     def __init__(
         self,
@@ -156,7 +170,7 @@ class XChannel:
         settings: XSettings | None = None,
         outbox: Path | None = None,
         clock: Callable[[], datetime] | None = None,
-        limits: RateLimitState | None = None,
+        rate_limits: RateLimitState | None = None,
         fetch_image: ImageFetcher | None = None,
     ) -> None:
         self._client: Any = client
@@ -164,17 +178,12 @@ class XChannel:
         self._settings = settings
         self._outbox = outbox
         self._clock = clock or _utcnow
-        self.limits = limits if limits is not None else RateLimitState()
+        self.rate_limits = rate_limits if rate_limits is not None else RateLimitState()
         self._fetch: ImageFetcher = fetch_image or fetch_image_over_http
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"XChannel(outbox={self._outbox!r})"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> XChannel:
-        """The composition root's factory: credentials and hosts from settings; dry-run outbox."""
-        return cls(settings=XSettings.from_settings(settings), outbox=settings.outbox_dir)
 
     # Rendering ---------------------------------------------------------------------------
 
@@ -188,6 +197,7 @@ class XChannel:
                 revision=appeal.revision,
                 warnings=rendered.warnings,
                 removals=(path,),
+                limits=self.limits,
             )
         return self._rendition(appeal, rendered, path, update=False)
 
@@ -202,6 +212,7 @@ class XChannel:
                 appeal_id=appeal.id,
                 revision=appeal.revision,
                 warnings=rendered.warnings,
+                limits=self.limits,
             )
         return self._rendition(appeal, rendered, path, update=True)
 
@@ -218,16 +229,16 @@ class XChannel:
             files=(OutputFile(path=path, content=content, media_type="application/json"),),
             posts=rendered.posts,
             warnings=rendered.warnings,
+            limits=self.limits,
         )
 
     # Publishing --------------------------------------------------------------------------
 
-    def publish(
-        self, rendition: Rendition, target: Target, *, already_posted: Sequence[str] = ()
-    ) -> Receipt:
+    def publish(self, rendition: Rendition, target: Target) -> Receipt:
         """Post the rendition's posts as a thread; see the module docstring for retries.
 
-        ``already_posted``: ids of the first parts, from a failed attempt's ``posted_ids``.
+        ``target.already_posted``: ids of the first parts, from a failed attempt's
+        ``posted_ids``; posting resumes after them.
         """
         if rendition.channel != self.name:
             raise PermanentPublishError(f"x cannot publish a {rendition.channel!r} rendition")
@@ -236,7 +247,7 @@ class XChannel:
             raise PermanentPublishError(
                 f"the x rendition of {rendition.appeal_id!r} has no posts to publish"
             )
-        done = tuple(str(i) for i in already_posted)
+        done = tuple(str(i) for i in target.already_posted)
         if len(done) > len(posts):
             raise PermanentPublishError(
                 f"{len(done)} parts already posted but the thread has only {len(posts)}"
@@ -280,7 +291,7 @@ class XChannel:
                 raise PermanentPublishError(
                     f"the image {media.url} has no alt text; an image is never posted without it"
                 )
-        self.limits.check(CREATE_TWEET, self._clock(), needed=len(posts) - start)
+        self.rate_limits.check(CREATE_TWEET, self._clock(), needed=len(posts) - start)
         media_ids: list[str] = []
         if start == 0:
             media_ids = [
@@ -307,7 +318,7 @@ class XChannel:
     def _create(
         self, client: Any, text: str, reply_to: str | None, media_ids: list[str], what: str
     ) -> _Reply:
-        self.limits.check(CREATE_TWEET, self._clock())
+        self.rate_limits.check(CREATE_TWEET, self._clock())
         try:
             result = client.create_tweet(
                 text=text,
@@ -325,19 +336,19 @@ class XChannel:
         except OSError as exc:
             raise TransientPublishError(f"share image {url} could not be fetched: {exc}") from exc
         what = "image upload"
-        self.limits.check(MEDIA_UPLOAD, self._clock())
+        self.rate_limits.check(MEDIA_UPLOAD, self._clock())
         try:
             response = upload_image(client, image.content, image.media_type)
         except (tweepy.HTTPException, requests.RequestException) as exc:
             raise self._translate(exc, MEDIA_UPLOAD, what, ambiguous=False) from exc
         media_id = self._reply(response, MEDIA_UPLOAD, what, ambiguous=False).id
         what = "image alt text"
-        self.limits.check(MEDIA_METADATA, self._clock())
+        self.rate_limits.check(MEDIA_METADATA, self._clock())
         try:
             metadata = set_alt_text(client, media_id, alt_text)
         except (tweepy.HTTPException, requests.RequestException) as exc:
             raise self._translate(exc, MEDIA_METADATA, what, ambiguous=False) from exc
-        self.limits.update(MEDIA_METADATA, metadata.headers)
+        self.rate_limits.update(MEDIA_METADATA, metadata.headers)
         return media_id
 
     def _reply(self, result: Any, endpoint: str, what: str, *, ambiguous: bool) -> _Reply:
@@ -346,7 +357,7 @@ class XChannel:
         try:
             if isinstance(result, requests.Response):
                 headers = dict(result.headers)
-                self.limits.update(endpoint, headers)
+                self.rate_limits.update(endpoint, headers)
                 data = result.json()["data"]
             elif isinstance(result, tweepy.Response):
                 data = result.data
@@ -372,10 +383,10 @@ class XChannel:
         if isinstance(exc, tweepy.HTTPException):
             response = exc.response
             headers = dict(getattr(response, "headers", {}) or {})
-            self.limits.update(endpoint, headers)
+            self.rate_limits.update(endpoint, headers)
             if isinstance(exc, tweepy.TooManyRequests):
                 now = self._clock()
-                retry_at = self.limits.blocked_until(endpoint, now)
+                retry_at = self.rate_limits.blocked_until(endpoint, now)
                 if retry_at is None and exc.reset_time is not None:
                     retry_at = datetime.fromtimestamp(int(exc.reset_time), UTC)
                 return TransientPublishError(
@@ -401,7 +412,7 @@ class XChannel:
     def _get_client(self) -> Any:
         with self._lock:
             if self._client is None:
-                settings = self._settings if self._settings is not None else XSettings.from_env()
+                settings = self._settings if self._settings is not None else XSettings()
                 if not settings.has_credentials:
                     return None
                 self._client = XClient(settings)

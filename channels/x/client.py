@@ -16,15 +16,13 @@ So :func:`upload_image` calls X's v2 endpoints through tweepy's own ``Client.req
 from __future__ import annotations
 
 import base64
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 import tweepy
 
-from publisher.settings import Secret, Settings
+from publisher.domain.secret import Secret
 
 __all__ = [
     "CREATE_TWEET",
@@ -65,36 +63,6 @@ class XSettings:
             self.api_secret,
             self.access_token,
             self.access_token_secret,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> XSettings:
-        return cls(
-            api_key=settings.x_api_key,
-            api_secret=settings.x_api_secret,
-            access_token=settings.x_access_token,
-            access_token_secret=settings.x_access_token_secret,
-            api_base_url=settings.x_api_base_url,
-            upload_base_url=settings.x_upload_base_url,
-        )
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> XSettings:
-        """Only the X variables (``X_API_KEY``… ``X_API_BASE_URL``, ``X_UPLOAD_BASE_URL``)."""
-        env = os.environ if environ is None else environ
-
-        def secret(name: str) -> Secret | None:
-            raw = env.get(name, "").strip()
-            return Secret(raw) if raw else None
-
-        base = env.get("X_API_BASE_URL", "").strip().rstrip("/") or cls.api_base_url
-        return cls(
-            api_key=secret("X_API_KEY"),
-            api_secret=secret("X_API_SECRET"),
-            access_token=secret("X_ACCESS_TOKEN"),
-            access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
-            api_base_url=base,
-            upload_base_url=env.get("X_UPLOAD_BASE_URL", "").strip().rstrip("/"),
         )
 
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from publisher.channel import Media, SocialPost
+from publisher.channel import Media, PlatformLimits, SocialPost
 from publisher.channels.x.text import (
     ELLIPSIS,
     MAX_WEIGHT,
@@ -36,10 +36,19 @@ from publisher.domain.record import (
     Quote,
 )
 
-__all__ = ["ALT_TEXT_LIMIT", "MAX_HASHTAGS", "Posts", "render_posts", "render_update_posts"]
+__all__ = [
+    "ALT_TEXT_LIMIT",
+    "MAX_HASHTAGS",
+    "X_LIMITS",
+    "Posts",
+    "render_posts",
+    "render_update_posts",
+]
 
-ALT_TEXT_LIMIT = 1000
-"""X accepts at most 1000 characters of alt text per image."""
+X_LIMITS = PlatformLimits(name="X", max_weight=MAX_WEIGHT, max_alt=1000, max_media=4)
+"""What X accepts: 280 by twitter-text's weighting, 1000 characters of alt text per image, four
+images a post. The channel renders within these; the linter checks renditions against them."""
+ALT_TEXT_LIMIT = X_LIMITS.max_alt
 MAX_HASHTAGS = 2
 """Never more than two hashtags in one post (more reads as spam and hurts screen readers)."""
 

@@ -1,4 +1,10 @@
-"""The port every output channel implements, and the values that cross it."""
+"""The port every output channel implements, and the values that cross it.
+
+A channel is one class with a ``name``, the abilities it declares as typed attributes, and four
+methods: ``render`` (pure: the same appeal and context give the same bytes), ``render_site``
+and ``render_update`` (used only when the abilities say so) and ``publish`` (the only side
+effect). The services read the abilities; they never probe a channel or know it by its name.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from publisher.domain.record import Appeal
+from publisher.errors import PermanentPublishError
 
 __all__ = [
     "Channel",
+    "ChannelBase",
     "Media",
     "OutputFile",
+    "PlatformLimits",
     "Receipt",
     "RenderContext",
     "Rendition",
-    "SiteChannel",
     "SocialPost",
     "Target",
 ]
@@ -53,6 +61,21 @@ class OutputFile:
 
 
 @dataclass(frozen=True)
+class PlatformLimits:
+    """What a platform accepts, declared once by its channel: the channel renders within these
+    and the linter checks renditions against them."""
+
+    name: str
+    """The platform as people call it ("X")."""
+    max_weight: int
+    """The longest post, as the platform counts it (``SocialPost.weight``)."""
+    max_alt: int
+    """The longest image description the platform accepts, in characters."""
+    max_media: int = 4
+    """Images per post."""
+
+
+@dataclass(frozen=True)
 class Media:
     url: str
     alt_text: str
@@ -80,6 +103,8 @@ class Rendition:
     removals: tuple[str, ...] = ()
     """POSIX paths, relative to the output root, that publishing deletes (e.g. a withdrawn
     appeal's page). Missing files are fine: removing twice is idempotent."""
+    limits: PlatformLimits | None = None
+    """The platform limits the posts were rendered within (social channels)."""
 
     def file(self, suffix: str) -> OutputFile:
         """The first file whose path ends with ``suffix``."""
@@ -97,6 +122,9 @@ class Target:
     output_dir: Path | None = None
     reply_to: str | None = None
     """For social: the remote id this post answers (updates are replies to the first post)."""
+    already_posted: tuple[str, ...] = ()
+    """For threads: the remote ids of the first parts, posted by an earlier attempt that failed
+    half-way. A channel that ``resumes_threads`` posts the rest after them."""
 
 
 @dataclass(frozen=True)
@@ -111,23 +139,59 @@ class Receipt:
     details: dict[str, str] = field(default_factory=dict)
 
 
-@runtime_checkable
 class Channel(Protocol):
-    """One output. ``render`` is pure; ``publish`` is its only side effect.
+    """One output. ``render`` is pure; ``publish`` is its only side effect and raises only
+    :class:`publisher.errors.PublishError` subclasses.
 
-    ``publish`` raises only :class:`publisher.errors.PublishError` subclasses.
+    The abilities, read by the services (never probed):
     """
 
     name: str
     idempotent: bool
+    """Publishing the same rendition twice has the effect of once (files written atomically):
+    a delivery whose outcome is unknown may simply run again."""
+    writes_site_files: bool
+    """Besides each appeal's files, ``render_site`` gives site-wide ones (indexes, feeds,
+    assets), published with every appeal."""
+    resumes_threads: bool
+    """``publish`` honours ``Target.already_posted``: after a thread failed half-way it posts
+    only the rest, so a retry cannot post the first parts twice."""
+    can_update: bool
+    """``render_update`` gives an "UPDATE" post answering what was published
+    (``Target.reply_to``)."""
+    can_delete: bool
+    """Publishing a withdrawn appeal's rendition removes what was published."""
+    limits: PlatformLimits | None
+    """The platform's limits (social channels), which the linter checks renditions against."""
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition: ...
+
+    def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
+        """Site-wide files from every live appeal (only called if ``writes_site_files``)."""
+        ...
+
+    def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        """An "UPDATE" post for a new revision (only called if ``can_update``)."""
+        ...
 
     def publish(self, rendition: Rendition, target: Target) -> Receipt: ...
 
 
-@runtime_checkable
-class SiteChannel(Channel, Protocol):
-    """A channel that also renders site-wide files: indexes, feeds, assets."""
+class ChannelBase:
+    """Defaults for a channel's abilities, for channels to inherit: none of the optional
+    abilities, no site-wide files, no updates. A channel overrides what it can do."""
 
-    def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition: ...
+    name: str
+    writes_site_files: bool = False
+    resumes_threads: bool = False
+    can_update: bool = False
+    can_delete: bool = False
+    limits: PlatformLimits | None = None
+
+    def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
+        """No site-wide files."""
+        return Rendition(channel=self.name, appeal_id=None, revision=None)
+
+    def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        """Refused: this channel does not post updates (``can_update`` is False)."""
+        raise PermanentPublishError(f"the {self.name} channel does not post updates")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from publisher.errors import PublisherError
+from publisher.errors import ScheduleError
 
 __all__ = [
     "DEFAULT_TZ",
@@ -32,12 +32,6 @@ DEFAULT_TZ = "Europe/London"
 MAX_SLOTS = 1000
 
 Warn = Callable[[str], None]
-
-
-class ScheduleError(PublisherError):
-    """A time or rule we cannot turn into publication slots."""
-
-    exit_code = 2
 
 
 class AmbiguousLocalTime(UserWarning):

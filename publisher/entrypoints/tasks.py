@@ -16,7 +16,8 @@ from typing import Any, TypeVar, cast
 
 from celery import shared_task
 
-from publisher.bootstrap import Registry, build_registry
+from publisher.bootstrap import App, bootstrap
+from publisher.channel.registry import Registry
 from publisher.entrypoints.celery_app import (
     QUEUE,
     TASK_CANARY,
@@ -46,31 +47,34 @@ def _task(name: str, **options: Any) -> Callable[[_F], _F]:
 
 @dataclass
 class Runtime:
-    """What a worker process needs, built once per process from the environment."""
+    """What a worker process needs: the app from the composition root, built once per process."""
 
-    settings: Settings
-    store: Store
-    registry: Registry
+    app: App
     pid: int
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def registry(self) -> Registry:
+        return self.app.registry
 
 
 _runtime: Runtime | None = None
 
 
 def runtime() -> Runtime:
-    """This process's Store and Registry. Rebuilt after a fork (engines must not be shared)."""
+    """This process's app. Rebuilt after a fork (database engines must not be shared)."""
     global _runtime
     if _runtime is None or _runtime.pid != os.getpid():
         if _runtime is not None:
-            # Inherited from the parent: drop its pooled connections without closing them.
-            _runtime.store.engine.dispose(close=False)
-        settings = Settings.from_env()
-        _runtime = Runtime(
-            settings=settings,
-            store=Store(settings.database_url),
-            registry=build_registry(settings),
-            pid=os.getpid(),
-        )
+            _runtime.app.after_fork()
+        _runtime = Runtime(app=bootstrap(migrate_embedded=False), pid=os.getpid())
     return _runtime
 
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from publisher.lint._appeal import lint_appeal
 from publisher.lint._finding import Finding, Severity, has_errors
-from publisher.lint._social import PLATFORMS, Platform, lint_renditions, platform_for
+from publisher.lint._social import lint_renditions
 
 __all__ = [
-    "PLATFORMS",
     "Finding",
-    "Platform",
     "Severity",
     "has_errors",
     "lint_appeal",
     "lint_renditions",
-    "platform_for",
 ]

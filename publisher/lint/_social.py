@@ -1,51 +1,26 @@
 """Checks on social posts as rendered: hashtags, links, emoji, length and image alt text,
-against each platform's own limits."""
+against the limits each channel declares for its platform (``Rendition.limits``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from publisher.channel import Rendition, SocialPost
+from publisher.channel import PlatformLimits, Rendition, SocialPost
 from publisher.domain.record import Appeal
 from publisher.lint._context import Context, quote, units
 from publisher.lint._emoji import emoji_findings
 from publisher.lint._finding import Finding
 from publisher.lint._hashtags import hashtag_findings
 
-__all__ = ["PLATFORMS", "Platform", "lint_renditions", "platform_for"]
+__all__ = ["lint_renditions"]
 
 MAX_HASHTAGS = 2
 MAX_LINKS = 1
 
 
-@dataclass(frozen=True)
-class Platform:
-    name: str
-    max_weight: int
-    """The longest post, as the platform counts it (``SocialPost.weight``)."""
-    max_alt: int
-    """The longest image description the platform accepts, in characters."""
-
-
-PLATFORMS: Mapping[str, Platform] = {
-    "x": Platform("X", max_weight=280, max_alt=1000),
-    "mastodon": Platform("Mastodon", max_weight=500, max_alt=1500),
-    "bluesky": Platform("Bluesky", max_weight=300, max_alt=2000),
-}
-_ALIASES = {"twitter": "x"}
 _HASHTAG_RE = re.compile(r"(?<![\w&/])#(\w+)")
 _LINK_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-
-
-def platform_for(channel: str) -> Platform | None:
-    """The platform a channel posts to: 'x', 'social-x', 'social.mastodon', 'twitter'…"""
-    for part in reversed(re.split(r"[-_.:/]", channel.lower())):
-        key = _ALIASES.get(part, part)
-        if key in PLATFORMS:
-            return PLATFORMS[key]
-    return None
 
 
 def _appeal_tags(appeal: Appeal) -> frozenset[str]:
@@ -59,7 +34,7 @@ def _post_findings(
     ctx: Context,
     post: SocialPost,
     field: str,
-    platform: Platform | None,
+    platform: PlatformLimits | None,
     known_tags: frozenset[str],
 ) -> list[Finding]:
     findings: list[Finding] = []
@@ -137,7 +112,7 @@ def lint_renditions(appeal: Appeal, renditions: Sequence[Rendition]) -> list[Fin
     findings: list[Finding] = []
     known_tags = _appeal_tags(appeal)
     for rendition in renditions:
-        platform = platform_for(rendition.channel)
+        platform = rendition.limits
         for index, post in enumerate(rendition.posts):
             field = f"{rendition.channel}.posts[{index}]"
             findings.extend(_post_findings(ctx, post, field, platform, known_tags))

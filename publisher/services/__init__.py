@@ -1,2 +1,81 @@
-from publisher.services.legacy import *  # noqa: F403  (temporary during the split)
-from publisher.services.legacy import __all__  # noqa: F401
+"""The use cases, one module per family. The command line, the Celery tasks and the web app all
+call these, so a policy holds whatever the entry point; none of them writes SQL (the store does).
+
+- :mod:`~publisher.services.appeals`: import, update, resolve, withdraw, and the gate an appeal
+  passes before it goes out (not withdrawn, no accessibility or safety errors);
+- :mod:`~publisher.services.scheduling`: schedule, publish now, claim what is due;
+- :mod:`~publisher.services.publishing`: publish one claimed delivery;
+- :mod:`~publisher.services.operations`: retry, cancel, confirm, re-enable, reconcile;
+- :mod:`~publisher.services.status`: the deliveries, heartbeats and health;
+- :mod:`~publisher.services.build`: the static build from files.
+"""
+
+from __future__ import annotations
+
+from publisher.domain.delivery import PART_MAIN, PART_UPDATE, backoff
+from publisher.services._common import Clock
+from publisher.services.appeals import (
+    Readiness,
+    check_ready,
+    current_appeal,
+    import_appeal,
+    resolve_appeal,
+    update_appeal,
+    withdraw_appeal,
+)
+from publisher.services.operations import (
+    ReconcileReport,
+    cancel,
+    confirm,
+    enable_channel,
+    reconcile,
+    retry,
+)
+from publisher.services.publishing import publish_delivery
+from publisher.services.scheduling import (
+    Publication,
+    dispatch_due,
+    publish_everywhere,
+    publish_now,
+    schedule,
+)
+from publisher.services.status import (
+    DISPATCHER_HEARTBEAT,
+    DeliveryView,
+    StatusReport,
+    list_deliveries,
+    record_heartbeat,
+    system_status,
+)
+
+__all__ = [
+    "DISPATCHER_HEARTBEAT",
+    "PART_MAIN",
+    "PART_UPDATE",
+    "Clock",
+    "DeliveryView",
+    "Publication",
+    "Readiness",
+    "ReconcileReport",
+    "StatusReport",
+    "backoff",
+    "cancel",
+    "check_ready",
+    "confirm",
+    "current_appeal",
+    "dispatch_due",
+    "enable_channel",
+    "import_appeal",
+    "list_deliveries",
+    "publish_delivery",
+    "publish_everywhere",
+    "publish_now",
+    "reconcile",
+    "record_heartbeat",
+    "resolve_appeal",
+    "retry",
+    "schedule",
+    "system_status",
+    "update_appeal",
+    "withdraw_appeal",
+]

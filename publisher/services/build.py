@@ -13,30 +13,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.bootstrap import Registry
-from publisher.channel import OutputFile, SiteChannel
+from publisher.channel import OutputFile
+from publisher.channel.registry import Registry
 from publisher.domain.record import Appeal, AppealStatus
-from publisher.errors import BuildError, Problem, RecordInvalid
+from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
 from publisher.importers import ImportResult, find_inputs, load_appeal
 
 __all__ = ["BUILD_MARKER", "BuildReport", "InputsInvalid", "build_site", "load_all", "render_all"]
 
 #: A file every build writes at the root of its output, so a later build knows the folder is ours.
 BUILD_MARKER = ".publisher-build"
-#: The channels a static build renders, in order.
-BUILD_CHANNELS = ("web", "feeds", "text", "x")
 
 Progress = Callable[[Iterable[Path]], Iterable[Path]]
-
-
-class InputsInvalid(RecordInvalid):
-    """Several inputs are invalid; each problem is listed, one per line."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        first = problems[0]
-        super().__init__(first.message, file=first.file, line=first.line, field=first.field)
-        self.args = ("\n".join(str(p) for p in problems),)
 
 
 @dataclass(frozen=True)
@@ -84,9 +72,10 @@ def load_all(
 
 
 def render_all(
-    appeals: Sequence[Appeal], registry: Registry, channels: Sequence[str] = BUILD_CHANNELS
+    appeals: Sequence[Appeal], registry: Registry, channels: Sequence[str] | None = None
 ) -> list[OutputFile]:
-    """Every file of a static build, in a stable order. Raises if two renditions collide."""
+    """Every file of a static build (of ``channels``, default every channel of the registry),
+    in a stable order. Raises if two renditions collide."""
     context = registry.context
     files: dict[str, OutputFile] = {}
 
@@ -97,11 +86,11 @@ def render_all(
             files[item.path] = item
 
     live = [a for a in appeals if a.status is not AppealStatus.WITHDRAWN]
-    for name in channels:
+    for name in registry.names if channels is None else channels:
         channel = registry.get(name)
         for appeal in live:
             add(channel.render(appeal, context).files, f"{name}: {appeal.id}")
-        if isinstance(channel, SiteChannel):
+        if channel.writes_site_files:
             add(channel.render_site(live, context).files, f"{name}: site")
     return [files[path] for path in sorted(files)]
 

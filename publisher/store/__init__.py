@@ -1,5 +1,11 @@
 """The store: appeals, their revisions and the delivery ledger, in SQLite or PostgreSQL.
 
+Every query lives in this package: :mod:`~publisher.store.appeals` (records and revisions),
+:mod:`~publisher.store.ledger` (deliveries, attempts, channel status, heartbeats),
+:mod:`~publisher.store.audit` (the audit trail), :mod:`~publisher.store.dialect` (the SQLite
+and PostgreSQL differences), :mod:`~publisher.store.models` (the schema) and
+:mod:`~publisher.store.db` (engines and migrations).
+
 ``Store(url)`` builds an engine and a session factory (nothing happens at import time);
 ``store.session()`` is a unit of work that commits on success and rolls back on error.
 """
@@ -9,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, and_, exists, or_, select
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from publisher.domain.record import Appeal
+from publisher.errors import Unavailable
+from publisher.store.appeals import site_appeals
 from publisher.store.db import DatabaseURLError, make_engine, migrate, normalize_url
-from publisher.store.models import AppealRevisionRow, AppealRow, DeliveryRow, DeliveryState
+from publisher.store.models import DeliveryState
 
 __all__ = ["DatabaseURLError", "DeliveryState", "Store", "site_appeals"]
 
@@ -34,11 +42,19 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: commit when the block ends normally, roll back when it raises."""
+        """A transaction: commit when the block ends normally, roll back when it raises.
+
+        A database that cannot be reached (or answers that it cannot work) is
+        :class:`~publisher.errors.Unavailable`, naming the database without its password.
+        """
         session = self._sessions()
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise Unavailable(f"the database {where} is unavailable: {exc.orig}") from exc
         except BaseException:
             session.rollback()
             raise
@@ -55,33 +71,3 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
-
-
-def site_appeals(
-    session: Session, *, channel: str, target: str, including: str | None = None
-) -> list[Appeal]:
-    """The appeals a site channel's indexes and feeds are built from, at their current revision,
-    in one query: every appeal with a published delivery on ``channel``/``target``, plus
-    ``including`` (the appeal being published now). Withdrawn appeals are included so that
-    site channels can account for them (a feed's ``updated`` moves when an entry leaves); the
-    built-in channels list only live ones. Ordered by appeal id."""
-    published = exists().where(
-        DeliveryRow.appeal_id == AppealRow.id,
-        DeliveryRow.channel == channel,
-        DeliveryRow.target == target,
-        DeliveryRow.state == DeliveryState.PUBLISHED.value,
-    )
-    wanted = published if including is None else or_(published, AppealRow.id == including)
-    query = (
-        select(AppealRevisionRow.record_json)
-        .join(
-            AppealRow,
-            and_(
-                AppealRow.id == AppealRevisionRow.appeal_id,
-                AppealRow.current_revision == AppealRevisionRow.revision,
-            ),
-        )
-        .where(wanted)
-        .order_by(AppealRow.id)
-    )
-    return [Appeal.from_json(text) for text in session.scalars(query)]

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from publisher.errors import PublisherError
+from publisher.errors import DatabaseURLError
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -31,10 +31,6 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class DatabaseURLError(PublisherError):
-    """A DATABASE_URL we cannot use."""
 
 
 def normalize_url(url: str) -> str:

@@ -8,7 +8,6 @@ PostgreSQL ``timestamptz``). A naive datetime is refused on the way in.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from publisher.domain.delivery import ACTIVE_STATES, PENDING_STATES, DeliveryState
 
 __all__ = [
     "ACTIVE_STATES",
@@ -84,22 +85,6 @@ NAMING_CONVENTION: dict[str, Any] = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's API)
-
-
-class DeliveryState(StrEnum):
-    SCHEDULED = "scheduled"
-    CLAIMED = "claimed"
-    SENDING = "sending"
-    PUBLISHED = "published"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    CANCELLED = "cancelled"
-    SUPERSEDED = "superseded"
-
-
-PENDING_STATES: tuple[str, ...] = (DeliveryState.SCHEDULED.value, DeliveryState.CLAIMED.value)
-"""Not yet handed to a channel: these may still be cancelled."""
-ACTIVE_STATES: tuple[str, ...] = (*PENDING_STATES, DeliveryState.SENDING.value)
 
 
 class AppealRow(Base):

@@ -598,6 +598,12 @@ class Deployment:
 
         return Settings.from_env(self.env)
 
+    def registry(self) -> Any:
+        """The deployment's channels, as its workers build them (publisher.channel.Registry)."""
+        from publisher.bootstrap import build_registry
+
+        return build_registry(self.settings())
+
     def heartbeat(self, name: str = "dispatcher") -> Any:
         from publisher.store.models import HeartbeatRow
 

@@ -23,6 +23,7 @@ __all__ = [
     "make_store",
     "migrated_postgres_url",
     "migrated_sqlite_template",
+    "registry",
     "sample_appeal",
     "store",
     "store_url",
@@ -120,3 +121,12 @@ def sample_appeal(appeal_id: str = "missing-woman-sam-example", **changes: Any) 
     data["url"] = f"https://www.example.police.uk/news/{appeal_id}/"
     data.update(changes)
     return Appeal.model_validate(data)
+
+
+@pytest.fixture()
+def registry(tmp_path: Path) -> Any:
+    """The built-in channels, publishing under tmp_path/site."""
+    from publisher.bootstrap import build_registry
+    from publisher.settings import Settings
+
+    return build_registry(Settings(data_dir=tmp_path / "var", output_dir=tmp_path / "site"))

@@ -83,11 +83,13 @@ def _schedule_all(deployment: Deployment, plan: list[tuple[Any, list[str]]], spr
     for index, (appeal, channels) in enumerate(plan):
         services.import_appeal(deployment.store, appeal)
         if index % 10 == 0:
-            ids = services.publish_now(deployment.store, appeal.id, channels)
+            ids = services.publish_now(deployment.store, deployment.registry(), appeal.id, channels)
         else:
             offset = 0.5 + (index * spread / len(plan))
             due = datetime.now(UTC) + timedelta(seconds=offset)
-            ids = services.schedule(deployment.store, appeal.id, channels, [due])
+            ids = services.schedule(
+                deployment.store, deployment.registry(), appeal.id, channels, [due]
+            )
         made += len(ids)
     return made
 

@@ -120,12 +120,14 @@ def test_delivery_30_days_ahead_survives_restarts_and_goes_out_once(
     far = make_appeal(1, run="far", prefix="Appeal in a month")
     services.import_appeal(deployment.store, far)
     due = datetime.now(UTC) + THIRTY_DAYS
-    far_ids = services.schedule(deployment.store, far.id, ["x", "text"], [due])
+    far_ids = services.schedule(
+        deployment.store, deployment.registry(), far.id, ["x", "text"], [due]
+    )
 
     # A delivery due now proves the dispatcher and the worker are running meanwhile.
     live = make_appeal(2, run="far", prefix="Appeal today")
     services.import_appeal(deployment.store, live)
-    (live_id,) = services.publish_now(deployment.store, live.id, ["text"])
+    (live_id,) = services.publish_now(deployment.store, deployment.registry(), live.id, ["text"])
 
     def state(delivery_id: int) -> str:
         return str({row.id: row.state for row in deployment.rows()}[delivery_id])

@@ -16,13 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.entrypoints.processes import (
-    ChildSpec,
-    Supervisor,
-    content_type,
-    etag_for,
-    make_site_server,
-)
+from publisher.entrypoints.site import content_type, etag_for, make_site_server
+from publisher.entrypoints.supervisor import ChildSpec, Supervisor
 from tests.integration.conftest import Processes, app_env, free_port, wait_until
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
@@ -367,7 +362,7 @@ def _supervisor_process(marker: str) -> Iterator[subprocess.Popen[str]]:
     environment; yields once the children run."""
     script = (
         "import sys\n"
-        "from publisher.entrypoints.processes import ChildSpec, Supervisor\n"
+        "from publisher.entrypoints.supervisor import ChildSpec, Supervisor\n"
         f"sleeper = {SLEEPER!r}\n"
         "supervisor = Supervisor(children=[ChildSpec('a', sleeper), ChildSpec('b', sleeper)])\n"
         "sys.exit(supervisor.run(ready=lambda: print('ready', flush=True)))\n"

@@ -106,7 +106,7 @@ def test_posts_wait_for_the_reset_and_all_go_out(
     x_ids = []
     for appeal in appeals:
         services.import_appeal(deployment.store, appeal)
-        x_ids += services.publish_now(deployment.store, appeal.id, ["x"])
+        x_ids += services.publish_now(deployment.store, deployment.registry(), appeal.id, ["x"])
     started = time.monotonic()
 
     # Watch the ledger: every time a delivery is sent back to wait, note until when.
@@ -143,7 +143,9 @@ def test_posts_wait_for_the_reset_and_all_go_out(
             canary_seconds = canary_answers(deployment)
             other = make_appeal(100, run="limit", prefix="Unrelated appeal")
             services.import_appeal(deployment.store, other)
-            (text_id,) = services.publish_now(deployment.store, other.id, ["text"])
+            (text_id,) = services.publish_now(
+                deployment.store, deployment.registry(), other.id, ["text"]
+            )
             asked = time.monotonic()
             wait_until(
                 lambda t=text_id: {r.id: r.state for r in deployment.rows()}[t] == "published",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from publisher import services
+from publisher import errors, services
 from publisher.bootstrap import Registry, build_registry
 from publisher.domain.campaign import ScheduleError
 from publisher.errors import RecordInvalid
@@ -60,35 +60,35 @@ def test_import_stores_revisions_only_when_content_changes(store: Store) -> None
     assert services.import_appeal(store, sample_appeal("rev-appeal", title="Found?"), now=T0) == 2
     current = services.current_appeal(store, "rev-appeal")
     assert (current.revision, current.title) == (2, "Found?")
-    with pytest.raises(services.UnknownAppeal, match="no-such-appeal"):
+    with pytest.raises(errors.UnknownAppeal, match="no-such-appeal"):
         services.current_appeal(store, "no-such-appeal")
 
 
-def test_schedule_conflicts_and_refusals(store: Store) -> None:
+def test_schedule_conflicts_and_refusals(registry: Registry, store: Store) -> None:
     services.import_appeal(store, sample_appeal("sched"), now=T0)
     at = T0 + timedelta(hours=2)
-    ids = services.schedule(store, "sched", ["web", "x"], [at], now=T0)
-    with pytest.raises(services.ScheduleConflict, match=rf"delivery {ids[0]}, scheduled") as err:
-        services.schedule(store, "sched", ["web"], [at], now=T0)
+    ids = services.schedule(store, registry, "sched", ["web", "x"], [at], now=T0)
+    with pytest.raises(errors.ScheduleConflict, match=rf"delivery {ids[0]}, scheduled") as err:
+        services.schedule(store, registry, "sched", ["web"], [at], now=T0)
     assert err.value.existing == ids[0]
     # Nothing of a conflicting request is kept.
-    with pytest.raises(services.ScheduleConflict):
-        services.schedule(store, "sched", ["text", "x"], [at], now=T0)
+    with pytest.raises(errors.ScheduleConflict):
+        services.schedule(store, registry, "sched", ["text", "x"], [at], now=T0)
     assert len(services.list_deliveries(store, now=T0)) == 2
     # Another target is another key; the same instant written in another zone is not.
-    services.schedule(store, "sched", ["x"], [at], target="second-account", now=T0)
-    with pytest.raises(services.ScheduleConflict):
-        services.schedule(store, "sched", ["x"], [at.astimezone(services.UTC)], now=T0)
+    services.schedule(store, registry, "sched", ["x"], [at], target="second-account", now=T0)
+    with pytest.raises(errors.ScheduleConflict):
+        services.schedule(store, registry, "sched", ["x"], [at.astimezone(UTC)], now=T0)
     with pytest.raises(ScheduleError, match="in the past"):
-        services.schedule(store, "sched", ["web"], [T0 - timedelta(hours=1)], now=T0)
-    with pytest.raises(services.UnknownAppeal):
-        services.schedule(store, "nope", ["web"], [at], now=T0)
+        services.schedule(store, registry, "sched", ["web"], [T0 - timedelta(hours=1)], now=T0)
+    with pytest.raises(errors.UnknownAppeal):
+        services.schedule(store, registry, "nope", ["web"], [at], now=T0)
     with pytest.raises(ScheduleError):
-        services.schedule(store, "sched", [], [at], now=T0)
+        services.schedule(store, registry, "sched", [], [at], now=T0)
 
 
 def test_concurrent_scheduling_of_one_slot_keeps_one(
-    store: Store, make_store: Callable[[], Store]
+    registry: Registry, store: Store, make_store: Callable[[], Store]
 ) -> None:
     services.import_appeal(store, sample_appeal("race"), now=T0)
     at = T0 + timedelta(hours=1)
@@ -99,9 +99,9 @@ def test_concurrent_scheduling_of_one_slot_keeps_one(
     def run(s: Store) -> None:
         barrier.wait()
         try:
-            services.schedule(s, "race", ["web"], [at], now=T0)
+            services.schedule(s, registry, "race", ["web"], [at], now=T0)
             outcomes.append("ok")
-        except services.ScheduleConflict:
+        except errors.ScheduleConflict:
             outcomes.append("conflict")
 
     threads = [threading.Thread(target=run, args=(s,)) for s in stores]
@@ -113,11 +113,11 @@ def test_concurrent_scheduling_of_one_slot_keeps_one(
     assert len(services.list_deliveries(store, now=T0)) == 1
 
 
-def test_campaign_groups_deliveries(store: Store) -> None:
+def test_campaign_groups_deliveries(registry: Registry, store: Store) -> None:
     services.import_appeal(store, sample_appeal("camp"), now=T0)
     times = [T0 + timedelta(days=d) for d in (1, 2)]
     ids = services.schedule(
-        store, "camp", ["x"], times, campaign="camp-2020", rule="--every 1d", now=T0
+        store, registry, "camp", ["x"], times, campaign="camp-2020", rule="--every 1d", now=T0
     )
     with store.session() as session:
         campaign = session.scalars(select(CampaignRow)).one()
@@ -125,8 +125,8 @@ def test_campaign_groups_deliveries(store: Store) -> None:
         assert (campaign.slug, campaign.rule, campaign.channels) == ("camp-2020", "--every 1d", "x")
         assert {r.campaign_id for r in rows} == {campaign.id}
     services.import_appeal(store, sample_appeal("other"), now=T0)
-    with pytest.raises(services.ScheduleConflict, match="camp-2020"):
-        services.schedule(store, "other", ["x"], times, campaign="camp-2020", now=T0)
+    with pytest.raises(errors.ScheduleConflict, match="camp-2020"):
+        services.schedule(store, registry, "other", ["x"], times, campaign="camp-2020", now=T0)
 
 
 def test_publish_update_resolve_withdraw(
@@ -136,12 +136,12 @@ def test_publish_update_resolve_withdraw(
     clock = FixedClock(T0)
     keep = sample_appeal("keep-me", area="Other Shire")
     services.import_appeal(store, keep, now=clock())
-    services.publish_now(store, "keep-me", ["web", "feeds"], now=clock())
+    services.publish_now(store, registry, "keep-me", ["web", "feeds"], now=clock())
     appeal = sample_appeal("the-appeal")
     services.import_appeal(store, appeal, now=clock())
-    services.publish_now(store, "the-appeal", [*FILES, "x"], now=clock())
+    services.publish_now(store, registry, "the-appeal", [*FILES, "x"], now=clock())
     later = services.schedule(
-        store, "the-appeal", ["x", "web"], [T0 + timedelta(days=3)], now=clock()
+        store, registry, "the-appeal", ["x", "web"], [T0 + timedelta(days=3)], now=clock()
     )
     assert set(run_due(store, registry, clock).values()) == {"published"}
     page = site / "news" / "the-appeal" / "index.html"
@@ -154,7 +154,10 @@ def test_publish_update_resolve_withdraw(
     # Update: files republished now; an UPDATE reply to the first x post.
     clock.advance(hours=1)
     updated = sample_appeal("the-appeal", title="Sam Example: new sighting")
-    assert services.update_appeal(store, updated, now=clock(), social_update=True) == 2
+    assert (
+        services.update_appeal(store, updated, now=clock(), social_update=True, registry=registry)
+        == 2
+    )
     done = run_due(store, registry, clock)
     assert sorted(done.values()) == ["published"] * 4
     assert "Sam Example: new sighting" in page.read_text()
@@ -166,7 +169,12 @@ def test_publish_update_resolve_withdraw(
 
     # Resolve: pending x cancelled; files republished with the resolution line.
     clock.advance(hours=1)
-    assert services.resolve_appeal(store, "the-appeal", "Sam has been found.", now=clock()) == 3
+    assert (
+        services.resolve_appeal(
+            store, "the-appeal", "Sam has been found.", now=clock(), registry=registry
+        )
+        == 3
+    )
     current = states(store, "the-appeal")
     x_later = [k for k, v in current.items() if k[0] == "x" and v == "cancelled"]
     assert len(x_later) == 1
@@ -178,11 +186,11 @@ def test_publish_update_resolve_withdraw(
     assert "Sam has been found." in page.read_text()
     assert "Sam has been found." in (site / "news" / "the-appeal" / "index.txt").read_text()
     with pytest.raises(RecordInvalid, match="resolution"):
-        services.resolve_appeal(store, "the-appeal", "  ", now=clock())
+        services.resolve_appeal(store, "the-appeal", "  ", now=clock(), registry=registry)
 
     # Withdraw: every pending delivery cancelled; page gone; feeds and index without it.
     clock.advance(hours=1)
-    services.withdraw_appeal(store, "the-appeal", now=clock())
+    services.withdraw_appeal(store, "the-appeal", now=clock(), registry=registry)
     cancelled = {v.id for v in services.list_deliveries(store, states=["cancelled"], now=T0)}
     assert set(later) <= cancelled
     done = run_due(store, registry, clock)
@@ -195,11 +203,11 @@ def test_publish_update_resolve_withdraw(
     text = (site / "news" / "the-appeal" / "index.txt").read_text()
     assert "withdrawn" in text and "Sam" not in text
     # Withdrawing twice is harmless; a withdrawn appeal cannot be scheduled or updated.
-    services.withdraw_appeal(store, "the-appeal", now=clock())
-    with pytest.raises(services.InvalidTransition):
-        services.publish_now(store, "the-appeal", ["web"], now=clock())
-    with pytest.raises(services.InvalidTransition):
-        services.update_appeal(store, updated, now=clock())
+    services.withdraw_appeal(store, "the-appeal", now=clock(), registry=registry)
+    with pytest.raises(errors.InvalidTransition):
+        services.publish_now(store, registry, "the-appeal", ["web"], now=clock())
+    with pytest.raises(errors.InvalidTransition):
+        services.update_appeal(store, updated, now=clock(), registry=registry)
     assert len(social.calls) == 2
 
 
@@ -207,17 +215,17 @@ def test_a_claimed_social_post_of_a_withdrawn_appeal_is_cancelled(
     store: Store, registry: Registry, social: FakeChannel
 ) -> None:
     services.import_appeal(store, sample_appeal("gone"), now=T0)
-    [d] = services.publish_now(store, "gone", ["x"], now=T0)
+    [d] = services.publish_now(store, registry, "gone", ["x"], now=T0)
     assert services.dispatch_due(store, now=T0) == [d]
     # The appeal is withdrawn between the claim and the publish (which cancels the claim).
-    services.withdraw_appeal(store, "gone", now=T0)
+    services.withdraw_appeal(store, "gone", now=T0, registry=registry)
     assert services.publish_delivery(store, registry, d, now=T0) == "cancelled"
     assert social.calls == []
 
 
-def test_reconcile(store: Store) -> None:
+def test_reconcile(registry: Registry, store: Store) -> None:
     services.import_appeal(store, sample_appeal("stuck"), now=T0)
-    ids = services.publish_now(store, "stuck", ["web", "x", "text", "feeds"], now=T0)
+    ids = services.publish_now(store, registry, "stuck", ["web", "x", "text", "feeds"], now=T0)
     services.dispatch_due(store, now=T0)
     claimed_id, sending_social, sending_files, overdue = ids
     with store.session() as session:
@@ -253,23 +261,23 @@ def test_reconcile(store: Store) -> None:
     assert {v.id for v in views if v.overdue} == {claimed_id, overdue}
 
 
-def test_operator_transitions(store: Store) -> None:
+def test_operator_transitions(registry: Registry, store: Store) -> None:
     services.import_appeal(store, sample_appeal("ops"), now=T0)
-    [d] = services.schedule(store, "ops", ["x"], [T0 + timedelta(hours=1)], now=T0)
-    with pytest.raises(services.InvalidTransition, match=f"delivery {d} is scheduled"):
+    [d] = services.schedule(store, registry, "ops", ["x"], [T0 + timedelta(hours=1)], now=T0)
+    with pytest.raises(errors.InvalidTransition, match=f"delivery {d} is scheduled"):
         services.retry(store, d, now=T0)
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.confirm(store, d, published=True, now=T0)
     assert services.cancel(store, d, now=T0) == "cancelled"
-    with pytest.raises(services.InvalidTransition, match="cancelled"):
+    with pytest.raises(errors.InvalidTransition, match="cancelled"):
         services.cancel(store, d, now=T0)
-    with pytest.raises(services.UnknownDelivery):
+    with pytest.raises(errors.UnknownDelivery):
         services.cancel(store, 999999, now=T0)
-    with pytest.raises(services.InvalidTransition, match="unknown state"):
+    with pytest.raises(errors.InvalidTransition, match="unknown state"):
         services.list_deliveries(store, states=["bogus"], now=T0)
 
 
-def test_system_status(store: Store) -> None:
+def test_system_status(registry: Registry, store: Store) -> None:
     report = services.system_status(store, now=T0, broker_depth=None, workers_alive=None)
     assert not report.healthy
     assert "never ticked" in report.problems[0]
@@ -282,7 +290,7 @@ def test_system_status(store: Store) -> None:
     assert report.last_tick == T0 + timedelta(seconds=2)
     assert report.counts["scheduled"] == 0
     services.import_appeal(store, sample_appeal("late"), now=T0)
-    services.publish_now(store, "late", ["web"], now=T0)
+    services.publish_now(store, registry, "late", ["web"], now=T0)
     report = services.system_status(
         store, now=T0 + timedelta(minutes=5), workers_alive=0, dispatch_interval=600
     )
@@ -303,8 +311,10 @@ def test_real_x_channel_dry_run_posts_the_thread_then_an_update(
     registry = build_registry(settings)
     clock = FixedClock(T0)
     services.import_appeal(store, sample_appeal("x-appeal"), now=clock())
-    services.publish_now(store, "x-appeal", ["x"], now=clock())
-    [pending] = services.schedule(store, "x-appeal", ["x"], [T0 + timedelta(days=1)], now=clock())
+    services.publish_now(store, registry, "x-appeal", ["x"], now=clock())
+    [pending] = services.schedule(
+        store, registry, "x-appeal", ["x"], [T0 + timedelta(days=1)], now=clock()
+    )
     assert set(run_due(store, registry, clock).values()) == {"published"}
     outbox = settings.outbox_dir / "x.jsonl"
     first = [json.loads(line) for line in outbox.read_text().splitlines()]
@@ -350,3 +360,32 @@ def test_concurrent_imports_of_a_new_appeal_make_one_revision(
     assert errors == []
     assert revisions == [1, 1, 1, 1]
     assert services.current_appeal(store, "imported-twice").revision == 1
+
+
+def test_the_lint_gate_holds_for_every_entry_point(
+    store: Store, registry: Registry, tmp_path: Path
+) -> None:
+    """No CLI here: the services themselves refuse an appeal with accessibility errors."""
+    good = sample_appeal("gated")
+    image = good.image.model_copy(update={"alt": "image"}) if good.image else None
+    assert image is not None
+    bad = good.model_copy(update={"image": image})
+    services.import_appeal(store, bad, now=T0)  # importing is not publishing
+    at = T0 + timedelta(hours=1)
+    with pytest.raises(errors.NotReadyToPublish, match=r"\[alt-text-meaningless\]") as refused:
+        services.schedule(store, registry, "gated", ["web", "x"], [at], now=T0)
+    assert refused.value.exit_code == 1
+    assert any("fix:" in line for line in refused.value.errors)
+    with pytest.raises(errors.NotReadyToPublish):
+        services.publish_now(store, registry, "gated", ["web"], now=T0)
+    with pytest.raises(errors.NotReadyToPublish):
+        services.publish_everywhere(store, registry, [bad], now=T0)
+    assert services.list_deliveries(store, appeal_id="gated", now=T0) == []
+
+    # Fixed, it goes through; a new revision with the error again is refused and not stored.
+    services.import_appeal(store, good, now=T0)
+    assert services.schedule(store, registry, "gated", ["web"], [at], now=T0)
+    with pytest.raises(errors.NotReadyToPublish):
+        services.update_appeal(store, bad, registry, now=T0)
+    assert services.current_appeal(store, "gated").image == good.image
+    assert services.check_ready(good, registry).appeal_id == "gated"

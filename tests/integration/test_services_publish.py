@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher import services
+from publisher import errors, services
 from publisher.bootstrap import Registry, build_registry
 from publisher.errors import AmbiguousPublishError, PermanentPublishError, TransientPublishError
 from publisher.settings import Settings
@@ -29,7 +29,8 @@ def registry_with(tmp_path: Path, *channels: FakeChannel) -> Registry:
 def claimed(store: Store, channel: str, appeal: str = "appeal-one", at: datetime = T0) -> int:
     if services.list_deliveries(store, appeal_id=appeal, now=at) == []:
         services.import_appeal(store, sample_appeal(appeal), now=at)
-    [delivery] = services.publish_now(store, appeal, [channel], now=at)
+    registry = build_registry(Settings(), extra={channel: lambda s: FakeChannel(channel)})
+    [delivery] = services.publish_now(store, registry, appeal, [channel], now=at)
     assert services.dispatch_due(store, now=at) == [delivery]
     return delivery
 
@@ -76,10 +77,12 @@ def test_only_claimed_deliveries_are_published(store: Store, tmp_path: Path) -> 
     fake = FakeChannel("fake")
     registry = registry_with(tmp_path, fake)
     services.import_appeal(store, sample_appeal("appeal-one"), now=T0)
-    [delivery] = services.schedule(store, "appeal-one", ["fake"], [T0 + timedelta(hours=1)], now=T0)
+    [delivery] = services.schedule(
+        store, registry, "appeal-one", ["fake"], [T0 + timedelta(hours=1)], now=T0
+    )
     assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
     assert fake.calls == []
-    with pytest.raises(services.UnknownDelivery, match="12345"):
+    with pytest.raises(errors.UnknownDelivery, match="12345"):
         services.publish_delivery(store, registry, 12345, now=T0)
 
 
@@ -289,7 +292,7 @@ def test_a_thread_that_failed_half_way_resumes_after_the_posted_parts(
     thread = FakeChannel("thread", False, [_partial(TransientPublishError("503"), "p1", "p2")])
     registry = registry_with(tmp_path, thread)
     delivery = claimed(store, "thread")
-    assert services.resumes_threads(thread)
+    assert thread.resumes_threads
     assert services.publish_delivery(store, registry, delivery, now=T0) == "scheduled"
     assert view(store, delivery).remote_id == "p1,p2"
     t1 = T0 + timedelta(minutes=1)
@@ -300,13 +303,56 @@ def test_a_thread_that_failed_half_way_resumes_after_the_posted_parts(
 
 
 def test_a_thread_that_cannot_resume_is_left_to_a_person(store: Store, tmp_path: Path) -> None:
-    class NoResume(FakeChannel):
-        def publish(self, rendition, target):  # type: ignore[no-untyped-def,override]
-            return super().publish(rendition, target)
-
-    thread = NoResume("thread", False, [_partial(TransientPublishError("503"), "p1")])
+    thread = FakeChannel(
+        "thread", False, [_partial(TransientPublishError("503"), "p1")], resumes_threads=False
+    )
     registry = registry_with(tmp_path, thread)
     delivery = claimed(store, "thread")
-    assert not services.resumes_threads(thread)
+    assert not thread.resumes_threads
     assert services.publish_delivery(store, registry, delivery, now=T0) == "unknown"
     assert view(store, delivery).remote_id == "p1"
+
+
+def test_two_workers_recording_a_rate_limit_at_once_both_succeed(
+    store: Store, make_store: Callable[[], Store]
+) -> None:
+    """Two rate-limited posts finishing together both record the channel's status: the first
+    write of a channel's status row must not make the second fail (it used to: a duplicate key,
+    and the delivery was left 'sending' until the reconciler judged it unknown)."""
+    from publisher.store import ledger
+
+    stores = [make_store() for _ in range(2)]
+    barrier = threading.Barrier(len(stores))
+    failures: list[BaseException] = []
+
+    def record(s: Store, seconds: int) -> None:
+        try:
+            for attempt in range(20):
+                barrier.wait()  # both write the same new row at the same moment
+                with s.session() as session:
+                    ledger.set_channel_status(
+                        session,
+                        s.dialect,
+                        f"x{attempt}",
+                        "default",
+                        T0,
+                        rate_limit={"retry_at": (T0 + timedelta(seconds=seconds)).isoformat()},
+                    )
+        except Exception as exc:  # noqa: BLE001  (recorded for the assertion below)
+            failures.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=record, args=(s, n)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with store.session() as session:
+        rows = session.query(ChannelStatusRow).all()
+        assert len(rows) == 20
+        assert all(not row.disabled and row.rate_limit for row in rows)
+        ledger.set_channel_status(session, store.dialect, "x0", "default", T0, disabled=True)
+    with store.session() as session:
+        row = session.get(ChannelStatusRow, ("x0", "default"))
+        assert row is not None and row.disabled and row.rate_limit  # only what was given changed

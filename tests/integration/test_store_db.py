@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from publisher.channel.registry import Registry
 from publisher.store import DatabaseURLError, Store
 from publisher.store.db import MIGRATIONS_DIR, alembic_config, migrate, normalize_url
 from publisher.store.models import AppealRow, Base, DeliveryRow, HeartbeatRow
@@ -162,7 +163,7 @@ def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
         store.dispose()
 
 
-def test_site_appeals_is_one_query_over_current_revisions(store: Store) -> None:
+def test_site_appeals_is_one_query_over_current_revisions(registry: Registry, store: Store) -> None:
     from sqlalchemy import event
 
     from publisher import services
@@ -187,7 +188,7 @@ def test_site_appeals_is_one_query_over_current_revisions(store: Store) -> None:
             session.add(row)
         session.flush()
         assert session.query(DeliveryRow).count() == 5
-    services.withdraw_appeal(store, "withdrawn-one", now=T0)
+    services.withdraw_appeal(store, "withdrawn-one", now=T0, registry=registry)
 
     statements: list[str] = []
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from publisher import services
+from publisher.channel.registry import Registry
 from publisher.store import Store
 from tests.integration.db_fixtures import sample_appeal
 
@@ -20,10 +21,12 @@ def _appeal(store: Store, appeal_id: str = "dispatch-me") -> str:
     return appeal_id
 
 
-def test_claims_only_due_rows_in_due_order(store: Store) -> None:
+def test_claims_only_due_rows_in_due_order(registry: Registry, store: Store) -> None:
     appeal = _appeal(store)
-    later = services.schedule(store, appeal, ["web"], [T0 + timedelta(hours=2)], now=T0)
-    first = services.schedule(store, appeal, ["web", "x"], [T0 + timedelta(hours=1)], now=T0)
+    later = services.schedule(store, registry, appeal, ["web"], [T0 + timedelta(hours=2)], now=T0)
+    first = services.schedule(
+        store, registry, appeal, ["web", "x"], [T0 + timedelta(hours=1)], now=T0
+    )
     assert services.dispatch_due(store, now=T0 + timedelta(minutes=59)) == []
     claimed = services.dispatch_due(store, now=T0 + timedelta(hours=1))
     assert sorted(claimed) == sorted(first)
@@ -35,21 +38,23 @@ def test_claims_only_due_rows_in_due_order(store: Store) -> None:
     assert services.dispatch_due(store, now=T0 + timedelta(hours=3)) == later
 
 
-def test_limit_and_backoff_are_respected(store: Store) -> None:
+def test_limit_and_backoff_are_respected(registry: Registry, store: Store) -> None:
     appeal = _appeal(store)
     times = [T0 + timedelta(minutes=m) for m in range(1, 6)]
-    ids = services.schedule(store, appeal, ["web"], times, now=T0)
+    ids = services.schedule(store, registry, appeal, ["web"], times, now=T0)
     at = T0 + timedelta(hours=1)
     assert services.dispatch_due(store, now=at, limit=2) == ids[:2]
     assert services.dispatch_due(store, now=at, limit=2) == ids[2:4]
     assert services.dispatch_due(store, now=at, limit=2) == ids[4:]
 
 
-def test_next_attempt_at_delays_a_claim(store: Store) -> None:
+def test_next_attempt_at_delays_a_claim(registry: Registry, store: Store) -> None:
     from publisher.store.models import DeliveryRow
 
     appeal = _appeal(store)
-    [delivery] = services.schedule(store, appeal, ["web"], [T0 + timedelta(minutes=1)], now=T0)
+    [delivery] = services.schedule(
+        store, registry, appeal, ["web"], [T0 + timedelta(minutes=1)], now=T0
+    )
     with store.session() as session:
         row = session.get(DeliveryRow, delivery)
         assert row is not None
@@ -59,11 +64,11 @@ def test_next_attempt_at_delays_a_claim(store: Store) -> None:
 
 
 def test_concurrent_dispatchers_never_claim_the_same_row(
-    store: Store, make_store: Callable[[], Store]
+    registry: Registry, store: Store, make_store: Callable[[], Store]
 ) -> None:
     appeal = _appeal(store)
     times = [T0 + timedelta(seconds=s) for s in range(1, 76)]
-    ids = services.schedule(store, appeal, ["web", "x"], times, now=T0)
+    ids = services.schedule(store, registry, appeal, ["web", "x"], times, now=T0)
     assert len(ids) == 150
     at = T0 + timedelta(hours=1)
     stores = [make_store() for _ in range(4)]
@@ -117,11 +122,11 @@ def _dispatch_in_a_process(url: str, at: datetime, start: Any, results: Any) -> 
 
 
 def test_dispatchers_in_separate_processes_never_claim_the_same_row(
-    store: Store, store_url: str
+    registry: Registry, store: Store, store_url: str
 ) -> None:
     appeal = _appeal(store)
     times = [T0 + timedelta(seconds=s) for s in range(1, 61)]
-    ids = services.schedule(store, appeal, ["web", "x"], times, now=T0)
+    ids = services.schedule(store, registry, appeal, ["web", "x"], times, now=T0)
     store.dispose()  # no connection may cross a fork
     context = multiprocessing.get_context("fork")
     start, results = context.Event(), context.Queue()

@@ -11,7 +11,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from publisher.entrypoints.cli import operations as cli_ops
+from publisher.entrypoints import cli as cli_ops
+from publisher.entrypoints.cli.operators import DELIVERY_STATES
 from publisher.settings import ENVIRONMENT_VARIABLES
 
 pytestmark = pytest.mark.integration
@@ -89,7 +90,7 @@ def test_schedule_repeats_at_the_same_local_time_across_the_clock_change(
     assert any("2027-10-30 07:15 BST" in line and "scheduled" in line for line in table[1:])
 
     # The same slot again is refused, naming the delivery already there; nothing is added.
-    again = invoke(group, "schedule", APPEAL_ID, "-c", "web", "--at", "2027-10-30 07:15", code=1)
+    again = invoke(group, "schedule", APPEAL_ID, "-c", "web", "--at", "2027-10-30 07:15", code=4)
     assert again.stderr.splitlines()[-1].startswith("error: ")
     assert "already scheduled on web" in again.stderr
     assert "delivery 1" in again.stderr
@@ -127,7 +128,7 @@ def test_schedule_now_and_bad_arguments(group: click.Group, env: Path) -> None:
     )
     assert (
         "no-such-appeal"
-        in invoke(group, "schedule", "no-such-appeal", "-c", "web", "--now", code=1).output
+        in invoke(group, "schedule", "no-such-appeal", "-c", "web", "--now", code=3).output
     )
     assert len(rows(group)) == 1
 
@@ -144,9 +145,9 @@ def test_cancel_retry_confirm(group: click.Group, env: Path) -> None:
     x_id, text_id = (r["id"] for r in sorted(rows(group), key=lambda r: r["channel"] != "x"))
 
     assert invoke(group, "cancel", str(text_id)).output == f"delivery {text_id}: cancelled\n"
-    assert "error:" in invoke(group, "cancel", str(text_id), code=1).output
-    assert "error:" in invoke(group, "retry", str(x_id), code=1).output  # scheduled, not failed
-    assert "999999" in invoke(group, "cancel", "999999", code=1).output
+    assert "error:" in invoke(group, "cancel", str(text_id), code=4).output
+    assert "error:" in invoke(group, "retry", str(x_id), code=4).output  # scheduled, not failed
+    assert "999999" in invoke(group, "cancel", "999999", code=3).output
 
     # The X post may or may not have gone out (a timeout after sending): a person settles it.
     store = Store(Settings.from_env().database_url)
@@ -173,7 +174,7 @@ def test_withdraw_cancels_what_is_pending(group: click.Group, env: Path) -> None
     invoke(group, "schedule", APPEAL_ID, "-c", "x", "--at", "09:00 01/06/2030")
     assert invoke(group, "withdraw", APPEAL_ID).output == f"{APPEAL_ID}: withdrawn\n"
     assert [r["state"] for r in rows(group)] == ["cancelled"]
-    assert "withdrawn" in invoke(group, "schedule", APPEAL_ID, "-c", "x", "--now", code=1).output
+    assert "withdrawn" in invoke(group, "schedule", APPEAL_ID, "-c", "x", "--now", code=4).output
 
 
 def test_update_and_resolve_store_new_revisions(
@@ -224,7 +225,7 @@ def test_status_with_an_unreachable_broker_names_no_secret(
 def test_state_choices_match_the_ledger() -> None:
     from publisher.store.models import DeliveryState
 
-    assert set(cli_ops.DELIVERY_STATES) == {state.value for state in DeliveryState}
+    assert set(DELIVERY_STATES) == {state.value for state in DeliveryState}
 
 
 def test_appeals_with_accessibility_errors_are_not_scheduled(

@@ -18,7 +18,7 @@ from publisher.entrypoints.celery_app import (
     filesystem_broker_folder,
     make_celery,
 )
-from publisher.entrypoints.processes import beat_argv, worker_argv
+from publisher.entrypoints.worker import beat_argv, worker_argv
 from publisher.settings import Settings
 
 
@@ -86,7 +86,7 @@ def test_beat_ticks_at_the_configured_intervals_and_never_delays(tmp_path: Path)
 def test_runtime_is_built_once_per_process_and_again_after_fork(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from publisher import tasks
+    from publisher.entrypoints import tasks
 
     monkeypatch.setenv("PUBLISHER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tasks.db'}")

@@ -44,7 +44,9 @@ def test_killed_worker_loses_nothing_on_the_embedded_broker(
     ids = [
         i
         for appeal in appeals
-        for i in services.publish_now(deployment.store, appeal.id, ["web", "text"])
+        for i in services.publish_now(
+            deployment.store, deployment.registry(), appeal.id, ["web", "text"]
+        )
     ]
 
     def sending(channel: str | None = None) -> list[int]:

@@ -101,7 +101,9 @@ def test_worker_and_beat_publish_on_the_embedded_broker(
     assert "never ticked" in unhealthy.stdout
 
     worker, beat = _start(processes, deployment)
-    ids = services.publish_now(deployment.store, appeal.id, ["web", "text", "x"])
+    ids = services.publish_now(
+        deployment.store, deployment.registry(), appeal.id, ["web", "text", "x"]
+    )
     wait_until(
         lambda: _all_published(deployment, ids), timeout=30, what="every delivery to be published"
     )
@@ -126,7 +128,7 @@ def test_worker_and_beat_publish_through_redis(
     appeal = _sample()
     services.import_appeal(deployment.store, appeal)
     worker, beat = _start(processes, deployment)
-    ids = services.publish_now(deployment.store, appeal.id, ["text", "x"])
+    ids = services.publish_now(deployment.store, deployment.registry(), appeal.id, ["text", "x"])
     wait_until(
         lambda: _all_published(deployment, ids), timeout=30, what="every delivery to be published"
     )

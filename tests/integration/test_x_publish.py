@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from publisher.bootstrap import bootstrap
 from publisher.channel import RenderContext, Rendition, SocialPost, Target
 from publisher.channels.x import FetchedImage, RateLimitState, XChannel, XClient, XSettings
 from publisher.domain.record import Appeal
@@ -67,7 +68,7 @@ def channel_for(
 ) -> XChannel:
     client = XClient(settings_for(fake.base_url, **changes))
     clients.append(client)
-    return XChannel(client, limits=limits)
+    return XChannel(client, rate_limits=limits)
 
 
 def thread(*texts: str, image: tuple[str, str] | None = None) -> Rendition:
@@ -118,7 +119,7 @@ def test_rendered_thread_with_image_replies_in_order_and_sends_alt_text(
     assert media["media_type"] == "image/png"
     assert all(not p["media"] for p in posts[1:])
     # the limits X reported were kept, ready to persist
-    assert "POST /2/tweets window" in channel.limits.to_dict()
+    assert "POST /2/tweets window" in channel.rate_limits.to_dict()
 
 
 def test_update_replies_to_the_original_first_post(fake: FakeX, clients: list[XClient]) -> None:
@@ -164,7 +165,7 @@ def test_failure_mid_thread_carries_posted_ids_and_a_retry_resumes(
         channel.publish(rendition, Target())
     (first,) = fake.posts
     assert caught.value.posted_ids == (first["id"],)
-    receipt = channel.publish(rendition, Target(), already_posted=caught.value.posted_ids)
+    receipt = channel.publish(rendition, Target(already_posted=caught.value.posted_ids))
     posts = fake.posts
     assert [p["text"] for p in posts] == ["Part one", "Part two", "Part three"]  # none twice
     assert posts[1]["in_reply_to_tweet_id"] == posts[0]["id"]
@@ -218,7 +219,7 @@ def test_limits_persisted_by_the_scheduler_are_honoured(
     fake.config.window_limit = 1
     first = channel_for(fake, clients)
     first.publish(thread("First"), Target())
-    stored = json.loads(json.dumps(first.limits.to_dict()))
+    stored = json.loads(json.dumps(first.rate_limits.to_dict()))
     restored = channel_for(fake, clients, limits=RateLimitState.from_dict(stored))
     calls = len(fake.requests)
     with pytest.raises(TransientPublishError):
@@ -357,7 +358,7 @@ def test_no_credentials_and_no_outbox_is_a_credentials_error() -> None:
     assert caught.value.credentials is True
 
 
-def test_built_lazily_from_settings_and_secrets_never_shown(fake: FakeX) -> None:
+def test_built_by_the_composition_root_and_secrets_never_shown(fake: FakeX) -> None:
     env = {
         **fake.environment(),
         "X_API_KEY": CREDENTIALS[0],
@@ -366,13 +367,14 @@ def test_built_lazily_from_settings_and_secrets_never_shown(fake: FakeX) -> None
         "X_ACCESS_TOKEN_SECRET": CREDENTIALS[3],
     }
     settings = Settings.from_env(env)
-    channel = XChannel.from_settings(settings)
+    channel = bootstrap(settings).registry.get("x")
+    assert isinstance(channel, XChannel)
     try:
         receipt = channel.publish(thread("Built from settings"), Target())
     finally:
         channel.close()
     assert receipt.remote_ids == (fake.posts[0]["id"],)
-    shown = repr(channel) + repr(XSettings.from_settings(settings)) + repr(settings)
+    shown = repr(channel) + repr(channel._settings) + repr(settings)
     for secret in CREDENTIALS[1:]:
         assert secret not in shown
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from publisher.bootstrap import UnknownChannel, build_registry
-from publisher.channel import Receipt, RenderContext, Rendition, Target
+from publisher.bootstrap import build_registry
+from publisher.channel import ChannelBase, Receipt, RenderContext, Rendition, Target
 from publisher.domain.record import Appeal
+from publisher.errors import UnknownChannel
 from publisher.settings import ENVIRONMENT_VARIABLES, Settings, SettingsError
 
 
-class _NamedChannel:
+class _NamedChannel(ChannelBase):
     """A channel this module's factory builds; remembers the settings it was given."""
 
     idempotent = True

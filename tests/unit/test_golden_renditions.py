@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from publisher.bootstrap import Registry, build_registry
-from publisher.channel import OutputFile, RenderContext, SiteChannel
+from publisher.channel import OutputFile, RenderContext
 from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
 from publisher.settings import Settings
@@ -80,7 +80,7 @@ def test_site_files_built_from_the_seeds_are_pinned(
     files: list[OutputFile] = []
     for name in CHANNELS:
         channel = registry.get(name)
-        if isinstance(channel, SiteChannel):
+        if channel.writes_site_files:
             # Assets (CSS, JS) are not content: pin the pages and feeds only.
             site = channel.render_site(appeals, context).files
             files.extend(f for f in site if not f.path.startswith("assets/"))

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from publisher.channel import Media, Rendition, SocialPost
+from publisher.channel import Media, PlatformLimits, RenderContext, Rendition, SocialPost
+from publisher.channels.x import XChannel
+from publisher.channels.x.render import X_LIMITS
 from publisher.domain.record import (
     Appeal,
     BulletList,
@@ -23,7 +25,7 @@ from publisher.domain.record import (
     Span,
     Topic,
 )
-from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions, platform_for
+from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -517,19 +519,28 @@ def test_headings_bullets_and_calls_to_action_are_checked(sample: Appeal) -> Non
 # --- Renditions ----------------------------------------------------------------------------
 
 
+OTHER = PlatformLimits(name="Other", max_weight=500, max_alt=1500)
+"""Another platform's limits, as a channel for it would declare them."""
+LIMITS = {"x": X_LIMITS, "other": OTHER}
+
+
 def _rendition(channel: str, *posts: SocialPost) -> Rendition:
     return Rendition(
-        channel=channel, appeal_id="missing-woman-sam-example", revision=1, posts=posts
+        channel=channel,
+        appeal_id="missing-woman-sam-example",
+        revision=1,
+        posts=posts,
+        limits=LIMITS.get(channel),
     )
 
 
-def test_platform_table() -> None:
-    x, mastodon, bluesky = (platform_for(n) for n in ("x", "social-mastodon", "bluesky"))
-    assert x is not None and (x.max_weight, x.max_alt) == (280, 1000)
-    assert mastodon is not None and mastodon.max_alt == 1500
-    assert bluesky is not None and bluesky.max_alt == 2000
-    assert platform_for("twitter") is x
-    assert platform_for("web") is None
+def test_the_linter_checks_what_the_x_channel_declares(sample: Appeal) -> None:
+    """One place for X's limits: the channel declares them, stamps them on its renditions,
+    and the linter checks against them."""
+    assert XChannel.limits is X_LIMITS
+    assert (X_LIMITS.max_weight, X_LIMITS.max_alt) == (280, 1000)
+    rendition = XChannel().render(sample, RenderContext())
+    assert rendition.limits is X_LIMITS
 
 
 def test_post_with_too_many_hashtags_and_links(sample: Appeal) -> None:
@@ -555,10 +566,10 @@ def test_post_over_the_platform_weight_is_an_error(sample: Appeal) -> None:
     post = SocialPost(text="a" * 290, weight=290)
     findings = lint_renditions(sample, [_rendition("x", post)])
     assert [(f.code, f.severity) for f in findings] == [("post-too-long", "error")]
-    assert lint_renditions(sample, [_rendition("mastodon", post)]) == []
+    assert lint_renditions(sample, [_rendition("other", post)]) == []
 
 
-@pytest.mark.parametrize(("channel", "limit"), [("x", 1000), ("mastodon", 1500), ("bluesky", 2000)])
+@pytest.mark.parametrize(("channel", "limit"), [("x", 1000), ("other", 1500)])
 def test_alt_text_over_each_platform_limit(sample: Appeal, channel: str, limit: int) -> None:
     def post(length: int) -> SocialPost:
         media = Media(url="https://www.example.police.uk/img/sam.jpg", alt_text="a" * length)

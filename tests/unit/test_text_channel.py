@@ -57,8 +57,8 @@ def text_of(appeal: Appeal) -> str:
 
 def test_is_a_channel_writing_index_txt_at_the_page_path() -> None:
     appeal = make_appeal()
-    channel = TextChannel()
-    assert isinstance(channel, Channel)
+    channel: Channel = TextChannel()
+    assert not channel.writes_site_files and channel.limits is None
     assert (channel.name, channel.idempotent) == ("text", True)
     rendition = channel.render(appeal, CONTEXT)
     [item] = rendition.files

@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from twitter_text import parse_tweet
 
 from publisher.channel import RenderContext, Rendition
 from publisher.channels.x import RateLimitState, XChannel
-from publisher.channels.x.text import camel_case, hashtags_in, split_to_fit, tokens
+from publisher.channels.x.text import (
+    camel_case,
+    hashtags_in,
+    parse_tweet,  # twitter-text, imported without pkg_resources
+    split_to_fit,
+    tokens,
+)
 from publisher.domain.record import Appeal
 from publisher.errors import TransientPublishError
 

@@ -1,21 +1,33 @@
-"""The ``publisher`` command."""
+"""The ``publisher`` command, its commands grouped by the people who use them:
+
+- :mod:`~publisher.entrypoints.cli.authoring`: inspect, render, check, schema, build (files only);
+- :mod:`~publisher.entrypoints.cli.comms`: import, schedule, update, resolve, withdraw;
+- :mod:`~publisher.entrypoints.cli.operators`: deliveries, retry, cancel, confirm, enable, status;
+- :mod:`~publisher.entrypoints.cli.processes`: migrate, worker, beat, site, run.
+
+Every command parses, calls :mod:`publisher.services` and presents; heavy modules are imported
+inside the commands so ``publisher --help`` stays fast. The project's own errors become one line
+on stderr and their family's exit code (:mod:`publisher.errors`).
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import click
 
 from publisher import __version__
-from publisher.errors import Problem, PublisherError
+from publisher.entrypoints.cli import authoring, comms, operators, processes
+from publisher.errors import PublisherError
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main", "register"]
 
-RENDER_CHOICES = ("web", "rss", "atom", "x", "text")
+COMMANDS: tuple[click.Command, ...] = (
+    *authoring.COMMANDS,
+    *comms.COMMANDS,
+    *operators.COMMANDS,
+    *processes.COMMANDS,
+)
 
 
 class PublisherGroup(click.Group):
@@ -30,11 +42,6 @@ class PublisherGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
-def _warn(problems: Iterable[Problem]) -> None:
-    for problem in problems:
-        click.echo(f"warning: {problem}", err=True)
-
-
 @click.group(cls=PublisherGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 def cli() -> None:
@@ -47,190 +54,13 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def inspect(file: Path) -> None:
-    """Print FILE's canonical appeal record as JSON.
-
-    Warnings (for example an ambiguous time at a clock change) go to stderr.
-    """
-    from publisher.importers import load_appeal
-
-    result = load_appeal(file)
-    _warn(result.warnings)
-    click.echo(result.appeal.to_json(), nl=False)
+def register(group: click.Group) -> None:
+    """Add every command to ``group``."""
+    for command in COMMANDS:
+        group.add_command(command)
 
 
-@cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--channel",
-    "-c",
-    type=click.Choice(RENDER_CHOICES),
-    required=True,
-    help="web: the HTML page; rss/atom: a one-entry feed; x: JSON of the posts; text: plain text.",
-)
-def render(file: Path, channel: str) -> None:
-    """Print one channel's rendition of FILE."""
-    from publisher.bootstrap import build_registry
-    from publisher.importers import load_appeal
-
-    result = load_appeal(file)
-    _warn(result.warnings)
-    registry = build_registry()
-    name = "feeds" if channel in ("rss", "atom") else channel
-    rendition = registry.get(name).render(result.appeal, registry.context)
-    for warning in rendition.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    suffix = {"web": ".html", "rss": "rss.xml", "atom": "atom.xml", "x": ".json", "text": ".txt"}
-    if not rendition.files:
-        raise PublisherError(
-            f"{file}: the {channel} channel renders nothing for a {result.appeal.status} appeal"
-        )
-    sys.stdout.buffer.write(rendition.file(suffix[channel]).content)
-    sys.stdout.flush()
-
-
-class _Bar:
-    """A progress bar on stderr for long builds in a terminal; silent otherwise."""
-
-    def __init__(self, label: str, total: int) -> None:
-        self._bar: Any = None
-        if total >= 200 and sys.stderr.isatty():
-            self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
-
-    def __enter__(self) -> _Bar:
-        if self._bar is not None:
-            self._bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-
-    def update(self, steps: int) -> None:
-        if self._bar is not None:
-            self._bar.update(steps)
-
-
-@cli.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The folder to build into. It is replaced as a whole, only once everything is valid.",
-)
-def build(inputs: tuple[Path, ...], out: Path) -> None:
-    """Build the whole static output from INPUTS (files or folders).
-
-    Pages, area and site indexes, RSS and Atom feeds, plain-text files and social renditions.
-    Every input is validated before anything is written: a bad file leaves the previous build
-    untouched.
-    """
-    from publisher.bootstrap import build_registry
-    from publisher.importers import find_inputs
-    from publisher.services.build import build_site
-
-    registry = build_registry()
-    total = len(find_inputs(list(inputs)))
-
-    with _Bar("Reading appeals", total) as bar:
-
-        def progress(paths: Iterable[Path]) -> Iterator[Path]:
-            for path in paths:
-                yield path
-                bar.update(1)
-
-        report = build_site(list(inputs), out, registry, progress=progress)
-    _warn(report.warnings)
-    click.echo(
-        f"Built {len(report.appeals)} appeal(s), {report.files} files, into {report.out}\n"
-        f"Open {report.out / 'index.html'} in a browser, or serve the folder."
-    )
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one object with every finding, for machines.",
-)
-def check(files: tuple[Path, ...], fmt: str) -> None:
-    """Check appeals for accessibility and safety problems before they are scheduled.
-
-    Errors (exit 1) must be fixed; warnings (exit 0) are advice. Each finding names the file,
-    the line where known (else the record field, in brackets), and how to fix it.
-    """
-    from publisher.bootstrap import build_registry
-    from publisher.importers import find_inputs, load_appeal
-    from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions
-
-    registry = build_registry()
-    findings: list[Finding] = []
-    for path in find_inputs(list(files)):
-        result = load_appeal(path)
-        appeal = result.appeal
-        findings.extend(
-            Finding(
-                code="import",
-                severity="warning",
-                message=w.message,
-                fix="The appeal was read, but perhaps not as you meant: correct the file as "
-                "the message says.",
-                file=w.file,
-                line=w.line,
-                field=w.field,
-            )
-            for w in result.warnings
-        )
-        renditions = [registry.get("x").render(appeal, registry.context)]
-        findings.extend(lint_appeal(appeal, lines=result.lines))
-        findings.extend(lint_renditions(appeal, renditions))
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
-    if fmt == "json":
-        payload = {
-            "errors": errors,
-            "warnings": warnings,
-            "findings": [f.to_dict() for f in findings],
-        }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        for f in findings:
-            where = (f.file or "<input>") + ":"
-            if f.line is not None:
-                where = f"{where}{f.line}:"
-            elif f.field:
-                where = f"{where} [{f.field}]"
-            click.echo(f"{where} {f.severity}: [{f.code}] {f.message}")
-            click.echo(f"    fix: {f.fix}")
-        click.echo(f"{errors} error(s), {warnings} warning(s)")
-    if has_errors(findings):
-        sys.exit(1)
-
-
-@cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the appeal record."""
-    from publisher.domain.record import appeal_json_schema
-
-    click.echo(json.dumps(appeal_json_schema(), indent=2, ensure_ascii=False))
-
-
-def _register_operations() -> None:
-    """The scheduling and operator commands (worker, beat, run, schedule, deliveries…)."""
-    from publisher.entrypoints.cli import operations as cli_ops
-
-    cli_ops.register(cli)
-
-
-_register_operations()
+register(cli)
 
 
 def main() -> None:

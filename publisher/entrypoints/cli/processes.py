@@ -1,0 +1,126 @@
+"""The commands that run publisher's processes: migrate, worker, beat, site, and run (all of
+them on one machine). See docs/operations.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from publisher.entrypoints.cli._common import app, errors_to_exit, ids, load, now
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@errors_to_exit
+def migrate() -> None:
+    """Create or upgrade the database schema (DATABASE_URL)."""
+    from publisher.store import Store
+
+    settings = app().settings
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database_url)
+    try:
+        store.migrate()
+    finally:
+        store.dispose()
+    click.echo(f"Database is up to date: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command()
+@click.option("--concurrency", "-c", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--loglevel", "-l", default="info", show_default=True)
+@errors_to_exit
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker: publishes the deliveries the dispatcher hands out.
+
+    Safe to stop at any moment, even with SIGKILL: a delivery whose publication was cut short is
+    returned to the schedule (or, for X, marked unknown for a person to confirm) by the reconciler.
+    """
+    from publisher.entrypoints.worker import run_worker
+
+    wired = app()
+    wired.store  # noqa: B018  (the embedded SQLite database is created on first use)
+    wired.close()
+    sys.exit(run_worker(wired.settings, concurrency=concurrency, loglevel=loglevel))
+
+
+@click.command()
+@click.option("--loglevel", "-l", default="info", show_default=True)
+@errors_to_exit
+def beat(loglevel: str) -> None:
+    """Run Celery beat: the dispatcher tick (DISPATCH_INTERVAL) and the reconciler. Run one only."""
+    from publisher.entrypoints.worker import run_beat
+
+    sys.exit(run_beat(app().settings, loglevel=loglevel))
+
+
+@click.command()
+@errors_to_exit
+def site() -> None:
+    """Serve OUTPUT_DIR over HTTP on PUBLISHER_WEB_HOST:PUBLISHER_WEB_PORT (for one machine)."""
+    from publisher.entrypoints.site import run_site
+
+    sys.exit(run_site(app().settings))
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--concurrency", type=click.IntRange(1), default=2, show_default=True)
+@errors_to_exit
+def run(inputs: tuple[Path, ...], concurrency: int) -> None:
+    """Run everything on this machine: the site server, a worker and beat. Ctrl-C stops them.
+
+    With INPUTS (appeal files or folders), imports them first and publishes each new appeal now
+    on every channel. X posts go to the dry-run outbox when no X credentials are set.
+    """
+    from publisher import services
+    from publisher.entrypoints.supervisor import ChildSpec, Supervisor, child_argv, wait_for_port
+
+    wired = app()
+    settings = wired.settings
+    wired.store.migrate()
+    if inputs:
+        appeals = load(inputs)
+        for done in services.publish_everywhere(
+            wired.store, wired.registry, appeals, actor="run", now=now()
+        ):
+            if done.channels:
+                click.echo(
+                    f"{done.appeal_id}: revision {done.revision}, publishing now on "
+                    f"{', '.join(done.channels)} (deliveries {ids(done.deliveries)})"
+                )
+            else:
+                click.echo(f"{done.appeal_id}: revision {done.revision}, already on every channel")
+    wired.close()
+
+    supervisor = Supervisor(
+        children=[
+            ChildSpec("site", child_argv("site")),
+            ChildSpec("worker", child_argv("worker", "--concurrency", str(concurrency))),
+            ChildSpec("beat", child_argv("beat")),
+        ]
+    )
+
+    def ready() -> None:
+        """Say where to look once the site answers (if it dies instead, the supervisor says)."""
+        host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
+        if wait_for_port(
+            host,
+            settings.web_port,
+            timeout=15,
+            while_=lambda: supervisor.alive("site") and not supervisor.stopping(),
+        ):
+            click.echo(
+                f"Site: http://{host}:{settings.web_port}/  "
+                f"Outbox: {settings.outbox_dir}  "
+                "Operators: publisher deliveries / publisher status"
+            )
+
+    sys.exit(supervisor.run(ready=ready))
+
+
+COMMANDS: tuple[click.Command, ...] = (migrate, worker, beat, site, run)

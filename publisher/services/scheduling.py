@@ -1,0 +1,179 @@
+"""Scheduling: plan deliveries of an appeal (at set times, or now), and claim those that are due.
+
+Both plans pass the appeal gate (:func:`publisher.services.appeals.gate`): a withdrawn appeal,
+or one with accessibility or safety errors, is never scheduled, whichever entry point asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from publisher.channel.registry import Registry
+from publisher.domain.delivery import PART_MAIN, PAST_TOLERANCE, DeliveryState
+from publisher.domain.record import Appeal
+from publisher.errors import ScheduleError
+from publisher.services._common import utc
+from publisher.services.appeals import check_ready, gate, import_appeal, update_appeal
+from publisher.store import Store, appeals, ledger
+from publisher.store.audit import audit
+
+__all__ = ["Publication", "dispatch_due", "publish_everywhere", "publish_now", "schedule"]
+
+_S = DeliveryState
+
+
+def _check_channels(channels: Sequence[str], registry: Registry) -> list[str]:
+    names = list(dict.fromkeys(c.strip() for c in channels))
+    if not names or any(not n for n in names):
+        raise ScheduleError("give at least one channel (and no empty channel names)")
+    for name in names:
+        registry.get(name)  # UnknownChannel lists the known ones
+    return names
+
+
+def schedule(
+    store: Store,
+    registry: Registry,
+    appeal_id: str,
+    channels: Sequence[str],
+    times: Sequence[datetime],
+    *,
+    target: str = "default",
+    campaign: str | None = None,
+    actor: str = "cli",
+    now: datetime | None = None,
+    rule: str | None = None,
+    tz: str = "Europe/London",
+) -> list[int]:
+    """Plan one delivery per channel and time, at the appeal's current revision.
+
+    Raises :class:`ScheduleConflict` (naming the delivery already there) if any (appeal,
+    channel, target, part, slot) exists; nothing is scheduled then. Times more than a minute
+    in the past are refused: use :func:`publish_now`. ``campaign`` groups the deliveries under
+    a campaign slug (created on first use; ``rule`` is the rule as typed, for the record).
+    """
+    at = utc(now)
+    names = _check_channels(channels, registry)
+    if not times:
+        raise ScheduleError("give at least one time")
+    dues = sorted({utc(t) for t in times})
+    past = [t for t in dues if t < at - PAST_TOLERANCE]
+    if past:
+        raise ScheduleError(
+            f"{past[0].isoformat()} is in the past (now is {at.isoformat()}): "
+            "publish now instead, or give a future time"
+        )
+    with store.session() as session:
+        revision, _ = gate(session, appeal_id, registry)
+        campaign_id = None
+        if campaign is not None:
+            text = rule or " ".join(ledger.slot(t) for t in dues)
+            campaign_id = ledger.ensure_campaign(session, campaign, appeal_id, names, text, tz, at)
+        plan = [(c, target, PART_MAIN, ledger.slot(t), t) for c in names for t in dues]
+        ids = ledger.create_deliveries(
+            session, appeal_id, revision, plan, campaign_id=campaign_id, at=at
+        )
+        audit(
+            session,
+            at=at,
+            actor=actor,
+            action="schedule",
+            subject=f"appeal:{appeal_id}",
+            detail={
+                "deliveries": ids,
+                "channels": names,
+                "target": target,
+                "times": [ledger.slot(t) for t in dues],
+                "campaign": campaign,
+            },
+        )
+        return ids
+
+
+def publish_now(
+    store: Store,
+    registry: Registry,
+    appeal_id: str,
+    channels: Sequence[str],
+    *,
+    target: str = "default",
+    actor: str = "cli",
+    now: datetime | None = None,
+) -> list[int]:
+    """One delivery per channel, due now (the dispatcher picks them up at its next tick)."""
+    at = utc(now)
+    names = _check_channels(channels, registry)
+    with store.session() as session:
+        revision, _ = gate(session, appeal_id, registry)
+        plan = [(c, target, PART_MAIN, ledger.now_slot(), at) for c in names]
+        ids = ledger.create_deliveries(session, appeal_id, revision, plan, campaign_id=None, at=at)
+        audit(
+            session,
+            at=at,
+            actor=actor,
+            action="publish-now",
+            subject=f"appeal:{appeal_id}",
+            detail={"deliveries": ids, "channels": names, "target": target},
+        )
+        return ids
+
+
+def dispatch_due(store: Store, *, now: datetime, limit: int = 500) -> list[int]:
+    """Claim up to ``limit`` due deliveries (scheduled → claimed) atomically; return their ids.
+
+    Enqueue the publish tasks AFTER this returns (the claim is committed by then). Two
+    dispatchers running at once never claim the same row.
+    """
+    at = utc(now)
+    with store.session() as session:
+        return ledger.claim_due(session, store.dialect, at=at, limit=limit)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What :func:`publish_everywhere` did with one appeal."""
+
+    appeal_id: str
+    revision: int
+    channels: tuple[str, ...]
+    """The channels it is now being published on (empty: it already was on every one)."""
+    deliveries: tuple[int, ...]
+
+
+def publish_everywhere(
+    store: Store,
+    registry: Registry,
+    appeals_: Sequence[Appeal],
+    *,
+    actor: str = "run",
+    now: datetime | None = None,
+) -> list[Publication]:
+    """Import each appeal (a changed one becomes a new revision, which republishes what is
+    published) and publish it now on every channel it is not already on or due on. Every
+    appeal is checked first: one with errors stops them all before anything is stored."""
+    at = utc(now)
+    for appeal in appeals_:
+        check_ready(appeal, registry)
+    done: list[Publication] = []
+    ended = {_S.CANCELLED.value, _S.SUPERSEDED.value, _S.FAILED.value}
+    for appeal in appeals_:
+        with store.session() as session:
+            known = appeals.status_of(session, appeal.id) is not None
+        if known:
+            revision = update_appeal(store, appeal, registry, actor=actor, now=at)
+        else:
+            revision = import_appeal(store, appeal, actor=actor, now=at)
+        with store.session() as session:
+            seen = {
+                v.channel
+                for v in ledger.list_views(session, at=at, appeal_id=appeal.id)
+                if v.state not in ended
+            }
+        missing = tuple(name for name in registry.names if name not in seen)
+        ids = (
+            publish_now(store, registry, appeal.id, missing, actor=actor, now=at) if missing else []
+        )
+        done.append(Publication(appeal.id, revision, missing, tuple(ids)))
+    return done

@@ -1,0 +1,117 @@
+"""What the ledger says about itself: the deliveries, the heartbeats, and whether all is well."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState
+from publisher.errors import InvalidTransition
+from publisher.services._common import utc
+from publisher.store import Store, ledger
+from publisher.store.ledger import DeliveryView
+
+__all__ = [
+    "DISPATCHER_HEARTBEAT",
+    "DeliveryView",
+    "StatusReport",
+    "list_deliveries",
+    "record_heartbeat",
+    "system_status",
+]
+
+DISPATCHER_HEARTBEAT = "dispatcher"
+
+
+def list_deliveries(
+    store: Store,
+    *,
+    states: Sequence[str] | None = None,
+    now: datetime | None = None,
+    appeal_id: str | None = None,
+    overdue_after: timedelta = OVERDUE_AFTER,
+) -> list[DeliveryView]:
+    """Deliveries (optionally only these states / this appeal), by due time."""
+    if states:
+        unknown = set(states) - {s.value for s in DeliveryState}
+        if unknown:
+            raise InvalidTransition(
+                f"unknown state(s) {', '.join(sorted(unknown))}; states are "
+                + ", ".join(s.value for s in DeliveryState)
+            )
+    with store.session() as session:
+        return ledger.list_views(
+            session, at=utc(now), states=states, appeal_id=appeal_id, overdue_after=overdue_after
+        )
+
+
+def record_heartbeat(
+    store: Store,
+    name: str,
+    *,
+    now: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """Remember that ``name`` (e.g. the dispatcher) was alive at ``now``."""
+    with store.session() as session:
+        ledger.record_heartbeat(session, store.dialect, name, at=utc(now), detail=detail)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    at: datetime
+    healthy: bool
+    problems: tuple[str, ...]
+    last_tick: datetime | None
+    tick_age_seconds: float | None
+    overdue: int
+    counts: Mapping[str, int]
+    broker_depth: int | None
+    workers_alive: int | None
+    disabled_channels: tuple[str, ...]
+
+
+def system_status(
+    store: Store,
+    *,
+    now: datetime | None = None,
+    broker_depth: int | None = None,
+    workers_alive: int | None = None,
+    dispatch_interval: float = 2.0,
+    overdue_after: timedelta = OVERDUE_AFTER,
+) -> StatusReport:
+    """Is publishing healthy? Unhealthy when the dispatcher has not ticked within three
+    intervals, when deliveries are overdue, or when no worker answered (``workers_alive == 0``;
+    ``None`` means not measured)."""
+    at = utc(now)
+    with store.session() as session:
+        last_tick = ledger.heartbeat(session, DISPATCHER_HEARTBEAT)
+        counts = ledger.state_counts(session)
+        overdue = len(ledger.overdue_ids(session, at=at, overdue_after=overdue_after))
+        disabled = ledger.disabled_channels(session)
+    problems: list[str] = []
+    age = None if last_tick is None else (at - last_tick).total_seconds()
+    if age is None:
+        problems.append("the dispatcher has never ticked (is `publisher beat` running?)")
+    elif age > 3 * dispatch_interval:
+        problems.append(
+            f"the dispatcher last ticked {age:.0f} s ago (expected every {dispatch_interval:g} s)"
+        )
+    if overdue:
+        problems.append(f"{overdue} delivery(ies) overdue")
+    if workers_alive == 0:
+        problems.append("no worker answered")
+    return StatusReport(
+        at=at,
+        healthy=not problems,
+        problems=tuple(problems),
+        last_tick=last_tick,
+        tick_age_seconds=age,
+        overdue=overdue,
+        counts=counts,
+        broker_depth=broker_depth,
+        workers_alive=workers_alive,
+        disabled_channels=disabled,
+    )

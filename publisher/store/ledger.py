@@ -1,0 +1,756 @@
+"""The delivery ledger: every query and conditional transition on deliveries, attempts, channel
+status and heartbeats. Use cases call these inside one ``store.session()``; none writes SQL.
+
+A delivery moves only by conditional UPDATEs (``… WHERE state = 'claimed'``), so two
+dispatchers, two workers, or a worker and the reconciler can never both act on one row
+(the moves allowed are :data:`publisher.domain.delivery.TRANSITIONS`). Every change is written
+to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from publisher.domain.delivery import (
+    OVERDUE_AFTER,
+    PART_MAIN,
+    PART_UPDATE,
+    PENDING_STATES,
+    Decision,
+    DeliveryState,
+    is_overdue,
+)
+from publisher.errors import InvalidTransition, ScheduleConflict, UnknownDelivery
+from publisher.store.audit import audit
+from publisher.store.dialect import move_deliveries, upsert
+from publisher.store.models import (
+    AttemptRow,
+    CampaignRow,
+    ChannelStatusRow,
+    DeliveryRow,
+    HeartbeatRow,
+)
+
+__all__ = [
+    "DeliveryView",
+    "Plan",
+    "Prepared",
+    "attempts_of",
+    "cancel_pending",
+    "channel_status",
+    "claim_due",
+    "create_deliveries",
+    "disabled_channels",
+    "ensure_campaign",
+    "fail_claimed",
+    "first_post",
+    "get",
+    "heartbeat",
+    "list_views",
+    "manual_move",
+    "newer_update_exists",
+    "now_slot",
+    "overdue_ids",
+    "prepared",
+    "published_pairs",
+    "record_heartbeat",
+    "record_outcome",
+    "set_channel_status",
+    "slot",
+    "stale_claims_to_scheduled",
+    "stale_sending",
+    "start_sending",
+    "state_counts",
+    "state_of",
+    "supersede_updates",
+    "view",
+]
+
+_S = DeliveryState
+
+
+# ------------------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """A delivery as operators see it."""
+
+    id: int
+    appeal_id: str
+    revision: int
+    channel: str
+    target: str
+    part: int
+    slot: str
+    due_at: datetime
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    published_at: datetime | None
+    last_error: str | None
+    remote_id: str | None
+    remote_url: str | None
+    overdue: bool
+
+
+def view(
+    row: DeliveryRow, *, at: datetime, overdue_after: timedelta = OVERDUE_AFTER
+) -> DeliveryView:
+    return DeliveryView(
+        id=row.id,
+        appeal_id=row.appeal_id,
+        revision=row.revision,
+        channel=row.channel,
+        target=row.target,
+        part=row.part,
+        slot=row.slot,
+        due_at=row.due_at,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        published_at=row.published_at,
+        last_error=row.last_error,
+        remote_id=row.remote_id,
+        remote_url=row.remote_url,
+        overdue=is_overdue(
+            row.state, row.due_at, row.next_attempt_at, at=at, overdue_after=overdue_after
+        ),
+    )
+
+
+def _overdue_where(at: datetime, overdue_after: timedelta) -> ColumnElement[bool]:
+    """:func:`publisher.domain.delivery.is_overdue` as SQL."""
+    limit = at - overdue_after
+    return and_(
+        DeliveryRow.state == _S.SCHEDULED,
+        DeliveryRow.due_at <= limit,
+        or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= limit),
+    )
+
+
+def get(session: Session, delivery_id: int) -> DeliveryRow:
+    row = session.get(DeliveryRow, delivery_id)
+    if row is None:
+        raise UnknownDelivery(f"no delivery {delivery_id}")
+    return row
+
+
+def state_of(session: Session, delivery_id: int) -> str:
+    return get(session, delivery_id).state
+
+
+def list_views(
+    session: Session,
+    *,
+    at: datetime,
+    states: Sequence[str] | None = None,
+    appeal_id: str | None = None,
+    overdue_after: timedelta = OVERDUE_AFTER,
+) -> list[DeliveryView]:
+    """Deliveries (optionally only these states / this appeal), by due time."""
+    query = select(DeliveryRow).order_by(DeliveryRow.due_at, DeliveryRow.id)
+    if states:
+        query = query.where(DeliveryRow.state.in_(list(states)))
+    if appeal_id is not None:
+        query = query.where(DeliveryRow.appeal_id == appeal_id)
+    return [view(r, at=at, overdue_after=overdue_after) for r in session.scalars(query)]
+
+
+# -------------------------------------------------------------------------------- planning
+
+Plan = tuple[str, str, int, str, datetime]
+"""(channel, target, part, slot, due_at)"""
+
+
+def slot(due: datetime) -> str:
+    """The slot of a delivery due at ``due``: its UTC time, so one appeal, channel, target and
+    part cannot be planned twice for the same moment."""
+    return due.astimezone(UTC).isoformat()
+
+
+def now_slot() -> str:
+    """A slot of its own for a "publish now" (each is a new publication)."""
+    return f"now-{uuid.uuid4()}"
+
+
+def create_deliveries(
+    session: Session,
+    appeal_id: str,
+    revision: int,
+    plan: Sequence[Plan],
+    *,
+    campaign_id: int | None,
+    at: datetime,
+) -> list[int]:
+    """Insert the planned deliveries; the database's unique key decides conflicts, which are
+    translated into :class:`ScheduleConflict` naming the delivery already there."""
+    rows = [
+        DeliveryRow(
+            appeal_id=appeal_id,
+            revision=revision,
+            channel=channel,
+            target=target,
+            part=part,
+            slot=slot_,
+            campaign_id=campaign_id,
+            due_at=due,
+            state=_S.SCHEDULED.value,
+            attempts=0,
+            created_at=at,
+            updated_at=at,
+        )
+        for channel, target, part, slot_, due in plan
+    ]
+    session.add_all(rows)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        existing = _find_conflict(session, appeal_id, plan)
+        if existing is None:
+            raise
+        raise ScheduleConflict(
+            f"appeal {appeal_id!r} is already scheduled on {existing.channel} "
+            f"(target {existing.target!r}, part {existing.part}) for {existing.slot}: delivery "
+            f"{existing.id}, {existing.state}",
+            existing=existing.id,
+        ) from exc
+    return [r.id for r in rows]
+
+
+def _find_conflict(session: Session, appeal_id: str, plan: Sequence[Plan]) -> DeliveryRow | None:
+    keys = {(c, t, p, s) for c, t, p, s, _ in plan}
+    candidates = session.scalars(
+        select(DeliveryRow)
+        .where(
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.slot.in_({s for _, _, _, s in keys}),
+        )
+        .order_by(DeliveryRow.id)
+    )
+    for row in candidates:
+        if (row.channel, row.target, row.part, row.slot) in keys:
+            return row
+    return None
+
+
+def ensure_campaign(
+    session: Session,
+    slug: str,
+    appeal_id: str,
+    channels: Sequence[str],
+    rule: str,
+    tz: str,
+    at: datetime,
+) -> int:
+    """The id of campaign ``slug`` (created on first use); it must belong to ``appeal_id``."""
+    found = session.scalars(select(CampaignRow).where(CampaignRow.slug == slug)).first()
+    if found is not None:
+        if found.appeal_id != appeal_id:
+            raise ScheduleConflict(
+                f"campaign {slug!r} belongs to appeal {found.appeal_id!r}, not {appeal_id!r}"
+            )
+        return found.id
+    row = CampaignRow(
+        slug=slug,
+        appeal_id=appeal_id,
+        channels=",".join(channels),
+        rule=rule,
+        timezone=tz,
+        created_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+# ------------------------------------------------------------------------------ dispatching
+
+
+def claim_due(session: Session, dialect: str, *, at: datetime, limit: int) -> list[int]:
+    """scheduled → claimed for up to ``limit`` due deliveries, oldest first."""
+    due = and_(
+        DeliveryRow.state == _S.SCHEDULED,
+        DeliveryRow.due_at <= at,
+        or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= at),
+    )
+    ids = move_deliveries(
+        session,
+        dialect,
+        due,
+        {"state": _S.CLAIMED.value, "claimed_at": at, "updated_at": at},
+        order=(DeliveryRow.due_at, DeliveryRow.id),
+        limit=limit,
+    )
+    if ids:
+        audit(
+            session,
+            at=at,
+            actor="dispatcher",
+            action="claim",
+            subject="deliveries",
+            detail={"deliveries": ids},
+        )
+    return ids
+
+
+# ------------------------------------------------------------------------------- publishing
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the ledger knows of a claimed delivery, read in the transaction that checks it."""
+
+    id: int
+    appeal_id: str
+    revision: int
+    channel: str
+    target: str
+    part: int
+    remote_ids: tuple[str, ...]
+    """The remote ids recorded so far (parts of a thread posted by an earlier attempt)."""
+
+
+def prepared(row: DeliveryRow) -> Prepared:
+    return Prepared(
+        id=row.id,
+        appeal_id=row.appeal_id,
+        revision=row.revision,
+        channel=row.channel,
+        target=row.target,
+        part=row.part,
+        remote_ids=tuple(row.remote_id.split(",")) if row.remote_id else (),
+    )
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def fail_claimed(
+    session: Session,
+    delivery_id: int,
+    state: DeliveryState,
+    reason: str,
+    *,
+    at: datetime,
+    actor: str,
+) -> bool:
+    """claimed → ``state`` without sending anything (the world said no). False if the delivery
+    was no longer claimed."""
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
+        .values(state=state.value, last_error=reason, claimed_at=None, updated_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    if _rowcount(moved) != 1:
+        return False
+    audit(
+        session,
+        at=at,
+        actor=actor,
+        action=state.value,
+        subject=f"delivery:{delivery_id}",
+        detail={"reason": reason},
+    )
+    return True
+
+
+def first_post(session: Session, row: DeliveryRow) -> str | None:
+    """The remote id of the first post of the appeal's main publication on this channel and
+    target (UPDATE replies answer it)."""
+    remote = session.scalars(
+        select(DeliveryRow.remote_id)
+        .where(
+            DeliveryRow.appeal_id == row.appeal_id,
+            DeliveryRow.channel == row.channel,
+            DeliveryRow.target == row.target,
+            DeliveryRow.part == PART_MAIN,
+            DeliveryRow.state == _S.PUBLISHED,
+            DeliveryRow.remote_id.is_not(None),
+        )
+        .order_by(DeliveryRow.published_at, DeliveryRow.id)
+        .limit(1)
+    ).first()
+    return None if remote is None else remote.split(",")[0]
+
+
+def newer_update_exists(session: Session, row: DeliveryRow) -> bool:
+    newer = session.scalars(
+        select(DeliveryRow.id).where(
+            DeliveryRow.appeal_id == row.appeal_id,
+            DeliveryRow.channel == row.channel,
+            DeliveryRow.target == row.target,
+            DeliveryRow.part == PART_UPDATE,
+            DeliveryRow.revision > row.revision,
+            DeliveryRow.state.not_in((_S.CANCELLED, _S.SUPERSEDED, _S.FAILED)),
+        )
+    ).first()
+    return newer is not None
+
+
+def start_sending(
+    session: Session,
+    delivery_id: int,
+    *,
+    at: datetime,
+    idempotent: bool,
+    actor: str,
+    detail: Mapping[str, Any],
+) -> int | None:
+    """claimed → sending with a new attempt row; the attempt's id, or None if someone else
+    took the delivery first."""
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
+        .values(
+            state=_S.SENDING.value,
+            sending_at=at,
+            attempts=DeliveryRow.attempts + 1,
+            idempotent=idempotent,
+            updated_at=at,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    if _rowcount(moved) != 1:
+        return None
+    attempt = AttemptRow(delivery_id=delivery_id, started_at=at)
+    session.add(attempt)
+    session.flush()
+    audit(
+        session,
+        at=at,
+        actor=actor,
+        action="sending",
+        subject=f"delivery:{delivery_id}",
+        detail=detail,
+    )
+    return attempt.id
+
+
+def attempts_of(session: Session, delivery_id: int) -> int:
+    return get(session, delivery_id).attempts
+
+
+def record_outcome(
+    session: Session,
+    dialect: str,
+    delivery_id: int,
+    attempt_id: int,
+    decision: Decision,
+    *,
+    at: datetime,
+    actor: str,
+    message: str | None,
+    summary: str | None,
+    remote_ids: Sequence[str] = (),
+    remote_url: str | None = None,
+    published_at: datetime | None = None,
+) -> str:
+    """Write ``decision`` on the attempt and, by a conditional UPDATE from sending, on the
+    delivery; return the state the delivery is in. A published result also settles a
+    delivery the reconciler judged unknown meanwhile; any other late result is only audited."""
+    row = get(session, delivery_id)
+    values: dict[str, Any] = {"updated_at": at, "claimed_at": None, "state": decision.state.value}
+    from_states: tuple[str, ...] = (_S.SENDING.value,)
+    if decision.state is _S.PUBLISHED:
+        values.update(
+            published_at=published_at or at,
+            remote_id=",".join(remote_ids) or None,
+            remote_url=remote_url,
+            last_error=None,
+            next_attempt_at=None,
+        )
+        from_states = (_S.SENDING.value, _S.UNKNOWN.value)
+    else:
+        if remote_ids:
+            values["remote_id"] = ",".join(remote_ids)
+        values["last_error"] = decision.last_error
+        if decision.state is _S.SCHEDULED:
+            values.update(next_attempt_at=decision.next_attempt_at, sending_at=None)
+    if decision.rate_limited_until is not None:
+        set_channel_status(
+            session,
+            dialect,
+            row.channel,
+            row.target,
+            at,
+            rate_limit={"retry_at": decision.rate_limited_until.isoformat()},
+        )
+    if decision.disable_channel:
+        set_channel_status(
+            session, dialect, row.channel, row.target, at, disabled=True, reason=message
+        )
+    session.execute(
+        update(AttemptRow)
+        .where(AttemptRow.id == attempt_id)
+        .values(finished_at=at, outcome=decision.outcome, error=message, response_summary=summary),
+        execution_options={"synchronize_session": False},
+    )
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state.in_(from_states))
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if _rowcount(moved) == 1:
+        audit(
+            session,
+            at=at,
+            actor=actor,
+            action=decision.state.value,
+            subject=f"delivery:{delivery_id}",
+            detail={"outcome": decision.outcome, "error": message, "summary": summary},
+        )
+        return decision.state.value
+    session.refresh(row)
+    audit(
+        session,
+        at=at,
+        actor=actor,
+        action="late-outcome",
+        subject=f"delivery:{delivery_id}",
+        detail={"outcome": decision.outcome, "error": message, "state": row.state},
+    )
+    return row.state
+
+
+# --------------------------------------------------------------------------- channel status
+
+
+def channel_status(session: Session, channel: str, target: str) -> ChannelStatusRow | None:
+    return session.get(ChannelStatusRow, (channel, target))
+
+
+def set_channel_status(
+    session: Session,
+    dialect: str,
+    channel: str,
+    target: str,
+    at: datetime,
+    *,
+    disabled: bool | None = None,
+    reason: str | None = None,
+    rate_limit: Mapping[str, Any] | None = None,
+) -> None:
+    """Record a channel's status in one INSERT … ON CONFLICT UPDATE, so that two workers
+    recording at once (two rate-limited posts, say) cannot both insert the row; only the
+    fields given change."""
+    values: dict[str, Any] = {"channel": channel, "target": target, "updated_at": at}
+    if disabled is not None:
+        values.update(disabled=disabled, reason=reason)
+    if rate_limit is not None:
+        values["rate_limit"] = json.dumps(dict(rate_limit), sort_keys=True)
+    upsert(session, dialect, ChannelStatusRow, values, key=["channel", "target"])
+
+
+def disabled_channels(session: Session) -> tuple[str, ...]:
+    return tuple(
+        f"{r.channel}/{r.target}: {r.reason or 'disabled'}"
+        for r in session.scalars(
+            select(ChannelStatusRow)
+            .where(ChannelStatusRow.disabled.is_(True))
+            .order_by(ChannelStatusRow.channel, ChannelStatusRow.target)
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ reconciling
+
+
+def stale_claims_to_scheduled(
+    session: Session, dialect: str, *, before: datetime, at: datetime
+) -> list[int]:
+    """Claimed before ``before`` (no worker took them): back to scheduled."""
+    return move_deliveries(
+        session,
+        dialect,
+        and_(DeliveryRow.state == _S.CLAIMED, DeliveryRow.claimed_at < before),
+        {"state": _S.SCHEDULED.value, "claimed_at": None, "updated_at": at},
+    )
+
+
+def stale_sending(
+    session: Session, dialect: str, *, before: datetime, at: datetime
+) -> tuple[list[int], list[int]]:
+    """Sending since before ``before``: idempotent ones back to scheduled (rerun), the others
+    to unknown; their open attempts are closed as timed out. Returns (rerun, unknown)."""
+    stuck = and_(DeliveryRow.state == _S.SENDING, DeliveryRow.sending_at < before)
+    rerun = move_deliveries(
+        session,
+        dialect,
+        and_(stuck, DeliveryRow.idempotent.is_(True)),
+        {
+            "state": _S.SCHEDULED.value,
+            "sending_at": None,
+            "next_attempt_at": at,
+            "last_error": "no outcome recorded in time: running it again",
+            "updated_at": at,
+        },
+    )
+    unknown = move_deliveries(
+        session,
+        dialect,
+        and_(stuck, or_(DeliveryRow.idempotent.is_(None), DeliveryRow.idempotent.is_(False))),
+        {
+            "state": _S.UNKNOWN.value,
+            "last_error": "no outcome recorded in time: the post may have gone out; confirm it",
+            "updated_at": at,
+        },
+    )
+    if rerun or unknown:
+        session.execute(
+            update(AttemptRow)
+            .where(AttemptRow.delivery_id.in_([*rerun, *unknown]), AttemptRow.finished_at.is_(None))
+            .values(finished_at=at, outcome="timeout", error="no outcome recorded in time"),
+            execution_options={"synchronize_session": False},
+        )
+    return rerun, unknown
+
+
+def overdue_ids(
+    session: Session, *, at: datetime, overdue_after: timedelta = OVERDUE_AFTER
+) -> tuple[int, ...]:
+    return tuple(
+        session.scalars(
+            select(DeliveryRow.id).where(_overdue_where(at, overdue_after)).order_by(DeliveryRow.id)
+        )
+    )
+
+
+# ------------------------------------------------------------------------- manual actions
+
+
+def manual_move(
+    session: Session,
+    delivery_id: int,
+    *,
+    allowed: Iterable[str],
+    values: Mapping[str, Any],
+    actor: str,
+    action: str,
+    at: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> str:
+    """A person's move of one delivery from one of ``allowed`` states; InvalidTransition
+    naming its state otherwise."""
+    allowed = tuple(allowed)
+    row = get(session, delivery_id)
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state.in_(allowed))
+        .values(**values, updated_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    if _rowcount(moved) != 1:
+        session.refresh(row)
+        raise InvalidTransition(
+            f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
+        )
+    audit(
+        session,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=f"delivery:{delivery_id}",
+        detail={"from": row.state, **(detail or {})},
+    )
+    return str(values["state"])
+
+
+# ---------------------------------------------------------------------------- lifecycle
+
+
+def published_pairs(session: Session, appeal_id: str) -> list[tuple[str, str]]:
+    """(channel, target) of every main publication of the appeal that went out."""
+    rows = session.execute(
+        select(DeliveryRow.channel, DeliveryRow.target)
+        .where(
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.state == _S.PUBLISHED,
+            DeliveryRow.part == PART_MAIN,
+        )
+        .distinct()
+        .order_by(DeliveryRow.channel, DeliveryRow.target)
+    )
+    return [(channel, target) for channel, target in rows]
+
+
+def supersede_updates(session: Session, appeal_id: str, revision: int, *, at: datetime) -> None:
+    """Pending UPDATE replies for revisions before ``revision`` will not be sent."""
+    session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.part == PART_UPDATE,
+            DeliveryRow.revision < revision,
+            DeliveryRow.state.in_(PENDING_STATES),
+        )
+        .values(
+            state=_S.SUPERSEDED.value,
+            updated_at=at,
+            last_error=f"superseded by the update for revision {revision}",
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def cancel_pending(
+    session: Session,
+    appeal_id: str,
+    at: datetime,
+    reason: str,
+    *,
+    only: Callable[[str], bool] | None = None,
+) -> list[int]:
+    """Cancel the appeal's deliveries not yet handed to a channel (on channels ``only``
+    accepts, by name, when given)."""
+    rows = session.scalars(
+        select(DeliveryRow).where(
+            DeliveryRow.appeal_id == appeal_id, DeliveryRow.state.in_(PENDING_STATES)
+        )
+    ).all()
+    ids = [r.id for r in rows if only is None or only(r.channel)]
+    if ids:
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.state.in_(PENDING_STATES))
+            .values(state=_S.CANCELLED.value, claimed_at=None, last_error=reason, updated_at=at),
+            execution_options={"synchronize_session": False},
+        )
+    return ids
+
+
+# ---------------------------------------------------------------------------- heartbeats
+
+
+def record_heartbeat(
+    session: Session, dialect: str, name: str, *, at: datetime, detail: Mapping[str, Any] | None
+) -> None:
+    text = None if detail is None else json.dumps(dict(detail), sort_keys=True, default=str)
+    upsert(session, dialect, HeartbeatRow, {"name": name, "at": at, "detail": text}, key=["name"])
+
+
+def heartbeat(session: Session, name: str) -> datetime | None:
+    beat = session.get(HeartbeatRow, name)
+    return None if beat is None else beat.at
+
+
+def state_counts(session: Session) -> dict[str, int]:
+    counts = {s.value: 0 for s in DeliveryState}
+    for state, count in session.execute(
+        select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
+    ):
+        counts[state] = int(count)
+    return counts
