@@ -10,7 +10,7 @@ from typing import Any
 
 from publisher.domain.delivery import OVERDUE_AFTER, PENDING_STATES, DeliveryState
 from publisher.services._common import seconds, utc
-from publisher.store import Store, ledger
+from publisher.store import Store, health, ledger, views
 from publisher.store.audit import audit
 
 __all__ = ["ReconcileReport", "cancel", "confirm", "enable_channel", "reconcile", "retry"]
@@ -104,7 +104,7 @@ def enable_channel(
     """Re-enable a channel disabled after a credentials failure (then retry its deliveries)."""
     at = utc(now)
     with store.session() as session:
-        ledger.set_channel_status(
+        health.set_channel_status(
             session, store.dialect, channel, target, at, disabled=False, reason=None
         )
         audit(
@@ -147,7 +147,7 @@ def reconcile(
         rerun, unknown = ledger.stale_sending(
             session, store.dialect, before=at - seconds(sending_timeout), at=at
         )
-        overdue_ids = ledger.overdue_ids(session, at=at, overdue_after=overdue_after)
+        overdue_ids = views.overdue_ids(session, at=at, overdue_after=overdue_after)
         if requeued or rerun or unknown:
             audit(
                 session,

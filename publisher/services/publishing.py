@@ -18,7 +18,7 @@ from publisher.errors import (
     TransientPublishError,
 )
 from publisher.services._common import Clock, utc
-from publisher.store import Store, appeals, ledger
+from publisher.store import Store, appeals, health, ledger
 
 __all__ = ["publish_delivery"]
 
@@ -100,7 +100,7 @@ def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime
             reason = ""
         except PublisherError as exc:  # unknown channel, or one that cannot be built
             channel, reason = None, f"{type(exc).__name__}: {exc}"
-        status = ledger.channel_status(session, row.channel, row.target)
+        status = health.channel_status(session, row.channel, row.target)
         decision: tuple[DeliveryState, str] | None = None
         if channel is None:
             decision = (_S.FAILED, reason)

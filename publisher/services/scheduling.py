@@ -16,7 +16,7 @@ from publisher.domain.record import Appeal
 from publisher.errors import ScheduleError
 from publisher.services._common import utc
 from publisher.services.appeals import check_ready, gate, import_appeal, update_appeal
-from publisher.store import Store, appeals, ledger
+from publisher.store import Store, appeals, ledger, views
 from publisher.store.audit import audit
 
 __all__ = ["Publication", "dispatch_due", "publish_everywhere", "publish_now", "schedule"]
@@ -168,7 +168,7 @@ def publish_everywhere(
         with store.session() as session:
             seen = {
                 v.channel
-                for v in ledger.list_views(session, at=at, appeal_id=appeal.id)
+                for v in views.list_views(session, at=at, appeal_id=appeal.id)
                 if v.state not in ended
             }
         missing = tuple(name for name in registry.names if name not in seen)

@@ -10,8 +10,8 @@ from typing import Any
 from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState
 from publisher.errors import InvalidTransition
 from publisher.services._common import utc
-from publisher.store import Store, ledger
-from publisher.store.ledger import DeliveryView
+from publisher.store import Store, health, views
+from publisher.store.views import DeliveryView
 
 __all__ = [
     "DISPATCHER_HEARTBEAT",
@@ -42,7 +42,7 @@ def list_deliveries(
                 + ", ".join(s.value for s in DeliveryState)
             )
     with store.session() as session:
-        return ledger.list_views(
+        return views.list_views(
             session, at=utc(now), states=states, appeal_id=appeal_id, overdue_after=overdue_after
         )
 
@@ -56,7 +56,7 @@ def record_heartbeat(
 ) -> None:
     """Remember that ``name`` (e.g. the dispatcher) was alive at ``now``."""
     with store.session() as session:
-        ledger.record_heartbeat(session, store.dialect, name, at=utc(now), detail=detail)
+        health.record_heartbeat(session, store.dialect, name, at=utc(now), detail=detail)
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,10 @@ def system_status(
     ``None`` means not measured)."""
     at = utc(now)
     with store.session() as session:
-        last_tick = ledger.heartbeat(session, DISPATCHER_HEARTBEAT)
-        counts = ledger.state_counts(session)
-        overdue = len(ledger.overdue_ids(session, at=at, overdue_after=overdue_after))
-        disabled = ledger.disabled_channels(session)
+        last_tick = health.heartbeat(session, DISPATCHER_HEARTBEAT)
+        counts = health.state_counts(session)
+        overdue = len(views.overdue_ids(session, at=at, overdue_after=overdue_after))
+        disabled = health.disabled_channels(session)
     problems: list[str] = []
     age = None if last_tick is None else (at - last_tick).total_seconds()
     if age is None:

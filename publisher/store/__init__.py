@@ -1,7 +1,9 @@
 """The store: appeals, their revisions and the delivery ledger, in SQLite or PostgreSQL.
 
 Every query lives in this package: :mod:`~publisher.store.appeals` (records and revisions),
-:mod:`~publisher.store.ledger` (deliveries, attempts, channel status, heartbeats),
+:mod:`~publisher.store.ledger` (every move of a delivery and its attempts),
+:mod:`~publisher.store.views` (deliveries as operators see them),
+:mod:`~publisher.store.health` (channel status, heartbeats, counts),
 :mod:`~publisher.store.audit` (the audit trail), :mod:`~publisher.store.dialect` (the SQLite
 and PostgreSQL differences), :mod:`~publisher.store.models` (the schema) and
 :mod:`~publisher.store.db` (engines and migrations).

@@ -9,133 +9,59 @@ to the audit log in the same transaction.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import (
-    OVERDUE_AFTER,
     PART_MAIN,
     PART_UPDATE,
     PENDING_STATES,
     Decision,
     DeliveryState,
-    is_overdue,
 )
 from publisher.errors import InvalidTransition, ScheduleConflict, UnknownDelivery
 from publisher.store.audit import audit
-from publisher.store.dialect import move_deliveries, upsert
+from publisher.store.dialect import move_deliveries
+from publisher.store.health import set_channel_status
 from publisher.store.models import (
     AttemptRow,
     CampaignRow,
-    ChannelStatusRow,
     DeliveryRow,
-    HeartbeatRow,
 )
 
 __all__ = [
-    "DeliveryView",
     "Plan",
     "Prepared",
     "attempts_of",
     "cancel_pending",
-    "channel_status",
     "claim_due",
     "create_deliveries",
-    "disabled_channels",
     "ensure_campaign",
     "fail_claimed",
     "first_post",
     "get",
-    "heartbeat",
-    "list_views",
     "manual_move",
     "newer_update_exists",
     "now_slot",
-    "overdue_ids",
     "prepared",
     "published_pairs",
-    "record_heartbeat",
     "record_outcome",
-    "set_channel_status",
     "slot",
     "stale_claims_to_scheduled",
     "stale_sending",
     "start_sending",
-    "state_counts",
     "state_of",
     "supersede_updates",
-    "view",
 ]
 
 _S = DeliveryState
-
-
-# ------------------------------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class DeliveryView:
-    """A delivery as operators see it."""
-
-    id: int
-    appeal_id: str
-    revision: int
-    channel: str
-    target: str
-    part: int
-    slot: str
-    due_at: datetime
-    state: str
-    attempts: int
-    next_attempt_at: datetime | None
-    published_at: datetime | None
-    last_error: str | None
-    remote_id: str | None
-    remote_url: str | None
-    overdue: bool
-
-
-def view(
-    row: DeliveryRow, *, at: datetime, overdue_after: timedelta = OVERDUE_AFTER
-) -> DeliveryView:
-    return DeliveryView(
-        id=row.id,
-        appeal_id=row.appeal_id,
-        revision=row.revision,
-        channel=row.channel,
-        target=row.target,
-        part=row.part,
-        slot=row.slot,
-        due_at=row.due_at,
-        state=row.state,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        published_at=row.published_at,
-        last_error=row.last_error,
-        remote_id=row.remote_id,
-        remote_url=row.remote_url,
-        overdue=is_overdue(
-            row.state, row.due_at, row.next_attempt_at, at=at, overdue_after=overdue_after
-        ),
-    )
-
-
-def _overdue_where(at: datetime, overdue_after: timedelta) -> ColumnElement[bool]:
-    """:func:`publisher.domain.delivery.is_overdue` as SQL."""
-    limit = at - overdue_after
-    return and_(
-        DeliveryRow.state == _S.SCHEDULED,
-        DeliveryRow.due_at <= limit,
-        or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= limit),
-    )
 
 
 def get(session: Session, delivery_id: int) -> DeliveryRow:
@@ -147,23 +73,6 @@ def get(session: Session, delivery_id: int) -> DeliveryRow:
 
 def state_of(session: Session, delivery_id: int) -> str:
     return get(session, delivery_id).state
-
-
-def list_views(
-    session: Session,
-    *,
-    at: datetime,
-    states: Sequence[str] | None = None,
-    appeal_id: str | None = None,
-    overdue_after: timedelta = OVERDUE_AFTER,
-) -> list[DeliveryView]:
-    """Deliveries (optionally only these states / this appeal), by due time."""
-    query = select(DeliveryRow).order_by(DeliveryRow.due_at, DeliveryRow.id)
-    if states:
-        query = query.where(DeliveryRow.state.in_(list(states)))
-    if appeal_id is not None:
-        query = query.where(DeliveryRow.appeal_id == appeal_id)
-    return [view(r, at=at, overdue_after=overdue_after) for r in session.scalars(query)]
 
 
 # -------------------------------------------------------------------------------- planning
@@ -526,46 +435,6 @@ def record_outcome(
     return row.state
 
 
-# --------------------------------------------------------------------------- channel status
-
-
-def channel_status(session: Session, channel: str, target: str) -> ChannelStatusRow | None:
-    return session.get(ChannelStatusRow, (channel, target))
-
-
-def set_channel_status(
-    session: Session,
-    dialect: str,
-    channel: str,
-    target: str,
-    at: datetime,
-    *,
-    disabled: bool | None = None,
-    reason: str | None = None,
-    rate_limit: Mapping[str, Any] | None = None,
-) -> None:
-    """Record a channel's status in one INSERT … ON CONFLICT UPDATE, so that two workers
-    recording at once (two rate-limited posts, say) cannot both insert the row; only the
-    fields given change."""
-    values: dict[str, Any] = {"channel": channel, "target": target, "updated_at": at}
-    if disabled is not None:
-        values.update(disabled=disabled, reason=reason)
-    if rate_limit is not None:
-        values["rate_limit"] = json.dumps(dict(rate_limit), sort_keys=True)
-    upsert(session, dialect, ChannelStatusRow, values, key=["channel", "target"])
-
-
-def disabled_channels(session: Session) -> tuple[str, ...]:
-    return tuple(
-        f"{r.channel}/{r.target}: {r.reason or 'disabled'}"
-        for r in session.scalars(
-            select(ChannelStatusRow)
-            .where(ChannelStatusRow.disabled.is_(True))
-            .order_by(ChannelStatusRow.channel, ChannelStatusRow.target)
-        )
-    )
-
-
 # ------------------------------------------------------------------------------ reconciling
 
 
@@ -617,16 +486,6 @@ def stale_sending(
             execution_options={"synchronize_session": False},
         )
     return rerun, unknown
-
-
-def overdue_ids(
-    session: Session, *, at: datetime, overdue_after: timedelta = OVERDUE_AFTER
-) -> tuple[int, ...]:
-    return tuple(
-        session.scalars(
-            select(DeliveryRow.id).where(_overdue_where(at, overdue_after)).order_by(DeliveryRow.id)
-        )
-    )
 
 
 # ------------------------------------------------------------------------- manual actions
@@ -730,27 +589,3 @@ def cancel_pending(
             execution_options={"synchronize_session": False},
         )
     return ids
-
-
-# ---------------------------------------------------------------------------- heartbeats
-
-
-def record_heartbeat(
-    session: Session, dialect: str, name: str, *, at: datetime, detail: Mapping[str, Any] | None
-) -> None:
-    text = None if detail is None else json.dumps(dict(detail), sort_keys=True, default=str)
-    upsert(session, dialect, HeartbeatRow, {"name": name, "at": at, "detail": text}, key=["name"])
-
-
-def heartbeat(session: Session, name: str) -> datetime | None:
-    beat = session.get(HeartbeatRow, name)
-    return None if beat is None else beat.at
-
-
-def state_counts(session: Session) -> dict[str, int]:
-    counts = {s.value: 0 for s in DeliveryState}
-    for state, count in session.execute(
-        select(DeliveryRow.state, func.count()).group_by(DeliveryRow.state)
-    ):
-        counts[state] = int(count)
-    return counts
