@@ -106,7 +106,7 @@ def _check_contents(wheel: Path) -> None:
     assert tops - dist_info == {"publisher"}, f"top-level entries: {sorted(tops)}"
     for required in (
         "publisher/templates/web/appeal.html",
-        "publisher/channels/web.py",
+        "publisher/channels/web/channel.py",
         "publisher/channels/x/text.py",
         "publisher/migrations/env.py",
     ):

@@ -1,0 +1,401 @@
+"""The ``web`` channel: accessible, static HTML pages with no third-party requests.
+
+``render`` turns one appeal into its page (``<appeal.path>index.html``); ``render_site`` makes the
+site-wide files (home and area indexes, the safety page, the 404 page and the assets). Python
+builds small view models (every URL checked, every time localised, every number linked); the
+Jinja2 templates in ``templates/web/`` only lay them out, with autoescaping on. Nothing from a
+record is ever marked safe: the only ``Markup`` is the JSON-LD, which is serialised here with
+``<``, ``>`` and ``&`` escaped so that no string can close its ``<script>`` element.
+
+Links between pages and to the assets are relative (``../../assets/style.css``), computed from
+each page's depth, so the site works served at its root and opened from disk. The 404 page is
+the exception: a server shows it at any depth, so its links are rooted at the site's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel.files import publish_error, publish_files
+from publisher.channel.templates import environment
+from publisher.channels.web.views import (
+    HTML,
+    KIND_LABELS,
+    AppealView,
+    AreaLink,
+    Card,
+    Crumb,
+    FeedLink,
+    Meta,
+    Page,
+    TimeView,
+    area_path,
+    blocks,
+    check_path,
+    clean,
+    html_lang,
+    jsonld,
+    link_warnings,
+    newest_first,
+    page_path,
+    root_for,
+    safety_contacts,
+)
+from publisher.domain.links import safe_href
+from publisher.domain.record import (
+    Appeal,
+    AppealStatus,
+)
+from publisher.errors import BuildError
+
+__all__ = ["WebChannel"]
+
+
+class WebChannel(ChannelBase):
+    """Static, accessible HTML pages, the site's indexes, safety page and assets."""
+
+    name = "web"
+    idempotent = True
+    writes_site_files = True
+    can_delete = True
+
+    def __init__(self, env: jinja2.Environment | None = None) -> None:
+        self._env = env if env is not None else environment()
+
+    # Rendering (pure) ---------------------------------------------------------------------
+
+    def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
+        """The appeal's page at ``<appeal.path>index.html``. A withdrawn appeal renders to no
+        files and one removal: publishing it deletes the page."""
+        path = check_path(appeal)
+        if appeal.status is AppealStatus.WITHDRAWN:
+            return Rendition(
+                channel=self.name,
+                appeal_id=appeal.id,
+                revision=appeal.revision,
+                removals=(path,),
+            )
+        html = self._env.get_template("web/appeal.html").render(
+            page=self._appeal_page(appeal, context, root_for(path)),
+            appeal=self._appeal_view(appeal),
+        )
+        return Rendition(
+            channel=self.name,
+            appeal_id=appeal.id,
+            revision=appeal.revision,
+            files=(OutputFile(path=path, content=clean(html), media_type=HTML),),
+            warnings=link_warnings(appeal),
+        )
+
+    def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
+        """Indexes (home, one per area), the safety page, the 404 page and the assets.
+        Withdrawn appeals are left out; the same appeals give the same bytes."""
+        seen: set[str] = set()
+        for appeal in appeals:
+            if appeal.id in seen:
+                raise BuildError(f"appeal {appeal.id!r} appears more than once in the site")
+            seen.add(appeal.id)
+            check_path(appeal)
+        listed = newest_first(a for a in appeals if a.status is not AppealStatus.WITHDRAWN)
+        areas: dict[str, list[Appeal]] = {}
+        for appeal in listed:
+            areas.setdefault(appeal.area_slug, []).append(appeal)
+        area_names = {slug: items[0].area for slug, items in areas.items()}
+        ordered_slugs = sorted(areas, key=lambda s: (area_names[s].casefold(), s))
+
+        files = [self._index(listed, context, ordered_slugs, area_names, areas)]
+        for slug in ordered_slugs:
+            files.append(self._area_index(slug, area_names[slug], areas[slug], context))
+        files.append(self._simple_page("safety/index.html", "web/safety.html", context))
+        files.append(self._not_found(context))
+        files.append(self._asset("assets/style.css", "web/style.css", "text/css; charset=utf-8"))
+        files.append(
+            self._asset(
+                "assets/exit-this-page.js",
+                "web/exit-this-page.js",
+                "text/javascript; charset=utf-8",
+            )
+        )
+        return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
+
+    # Publishing (the only side effect) ----------------------------------------------------
+
+    def publish(self, rendition: Rendition, target: Target) -> Receipt:
+        """Write the files atomically (unchanged ones are left alone) and apply removals.
+
+        Publishing the site rendition also deletes area indexes it no longer has (an area
+        whose last appeal was withdrawn), so a withdrawn title never lingers in a stale list.
+        """
+        stale: list[str] = []
+        root = target.output_dir
+        if root is not None and rendition.channel == self.name:
+            try:
+                stale = _stale_area_pages(root, rendition)
+            except OSError as exc:
+                raise publish_error(self.name, exc, root / "areas", "list") from exc
+        return publish_files(self.name, rendition, target, also_remove=stale)
+
+    # Pages ----------------------------------------------------------------------------------
+
+    def _appeal_view(self, appeal: Appeal) -> AppealView:
+        resolved = appeal.status is AppealStatus.RESOLVED
+        local_updated = appeal.local_updated
+        return AppealView(
+            kind=KIND_LABELS[appeal.kind],
+            title=appeal.title,
+            published=TimeView.of(appeal.local_published, appeal.timezone),
+            updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
+            resolution=appeal.resolution if resolved else None,
+            blocks=() if resolved else blocks(appeal),
+        )
+
+    def _appeal_page(self, appeal: Appeal, context: RenderContext, root: str) -> Page:
+        resolved = appeal.status is AppealStatus.RESOLVED
+        organisation = appeal.organisation or context.site_name
+        url = str(appeal.url)
+        description = (appeal.resolution or appeal.summary) if resolved else appeal.summary
+        image = None if resolved or appeal.image is None else safe_href(str(appeal.image.url))
+        image_alt = appeal.image.alt if image is not None and appeal.image is not None else None
+        published = appeal.local_published.isoformat(timespec="seconds")
+        modified = appeal.modified_at.astimezone(appeal.zone).isoformat(timespec="seconds")
+
+        meta = [
+            Meta("property", "og:title", appeal.title),
+            Meta("property", "og:description", description),
+            Meta("property", "og:type", "article"),
+            Meta("property", "og:url", url),
+            Meta("property", "og:site_name", context.site_name),
+            Meta("property", "og:locale", appeal.locale.replace("-", "_")),
+        ]
+        if image is not None:
+            meta.append(Meta("property", "og:image", image))
+            if image_alt:
+                meta.append(Meta("property", "og:image:alt", image_alt))
+        meta += [
+            Meta("property", "article:published_time", published),
+            Meta("property", "article:modified_time", modified),
+            Meta("name", "twitter:card", "summary_large_image" if image else "summary"),
+            Meta("name", "twitter:title", appeal.title),
+            Meta("name", "twitter:description", description),
+        ]
+        if image is not None:
+            meta.append(Meta("name", "twitter:image", image))
+            if image_alt:
+                meta.append(Meta("name", "twitter:image:alt", image_alt))
+
+        organisation_ld = {"@type": "Organization", "name": organisation}
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": appeal.title,
+            "description": description,
+            "datePublished": published,
+            "dateModified": modified,
+            "inLanguage": html_lang(appeal.locale, context.language),
+            "url": url,
+            "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+            "author": organisation_ld,
+            "publisher": organisation_ld,
+        }
+        if image is not None:
+            data["image"] = [image]
+
+        return Page(
+            lang=html_lang(appeal.locale, context.language),
+            title=f"{appeal.title} – {organisation}",
+            root=root,
+            site_name=context.site_name,
+            description=description,
+            canonical=url,
+            noindex=resolved,
+            breadcrumbs=(
+                Crumb("Home", f"{root}index.html"),
+                Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}"),
+            ),
+            meta=tuple(meta),
+            jsonld=jsonld(data),
+            exit_url=_exit_url(context) if appeal.sensitive else None,
+        )
+
+    def _card(self, appeal: Appeal, root: str) -> Card:
+        resolved = appeal.status is AppealStatus.RESOLVED
+        local_updated = appeal.local_updated
+        return Card(
+            title=appeal.title,
+            href=f"{root}{page_path(appeal)}",
+            kind=KIND_LABELS[appeal.kind],
+            published=TimeView.of(appeal.local_published, appeal.timezone),
+            updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
+            summary=(appeal.resolution or appeal.summary) if resolved else appeal.summary,
+            resolved=resolved,
+            area=appeal.area,
+            area_href=f"{root}{area_path(appeal.area_slug)}",
+        )
+
+    def _site_page(
+        self,
+        path: str,
+        context: RenderContext,
+        title: str,
+        description: str,
+        *,
+        root: str | None = None,
+        breadcrumbs: bool = True,
+        feeds: tuple[FeedLink, ...] = (),
+        exit_page: bool = False,
+        canonical: bool = True,
+        safety_link: bool = True,
+    ) -> Page:
+        base = root_for(path) if root is None else root
+        url = context.absolute(path.removesuffix("index.html"))
+        meta: tuple[Meta, ...] = ()
+        if canonical:
+            meta = (
+                Meta("property", "og:title", title),
+                Meta("property", "og:description", description),
+                Meta("property", "og:type", "website"),
+                Meta("property", "og:url", url),
+                Meta("property", "og:site_name", context.site_name),
+                Meta("name", "twitter:card", "summary"),
+            )
+        page_title = title if title == context.site_name else f"{title} – {context.site_name}"
+        return Page(
+            lang=context.language,
+            title=page_title,
+            root=base,
+            site_name=context.site_name,
+            description=description,
+            canonical=url if canonical else None,
+            noindex=not canonical,
+            breadcrumbs=(Crumb("Home", f"{base}index.html"),) if breadcrumbs else (),
+            meta=meta,
+            feeds=feeds,
+            exit_url=_exit_url(context) if exit_page else None,
+            safety_link=safety_link,
+        )
+
+    def _site_feeds(self, root: str, context: RenderContext) -> tuple[FeedLink, ...]:
+        return (
+            FeedLink("application/rss+xml", f"{root}feeds/rss.xml", f"{context.site_name} (RSS)"),
+            FeedLink(
+                "application/atom+xml", f"{root}feeds/atom.xml", f"{context.site_name} (Atom)"
+            ),
+        )
+
+    def _index(
+        self,
+        listed: Sequence[Appeal],
+        context: RenderContext,
+        slugs: Sequence[str],
+        area_names: dict[str, str],
+        areas: dict[str, list[Appeal]],
+    ) -> OutputFile:
+        path = "index.html"
+        page = self._site_page(
+            path,
+            context,
+            context.site_name,
+            f"Appeals, advice and news from {context.site_name}.",
+            breadcrumbs=False,
+            feeds=self._site_feeds("", context),
+        )
+        html = self._env.get_template("web/index.html").render(
+            page=page,
+            heading=context.site_name,
+            cards=[self._card(a, "") for a in listed],
+            areas=[AreaLink(area_names[s], area_path(s), len(areas[s])) for s in slugs],
+            feeds=page.feeds,
+            show_area=True,
+        )
+        return OutputFile(path=path, content=clean(html), media_type=HTML)
+
+    def _area_index(
+        self, slug: str, name: str, appeals: Sequence[Appeal], context: RenderContext
+    ) -> OutputFile:
+        path = area_path(slug)
+        root = root_for(path)
+        feeds = (
+            FeedLink(
+                "application/rss+xml",
+                f"{root}feeds/areas/{slug}/rss.xml",
+                f"{context.site_name}: {name} (RSS)",
+            ),
+            *self._site_feeds(root, context),
+        )
+        heading = f"Appeals in {name}"
+        page = self._site_page(
+            path,
+            context,
+            heading,
+            f"Appeals, advice and news for {name} from {context.site_name}.",
+            feeds=feeds,
+        )
+        html = self._env.get_template("web/index.html").render(
+            page=page,
+            heading=heading,
+            cards=[self._card(a, root) for a in appeals],
+            areas=[],
+            feeds=feeds,
+            show_area=False,
+        )
+        return OutputFile(path=path, content=clean(html), media_type=HTML)
+
+    def _simple_page(self, path: str, template: str, context: RenderContext) -> OutputFile:
+        page = self._site_page(
+            path,
+            context,
+            "How to browse more safely",
+            "How to hide your visit to this site: what Exit this page does and does not do, "
+            "private browsing, clearing your history, and who to call for help.",
+            exit_page=True,
+            safety_link=False,
+        )
+        html = self._env.get_template(template).render(page=page, contacts=safety_contacts())
+        return OutputFile(path=path, content=clean(html), media_type=HTML)
+
+    def _not_found(self, context: RenderContext) -> OutputFile:
+        # A server shows 404.html at any depth, so links are rooted at the site's own path.
+        site_path = urlsplit(context.site_url).path or "/"
+        root = site_path if site_path.endswith("/") else f"{site_path}/"
+        page = self._site_page(
+            "404.html",
+            context,
+            "Page not found",
+            "The page you were looking for was not found.",
+            root=root,
+            canonical=False,
+        )
+        html = self._env.get_template("web/404.html").render(page=page)
+        return OutputFile(path="404.html", content=clean(html), media_type=HTML)
+
+    def _asset(self, path: str, template: str, media_type: str) -> OutputFile:
+        loader = self._env.loader
+        if loader is None:
+            raise BuildError("the Jinja2 environment has no template loader")
+        source, _filename, _uptodate = loader.get_source(self._env, template)
+        return OutputFile(path=path, content=source.encode("utf-8"), media_type=media_type)
+
+
+def _exit_url(context: RenderContext) -> str:
+    url = safe_href(context.exit_url)
+    if url is None or not url.lower().startswith(("http://", "https://")):
+        raise BuildError(f"exit_url {context.exit_url!r} must be an absolute http(s) URL")
+    return url
+
+
+def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
+    """Area indexes on disk that a site rendition no longer includes."""
+    written = {item.path for item in rendition.files}
+    if rendition.appeal_id is not None or "index.html" not in written:
+        return []
+    areas = root / "areas"
+    if not areas.is_dir():
+        return []
+    pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
+    return sorted(page for page in pages if page not in written)

@@ -1,0 +1,495 @@
+"""The web channel's view models: what the templates lay out, built from an appeal with every
+URL checked, every time localised and every number linked; and the site's structure (paths,
+languages, JSON-LD)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from markupsafe import Markup
+
+from publisher.domain.links import safe_href
+from publisher.domain.phones import grouped
+from publisher.domain.record import (
+    Appeal,
+    AppealKind,
+    BulletList,
+    CallToAction,
+    Contact,
+    ContactKind,
+    ContactList,
+    Heading,
+    Paragraph,
+    Quote,
+    Span,
+)
+from publisher.errors import BuildError
+
+__all__ = [
+    "HTML",
+    "KIND_LABELS",
+    "RESERVED_SEGMENTS",
+    "AppealView",
+    "AreaLink",
+    "Card",
+    "Crumb",
+    "FeedLink",
+    "Meta",
+    "Page",
+    "TimeView",
+    "area_path",
+    "blocks",
+    "check_path",
+    "clean",
+    "html_lang",
+    "human_time",
+    "jsonld",
+    "link_warnings",
+    "newest_first",
+    "page_path",
+    "root_for",
+    "safety_contacts",
+]
+
+HTML = "text/html; charset=utf-8"
+RESERVED_SEGMENTS = frozenset({"assets", "areas", "feeds", "safety"})
+"""First path segments the site itself uses: an appeal's page may not live under them."""
+
+_LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
+# Characters HTML forbids (C0/C1 controls except whitespace, surrogates, noncharacters).
+_FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+_VAGUE_LINK_TEXT = frozenset(
+    {"here", "click here", "click", "this link", "link", "more", "read more", "this", "this page"}
+)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+KIND_LABELS = {
+    AppealKind.APPEAL: "Appeal",
+    AppealKind.MISSING_PERSON: "Missing person",
+    AppealKind.WITNESS_APPEAL: "Witness appeal",
+    AppealKind.WANTED: "Wanted",
+    AppealKind.ADVICE: "Advice",
+    AppealKind.NEWS: "News",
+}
+_CONTACT_LABELS = {
+    ContactKind.PHONE: "Telephone",
+    ContactKind.TEXT: "Text",
+    ContactKind.TEXTPHONE: "Textphone (Relay UK)",
+    ContactKind.WEB: "Website",
+    ContactKind.EMAIL: "Email",
+}
+
+# URLs, numbers and times ---------------------------------------------------------------------
+
+
+def human_time(moment: datetime) -> str:
+    """GOV.UK style: '2 April 2020, 1:53pm', '7am', 'midday', 'midnight' (no locale lookups)."""
+    day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    if moment.hour == 0 and moment.minute == 0:
+        clock = "midnight"
+    elif moment.hour == 12 and moment.minute == 0:
+        clock = "midday"
+    else:
+        hour = moment.hour % 12 or 12
+        minutes = f":{moment.minute:02d}" if moment.minute else ""
+        clock = f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+    return f"{day}, {clock}"
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _without_scheme(text: str) -> str:
+    return re.sub(r"^https?://", "", text.strip(), flags=re.IGNORECASE)
+
+
+# View models: what the templates lay out ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeView:
+    iso: str
+    human: str
+
+    @classmethod
+    def of(cls, moment: datetime, timezone: str) -> TimeView:
+        human = human_time(moment)
+        if timezone != "Europe/London":
+            human = f"{human} ({moment.tzname()})"
+        return cls(iso=moment.isoformat(timespec="seconds"), human=human)
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A run of text in a paragraph; ``href`` makes it a link (already checked)."""
+
+    text: str
+    href: str | None = None
+    note: str | None = None
+    css: str | None = None
+    before: str = ""
+    """Spaces the span had before its text: kept outside the link."""
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str
+    label: str
+    text: str
+    href: str | None
+    note: str | None = None
+    number: bool = False
+
+
+@dataclass(frozen=True)
+class BlockView:
+    type: Literal["paragraph", "heading", "quote", "contacts", "bullets", "call-to-action"]
+    parts: tuple[Inline, ...] = ()
+    text: str = ""
+    paragraphs: tuple[tuple[Inline, ...], ...] = ()
+    heading: str | None = None
+    contacts: tuple[ContactView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Crumb:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Meta:
+    attr: Literal["name", "property"]
+    key: str
+    content: str
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    type: str
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the layout (``web/base.html``) needs."""
+
+    lang: str
+    title: str
+    root: str
+    site_name: str
+    description: str | None = None
+    canonical: str | None = None
+    noindex: bool = False
+    breadcrumbs: tuple[Crumb, ...] = ()
+    meta: tuple[Meta, ...] = ()
+    feeds: tuple[FeedLink, ...] = ()
+    jsonld: Markup | None = None
+    exit_url: str | None = None
+    safety_link: bool = True
+    """Whether the 'How to browse more safely' link shows under Exit this page."""
+
+    @property
+    def exit(self) -> bool:
+        return self.exit_url is not None
+
+
+@dataclass(frozen=True)
+class AppealView:
+    kind: str
+    title: str
+    published: TimeView
+    updated: TimeView | None
+    resolution: str | None
+    blocks: tuple[BlockView, ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One appeal in an index list."""
+
+    title: str
+    href: str
+    kind: str
+    published: TimeView
+    updated: TimeView | None
+    summary: str
+    resolved: bool
+    area: str
+    area_href: str
+
+
+@dataclass(frozen=True)
+class AreaLink:
+    name: str
+    href: str
+    count: int
+
+
+def _span_inline(span: Span, context_text: str, base: str) -> Inline:
+    core = span.text.strip()
+    before = span.text[: len(span.text) - len(span.text.lstrip())]
+    after = span.text[len(span.text.rstrip()) :]
+    if not core:
+        return Inline(text=span.text)
+    contact = span.contact
+    if contact is not None and contact.is_number:
+        text = core
+        if _digits(text) and _digits(text) == _digits(contact.display):
+            text = grouped(contact)
+        note = None
+        lowered = context_text.lower()
+        if contact.kind is ContactKind.TEXTPHONE and not (
+            "textphone" in lowered or "relay" in lowered
+        ):
+            note = "(textphone, Relay UK)"
+        elif contact.kind is ContactKind.TEXT and "text" not in lowered:
+            note = "(text message)"
+        href = safe_href(contact.tel_uri)
+        return Inline(text, href, note, "tel", before, after)
+    if contact is not None:
+        href = _contact_href(contact)
+    elif span.hashtag:
+        return Inline(core, None, None, "hashtag", before, after)
+    else:
+        href = None if span.href is None else safe_href(span.href, base)
+    if href is None:
+        return Inline(text=span.text)
+    return Inline(_link_text(core, href), href, None, None, before, after)
+
+
+def _link_text(text: str, href: str | None) -> str:
+    """Link text that means something on its own.
+
+    A bare URL shows the address itself, without the scheme; words that say nothing out of
+    context ("click here", "this link") are replaced by the address they lead to.
+    """
+    if href is None:
+        return text
+    if text.strip(" .!:").casefold() in _VAGUE_LINK_TEXT:
+        target = href.split(":", 1)[1] if href.lower().startswith("mailto:") else href
+        return _without_scheme(target)
+    if href.lower().startswith(("http://", "https://")):
+        return _without_scheme(text) or _without_scheme(href)
+    return text
+
+
+def _contact_href(contact: Contact) -> str | None:
+    if contact.is_number:
+        return safe_href(contact.tel_uri)
+    if contact.kind is ContactKind.EMAIL:
+        value = contact.value.removeprefix("mailto:")
+        return safe_href(f"mailto:{value}")
+    href = safe_href(contact.value)
+    if href is not None and href.lower().startswith(("http://", "https://")):
+        return href
+    return None
+
+
+def _contact_view(contact: Contact) -> ContactView:
+    href = _contact_href(contact)
+    if contact.is_number:
+        text = grouped(contact)
+    elif contact.kind is ContactKind.WEB:
+        text = _without_scheme(contact.display)
+    else:
+        text = contact.display
+    return ContactView(
+        name=contact.name,
+        label=_CONTACT_LABELS[contact.kind],
+        text=text,
+        href=href,
+        note=contact.note,
+        number=contact.is_number,
+    )
+
+
+def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ...]:
+    """The paragraph's spans, joined as written (a span keeps its own spaces). Relative links
+    are resolved against ``base``, the appeal's own URL, as the other channels do."""
+    context_text = "".join(span.text for span in paragraph.spans)
+    return tuple(_span_inline(s, context_text, base) for s in paragraph.spans if s.text)
+
+
+def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
+    contact_heading = (
+        "Get help" if appeal.sensitive or appeal.kind is AppealKind.ADVICE else "How to contact us"
+    )
+    base = str(appeal.url)
+    views: list[BlockView] = []
+    previous: object = None
+    for block in appeal.body:
+        if isinstance(block, Paragraph):
+            views.append(BlockView(type="paragraph", parts=_inlines(block, base)))
+        elif isinstance(block, Heading):
+            views.append(BlockView(type="heading", text=block.text))
+        elif isinstance(block, Quote):
+            caption = block.speaker + (f", {block.role}" if block.role else "")
+            views.append(
+                BlockView(
+                    type="quote",
+                    text=caption,
+                    paragraphs=tuple(_inlines(p, base) for p in block.paragraphs),
+                )
+            )
+        elif isinstance(block, ContactList):
+            views.append(
+                BlockView(
+                    type="contacts",
+                    heading=None if isinstance(previous, Heading) else contact_heading,
+                    parts=_inlines(block.intro, base) if block.intro else (),
+                    contacts=tuple(_contact_view(c) for c in block.contacts),
+                )
+            )
+        elif isinstance(block, BulletList):
+            views.append(
+                BlockView(
+                    type="bullets",
+                    parts=_inlines(block.intro, base) if block.intro else (),
+                    paragraphs=tuple(_inlines(p, base) for p in block.items),
+                )
+            )
+        elif isinstance(block, CallToAction):
+            views.append(BlockView(type="call-to-action", parts=_inlines(block, base)))
+        previous = block
+    return tuple(views)
+
+
+def _paragraphs(appeal: Appeal) -> Iterable[Paragraph | CallToAction]:
+    for block in appeal.body:
+        if isinstance(block, Paragraph | CallToAction):
+            yield block
+        elif isinstance(block, Quote):
+            yield from block.paragraphs
+        elif isinstance(block, ContactList | BulletList) and block.intro is not None:
+            yield block.intro
+        if isinstance(block, BulletList):
+            yield from block.items
+
+
+def link_warnings(appeal: Appeal) -> tuple[str, ...]:
+    """What the page shows as plain text because the record's link could not be used."""
+    base = str(appeal.url)
+    warnings: list[str] = []
+    for paragraph in _paragraphs(appeal):
+        for span in paragraph.spans:
+            if span.href is not None and safe_href(span.href, base) is None:
+                warnings.append(f"link {span.href!r} on {span.text.strip()!r} is not a safe link")
+    for contact in appeal.contacts:
+        if _contact_href(contact) is None:
+            warnings.append(
+                f"contact {contact.name!r}: {contact.value!r} cannot be a {contact.kind} link"
+            )
+    return tuple(dict.fromkeys(warnings))
+
+
+# Site structure -------------------------------------------------------------------------------
+
+
+def root_for(file_path: str) -> str:
+    """The relative prefix from a file back to the site root: '' or '../../'."""
+    depth = len(PurePosixPath(file_path).parent.parts)
+    return "../" * depth
+
+
+def page_path(appeal: Appeal) -> str:
+    return f"{appeal.path}index.html"
+
+
+def check_path(appeal: Appeal) -> str:
+    path = page_path(appeal)
+    first = PurePosixPath(path).parts[0]
+    if first in RESERVED_SEGMENTS:
+        raise BuildError(
+            f"appeal {appeal.id!r}: its URL path {appeal.path!r} is under '{first}/', "
+            "which the site itself uses"
+        )
+    return path
+
+
+def area_path(slug: str) -> str:
+    return f"areas/{slug}/index.html"
+
+
+def html_lang(locale: str, fallback: str) -> str:
+    return locale.replace("_", "-") if _LOCALE_RE.match(locale) else fallback
+
+
+def jsonld(data: dict[str, Any]) -> Markup:
+    """JSON for a ``<script>`` element: ``<``, ``>``, ``&`` and line separators escaped, so
+    nothing inside a string can end the element. Safe by construction, hence ``Markup``."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return Markup(text)  # serialised and escaped above: never raw record text
+
+
+def clean(html: str) -> bytes:
+    """Drop characters HTML forbids (a record's control characters) and encode."""
+    return _FORBIDDEN_CHARS.sub("", html).encode("utf-8")
+
+
+def newest_first(appeals: Iterable[Appeal]) -> list[Appeal]:
+    by_id = sorted(appeals, key=lambda a: a.id)
+    return sorted(by_id, key=lambda a: a.published_at, reverse=True)
+
+
+def safety_contacts() -> tuple[ContactView, ...]:
+    contacts = (
+        Contact(
+            name="Police, if you are in danger now",
+            kind=ContactKind.PHONE,
+            value="999",
+            display="999",
+            note="If you call from a mobile and cannot speak, listen and press 55 when asked.",
+        ),
+        Contact(
+            name="Police, when it is not an emergency",
+            kind=ContactKind.PHONE,
+            value="101",
+            display="101",
+        ),
+        Contact(
+            name="Police textphone, if you are deaf or cannot speak",
+            kind=ContactKind.TEXTPHONE,
+            value="18001101",
+            display="18001 101",
+        ),
+        Contact(
+            name="National Domestic Abuse Helpline",
+            kind=ContactKind.PHONE,
+            value="+448082000247",
+            display="0808 2000 247",
+            note="Free and confidential, 24 hours a day.",
+        ),
+    )
+    return tuple(_contact_view(c) for c in contacts)
