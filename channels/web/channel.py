@@ -390,9 +390,11 @@ def _exit_url(context: RenderContext) -> str:
 
 
 def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
-    """Area indexes on disk that a site rendition no longer includes."""
+    """Area indexes on disk that a rendition with the site's index no longer includes: the site
+    rendition of a build, or an appeal's page published with the site (as the services do), so
+    an area whose last appeal was withdrawn loses its index and no withdrawn title lingers."""
     written = {item.path for item in rendition.files}
-    if rendition.appeal_id is not None or "index.html" not in written:
+    if "index.html" not in written:
         return []
     areas = root / "areas"
     if not areas.is_dir():

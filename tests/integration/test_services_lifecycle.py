@@ -188,7 +188,12 @@ def test_publish_update_resolve_withdraw(
     with pytest.raises(RecordInvalid, match="resolution"):
         services.resolve_appeal(store, "the-appeal", "  ", now=clock(), registry=registry)
 
-    # Withdraw: every pending delivery cancelled; page gone; feeds and index without it.
+    # Withdraw: every pending delivery cancelled; page gone; feeds and index without it; the
+    # index of its area, where it was the only appeal, gone too (no title lingers there).
+    area_page = site / "areas" / appeal.area_slug / "index.html"
+    other_area = site / "areas" / keep.area_slug / "index.html"
+    assert appeal.area_slug != keep.area_slug
+    assert "news/the-appeal/" in area_page.read_text() and other_area.is_file()
     clock.advance(hours=1)
     services.withdraw_appeal(store, "the-appeal", now=clock(), registry=registry)
     cancelled = {v.id for v in services.list_deliveries(store, states=["cancelled"], now=T0)}
@@ -196,6 +201,7 @@ def test_publish_update_resolve_withdraw(
     done = run_due(store, registry, clock)
     assert sorted(done.values()) == ["published"] * 3
     assert not page.exists()
+    assert not area_page.exists() and other_area.is_file()
     assert "the-appeal" not in (site / "feeds" / "rss.xml").read_text()
     assert "keep-me" in (site / "feeds" / "rss.xml").read_text()
     assert "the-appeal" not in (site / "index.html").read_text()
