@@ -25,11 +25,14 @@ same families to HTTP statuses. This module imports nothing of ours, so every la
     ├── Unavailable ············· 5  a service we need (database, broker) cannot be reached
     ├── OutputError ············· 6  the output cannot be written
     │   └── BuildError              a build that could not complete: nothing was written
-    └── PublishError ············ 7  a channel could not publish
-        ├── TransientPublishError   try again later (retry_at)
-        ├── PermanentPublishError   fix the content or the credentials
-        │   └── ChannelDisabled
-        └── AmbiguousPublishError   it may have gone out: a person confirms
+    ├── PublishError ············ 7  a channel could not publish
+    │   ├── TransientPublishError   try again later (retry_at)
+    │   ├── PermanentPublishError   fix the content or the credentials
+    │   │   └── ChannelDisabled
+    │   └── AmbiguousPublishError   it may have gone out: a person confirms
+    └── AccessDenied ············ 8  who you are, or what your role allows
+        ├── NotSignedIn             no valid session, token or sign-in (HTTP 401)
+        └── Forbidden               signed in, but the role does not allow it (HTTP 403)
 """
 
 from __future__ import annotations
@@ -39,16 +42,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "AccessDenied",
     "AmbiguousPublishError",
     "BuildError",
     "ChannelDisabled",
     "Conflict",
     "ContentError",
     "DatabaseURLError",
+    "Forbidden",
     "InputsInvalid",
     "InvalidTransition",
     "NotFound",
     "NotReadyToPublish",
+    "NotSignedIn",
     "OutputError",
     "PermanentPublishError",
     "Problem",
@@ -268,3 +274,21 @@ class AmbiguousPublishError(PublishError):
 
 class ChannelDisabled(PermanentPublishError):
     """The channel's credentials failed earlier; it is not tried until an operator re-enables it."""
+
+
+# ---------------------------------------------------------------------------------- access (8)
+
+
+class AccessDenied(PublisherError):
+    """Who you are is not known, or what you asked is not what your role allows."""
+
+    exit_code = 8
+
+
+class NotSignedIn(AccessDenied):
+    """No valid session, token or sign-in. The message never says which part was wrong."""
+
+
+class Forbidden(AccessDenied):
+    """Signed in, but this needs another role (or someone else: an author cannot approve their
+    own revision)."""

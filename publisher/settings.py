@@ -34,6 +34,13 @@ class Settings:
     """PUBLISHER_WEB_HOST"""
     web_port: int = 8000
     """PUBLISHER_WEB_PORT"""
+    app_host: str = "127.0.0.1"
+    """PUBLISHER_APP_HOST: where ``publisher web`` (the comms and operators' app) listens."""
+    app_port: int = 8001
+    """PUBLISHER_APP_PORT"""
+    app_url: str = "http://127.0.0.1:8001/"
+    """PUBLISHER_APP_URL: the app's own absolute URL, as people reach it (sign-in links use it;
+    https makes its cookies Secure). Default: http://PUBLISHER_APP_HOST:PUBLISHER_APP_PORT/."""
     dispatch_interval: float = 2.0
     """DISPATCH_INTERVAL: seconds between dispatcher ticks."""
     reconcile_interval: float = 30.0
@@ -126,11 +133,22 @@ class Settings:
         x_base = text("X_API_BASE_URL", cls.x_api_base_url).rstrip("/")
         if not x_base.startswith(("http://", "https://")):
             raise SettingsError(f"X_API_BASE_URL={x_base!r} must be an absolute http(s) URL")
-        port = number("PUBLISHER_WEB_PORT", cls.web_port)
-        if port != int(port) or not 0 < port < 65536:
-            raise SettingsError(
-                f"PUBLISHER_WEB_PORT={env.get('PUBLISHER_WEB_PORT')!r} is not a port"
-            )
+
+        def port_number(name: str, default: int) -> int:
+            port = number(name, default)
+            if port != int(port) or not 0 < port < 65536:
+                raise SettingsError(f"{name}={env.get(name)!r} is not a port")
+            return int(port)
+
+        port = port_number("PUBLISHER_WEB_PORT", cls.web_port)
+        app_host = text("PUBLISHER_APP_HOST", cls.app_host)
+        app_port = port_number("PUBLISHER_APP_PORT", cls.app_port)
+        shown_host = "127.0.0.1" if app_host in ("0.0.0.0", "::", "") else app_host
+        app_url = text("PUBLISHER_APP_URL", f"http://{shown_host}:{app_port}/")
+        if not app_url.startswith(("http://", "https://")):
+            raise SettingsError(f"PUBLISHER_APP_URL={app_url!r} must be an absolute http(s) URL")
+        if not app_url.endswith("/"):
+            app_url += "/"
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -140,7 +158,10 @@ class Settings:
             site_name=text("SITE_NAME", cls.site_name),
             exit_url=text("EXIT_URL", cls.exit_url),
             web_host=text("PUBLISHER_WEB_HOST", cls.web_host),
-            web_port=int(port),
+            web_port=port,
+            app_host=app_host,
+            app_port=app_port,
+            app_url=app_url,
             dispatch_interval=number("DISPATCH_INTERVAL", cls.dispatch_interval),
             reconcile_interval=number("RECONCILE_INTERVAL", cls.reconcile_interval),
             claimed_timeout=number("CLAIMED_TIMEOUT", cls.claimed_timeout),
@@ -168,6 +189,9 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "EXIT_URL",
         "PUBLISHER_WEB_HOST",
         "PUBLISHER_WEB_PORT",
+        "PUBLISHER_APP_HOST",
+        "PUBLISHER_APP_PORT",
+        "PUBLISHER_APP_URL",
         "DISPATCH_INTERVAL",
         "RECONCILE_INTERVAL",
         "CLAIMED_TIMEOUT",

@@ -41,7 +41,10 @@ __all__ = [
     "DeliveryRow",
     "DeliveryState",
     "HeartbeatRow",
+    "SessionRow",
+    "TokenRow",
     "UTCDateTime",
+    "UserRow",
 ]
 
 
@@ -198,3 +201,53 @@ class HeartbeatRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     at: Mapped[datetime]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    roles: Mapped[str] = mapped_column(String(200))
+    """Comma-separated role names (publisher.domain.accounts.Role)."""
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    """argon2id; None until a password is set (sign in with a one-time link first)."""
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TokenRow(Base):
+    """An API token or a one-time sign-in link. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    """``api`` (a bearer token) or ``sign-in`` (a one-time link)."""
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionRow(Base):
+    """A signed-in browser session, kept on the server. The cookie holds the token; only its
+    SHA-256 is kept here."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 TABLES = (
+    "sessions",
+    "tokens",
     "attempts",
     "deliveries",
     "campaigns",
@@ -38,6 +40,7 @@ TABLES = (
     "audit_log",
     "channel_status",
     "heartbeats",
+    "users",
 )
 
 

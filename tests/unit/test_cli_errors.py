@@ -39,9 +39,10 @@ def test_every_family_has_its_own_exit_code() -> None:
         errors.Unavailable,
         errors.OutputError,
         errors.PublishError,
+        errors.AccessDenied,
     ]
     codes = [family.exit_code for family in families]
-    assert codes == [1, 2, 3, 4, 5, 6, 7]
+    assert codes == [1, 2, 3, 4, 5, 6, 7, 8]
     assert errors.RecordInvalid.exit_code == errors.NotReadyToPublish.exit_code == 1
     assert errors.UnknownDelivery.exit_code == 3
     assert errors.InvalidTransition.exit_code == errors.ScheduleConflict.exit_code == 4

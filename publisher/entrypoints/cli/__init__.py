@@ -3,7 +3,8 @@
 - :mod:`~publisher.entrypoints.cli.authoring`: inspect, render, check, schema, build (files only);
 - :mod:`~publisher.entrypoints.cli.comms`: import, schedule, update, resolve, withdraw;
 - :mod:`~publisher.entrypoints.cli.operators`: deliveries, retry, cancel, confirm, enable, status;
-- :mod:`~publisher.entrypoints.cli.processes`: migrate, worker, beat, site, run.
+- :mod:`~publisher.entrypoints.cli.processes`: migrate, worker, beat, site, run;
+- :mod:`~publisher.entrypoints.cli.admin`: users (add, list, token, link, disable).
 
 Every command parses, calls :mod:`publisher.services` and presents; heavy modules are imported
 inside the commands so ``publisher --help`` stays fast. The project's own errors become one line
@@ -17,7 +18,7 @@ from typing import Any
 import click
 
 from publisher import __version__
-from publisher.entrypoints.cli import authoring, comms, operators, processes
+from publisher.entrypoints.cli import admin, authoring, comms, operators, processes
 from publisher.errors import PublisherError
 
 __all__ = ["COMMANDS", "cli", "main", "register"]
@@ -27,6 +28,7 @@ COMMANDS: tuple[click.Command, ...] = (
     *comms.COMMANDS,
     *operators.COMMANDS,
     *processes.COMMANDS,
+    *admin.COMMANDS,
 )
 
 
