@@ -31,8 +31,18 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
 - Content is HTML built here: every record string is escaped with :func:`html.escape`, links
   are kept only for http(s), mailto, tel and sms and are made absolute. RSS ``description``
   carries the summary (unless it only repeats the title or the first paragraph) and that
-  HTML; Atom has a plain-text ``summary`` and ``content
-  type="html"``. Control characters, illegal in XML, are stripped from every string.
+  HTML; Atom has an HTML ``summary`` (the summary alone) and ``content``, both
+  ``type="html"``. Control characters, illegal in XML, are stripped from every string.
+- Every other text of ours, at every level (titles, the channel description, the Atom
+  subtitle, author names, ``dc:creator``, the name in ``managingEditor``) is HTML-escaped too
+  (:func:`_meta`: ``&``, ``<``, ``>``; element text, never an attribute, so quotes stay as
+  written) before feedgen XML-escapes it once more. Many readers render RSS titles and the
+  channel description as HTML: after one round of XML parsing no such text holds a ``<``, so
+  record text never becomes markup, whether a reader takes it for HTML or for text. Atom says
+  what its text constructs hold: titles, subtitle and summary are ``type="html"`` (feedgen has
+  no parameter for titles, so a small extension sets it) and a conforming reader shows the
+  record's words exactly. Atom's author ``name`` can only be text: a strict reader shows an
+  escaped ``&`` there as ``&amp;``, the price of never handing markup to a lax one.
 - The appeal's image is shown only when it has alt text.
 - A resolved appeal shows its title and resolution only: no body, no image, no personal
   details. A withdrawn appeal's own feed pair has no entry and none of its words.
@@ -41,9 +51,10 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -87,6 +98,8 @@ WITHDRAWN_DESCRIPTION = "This appeal has been withdrawn."
 
 _RSS_TYPE = "application/rss+xml"
 _ATOM_TYPE = "application/atom+xml"
+_ATOM_HTML_TEXT = frozenset({"title", "subtitle"})
+"""Atom text constructs feedgen writes without a ``type``, which :class:`_AtomHtmlText` sets."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,45 @@ def _clean(text: str) -> str:
 
 def _esc(text: str) -> str:
     return html.escape(_clean(text), quote=True)
+
+
+def _meta(text: str) -> str:
+    """Text of ours outside the content (titles, descriptions, names), escaped as HTML like
+    the content's text; element text only, so quotes stay as written."""
+    return html.escape(_clean(text), quote=False)
+
+
+class _Element(Protocol):
+    """What :class:`_AtomHtmlText` needs of an lxml element."""
+
+    tag: object
+
+    def __iter__(self) -> Iterator[_Element]: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+def _declare_html(element: _Element) -> _Element:
+    for child in element:
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] in _ATOM_HTML_TEXT:
+            child.set("type", "html")
+    return element
+
+
+class _AtomHtmlText:
+    """A feedgen extension (feed and entry alike) that declares the Atom ``title`` and
+    ``subtitle`` of the element it extends ``type="html"``: they hold escaped HTML. feedgen
+    calls ``extend_atom`` on the feed before it appends the entries, so each level only marks
+    its own children."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, element: _Element) -> _Element:
+        return element
+
+    def extend_atom(self, element: _Element) -> _Element:
+        return _declare_html(element)
 
 
 def _contact_href(contact: Contact) -> str | None:
@@ -380,22 +432,24 @@ class FeedsChannel(ChannelBase):
         fg = FeedGenerator()
         self_url = context.absolute(spec.rss_path if rss else spec.atom_path)
         fg.id(self_url)
-        fg.title(spec.title)
-        fg.description(spec.description)  # also the Atom subtitle
+        if not rss:
+            fg.register_extension("publisher_html", _AtomHtmlText, _AtomHtmlText, rss=False)
+        fg.title(_meta(spec.title))
+        fg.description(_meta(spec.description))  # also the Atom subtitle
         fg.language(context.language)
         fg.generator(GENERATOR)
         # Self first, alternate last: Atom keeps this order, and feedgen's RSS <link> is the
         # last link added.
         fg.link(href=self_url, rel="self", type=_RSS_TYPE if rss else _ATOM_TYPE)
         fg.link(href=spec.alternate, rel="alternate", type="text/html")
-        fg.author({"name": author})
+        fg.author({"name": _meta(author)})
         fg.updated(_feed_updated(spec.appeals))  # also RSS lastBuildDate; never "now"
         if rss:
             fg.load_extension("dc", atom=False, rss=True)  # the items' dc:creator too
             if self.editor_email:
-                fg.managingEditor(f"{self.editor_email} ({author})")
+                fg.managingEditor(f"{self.editor_email} ({_meta(author)})")
             else:
-                fg.dc.dc_creator(author)  # not both: the same fact twice (DuplicateSemantics)
+                fg.dc.dc_creator(_meta(author))  # not both: one fact twice (DuplicateSemantics)
         return fg
 
     @staticmethod
@@ -403,13 +457,13 @@ class FeedsChannel(ChannelBase):
         fe = FeedEntry()
         fg.add_entry(fe, order="append")  # we sorted; feedgen would prepend
         url = str(appeal.url)
-        fe.title(_title(appeal))
+        fe.title(_meta(_title(appeal)))
         fe.link(href=url, rel="alternate", type="text/html")
         fe.guid(url, permalink=True)
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
         fe.description(_rss_description(appeal))
-        fe.dc.dc_creator(_clean(appeal.organisation or "") or author)
+        fe.dc.dc_creator(_meta(_clean(appeal.organisation or "") or author))
 
     @staticmethod
     def _add_atom_entry(fg: FeedGenerator, appeal: Appeal, author: str) -> None:
@@ -417,14 +471,14 @@ class FeedsChannel(ChannelBase):
         fg.add_entry(fe, order="append")
         url = str(appeal.url)
         fe.id(url)
-        fe.title(_title(appeal))
+        fe.title(_meta(_title(appeal)))
         # feedgen 1.0 writes an entry's link without rel/type; Atom's default rel is
         # "alternate", which is what we mean.
         fe.link(href=url, rel="alternate", type="text/html")
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
-        fe.author({"name": _clean(appeal.organisation or "") or author})
-        fe.summary(_summary(appeal))
+        fe.author({"name": _meta(_clean(appeal.organisation or "") or author)})
+        fe.summary(_meta(_summary(appeal)), type="html")
         fe.content(entry_html(appeal), type="html")
 
     # Publishing ------------------------------------------------------------------------------

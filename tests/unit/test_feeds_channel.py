@@ -273,7 +273,13 @@ def test_hostile_text_never_becomes_markup() -> None:
         assert b"\x00" not in item.content and b"\x07" not in item.content
         parsed = parse(item.content)
         assert len(parsed.entries) == 1
-        assert parsed.entries[0].title == (
+        # The title is escaped HTML (as readers take RSS titles; Atom declares it): shown as
+        # HTML, it reads exactly as the record's words, with no markup of its own.
+        title = parsed.entries[0].title_detail
+        assert title.type == "text/html"
+        shown = lxml.html.fragment_fromstring(title.value, create_parent="div")
+        assert [el.tag for el in shown.iter()] == ["div"]
+        assert shown.text_content() == (
             'Title <script>alert("x")</script> ]]> & "><img src=x onerror=alert(1)>  end'
         )
     atom = parse(rendition.file("atom.xml").content)
