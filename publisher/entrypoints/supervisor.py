@@ -1,8 +1,8 @@
 """``publisher run``: the all-in-one supervisor for a single machine.
 
-It starts the site server, a worker and beat as child processes, each in its own process group
-(so a Ctrl-C in the terminal reaches only the supervisor, which then stops the children in
-order), and exits 0 after a clean stop or non-zero as soon as one child dies on its own.
+It starts the site server, the web app, a worker and beat as child processes, each in its own
+process group (so a Ctrl-C in the terminal reaches only the supervisor, which then stops the
+children in order), and exits 0 after a clean stop or non-zero as soon as one child dies on its own.
 Children are started as ``python -m publisher.entrypoints.supervisor ROLE``, independent of the
 CLI wiring."""
 
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-ROLES = ("site", "worker", "beat")
+ROLES = ("site", "web", "worker", "beat")
 
 
 def wait_for_port(host: str, port: int, *, timeout: float, while_: Callable[[], bool]) -> bool:
@@ -76,7 +76,7 @@ class ChildSpec:
 
 
 def child_argv(role: str, *options: str) -> list[str]:
-    """The command line that runs ``role`` (site, worker, beat) as a separate process."""
+    """The command line that runs ``role`` (site, web, worker, beat) as a separate process."""
     return [sys.executable, "-m", "publisher.entrypoints.supervisor", role, *options]
 
 
@@ -201,6 +201,10 @@ def _child_main(argv: Sequence[str]) -> int:
 
     if args.role == "site":
         return run_site(settings)
+    if args.role == "web":
+        from publisher.entrypoints.web.server import run_web
+
+        return run_web(settings)
     if args.role == "worker":
         return run_worker(settings, concurrency=args.concurrency, loglevel=args.loglevel)
     return run_beat(settings, loglevel=args.loglevel)

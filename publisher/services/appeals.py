@@ -6,9 +6,10 @@ app) refuses an appeal with accessibility or safety errors in the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -17,18 +18,33 @@ from sqlalchemy.orm import Session
 from publisher.channel.registry import Registry
 from publisher.domain.delivery import PART_MAIN, PART_UPDATE
 from publisher.domain.record import Appeal, AppealStatus
-from publisher.errors import InvalidTransition, NotReadyToPublish, RecordInvalid, UnknownChannel
+from publisher.errors import (
+    InvalidTransition,
+    NotReadyToPublish,
+    Problem,
+    RecordInvalid,
+    UnknownChannel,
+)
 from publisher.services._common import utc
 from publisher.store import Store, appeals, ledger
+from publisher.store.appeals import AppealSummary, RevisionSummary
+
+if TYPE_CHECKING:
+    from publisher.lint import Finding
 from publisher.store.audit import audit
 
 __all__ = [
+    "AppealSummary",
     "Readiness",
+    "RevisionSummary",
     "check_ready",
     "current_appeal",
     "gate",
     "import_appeal",
+    "lint_findings",
+    "list_appeals",
     "resolve_appeal",
+    "revisions",
     "update_appeal",
     "withdraw_appeal",
 ]
@@ -105,6 +121,62 @@ def current_appeal(store: Store, appeal_id: str) -> Appeal:
     """The current revision of an appeal."""
     with store.session() as session:
         return appeals.load_current(session, appeal_id)[1]
+
+
+def list_appeals(
+    store: Store,
+    *,
+    status: str | None = None,
+    area: str | None = None,
+    kind: str | None = None,
+    query: str | None = None,
+) -> list[AppealSummary]:
+    """Every appeal at its current revision, most recently updated first, optionally only
+    those with this status, area (any case) and kind, or whose id, title, summary or area
+    contain ``query`` (any case)."""
+    with store.session() as session:
+        return appeals.list_current(session, status=status, area=area, kind=kind, query=query)
+
+
+def revisions(store: Store, appeal_id: str) -> list[RevisionSummary]:
+    """An appeal's revisions, newest first: number, when, source, and who stored it."""
+    with store.session() as session:
+        return appeals.revisions_of(session, appeal_id)
+
+
+def lint_findings(
+    appeal: Appeal,
+    registry: Registry,
+    *,
+    lines: Mapping[str, int] | None = None,
+    warnings: Sequence[Problem] = (),
+) -> list[Finding]:
+    """What ``publisher check`` says of ``appeal``: the import's warnings, the checks of the
+    record (at the source ``lines`` when known) and of what every channel with platform limits
+    renders of it."""
+    from publisher.lint import Finding, lint_appeal, lint_renditions
+
+    findings = [
+        Finding(
+            code="import",
+            severity="warning",
+            message=w.message,
+            fix="The appeal was read, but perhaps not as you meant: correct the file as "
+            "the message says.",
+            file=w.file,
+            line=w.line,
+            field=w.field,
+        )
+        for w in warnings
+    ]
+    renditions = [
+        channel.render(appeal, registry.context)
+        for channel in registry.channels()
+        if channel.limits is not None
+    ]
+    findings.extend(lint_appeal(appeal, lines=lines))
+    findings.extend(lint_renditions(appeal, renditions))
+    return findings
 
 
 # ------------------------------------------------------------------------------ lifecycle

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import DeliveryState
 from publisher.domain.record import Appeal
 from publisher.errors import UnknownAppeal
 from publisher.store.audit import audit
-from publisher.store.models import AppealRevisionRow, AppealRow, DeliveryRow
+from publisher.store.models import AppealRevisionRow, AppealRow, AuditRow, DeliveryRow
 
-__all__ = ["load_current", "site_appeals", "status_of", "store_revision"]
+__all__ = [
+    "AppealSummary",
+    "RevisionSummary",
+    "list_current",
+    "load_current",
+    "revisions_of",
+    "site_appeals",
+    "status_of",
+    "store_revision",
+]
 
 
 def status_of(session: Session, appeal_id: str) -> str | None:
@@ -109,3 +120,111 @@ def site_appeals(
         .order_by(AppealRow.id)
     )
     return [Appeal.from_json(text) for text in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class AppealSummary:
+    """One appeal at its current revision, for lists."""
+
+    id: str
+    title: str
+    area: str
+    kind: str
+    status: str
+    revision: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionSummary:
+    """One revision of an appeal: when, from which source, and who stored it."""
+
+    number: int
+    created_at: datetime
+    source: str | None
+    actor: str | None
+
+
+def _contains(text: str, needle: str) -> bool:
+    return needle.casefold() in text.casefold()
+
+
+def list_current(
+    session: Session,
+    *,
+    status: str | None = None,
+    area: str | None = None,
+    kind: str | None = None,
+    query: str | None = None,
+) -> list[AppealSummary]:
+    """Every appeal at its current revision, most recently updated first. ``status`` and
+    ``area`` filter in the query; ``kind`` and ``query`` (a case-insensitive search in the id,
+    title, summary and area) on the records read."""
+    stmt = (
+        select(AppealRow, AppealRevisionRow.record_json)
+        .join(
+            AppealRevisionRow,
+            and_(
+                AppealRow.id == AppealRevisionRow.appeal_id,
+                AppealRow.current_revision == AppealRevisionRow.revision,
+            ),
+        )
+        .order_by(AppealRow.updated_at.desc(), AppealRow.id)
+    )
+    if status:
+        stmt = stmt.where(AppealRow.status == status)
+    if area:
+        stmt = stmt.where(func.lower(AppealRow.area) == area.strip().lower())
+    found: list[AppealSummary] = []
+    for row, record_json in session.execute(stmt).tuples():
+        appeal = Appeal.from_json(record_json)
+        if kind and appeal.kind.value != kind:
+            continue
+        if query and not any(
+            _contains(text, query.strip())
+            for text in (appeal.id, appeal.title, appeal.summary, appeal.area)
+        ):
+            continue
+        found.append(
+            AppealSummary(
+                id=row.id,
+                title=appeal.title,
+                area=row.area,
+                kind=appeal.kind.value,
+                status=row.status,
+                revision=row.current_revision,
+                updated_at=row.updated_at,
+            )
+        )
+    return found
+
+
+def revisions_of(session: Session, appeal_id: str) -> list[RevisionSummary]:
+    """The revisions of an appeal, newest first, each with the actor the audit log names;
+    :class:`UnknownAppeal` if there is no such appeal."""
+    if session.get(AppealRow, appeal_id) is None:
+        raise UnknownAppeal(f"no appeal {appeal_id!r} in the store: import it first")
+    actors: dict[int, str] = {}
+    audits = select(AuditRow.actor, AuditRow.detail).where(
+        AuditRow.subject == f"appeal:{appeal_id}"
+    )
+    for actor, detail in session.execute(audits).tuples():
+        if not detail:
+            continue
+        number = json.loads(detail).get("revision")
+        if isinstance(number, int):
+            actors.setdefault(number, actor)
+    rows = session.scalars(
+        select(AppealRevisionRow)
+        .where(AppealRevisionRow.appeal_id == appeal_id)
+        .order_by(AppealRevisionRow.revision.desc())
+    )
+    return [
+        RevisionSummary(
+            number=row.revision,
+            created_at=row.created_at,
+            source=row.source,
+            actor=actors.get(row.revision),
+        )
+        for row in rows
+    ]

@@ -1,5 +1,5 @@
-"""The commands that run publisher's processes: migrate, worker, beat, site, and run (all of
-them on one machine). See docs/operations.md."""
+"""The commands that run publisher's processes: migrate, worker, beat, site, web, and run (all
+of them on one machine). See docs/operations.md."""
 
 from __future__ import annotations
 
@@ -68,17 +68,35 @@ def site() -> None:
 
 
 @click.command()
+@click.option("--host", default=None, help="Default: PUBLISHER_APP_HOST (127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default: 8001.")
+@errors_to_exit
+def web(host: str | None, port: int | None) -> None:
+    """Serve the comms web app (and its JSON API under /api) on PUBLISHER_APP_HOST:PORT.
+
+    On the first start, with no users yet, it creates the user admin and prints a one-time
+    sign-in link for them (PUBLISHER_APP_URL + sign-in/link/TOKEN). Add more users with
+    publisher users add.
+    """
+    from publisher.entrypoints.web.server import run_web
+
+    sys.exit(run_web(app().settings, host=host, port=port))
+
+
+@click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--concurrency", type=click.IntRange(1), default=2, show_default=True)
 @errors_to_exit
 def run(inputs: tuple[Path, ...], concurrency: int) -> None:
-    """Run everything on this machine: the site server, a worker and beat. Ctrl-C stops them.
+    """Run everything on this machine: the site server, the web app, a worker and beat. Ctrl-C
+    stops them.
 
     With INPUTS (appeal files or folders), imports them first and publishes each new appeal now
     on every channel. X posts go to the dry-run outbox when no X credentials are set.
     """
     from publisher import services
     from publisher.entrypoints.supervisor import ChildSpec, Supervisor, child_argv, wait_for_port
+    from publisher.entrypoints.web.server import first_sign_in
 
     wired = app()
     settings = wired.settings
@@ -96,10 +114,12 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
             else:
                 click.echo(f"{done.appeal_id}: revision {done.revision}, already on every channel")
     wired.close()
+    link = first_sign_in(settings)
 
     supervisor = Supervisor(
         children=[
             ChildSpec("site", child_argv("site")),
+            ChildSpec("web", child_argv("web")),
             ChildSpec("worker", child_argv("worker", "--concurrency", str(concurrency))),
             ChildSpec("beat", child_argv("beat")),
         ]
@@ -119,8 +139,18 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
                 f"Outbox: {settings.outbox_dir}  "
                 "Operators: publisher deliveries / publisher status"
             )
+        app_host = "127.0.0.1" if settings.app_host in ("0.0.0.0", "::", "") else settings.app_host
+        if wait_for_port(
+            app_host,
+            settings.app_port,
+            timeout=15,
+            while_=lambda: supervisor.alive("web") and not supervisor.stopping(),
+        ):
+            click.echo(f"Web app: {settings.app_url}")
+            if link is not None:
+                click.echo(f"First start: sign in as admin once with this link: {link}")
 
     sys.exit(supervisor.run(ready=ready))
 
 
-COMMANDS: tuple[click.Command, ...] = (migrate, worker, beat, site, run)
+COMMANDS: tuple[click.Command, ...] = (migrate, worker, beat, site, web, run)

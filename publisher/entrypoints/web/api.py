@@ -1,0 +1,146 @@
+"""The JSON API under ``/api``: the same services as the pages, bearer tokens, the same roles.
+OpenAPI is at ``/api/openapi.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from publisher import services
+from publisher.domain.accounts import Role
+from publisher.entrypoints.web import security
+from publisher.entrypoints.web.security import wired
+from publisher.entrypoints.web.views import previews
+from publisher.errors import RecordInvalid, UsageError
+from publisher.importers import Format, parse_appeal
+from publisher.services.accounts import UserView
+
+__all__ = ["MAX_UPLOAD", "router"]
+
+MAX_UPLOAD = 1024 * 1024
+
+router = APIRouter(prefix="/api", tags=["appeals"])
+User = Annotated[UserView, Depends(security.api_user)]
+Author = Annotated[UserView, Depends(security.role(Role.AUTHOR, api=True))]
+
+_CREATE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The appeal record as JSON (as `publisher inspect` prints it), or a "
+        "multipart form with one `file`: an appeal in the seed, native (Markdown) or JSON "
+        "format. At most 1 MB.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+async def _appeal_text(request: Request) -> tuple[str, str, Format | None]:
+    """(source name, text, format) of the appeal in the request body."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt: Format | None
+    if kind == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=5, max_part_size=MAX_UPLOAD)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise UsageError("a multipart request needs one 'file' field")
+        data = await upload.read(MAX_UPLOAD + 1)
+        source, fmt = upload.filename or "upload", None
+    elif kind in ("application/json", ""):
+        data = await request.body()
+        source, fmt = "api.json", "json"
+    else:
+        raise UsageError("send application/json or multipart/form-data")
+    if len(data) > MAX_UPLOAD:
+        raise UsageError("the appeal is larger than 1 MB")
+    try:
+        return source, data.decode("utf-8-sig"), fmt
+    except UnicodeDecodeError as exc:
+        raise RecordInvalid("the file is not UTF-8 text", file=source) from exc
+
+
+@router.post("/appeals", status_code=201, openapi_extra=_CREATE_BODY)
+async def create_appeal(request: Request, user: Author) -> JSONResponse:
+    """Import an appeal (a new revision when its content changed): 201 with its id and
+    revision; 422 with the file, line and field of the problem when it cannot be read."""
+    source, text, fmt = await _appeal_text(request)
+    result = parse_appeal(text, source=source, fmt=fmt)
+    revision = services.import_appeal(wired(request).store, result.appeal, actor=user.name)
+    return JSONResponse(
+        {
+            "id": result.appeal.id,
+            "revision": revision,
+            "warnings": [str(w) for w in result.warnings],
+        },
+        status_code=201,
+    )
+
+
+@router.get("/appeals")
+async def list_appeals(
+    request: Request,
+    user: User,
+    status: str | None = None,
+    area: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every appeal at its current revision, most recently updated first."""
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "area": a.area,
+            "kind": a.kind,
+            "status": a.status,
+            "revision": a.revision,
+            "updated_at": a.updated_at.isoformat(),
+        }
+        for a in services.list_appeals(
+            wired(request).store, status=status, area=area, kind=kind, query=q
+        )
+    ]
+
+
+@router.get("/appeals/{appeal_id}")
+async def get_appeal(request: Request, appeal_id: str, user: User) -> dict[str, Any]:
+    """The appeal record at its current revision, as `publisher inspect` prints it."""
+    record: dict[str, Any] = json.loads(
+        services.current_appeal(wired(request).store, appeal_id).to_json()
+    )
+    return record
+
+
+@router.get("/appeals/{appeal_id}/previews")
+async def get_previews(request: Request, appeal_id: str, user: User) -> dict[str, Any]:
+    """What each channel makes of the appeal, and what the checks say of it."""
+    app = wired(request)
+    appeal = services.current_appeal(app.store, appeal_id)
+    shown = previews(appeal, app.registry)
+    return {
+        "web": shown.web,
+        "rss": shown.rss,
+        "atom": shown.atom,
+        "x": {
+            "max_weight": shown.max_weight,
+            "posts": [{"text": p.text, "weight": p.weight} for p in shown.posts],
+        },
+        "text": {
+            "text": shown.text,
+            "sms_segments": shown.sms_segments,
+            "sms_encoding": shown.sms_encoding,
+        },
+        "lint": [f.to_dict() for f in services.lint_findings(appeal, app.registry)],
+    }

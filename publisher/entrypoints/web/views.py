@@ -1,0 +1,85 @@
+"""What the pages and the API show of an appeal: the real renderers' output, put side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from publisher.channel.registry import Registry
+from publisher.channels.text import TextChannel
+from publisher.domain.record import Appeal
+from publisher.lint import Finding
+
+__all__ = ["Post", "Previews", "findings_by_field", "previews"]
+
+
+@dataclass(frozen=True)
+class Post:
+    number: int
+    text: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Previews:
+    """Each channel's rendition of one appeal (empty where a channel renders nothing)."""
+
+    web: str
+    rss: str
+    rss_item: str
+    atom: str
+    posts: tuple[Post, ...]
+    max_weight: int | None
+    text: str
+    sms_segments: int
+    sms_encoding: str
+
+
+def _text(rendition_files: Iterable[tuple[str, bytes]], suffix: str) -> str:
+    for path, content in rendition_files:
+        if path.endswith(suffix):
+            return content.decode("utf-8")
+    return ""
+
+
+def _item(rss: str) -> str:
+    """The first ``<item>`` of an RSS document (feedgen escapes text, so tags are tags)."""
+    start, end = rss.find("<item>"), rss.rfind("</item>")
+    return rss[start : end + len("</item>")] if start >= 0 and end > start else ""
+
+
+def previews(appeal: Appeal, registry: Registry) -> Previews:
+    """Render ``appeal`` with the web, feeds, x and text channels of ``registry``."""
+    context = registry.context
+    web = registry.get("web").render(appeal, context)
+    feeds = registry.get("feeds").render(appeal, context)
+    x = registry.get("x").render(appeal, context)
+    text = registry.get("text").render(appeal, context)
+    feed_files = [(f.path, f.content) for f in feeds.files]
+    rss = _text(feed_files, "rss.xml")
+    sms = TextChannel.sms_info(text) if text.files else None
+    limits = x.limits or registry.get("x").limits
+    return Previews(
+        web=_text(((f.path, f.content) for f in web.files), ".html"),
+        rss=rss,
+        rss_item=_item(rss),
+        atom=_text(feed_files, "atom.xml"),
+        posts=tuple(
+            Post(number=n, text=post.text, weight=post.weight)
+            for n, post in enumerate(x.posts, start=1)
+        ),
+        max_weight=None if limits is None else limits.max_weight,
+        text=_text(((f.path, f.content) for f in text.files), ".txt"),
+        sms_segments=0 if sms is None else sms.segments,
+        sms_encoding="" if sms is None else sms.encoding,
+    )
+
+
+def findings_by_field(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
+    """Findings keyed by the top-level record field they name (``image.alt`` → ``image``;
+    ``body[2].paragraphs[0]`` → ``body``); those naming none under ``""``."""
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        key = (finding.field or "").split(".")[0].split("[")[0]
+        grouped.setdefault(key, []).append(finding)
+    return grouped
