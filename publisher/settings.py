@@ -48,7 +48,9 @@ class Settings:
     claimed_timeout: float = 300.0
     """CLAIMED_TIMEOUT: seconds a claimed delivery may wait for a worker before it is re-queued."""
     sending_timeout: float = 600.0
-    """SENDING_TIMEOUT: seconds a delivery may stay 'sending' before it is judged unknown."""
+    """SENDING_TIMEOUT: the lease of a send, in seconds. The sending worker renews it every
+    third of that while the channel call lasts; only when it lapses (the worker died) does the
+    reconciler judge the delivery unknown (or run it again, on an idempotent channel)."""
     x_api_base_url: str = "https://api.x.com"
     """X_API_BASE_URL: the X API; tests and staging point it at a local X-compatible server."""
     x_upload_base_url: str = ""

@@ -106,7 +106,9 @@ def publish(delivery_id: int) -> str:
     from publisher import services
 
     rt = runtime()
-    state = services.publish_delivery(rt.store, rt.registry, delivery_id)
+    state = services.publish_delivery(
+        rt.store, rt.registry, delivery_id, lease=rt.settings.sending_timeout
+    )
     log.info("delivery %d: %s", delivery_id, state)
     return str(state)
 

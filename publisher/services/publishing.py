@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from publisher.channel import Channel, Receipt, RenderContext, Rendition, Target
 from publisher.channel.registry import Registry
@@ -17,7 +23,7 @@ from publisher.errors import (
     PublishError,
     TransientPublishError,
 )
-from publisher.services._common import Clock, utc
+from publisher.services._common import Clock, seconds, utc
 from publisher.store import Store, appeals, health, ledger
 
 __all__ = ["publish_delivery"]
@@ -150,6 +156,42 @@ def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime
         )
 
 
+def _lease_owner() -> str:
+    """Who holds a lease: this host and process, and a random part for this one send."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def _lease_kept(
+    store: Store, delivery_id: int, owner: str, lease: timedelta, clock: Clock
+) -> Iterator[None]:
+    """While the block runs (the one call to the channel), renew the delivery's lease every
+    third of its length from a thread of its own, so that a slow send is never taken for a
+    dead one. Renewal stops when the block ends or the delivery is no longer ours."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease.total_seconds() / 3):
+            try:
+                with store.session() as session:
+                    ours = ledger.renew_lease(
+                        session, delivery_id, owner=owner, until=utc(clock()) + lease
+                    )
+            except PublisherError as exc:  # the database is unavailable: try again next time
+                log.warning("delivery %d: could not renew its lease: %s", delivery_id, exc)
+                continue
+            if not ours:
+                return
+
+    renewer = threading.Thread(target=renew, name=f"lease-{delivery_id}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+
+
 def _fail(store: Store, delivery_id: int, reason: str, at: datetime) -> str:
     with store.session() as session:
         if ledger.fail_claimed(session, delivery_id, _S.FAILED, reason, at=at, actor=_ACTOR):
@@ -164,8 +206,12 @@ def publish_delivery(
     *,
     now: datetime | None = None,
     clock: Clock | None = None,
+    lease: float | timedelta = 600.0,
 ) -> str:
     """Publish one claimed delivery; return the state it ends in.
+
+    ``lease`` (SENDING_TIMEOUT) is how long the send is known to be in flight without a
+    renewal; the worker renews it every third of that while the channel call lasts.
 
     1. Assert the world: the delivery exists and is claimed (else its state is returned and
        nothing happens); the appeal is not withdrawn (channels that are not idempotent →
@@ -173,8 +219,8 @@ def publish_delivery(
        cancelled); an older UPDATE reply is superseded by a newer one; the channel is known
        and not disabled (else failed).
     2. Render the CURRENT revision (channels that write site-wide files also render the site).
-    3. claimed → sending by a conditional UPDATE, with the attempt row, committed.
-    4. Call the channel exactly once.
+    3. claimed → sending by a conditional UPDATE, with the attempt row and the lease, committed.
+    4. Call the channel exactly once, renewing the lease meanwhile.
     5. Record what :func:`publisher.domain.delivery.decide` makes of the outcome, by a
        conditional UPDATE from sending.
     """
@@ -202,6 +248,8 @@ def publish_delivery(
 
     # 3. claimed → sending, with the attempt row, committed before the channel is called.
     sent_at = utc(clock())
+    held = seconds(lease)
+    owner = _lease_owner()
     with store.session() as session:
         attempt_id = ledger.start_sending(
             session,
@@ -210,6 +258,8 @@ def publish_delivery(
             idempotent=channel.idempotent,
             actor=_ACTOR,
             detail={"channel": channel.name, "revision": job.appeal.revision},
+            lease_owner=owner,
+            lease_until=sent_at + held,
         )
         if attempt_id is None:
             state = ledger.state_of(session, delivery_id)
@@ -219,13 +269,14 @@ def publish_delivery(
     # 4. The one call to the channel.
     receipt: Receipt | None = None
     error: BaseException | None = None
-    try:
-        receipt = channel.publish(rendition, job.target)
-    except (TransientPublishError, PermanentPublishError, AmbiguousPublishError) as exc:
-        error = exc
-    except Exception as exc:
-        log.exception("delivery %d: %s raised an unexpected error", delivery_id, channel.name)
-        error = exc
+    with _lease_kept(store, delivery_id, owner, held, clock):
+        try:
+            receipt = channel.publish(rendition, job.target)
+        except (TransientPublishError, PermanentPublishError, AmbiguousPublishError) as exc:
+            error = exc
+        except Exception as exc:
+            log.exception("delivery %d: %s raised an unexpected error", delivery_id, channel.name)
+            error = exc
 
     # 5. Record the outcome.
     at = utc(clock())

@@ -47,12 +47,14 @@ __all__ = [
     "fail_claimed",
     "first_post",
     "get",
+    "lease_live",
     "manual_move",
     "newer_update_exists",
     "now_slot",
     "prepared",
     "published_pairs",
     "record_outcome",
+    "renew_lease",
     "slot",
     "stale_claims_to_scheduled",
     "stale_sending",
@@ -317,9 +319,11 @@ def start_sending(
     idempotent: bool,
     actor: str,
     detail: Mapping[str, Any],
+    lease_owner: str,
+    lease_until: datetime,
 ) -> int | None:
-    """claimed → sending with a new attempt row; the attempt's id, or None if someone else
-    took the delivery first."""
+    """claimed → sending with a new attempt row and a lease held by ``lease_owner`` until
+    ``lease_until``; the attempt's id, or None if someone else took the delivery first."""
     moved = session.execute(
         update(DeliveryRow)
         .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
@@ -328,6 +332,8 @@ def start_sending(
             sending_at=at,
             attempts=DeliveryRow.attempts + 1,
             idempotent=idempotent,
+            lease_owner=lease_owner,
+            lease_expires_at=lease_until,
             updated_at=at,
         ),
         execution_options={"synchronize_session": False},
@@ -346,6 +352,27 @@ def start_sending(
         detail=detail,
     )
     return attempt.id
+
+
+def renew_lease(session: Session, delivery_id: int, *, owner: str, until: datetime) -> bool:
+    """Extend the lease of a delivery this worker is still sending; False if it is no longer
+    (its outcome was recorded, or someone else acted on it)."""
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id == delivery_id,
+            DeliveryRow.state == _S.SENDING,
+            DeliveryRow.lease_owner == owner,
+        )
+        .values(lease_expires_at=until),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(moved) == 1
+
+
+def lease_live(row: DeliveryRow, at: datetime) -> bool:
+    """Whether a send of this delivery may still be in flight."""
+    return row.lease_expires_at is not None and row.lease_expires_at > at
 
 
 def attempts_of(session: Session, delivery_id: int) -> int:
@@ -371,7 +398,14 @@ def record_outcome(
     delivery; return the state the delivery is in. A published result also settles a
     delivery the reconciler judged unknown meanwhile; any other late result is only audited."""
     row = get(session, delivery_id)
-    values: dict[str, Any] = {"updated_at": at, "claimed_at": None, "state": decision.state.value}
+    was = row.state
+    values: dict[str, Any] = {
+        "updated_at": at,
+        "claimed_at": None,
+        "state": decision.state.value,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
     from_states: tuple[str, ...] = (_S.SENDING.value,)
     if decision.state is _S.PUBLISHED:
         values.update(
@@ -414,16 +448,26 @@ def record_outcome(
         execution_options={"synchronize_session": False},
     )
     if _rowcount(moved) == 1:
+        detail: dict[str, Any] = {
+            "outcome": decision.outcome,
+            "error": message,
+            "summary": summary,
+        }
+        if was != _S.SENDING:
+            detail["conflict"] = f"the result arrived after the delivery was judged {was}"
         audit(
             session,
             at=at,
             actor=actor,
             action=decision.state.value,
             subject=f"delivery:{delivery_id}",
-            detail={"outcome": decision.outcome, "error": message, "summary": summary},
+            detail=detail,
         )
         return decision.state.value
     session.refresh(row)
+    if remote_ids and not row.remote_id:
+        # What went out is never forgotten, whatever state a person or the reconciler set.
+        row.remote_id = ",".join(remote_ids)
     audit(
         session,
         at=at,
@@ -453,9 +497,17 @@ def stale_claims_to_scheduled(
 def stale_sending(
     session: Session, dialect: str, *, before: datetime, at: datetime
 ) -> tuple[list[int], list[int]]:
-    """Sending since before ``before``: idempotent ones back to scheduled (rerun), the others
-    to unknown; their open attempts are closed as timed out. Returns (rerun, unknown)."""
-    stuck = and_(DeliveryRow.state == _S.SENDING, DeliveryRow.sending_at < before)
+    """Sending with a lapsed lease (the worker died: nobody renewed it), or, for a send that
+    took no lease, sending since before ``before``: idempotent ones back to scheduled (rerun),
+    the others to unknown; their open attempts are closed as timed out. A slow send whose
+    worker lives keeps renewing its lease and is left alone. Returns (rerun, unknown)."""
+    stuck = and_(
+        DeliveryRow.state == _S.SENDING,
+        or_(
+            DeliveryRow.lease_expires_at < at,
+            and_(DeliveryRow.lease_expires_at.is_(None), DeliveryRow.sending_at < before),
+        ),
+    )
     rerun = move_deliveries(
         session,
         dialect,
@@ -464,7 +516,9 @@ def stale_sending(
             "state": _S.SCHEDULED.value,
             "sending_at": None,
             "next_attempt_at": at,
-            "last_error": "no outcome recorded in time: running it again",
+            "last_error": "its worker stopped before recording an outcome: running it again",
+            "lease_owner": None,
+            "lease_expires_at": None,
             "updated_at": at,
         },
     )
@@ -474,7 +528,10 @@ def stale_sending(
         and_(stuck, or_(DeliveryRow.idempotent.is_(None), DeliveryRow.idempotent.is_(False))),
         {
             "state": _S.UNKNOWN.value,
-            "last_error": "no outcome recorded in time: the post may have gone out; confirm it",
+            "last_error": (
+                "its worker stopped before recording an outcome: the post may have gone out; "
+                "confirm it"
+            ),
             "updated_at": at,
         },
     )
@@ -506,14 +563,20 @@ def manual_move(
     naming its state otherwise."""
     allowed = tuple(allowed)
     row = get(session, delivery_id)
+    no_live_lease = or_(DeliveryRow.lease_expires_at.is_(None), DeliveryRow.lease_expires_at <= at)
     moved = session.execute(
         update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id, DeliveryRow.state.in_(allowed))
-        .values(**values, updated_at=at),
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state.in_(allowed), no_live_lease)
+        .values(**values, lease_owner=None, lease_expires_at=None, updated_at=at),
         execution_options={"synchronize_session": False},
     )
     if _rowcount(moved) != 1:
         session.refresh(row)
+        if row.state in allowed and lease_live(row, at):
+            raise InvalidTransition(
+                f"delivery {delivery_id} may still be being sent (its worker holds it until "
+                f"{row.lease_expires_at:%H:%M:%S} UTC): {action} is refused until then"
+            )
         raise InvalidTransition(
             f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
         )

@@ -155,6 +155,11 @@ class DeliveryRow(Base):
     idempotent: Mapped[bool | None] = mapped_column(Boolean)
     """Whether the channel said it was idempotent when this delivery was last sent: lets the
     reconciler decide, without the channel registry, whether a stuck 'sending' may be rerun."""
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    """The worker sending it now (host, process and a random part)."""
+    lease_expires_at: Mapped[datetime | None]
+    """Until when the send is known to be in flight: the sending worker renews it while the
+    channel call lasts. Only a lapsed lease (the worker died) lets the reconciler act."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

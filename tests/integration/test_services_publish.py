@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from publisher.settings import Settings
 from publisher.store import Store
 from publisher.store.models import AttemptRow, AuditRow, ChannelStatusRow
 from publisher.testing import FakeChannel, FakeSiteChannel, FixedClock
+from tests.integration.conftest import wait_until
 from tests.integration.db_fixtures import sample_appeal
 
 T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
@@ -356,3 +358,120 @@ def test_two_workers_recording_a_rate_limit_at_once_both_succeed(
     with store.session() as session:
         row = session.get(ChannelStatusRow, ("x0", "default"))
         assert row is not None and row.disabled and row.rate_limit  # only what was given changed
+
+
+def _state(store: Store, delivery: int) -> str:
+    return view(store, delivery).state
+
+
+def test_a_slow_live_send_is_never_judged_unknown_nor_sent_twice(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    """Defect 1 of the 'nothing twice' issue: a send slower than SENDING_TIMEOUT, with its
+    worker alive. The reconciler runs meanwhile (late, as a starved one does) and must leave it
+    alone; an operator's retry is refused; the send's result is recorded; one post."""
+    slow = FakeChannel("x", False, delay=2.5)  # a thread publisher, slower than the lease
+    registry = registry_with(tmp_path, slow)
+    delivery = claimed(store, "x")
+    results: list[str] = []
+    sender = threading.Thread(
+        target=lambda: results.append(
+            services.publish_delivery(make_store(), registry, delivery, lease=0.6)
+        )
+    )
+    sender.start()
+    try:
+        wait_until(
+            lambda: _state(store, delivery) == "sending", timeout=10, interval=0.02, what="the send"
+        )
+        stop = datetime.now(UTC) + timedelta(seconds=2)
+        while datetime.now(UTC) < stop:  # the reconciler, well past the lease's first length
+            report = services.reconcile(
+                store, now=datetime.now(UTC), claimed_timeout=300, sending_timeout=0.6
+            )
+            assert report.unknown == () and report.rerun == ()
+            assert _state(store, delivery) == "sending"
+            with pytest.raises(errors.InvalidTransition):
+                services.retry(store, delivery)
+            time.sleep(0.1)
+    finally:
+        sender.join()
+    assert results == ["published"]
+    assert len(slow.calls) == 1
+    done = view(store, delivery)
+    assert done.state == "published" and done.remote_id == "x-1"
+
+
+def test_a_delivery_judged_unknown_while_its_lease_is_live_waits_for_the_result(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    """Even when something judged a live send unknown (an older reconciler, a person), retry
+    and confirm are refused until its lease lapses, and the late result is still recorded:
+    ids kept, published, the conflict in the audit log."""
+    from sqlalchemy import select, update
+
+    from publisher.store.models import DeliveryRow
+
+    slow = FakeChannel("x", False, delay=1.5)
+    registry = registry_with(tmp_path, slow)
+    delivery = claimed(store, "x")
+    sender = threading.Thread(
+        target=services.publish_delivery,
+        args=(make_store(), registry, delivery),
+        kwargs={"lease": 30.0},
+    )
+    sender.start()
+    try:
+        wait_until(
+            lambda: _state(store, delivery) == "sending", timeout=10, interval=0.02, what="the send"
+        )
+        with store.session() as session:
+            session.execute(
+                update(DeliveryRow).where(DeliveryRow.id == delivery).values(state="unknown")
+            )
+        with pytest.raises(errors.InvalidTransition, match="may still be being sent"):
+            services.retry(store, delivery)
+        with pytest.raises(errors.InvalidTransition, match="may still be being sent"):
+            services.confirm(store, delivery, published=False)
+    finally:
+        sender.join()
+    done = view(store, delivery)
+    assert (done.state, done.remote_id) == ("published", "x-1")
+    assert len(slow.calls) == 1
+    with store.session() as session:
+        details = list(
+            session.scalars(
+                select(AuditRow.detail).where(
+                    AuditRow.subject == f"delivery:{delivery}", AuditRow.action == "published"
+                )
+            )
+        )
+    assert details and "judged unknown" in (details[0] or "")
+
+
+def test_a_lapsed_lease_means_the_worker_died(store: Store, tmp_path: Path) -> None:
+    """A send whose lease nobody renewed (its worker was killed) is unknown for a person, or
+    run again on an idempotent channel."""
+    from sqlalchemy import update
+
+    from publisher.store.models import DeliveryRow
+
+    social = claimed(store, "x", appeal="died-social")
+    files = claimed(store, "files", appeal="died-files")
+    past = T0 - timedelta(seconds=1)
+    with store.session() as session:
+        for delivery, idempotent in ((social, False), (files, True)):
+            session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery)
+                .values(
+                    state="sending",
+                    sending_at=T0,
+                    idempotent=idempotent,
+                    lease_owner="host:1:dead",
+                    lease_expires_at=past,
+                )
+            )
+    report = services.reconcile(store, now=T0, claimed_timeout=300, sending_timeout=600)
+    assert (report.unknown, report.rerun) == ((social,), (files,))
+    assert services.retry(store, social, now=T0) == "scheduled"
