@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import Any
 
 from publisher.bootstrap import bootstrap
 from publisher.services import accounts
@@ -19,11 +20,45 @@ class RedactLinks(logging.Filter):
     """Keep one-time sign-in tokens (in the link path) out of the access log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _LINK.sub(r"\1[redacted]", record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(
                 _LINK.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
             )
         return True
+
+
+# uvicorn's logging, with plain formatters: the access line is formatted when it is made (the
+# project's redacting record factory, publisher.logsafe, leaves no args for uvicorn's
+# AccessFormatter to pick apart), and one-time link tokens are redacted from it.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"links": {"()": RedactLinks}},
+    "formatters": {
+        "default": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s"}
+    },
+    "handlers": {
+        "default": {
+            "formatter": "default",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["links"],
+        },
+        "access": {
+            "formatter": "default",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["links"],
+        },
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    },
+}
 
 
 def sign_in_url(settings: Settings, token: str) -> str:
@@ -60,9 +95,8 @@ def run_web(settings: Settings, *, host: str | None = None, port: int | None = N
         port=port or settings.app_port,
         proxy_headers=False,
         server_header=False,
-        log_level="info",
+        log_config=LOG_CONFIG,
     )
-    logging.getLogger("uvicorn.access").addFilter(RedactLinks())
     server = uvicorn.Server(config)
     try:
         server.run()
