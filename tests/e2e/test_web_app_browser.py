@@ -1,0 +1,236 @@
+"""The web app in Debian's Chromium: an author writes an appeal, sees a finding beside its
+field, fixes it and sees the X thread; the same with the keyboard only; axe-core on every page."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.settings import ENVIRONMENT_VARIABLES
+
+from .test_accessibility import AXE_OPTIONS, _describe
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+APPEAL = """---
+title: Have you seen Sam Example?
+area: Example Shire
+url: https://www.example.police.uk/news/2020/october/missing-sam/
+published: 09:30 24/10/2020
+kind: missing-person
+image:
+  url: https://www.example.police.uk/img/sam.jpg
+  alt: image
+hashtags: [FindSam]
+---
+
+We are appealing for help to find Sam, 34, who has been missing from Exampletown since Friday.
+
+If you see her, please call 999. Otherwise call 101 quoting incident 123 of 23 October.
+"""
+GOOD_ALT = "Sam, a woman in her thirties with short dark hair, smiling."
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        input=stdin,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture()
+def app(tmp_path: Path) -> Iterator[App]:
+    """``publisher web`` on a fresh SQLite store, with an author ``alex``."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_VARIABLES}
+    env.update(
+        PUBLISHER_DATA_DIR=str(tmp_path / "var"),
+        OUTPUT_DIR=str(tmp_path / "site"),
+        PUBLISHER_APP_URL=url,
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("PYTHONWARNINGS", None)
+    _cli(env, "users", "add", "alex", "--role", "author", "--password-stdin", stdin=PASSWORD)
+    log = (tmp_path / "web.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "web", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail((tmp_path / "web.log").read_text(), pytrace=False)
+                time.sleep(0.1)
+        yield App(url=url, env=env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+def _sign_in(page: Any, app: App) -> None:
+    page.goto(app.url + "sign-in")
+    page.get_by_label("Name").fill("alex")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(app.url)
+
+
+def test_an_author_writes_an_appeal_fixes_a_finding_and_sees_the_x_thread(
+    app: App, browser: Any
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, app)
+    page.get_by_role("link", name="New appeal", exact=True).click()
+    page.get_by_label("Write the appeal").fill(APPEAL)
+    page.get_by_role("button", name="Import appeal").click()
+    page.wait_for_url(app.url + "appeals/missing-sam")
+    row = page.locator("#field-image")
+    assert "alt-text-meaningless" in row.inner_text()
+    assert "error" in row.inner_text()
+    page.get_by_role("link", name="New appeal", exact=True).click()
+    page.get_by_label("Write the appeal").fill(APPEAL.replace("alt: image", f"alt: {GOOD_ALT}"))
+    page.get_by_role("button", name="Import appeal").click()
+    page.wait_for_url(app.url + "appeals/missing-sam")
+    assert "alt-text-meaningless" not in page.locator("#field-image").inner_text()
+    posts = page.locator(".app-post")
+    assert posts.count() >= 1
+    assert "Post 1 of" in posts.first.inner_text()
+    assert "Revision" in page.locator("#field-revision").inner_text()
+    assert page.locator("#field-revision dd").first.inner_text().strip() == "2"
+    context.close()
+
+
+def test_the_same_with_the_keyboard_only(app: App, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app.url + "sign-in")
+    keyboard = page.keyboard
+
+    def tab_to(selector: str, limit: int = 30) -> None:
+        for _ in range(limit):
+            keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        pytest.fail(f"Tab never reached {selector}")
+
+    tab_to("#name")
+    keyboard.type("alex")
+    tab_to("#password")
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    page.wait_for_url(app.url)
+    tab_to('a[href="/appeals/new"]')
+    keyboard.press("Enter")
+    page.wait_for_url(app.url + "appeals/new")
+    tab_to("#text")
+    keyboard.insert_text(APPEAL)
+    tab_to('button[type="submit"]:not(.app-account__button)')
+    keyboard.press("Enter")
+    page.wait_for_url(app.url + "appeals/missing-sam")
+    assert "alt-text-meaningless" in page.locator("#field-image").inner_text()
+    context.close()
+
+
+def _axe(page: Any, axe_js: Path) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(axe_js))
+    result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_axe_finds_no_violations_on_any_app_page(
+    app: App, browser: Any, axe_js: Path, width: int
+) -> None:
+    # axe is injected as an inline script, which the app's CSP rightly refuses: bypass it here.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    failures: dict[str, str] = {}
+
+    def check(name: str) -> None:
+        violations = _axe(page, axe_js)
+        if violations:
+            failures[name] = _describe(violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            failures[name] = failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+
+    page.goto(app.url + "sign-in")
+    check("sign-in")
+    page.get_by_label("Name").fill("alex")
+    page.get_by_label("Password").fill("wrong password, quite long")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.content()
+    check("sign-in with an error")
+    link = _cli(app.env, "users", "link", "alex").strip()
+    page.goto(link)
+    check("sign-in link")
+    _sign_in(page, app)
+    check("appeals, empty")
+    page.goto(app.url + "account/password")
+    check("password")
+    page.goto(app.url + "appeals/new")
+    check("new appeal")
+    page.get_by_label("Write the appeal").fill(APPEAL.replace("24/10/2020", "31/02/2020"))
+    page.get_by_role("button", name="Import appeal").click()
+    page.wait_for_load_state()
+    check("new appeal with an error")
+    page.get_by_label("Write the appeal").fill(APPEAL)
+    page.get_by_role("button", name="Import appeal").click()
+    page.wait_for_url(app.url + "appeals/missing-sam")
+    check("appeal")
+    page.goto(app.url)
+    check("appeals")
+    page.goto(app.url + "?q=nothing-matches-this")
+    check("appeals, no match")
+    page.goto(app.url + "no-such-page")
+    check("not found")
+    context.close()
+    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
