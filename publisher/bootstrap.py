@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
+from publisher import logsafe
 from publisher.channel import Channel
 from publisher.channel.registry import Registry
 from publisher.channel.templates import environment
@@ -173,6 +174,7 @@ def bootstrap(
     """The composition root: ``settings`` (default: read once from the environment) wired into
     the store, the templates and the channel registry."""
     settings = settings or Settings.from_env()
+    logsafe.install(settings)  # no credential in any log of this process (idempotent)
     return App(
         settings=settings,
         registry=build_registry(settings, extra=extra),

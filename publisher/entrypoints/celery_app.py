@@ -20,12 +20,14 @@ inspect…): it is built on first access from ``Settings.from_env()``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
+from publisher import logsafe
 from publisher.settings import Settings
 
 __all__ = [
@@ -91,8 +93,21 @@ def result_folder(settings: Settings) -> Path:
     return (settings.data_dir / "results").resolve()
 
 
+def _redact_celery_logs(logger: logging.Logger | None = None, **kwargs: Any) -> None:
+    """Celery's ``after_setup_logger``/``after_setup_task_logger``: the handlers Celery has
+    just installed (worker, beat, each prefork child) get the redacting filter, as do those of
+    every other logger (Celery's multiprocessing logger among them)."""
+    logsafe.attach()
+
+
 def make_celery(settings: Settings) -> Celery:
-    """The Celery app for these settings, with the tasks and the beat schedule registered."""
+    """The Celery app for these settings, with the tasks and the beat schedule registered.
+
+    Logs are redacted (:mod:`publisher.logsafe`): the filter is installed now, and put on the
+    handlers Celery installs when the worker or beat sets up its logging."""
+    logsafe.install(settings)
+    for signal in (signals.after_setup_logger, signals.after_setup_task_logger):
+        signal.connect(_redact_celery_logs, weak=False, dispatch_uid="publisher.logsafe")
     kind = broker_kind(settings)
     app = Celery("publisher", set_as_current=True)
     config: dict[str, Any] = {
