@@ -117,13 +117,6 @@ def sign_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.
     )
 
 
-def page_routes(client: httpx.Client) -> list[str]:
-    """The page routes, from the app's own router (not a list kept by hand)."""
-    from publisher.entrypoints.web import pages
-
-    return [route.path for route in pages.router.routes]  # type: ignore[attr-defined]
-
-
 def test_first_start_prints_a_sign_in_link_that_works_once(web: WebApp) -> None:
     match = wait_until(
         lambda: re.search(r"(http://\S+/sign-in/link/(\S+))", web.log()),
