@@ -3,6 +3,7 @@ field, fixes it and sees the X thread; the same with the keyboard only; axe-core
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -184,14 +185,21 @@ def _axe(page: Any, axe_js: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("width", [1280, 320])
 def test_axe_finds_no_violations_on_any_app_page(
-    app: App, browser: Any, axe_js: Path, width: int
+    app: App, browser: Any, axe_js: Path, vnu_jar: Path, tmp_path: Path, width: int
 ) -> None:
+    """axe-core on every app page, error states and empty lists included, at both widths; the
+    Nu Html Checker on the same pages as the browser received them."""
     # axe is injected as an inline script, which the app's CSP rightly refuses: bypass it here.
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
     failures: dict[str, str] = {}
 
+    pages: list[Path] = []
+
     def check(name: str) -> None:
+        saved = tmp_path / f"{len(pages):02d}-{name.replace(' ', '-').replace(',', '')}.html"
+        saved.write_text(page.content(), encoding="utf-8")
+        pages.append(saved)
         violations = _axe(page, axe_js)
         if violations:
             failures[name] = _describe(violations)
@@ -234,3 +242,22 @@ def test_axe_finds_no_violations_on_any_app_page(
     check("not found")
     context.close()
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+    if width == 1280:  # the markup is the same at every width
+        _nu_check(vnu_jar, pages)
+
+
+def _nu_check(vnu_jar: Path, pages: list[Path]) -> None:
+    proc = subprocess.run(
+        ["java", "-jar", str(vnu_jar), "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(proc.stderr or '{"messages": []}')
+    errors = [m for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
+    shown = "\n".join(
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in errors
+    )
+    assert not errors, shown
+    assert proc.returncode == 0
