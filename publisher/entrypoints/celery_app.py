@@ -5,6 +5,10 @@ The broker only carries "do this now" messages: the schedule lives in the delive
 ``publisher.dispatch`` every few seconds; the dispatcher claims due deliveries and enqueues one
 ``publisher.publish`` per claimed id.
 
+Two queues: ``publisher`` carries the publications, for ``publisher worker``; the dispatcher and
+the reconciler go on ``publisher.control``, which only the worker inside ``publisher beat``
+consumes, so busy senders can never starve them.
+
 Brokers:
 
 - ``filesystem://`` (the embedded default, no server): kombu's filesystem transport with its
@@ -31,6 +35,7 @@ from publisher import logsafe
 from publisher.settings import Settings
 
 __all__ = [
+    "CONTROL_QUEUE",
     "QUEUE",
     "TASK_CANARY",
     "TASK_DISPATCH",
@@ -45,6 +50,12 @@ __all__ = [
 ]
 
 QUEUE = "publisher"
+"""Publications (and the canary, which proves a publishing worker is alive)."""
+CONTROL_QUEUE = "publisher.control"
+"""The dispatcher and the reconciler, consumed only by ``publisher beat``'s own worker, so that
+workers busy with slow sends can never delay a tick."""
+BEAT_WORKER_PREFIX = "publisher-beat-"
+"""Node names of the worker inside ``publisher beat`` (it runs only the control queue)."""
 TASK_DISPATCH = "publisher.dispatch"
 TASK_RECONCILE = "publisher.reconcile"
 TASK_PUBLISH = "publisher.publish"
@@ -112,7 +123,11 @@ def make_celery(settings: Settings) -> Celery:
     app = Celery("publisher", set_as_current=True)
     config: dict[str, Any] = {
         "task_default_queue": QUEUE,
-        "task_routes": {"publisher.*": {"queue": QUEUE}},
+        "task_routes": {
+            TASK_DISPATCH: {"queue": CONTROL_QUEUE},
+            TASK_RECONCILE: {"queue": CONTROL_QUEUE},
+            "publisher.*": {"queue": QUEUE},
+        },
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -129,18 +144,23 @@ def make_celery(settings: Settings) -> Celery:
         "result_expires": 3600,
         "enable_utc": True,
         "timezone": "UTC",
+        # Wake at least once per dispatch interval, so a tick is never late by much.
+        "beat_max_loop_interval": max(1, int(settings.dispatch_interval)),
         "beat_schedule": {
             "dispatch": {
                 "task": TASK_DISPATCH,
                 "schedule": settings.dispatch_interval,
                 # A tick nobody ran in time is replaced by the next one: never pile them up.
-                "options": {"queue": QUEUE, "expires": max(10.0, 5 * settings.dispatch_interval)},
+                "options": {
+                    "queue": CONTROL_QUEUE,
+                    "expires": max(10.0, 5 * settings.dispatch_interval),
+                },
             },
             "reconcile": {
                 "task": TASK_RECONCILE,
                 "schedule": settings.reconcile_interval,
                 "options": {
-                    "queue": QUEUE,
+                    "queue": CONTROL_QUEUE,
                     "expires": max(10.0, 2 * settings.reconcile_interval),
                 },
             },
@@ -210,7 +230,13 @@ def probe_broker(
         result.forget()
         return BrokerProbe(kind=kind, depth=depth, workers=1 if answer == "ok" else 0)
     replies = app.control.ping(timeout=min(timeout, 1.0))
-    return BrokerProbe(kind=kind, depth=depth, workers=len(replies or ()))
+    senders = [
+        name
+        for reply in replies or ()
+        for name in reply
+        if not name.startswith(BEAT_WORKER_PREFIX)  # beat's own worker publishes nothing
+    ]
+    return BrokerProbe(kind=kind, depth=depth, workers=len(senders))
 
 
 _app: Celery | None = None

@@ -46,16 +46,30 @@ def beat_schedule_file(settings: Settings) -> Path:
 
 
 def beat_argv(settings: Settings, *, loglevel: str = "info") -> list[str]:
-    return [
-        "beat",
+    """Arguments for ``publisher beat``: Celery beat embedded in a worker of its own that
+    consumes only the control queue (dispatcher and reconciler) with one solo slot, so that
+    the ticks never wait behind publications. Exactly one per site."""
+    from publisher.entrypoints.celery_app import BEAT_WORKER_PREFIX, CONTROL_QUEUE, broker_kind
+
+    argv = [
+        "worker",
+        "--beat",
         "--schedule",
         str(beat_schedule_file(settings)),
+        "--queues",
+        CONTROL_QUEUE,
+        "--pool",
+        "solo",
+        "--concurrency",
+        "1",
         "--loglevel",
         loglevel,
-        # Wake at least once per dispatch interval, so a tick is never late by much.
-        "--max-interval",
-        str(max(1, int(settings.dispatch_interval))),
+        "--hostname",
+        f"{BEAT_WORKER_PREFIX}{os.getpid()}@%h",
     ]
+    if broker_kind(settings) == "filesystem":
+        argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return argv
 
 
 def run_worker(settings: Settings, *, concurrency: int = 2, loglevel: str = "info") -> int:
@@ -69,7 +83,8 @@ def run_worker(settings: Settings, *, concurrency: int = 2, loglevel: str = "inf
 
 
 def run_beat(settings: Settings, *, loglevel: str = "info") -> int:
-    """Run Celery beat (dispatcher and reconciler ticks) in this process. Exactly one per site."""
+    """Run Celery beat (the dispatcher and reconciler ticks) and the worker that runs them, in
+    this process (beat itself in a child). Exactly one per site."""
     from publisher.entrypoints.celery_app import make_celery
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.entrypoints.celery_app import (
+    CONTROL_QUEUE,
     QUEUE,
     TASK_CANARY,
     TASK_DISPATCH,
@@ -59,12 +60,17 @@ def test_a_killed_worker_loses_no_message(tmp_path: Path) -> None:
     assert app.conf.task_ignore_result is True
 
 
-def test_tasks_have_explicit_names_on_the_publisher_queue(tmp_path: Path) -> None:
+def test_tasks_have_explicit_names_and_the_ticks_their_own_queue(tmp_path: Path) -> None:
     app = make_celery(_settings(tmp_path))
-    names = {TASK_DISPATCH, TASK_RECONCILE, TASK_PUBLISH, TASK_CANARY}
-    assert names <= set(app.tasks)
-    for name in names:
-        assert app.amqp.router.route({}, name)["queue"].name == QUEUE
+    queues = {
+        TASK_DISPATCH: CONTROL_QUEUE,
+        TASK_RECONCILE: CONTROL_QUEUE,
+        TASK_PUBLISH: QUEUE,
+        TASK_CANARY: QUEUE,
+    }
+    assert set(queues) <= set(app.tasks)
+    for name, queue in queues.items():
+        assert app.amqp.router.route({}, name)["queue"].name == queue
         assert not getattr(app.tasks[name], "autoretry_for", ())  # the ledger retries
     assert app.tasks[TASK_CANARY].ignore_result is False
     assert app.tasks[TASK_PUBLISH].ignore_result is True
@@ -79,8 +85,14 @@ def test_beat_ticks_at_the_configured_intervals_and_never_delays(tmp_path: Path)
     assert schedule["reconcile"]["schedule"] == 7
     for entry in schedule.values():
         assert not {"eta", "countdown"} & set(entry["options"])
+        assert entry["options"]["queue"] == CONTROL_QUEUE
     argv = beat_argv(settings)
     assert argv[argv.index("--schedule") + 1] == str(tmp_path / "data" / "celerybeat-schedule")
+    # beat runs inside a worker of its own, on the control queue only, one slot.
+    assert argv[0] == "worker" and "--beat" in argv
+    assert argv[argv.index("--queues") + 1] == CONTROL_QUEUE
+    assert argv[argv.index("--pool") + 1] == "solo"
+    assert CONTROL_QUEUE not in worker_argv(settings)[worker_argv(settings).index("--queues") + 1]
 
 
 def test_runtime_is_built_once_per_process_and_again_after_fork(
