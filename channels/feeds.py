@@ -63,7 +63,7 @@ from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, R
 from publisher.channel.files import publish_files
 from publisher.channels._common import needs_space, opening_text, same_words, strip_control
 from publisher.domain.links import safe_href
-from publisher.domain.phones import grouped
+from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
@@ -192,7 +192,8 @@ def _spans_html(spans: Iterable[Span], base: str) -> str:
         if not text:
             continue
         if span.contact is not None:
-            markup = _link(_esc(text), _contact_href(span.contact), base)
+            shown = written_number(text, span.contact) if span.contact.is_number else text
+            markup = _link(_esc(shown), _contact_href(span.contact), base)
         else:
             markup = _link(_esc(text), span.href, base)
         parts.append((text, markup))

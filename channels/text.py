@@ -50,7 +50,7 @@ from publisher.channel.files import publish_files
 from publisher.channels._common import needs_space, opening_text, same_words, strip_control
 from publisher.domain.abbreviations import expand_first_use
 from publisher.domain.links import safe_href
-from publisher.domain.phones import grouped
+from publisher.domain.phones import grouped, says_number
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
@@ -283,7 +283,7 @@ class _Writer:
             return self._link(span.text, href)
         display = clean_text(grouped(contact))
         written = clean_text(span.text)
-        if _digits(written) and _digits(written) in (_digits(display), _digits(contact.value)):
+        if says_number(written, contact):
             out = display
         else:
             out = f"{self.words(span.text)} ({_LABELS[contact.kind]} {display})"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from markupsafe import Markup
 
 from publisher.domain.links import safe_href
-from publisher.domain.phones import grouped
+from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
     Appeal,
     AppealKind,
@@ -257,9 +257,7 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
         return Inline(text=span.text)
     contact = span.contact
     if contact is not None and contact.is_number:
-        text = core
-        if _digits(text) and _digits(text) == _digits(contact.display):
-            text = grouped(contact)
+        text = written_number(core, contact)
         note = None
         lowered = context_text.lower()
         if contact.kind is ContactKind.TEXTPHONE and not (

@@ -75,7 +75,9 @@ __all__ = [
     "grouped",
     "leading_number",
     "parse_number",
+    "says_number",
     "well_known_name",
+    "written_number",
 ]
 
 RELAY_UK_PREFIX = "18001"
@@ -156,6 +158,19 @@ def grouped(contact: Contact) -> str:
         return display
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return national if _digits(national) == _digits(display) else display
+
+
+def says_number(text: str, contact: Contact) -> bool:
+    """Whether words in a sentence are the contact's number itself (the same digits as its
+    display or its value), not words linked to it ("call the helpline")."""
+    digits = _digits(text)
+    return bool(digits) and digits in (_digits(contact.display), _digits(contact.value))
+
+
+def written_number(text: str, contact: Contact) -> str:
+    """A number as a sentence shows it, on every channel: :func:`grouped` when the words are
+    the number (:func:`says_number`), else the words as written."""
+    return grouped(contact) if says_number(text, contact) else text
 
 
 def _display_short(digits: str) -> str:

@@ -227,3 +227,24 @@ def test_grouped_is_the_number_as_people_read_it(
 ) -> None:
     contact = Contact(name="Someone", kind=ContactKind(kind), value=value, display=display)
     assert grouped(contact) == shown
+
+
+def test_a_number_in_a_sentence_reads_the_same_on_every_file_channel() -> None:
+    """The seed writes the Respect Phoneline as "0808 8024040" in a sentence: web, feeds and
+    plain text all show it grouped as people read it, through the one function."""
+    from pathlib import Path
+
+    from publisher.bootstrap import build_registry
+    from publisher.importers import load_appeal
+    from publisher.settings import Settings
+
+    seed = Path(__file__).resolve().parents[1] / "fixtures" / "seeds" / "000_5b8f5bd9f8757259.txt"
+    appeal = load_appeal(seed).appeal
+    registry = build_registry(Settings.from_env({}))
+    shown = {
+        name: b"".join(f.content for f in registry.get(name).render(appeal, registry.context).files)
+        for name in ("web", "feeds", "text")
+    }
+    for name, content in shown.items():
+        assert b"0808 802 4040" in content, name
+        assert b"0808 8024040" not in content, name
