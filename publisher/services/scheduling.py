@@ -13,13 +13,20 @@ from datetime import datetime
 from publisher.channel.registry import Registry
 from publisher.domain.delivery import PART_MAIN, PAST_TOLERANCE, DeliveryState
 from publisher.domain.record import Appeal
-from publisher.errors import ScheduleError
+from publisher.errors import InvalidTransition, ScheduleError
 from publisher.services._common import utc
 from publisher.services.appeals import check_ready, gate, import_appeal, update_appeal
 from publisher.store import Store, appeals, ledger, views
 from publisher.store.audit import audit
 
-__all__ = ["Publication", "dispatch_due", "publish_everywhere", "publish_now", "schedule"]
+__all__ = [
+    "Publication",
+    "dispatch_due",
+    "publish_everywhere",
+    "publish_now",
+    "reschedule",
+    "schedule",
+]
 
 _S = DeliveryState
 
@@ -118,6 +125,73 @@ def publish_now(
             detail={"deliveries": ids, "channels": names, "target": target},
         )
         return ids
+
+
+def reschedule(
+    store: Store,
+    registry: Registry,
+    delivery_id: int,
+    new_time: datetime,
+    *,
+    actor: str = "cli",
+    now: datetime | None = None,
+) -> int:
+    """Move a ``scheduled`` delivery to ``new_time``: in one transaction, cancel it and plan the
+    same appeal, channel, target and part (and campaign) at the new time, at the appeal's
+    current revision. Returns the new delivery's id.
+
+    Refuses (:class:`InvalidTransition`) a delivery in any other state, a time in the past
+    (:class:`ScheduleError`), an appeal that may not go out (the gate), and a time already
+    planned (:class:`ScheduleConflict`); nothing changes then."""
+    at = utc(now)
+    due = utc(new_time)
+    if due < at - PAST_TOLERANCE:
+        raise ScheduleError(
+            f"{due.isoformat()} is in the past (now is {at.isoformat()}): give a future time"
+        )
+    with store.session() as session:
+        row = ledger.get(session, delivery_id)
+        if row.state != _S.SCHEDULED.value:
+            raise InvalidTransition(
+                f"delivery {delivery_id} is {row.state}: only a scheduled delivery can be moved"
+            )
+        appeal_id, channel, target, part = row.appeal_id, row.channel, row.target, row.part
+        campaign_id, old_slot = row.campaign_id, row.slot
+        revision, _ = gate(session, appeal_id, registry)
+        ledger.manual_move(
+            session,
+            delivery_id,
+            allowed=(_S.SCHEDULED.value,),
+            values={"state": _S.CANCELLED.value, "claimed_at": None},
+            actor=actor,
+            action="cancel",
+            at=at,
+            detail={"reason": "moved", "to": ledger.slot(due)},
+        )
+        (new_id,) = ledger.create_deliveries(
+            session,
+            appeal_id,
+            revision,
+            [(channel, target, part, ledger.slot(due), due)],
+            campaign_id=campaign_id,
+            at=at,
+        )
+        audit(
+            session,
+            at=at,
+            actor=actor,
+            action="reschedule",
+            subject=f"appeal:{appeal_id}",
+            detail={
+                "from": delivery_id,
+                "to": new_id,
+                "channel": channel,
+                "target": target,
+                "was": old_slot,
+                "time": ledger.slot(due),
+            },
+        )
+        return new_id
 
 
 def dispatch_due(store: Store, *, now: datetime, limit: int = 500) -> list[int]:

@@ -11,12 +11,16 @@ from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState
 from publisher.errors import InvalidTransition
 from publisher.services._common import utc
 from publisher.store import Store, health, views
+from publisher.store.audit import AuditEntry, audit_entries
 from publisher.store.views import DeliveryView
 
 __all__ = [
     "DISPATCHER_HEARTBEAT",
+    "AuditEntry",
+    "AuditPage",
     "DeliveryView",
     "StatusReport",
+    "audit_log",
     "list_deliveries",
     "record_heartbeat",
     "system_status",
@@ -45,6 +49,37 @@ def list_deliveries(
         return views.list_views(
             session, at=utc(now), states=states, appeal_id=appeal_id, overdue_after=overdue_after
         )
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit trail, newest first, and where the next (older) page starts."""
+
+    entries: tuple[AuditEntry, ...]
+    next_before: int | None
+    """Pass as ``before_id`` for the next page; None on the last page."""
+
+
+def audit_log(
+    store: Store,
+    *,
+    subject_prefix: str | None = None,
+    subject: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+) -> AuditPage:
+    """Who did what and when, newest first, ``limit`` at a time (``before_id`` pages on)."""
+    size = max(1, min(limit, 500))
+    with store.session() as session:
+        rows = audit_entries(
+            session,
+            subject_prefix=subject_prefix,
+            subject=subject,
+            limit=size + 1,
+            before_id=before_id,
+        )
+    shown = tuple(rows[:size])
+    return AuditPage(shown, shown[-1].id if len(rows) > size else None)
 
 
 def record_heartbeat(

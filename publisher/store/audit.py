@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.store.models import AuditRow
 
-__all__ = ["audit"]
+__all__ = ["AuditEntry", "audit", "audit_entries"]
 
 
 def audit(
@@ -26,3 +28,54 @@ def audit(
     """Add an audit row: who (``actor``) did what (``action``) to which ``subject``, when."""
     text = None if detail is None else json.dumps(detail, sort_keys=True, default=str)
     session.add(AuditRow(at=at, actor=actor, action=action, subject=subject, detail=text))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit trail, as people read it."""
+
+    id: int
+    at: datetime
+    """Aware UTC."""
+    actor: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any] | None
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    try:
+        detail = None if row.detail is None else json.loads(row.detail)
+    except ValueError:
+        detail = {"text": row.detail}
+    return AuditEntry(
+        id=row.id,
+        at=at.astimezone(UTC),
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        detail=detail if isinstance(detail, Mapping) or detail is None else {"value": detail},
+    )
+
+
+def audit_entries(
+    session: Session,
+    *,
+    subject_prefix: str | None = None,
+    subject: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+) -> list[AuditEntry]:
+    """The newest ``limit`` audit rows, newest first: of subjects starting ``subject_prefix``
+    or of exactly ``subject`` when given; with ``before_id``, only rows older than that one
+    (the next page)."""
+    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(max(1, limit))
+    if subject_prefix is not None:
+        escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditRow.subject.like(escaped + "%", escape="\\"))
+    if subject is not None:
+        query = query.where(AuditRow.subject == subject)
+    if before_id is not None:
+        query = query.where(AuditRow.id < before_id)
+    return [_entry(row) for row in session.scalars(query)]
