@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from publisher.channel.registry import Registry
 from publisher.channels.text import TextChannel
 from publisher.domain.record import Appeal
+from publisher.errors import UsageError
+from publisher.importers import ImportResult, parse_appeal, sniff
 from publisher.lint import Finding
 
-__all__ = ["Post", "Previews", "findings_by_field", "previews"]
+__all__ = ["Post", "Previews", "appeal_from_text", "findings_by_field", "previews"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +85,18 @@ def findings_by_field(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
         key = (finding.field or "").split(".")[0].split("[")[0]
         grouped.setdefault(key, []).append(finding)
     return grouped
+
+
+def appeal_from_text(text: str, upload: tuple[str, str] | None, *, max_bytes: int) -> ImportResult:
+    """Parse an appeal from an uploaded file (name, text) or, without one, from typed text
+    (sniffed, native by default): :class:`UsageError` for nothing given or too large,
+    :class:`RecordInvalid` naming the line and field otherwise."""
+    if upload is None and not text.strip():
+        raise UsageError("Write the appeal in the box, or choose a file")
+    if upload is not None:
+        source, body, fmt = upload[0], upload[1], None
+    else:
+        source, body, fmt = "appeal.md", text, sniff(text) or "native"
+    if len(body.encode("utf-8")) > max_bytes:
+        raise UsageError("The appeal is larger than 1 MB")
+    return parse_appeal(body, source=source, fmt=fmt)
