@@ -8,19 +8,34 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState
-from publisher.errors import InvalidTransition
+from publisher.errors import InvalidTransition, UnknownDelivery
 from publisher.services._common import utc
 from publisher.store import Store, health, views
 from publisher.store.audit import AuditEntry, audit_entries
-from publisher.store.views import DeliveryView
+from publisher.store.views import (
+    AttemptView,
+    AuditView,
+    ChannelStatusView,
+    DeliveryView,
+    LedgerFigures,
+)
 
 __all__ = [
     "DISPATCHER_HEARTBEAT",
+    "AttemptView",
     "AuditEntry",
     "AuditPage",
+    "AuditView",
+    "ChannelStatusView",
+    "DeliveryDetail",
     "DeliveryView",
+    "LedgerFigures",
     "StatusReport",
     "audit_log",
+    "channel_statuses",
+    "delivery_detail",
+    "find_deliveries",
+    "ledger_figures",
     "list_deliveries",
     "record_heartbeat",
     "system_status",
@@ -38,6 +53,14 @@ def list_deliveries(
     overdue_after: timedelta = OVERDUE_AFTER,
 ) -> list[DeliveryView]:
     """Deliveries (optionally only these states / this appeal), by due time."""
+    _check_states(states)
+    with store.session() as session:
+        return views.list_views(
+            session, at=utc(now), states=states, appeal_id=appeal_id, overdue_after=overdue_after
+        )
+
+
+def _check_states(states: Sequence[str] | None) -> None:
     if states:
         unknown = set(states) - {s.value for s in DeliveryState}
         if unknown:
@@ -45,10 +68,86 @@ def list_deliveries(
                 f"unknown state(s) {', '.join(sorted(unknown))}; states are "
                 + ", ".join(s.value for s in DeliveryState)
             )
+
+
+def find_deliveries(
+    store: Store,
+    *,
+    states: Sequence[str] | None = None,
+    channel: str | None = None,
+    appeal_id: str | None = None,
+    campaign: str | None = None,
+    due_from: datetime | None = None,
+    due_before: datetime | None = None,
+    ids: Sequence[int] | None = None,
+    limit: int = 500,
+    now: datetime | None = None,
+    overdue_after: timedelta = OVERDUE_AFTER,
+) -> list[DeliveryView]:
+    """Deliveries filtered by state, channel, appeal, campaign slug and due time (from
+    inclusive, before exclusive), by due time, at most ``limit``."""
+    _check_states(states)
     with store.session() as session:
-        return views.list_views(
-            session, at=utc(now), states=states, appeal_id=appeal_id, overdue_after=overdue_after
+        return views.find_views(
+            session,
+            at=utc(now),
+            states=states,
+            channel=channel,
+            appeal_id=appeal_id,
+            campaign=campaign,
+            due_from=None if due_from is None else utc(due_from),
+            due_before=None if due_before is None else utc(due_before),
+            ids=ids,
+            limit=limit,
+            overdue_after=overdue_after,
         )
+
+
+@dataclass(frozen=True)
+class DeliveryDetail:
+    """One delivery with every attempt and its audit trail."""
+
+    delivery: DeliveryView
+    attempts: tuple[AttemptView, ...]
+    audit: tuple[AuditView, ...]
+
+
+def delivery_detail(
+    store: Store,
+    delivery_id: int,
+    *,
+    now: datetime | None = None,
+    overdue_after: timedelta = OVERDUE_AFTER,
+) -> DeliveryDetail:
+    """One delivery, its attempts and its audit trail; :class:`UnknownDelivery` if none."""
+    at = utc(now)
+    with store.session() as session:
+        found = views.find_views(
+            session, at=at, ids=[delivery_id], limit=1, overdue_after=overdue_after
+        )
+        if not found:
+            raise UnknownDelivery(f"no delivery {delivery_id}")
+        return DeliveryDetail(
+            delivery=found[0],
+            attempts=tuple(views.attempts_of(session, delivery_id)),
+            audit=tuple(views.audit_of(session, f"delivery:{delivery_id}")),
+        )
+
+
+def channel_statuses(store: Store) -> list[ChannelStatusView]:
+    """Every channel/target whose status was ever recorded (disabled or not, since when)."""
+    with store.session() as session:
+        return views.channel_statuses(session)
+
+
+def ledger_figures(
+    store: Store, *, now: datetime | None = None, window: timedelta = timedelta(hours=1)
+) -> LedgerFigures:
+    """Counts by (state, channel), attempts by (channel, outcome), the lateness of what was
+    published in the last ``window``, and how many are due in the next hour."""
+    at = utc(now)
+    with store.session() as session:
+        return views.ledger_figures(session, at=at, since=at - window)
 
 
 @dataclass(frozen=True)

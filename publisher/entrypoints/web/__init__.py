@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from publisher import errors
 from publisher.bootstrap import App
-from publisher.entrypoints.web import api, comms, pages, security
+from publisher.entrypoints.web import api, comms, monitoring, operators, pages, security
 
 __all__ = ["STATIC_DIR", "create_app", "status_of"]
 
@@ -156,5 +156,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(api.router)
     web.include_router(comms.router)
     web.include_router(pages.router)
+    web.include_router(monitoring.router)
+    web.include_router(operators.router)
     web.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return web
