@@ -20,9 +20,9 @@ from publisher.domain import campaign as rules
 from publisher.domain.accounts import Role, permits
 from publisher.domain.delivery import PENDING_STATES
 from publisher.entrypoints.web import security
-from publisher.entrypoints.web.pages import MAX_UPLOAD, _upload, page, safe_next
+from publisher.entrypoints.web.pages import MAX_UPLOAD, page, safe_next
 from publisher.entrypoints.web.security import wired
-from publisher.entrypoints.web.views import appeal_from_text
+from publisher.entrypoints.web.views import appeal_from_text, read_upload
 from publisher.services.accounts import CurrentSession
 from publisher.services.status import AuditPage
 
@@ -579,7 +579,7 @@ async def lifecycle(request: Request, appeal_id: str, action: str, current: Auth
             text = form.get("text")
             values["text"] = text if isinstance(text, str) else ""
             try:
-                upload = await _upload(form.get("file"))
+                upload = await read_upload(form.get("file"), max_bytes=MAX_UPLOAD)
                 result = appeal_from_text(values["text"], upload, max_bytes=MAX_UPLOAD)
             except errors.RecordInvalid as exc:
                 where = f"Line {exc.line}: " if exc.line else ""

@@ -11,16 +11,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from publisher import services
 from publisher.domain.accounts import Role
 from publisher.domain.record import AppealKind, AppealStatus
 from publisher.entrypoints.web import security
 from publisher.entrypoints.web.security import wired
-from publisher.entrypoints.web.views import findings_by_field, previews
+from publisher.entrypoints.web.views import (
+    appeal_from_text,
+    findings_by_field,
+    previews,
+    read_upload,
+)
 from publisher.errors import NotSignedIn, RecordInvalid, UsageError
-from publisher.importers import parse_appeal, sniff
 from publisher.services import accounts
 from publisher.services.accounts import CurrentSession
 
@@ -276,47 +280,18 @@ async def new_appeal_form(request: Request, current: Author) -> HTMLResponse:
     return _new_form(request, current)
 
 
-async def _upload(value: object) -> tuple[str, str] | None:
-    """(file name, text) of an uploaded file, or None when no file was chosen."""
-    if not isinstance(value, UploadFile) or not value.filename:
-        return None
-    data = await value.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise UsageError("The file is larger than 1 MB")
-    try:
-        return value.filename, data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError("The file is not UTF-8 text") from exc
-
-
 @router.post("/appeals/new")
 async def new_appeal(request: Request, current: Author) -> Response:
     form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_UPLOAD)
     security.check_csrf(current, form.get("csrf_token"))
     text = _field(form, "text")
     try:
-        upload = await _upload(form.get("file"))
-    except UsageError as exc:
-        return _new_form(request, current, text=text, message=str(exc), status_code=422)
-    if upload is None and not text.strip():
-        return _new_form(
-            request,
-            current,
-            message="Write the appeal in the box, or choose a file",
-            status_code=422,
-        )
-    if upload is not None:
-        source, body, fmt = upload[0], upload[1], None
-    else:
-        source, body, fmt = "appeal.md", text, sniff(text) or "native"
-    if len(body.encode("utf-8")) > MAX_UPLOAD:
-        return _new_form(
-            request, current, text=text, message="The appeal is larger than 1 MB", status_code=422
-        )
-    try:
-        result = parse_appeal(body, source=source, fmt=fmt)
+        upload = await read_upload(form.get("file"), max_bytes=MAX_UPLOAD)
+        result = appeal_from_text(text, upload, max_bytes=MAX_UPLOAD)
     except RecordInvalid as exc:
         return _new_form(request, current, text=text, error=exc, status_code=422)
+    except UsageError as exc:
+        return _new_form(request, current, text=text, message=str(exc), status_code=422)
     services.import_appeal(wired(request).store, result.appeal, actor=current.user.name)
     return _see_other(f"/appeals/{quote(result.appeal.id, safe='')}")
 

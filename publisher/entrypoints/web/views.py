@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from starlette.datastructures import UploadFile
+
 from publisher.channel.registry import Registry
 from publisher.channels.text import TextChannel
 from publisher.domain.record import Appeal
@@ -85,6 +87,20 @@ def findings_by_field(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
         key = (finding.field or "").split(".")[0].split("[")[0]
         grouped.setdefault(key, []).append(finding)
     return grouped
+
+
+async def read_upload(value: object, *, max_bytes: int) -> tuple[str, str] | None:
+    """(file name, text) of an uploaded file, or None when no file was chosen;
+    :class:`UsageError` for a file that is too large or not UTF-8 text."""
+    if not isinstance(value, UploadFile) or not value.filename:
+        return None
+    data = await value.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UsageError("The file is larger than 1 MB")
+    try:
+        return value.filename, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError("The file is not UTF-8 text") from exc
 
 
 def appeal_from_text(text: str, upload: tuple[str, str] | None, *, max_bytes: int) -> ImportResult:
