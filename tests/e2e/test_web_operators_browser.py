@@ -1,0 +1,120 @@
+"""The operators' console in Debian's Chromium: axe-core and the Nu Html Checker on every page
+(empty states and error states included), and the dashboard refreshing itself with JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_web_app_browser import (
+    PASSWORD,
+    App,
+    _axe,
+    _cli,
+    _describe,
+    _nu_check,
+)
+from .test_web_app_browser import (
+    app as web,  # noqa: F401  (the fixture: publisher web on a fresh store)
+)
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "tests" / "fixtures" / "seeds" / "000_5b8f5bd9f8757259.txt"
+
+
+def _sign_in_as(page: Any, app: App, name: str) -> None:
+    page.goto(app.url + "sign-in")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture()
+def operator(web: App) -> App:  # noqa: F811  (the fixture imported above)
+    _cli(web.env, "users", "add", "olu", "--role", "operator", "--password-stdin", stdin=PASSWORD)
+    return web
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_every_operator_page_passes_axe_and_the_nu_checker(
+    operator: App, browser: Any, axe_js: Path, vnu_jar: Path, tmp_path: Path, width: int
+) -> None:
+    app = operator
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    failures: dict[str, str] = {}
+    pages: list[Path] = []
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("load")
+        saved = tmp_path / f"{len(pages):02d}-{name.replace(' ', '-')}.html"
+        saved.write_text(page.content(), encoding="utf-8")
+        pages.append(saved)
+        violations = _axe(page, axe_js)
+        if violations:
+            failures[name] = _describe(violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            failures[name] = failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+
+    _sign_in_as(page, app, "olu")
+    page.goto(app.url + "operations")
+    check("dashboard, nothing yet")
+    page.goto(app.url + "deliveries")
+    check("deliveries, none")
+    page.goto(app.url + "deliveries/retry-failed")
+    check("bulk retry, nothing failed")
+    _cli(app.env, "schedule", str(SEED), "-c", "web", "-c", "x", "--at", "07:15 20/12/2030")
+    page.goto(app.url + "operations")
+    check("dashboard")
+    page.goto(app.url + "deliveries")
+    check("deliveries")
+    page.goto(app.url + "deliveries?since=not-a-date")
+    check("deliveries, a bad filter")
+    page.goto(app.url + "deliveries/1")
+    check("delivery")
+    for action in ("retry", "cancel-delivery", "confirm"):
+        page.goto(app.url + f"deliveries/1/{action}")
+        check(f"delivery {action}")
+    with page.expect_navigation():
+        page.get_by_role("button").last.click()  # confirm on a scheduled delivery: refused
+    check("delivery confirm refused")
+    page.goto(app.url + "channels/x/default/enable")
+    check("re-enable a channel")
+    context.close()
+    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
+    if width == 1280:  # the markup is the same at every width
+        _nu_check(vnu_jar, pages)
+
+
+def test_the_dashboard_refreshes_itself_and_works_without_javascript(
+    operator: App, browser: Any
+) -> None:
+    app = operator
+    with_js = browser.new_context()
+    page = with_js.new_page()
+    _sign_in_as(page, app, "olu")
+    page.goto(app.url + "operations")
+    before = page.locator("[data-op='at']").inner_text()
+    _cli(app.env, "schedule", str(SEED), "-c", "web", "--at", "07:15 20/12/2030")
+    page.wait_for_function(
+        "before => document.querySelector(\"[data-op='at']\").textContent !== before",
+        arg=before,
+        timeout=15_000,
+    )
+    assert page.url == app.url + "operations"  # no reload: the script replaced the figures
+    with_js.close()
+    without_js = browser.new_context(java_script_enabled=False)
+    page = without_js.new_page()
+    _sign_in_as(page, app, "olu")
+    page.goto(app.url + "operations")
+    assert page.get_by_role("link", name="Reload").is_visible()
+    assert "Dispatcher" in page.content()
+    without_js.close()
