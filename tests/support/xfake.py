@@ -26,12 +26,27 @@ limit headers (``x-rate-limit-*`` per endpoint window; ``x-user-limit-24hour-*``
 
 Faults for tests: :meth:`FakeX.fail` queues ``401``, ``403`` (duplicate), ``503``, ``429`` or
 ``"drop"`` (accept the post, then close the connection without answering: the client cannot
-know whether it exists) for the next matching request, optionally after skipping some.
+know whether it exists) for the next matching request, optionally after skipping some. Queued
+faults are served in order: each waits for its ``skip`` good requests, then answers one. More:
 
-Test helpers: ``GET /_fake/posts``, ``GET /_fake/media``, ``GET /_fake/image/<name>`` (a 1×1
-PNG to use as an appeal's share image), ``POST /_fake/reset``,
-``POST /_fake/fail`` (JSON ``{"endpoint", "fault", "skip"}``) let tests in other processes
-(Celery workers) read and steer a standalone fake; ``--state-file`` also mirrors the posts.
+- ``429`` with ``reset_in=S``: the ``x-rate-limit-reset`` header says S seconds from now (not
+  the end of the window), as X does when a burst runs out;
+- ``503`` with ``retry_after=S``: a ``retry-after: S`` header (without it, none);
+- ``"stall"``: accept and record the post, then wait (``seconds=``, default
+  ``FakeXConfig.stall_seconds``) before answering; longer than the client's read timeout, the
+  post exists but the client never hears of it;
+- ``"hang"``: take the request, record nothing, wait as long, then close the connection without
+  answering: the client cannot know that no post exists.
+
+:attr:`FakeX.injected` lists every fault served, with the post's text and, when the post was
+recorded (``stall``, ``drop``), its id: which posts exist unknown to the client, and which
+requests were left hanging without a post. :meth:`FakeX.clear_faults` drops those not served.
+
+Test helpers: ``GET /_fake/posts``, ``GET /_fake/media``, ``GET /_fake/injected``,
+``GET /_fake/image/<name>`` (a 1×1 PNG to use as an appeal's share image), ``POST /_fake/reset``,
+``POST /_fake/fail`` (JSON ``{"endpoint", "fault", "skip", "reset_in", "retry_after",
+"seconds"}``) let tests in other processes (Celery workers) read and steer a standalone fake;
+``--state-file`` also mirrors the posts.
 """
 
 from __future__ import annotations
@@ -58,7 +73,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["FAULTS", "PNG_1X1", "FakeX", "FakeXConfig", "main"]
 
-FAULTS = ("401", "403", "403-duplicate", "429", "503", "drop", "stall")
+FAULTS = ("401", "403", "403-duplicate", "429", "503", "drop", "stall", "hang")
 _FIRST_ID = 1_860_000_000_000_000_000
 _DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 #: A 1×1 PNG, served at ``GET /_fake/image/<any name>`` so appeals in tests can have a share image.
@@ -107,6 +122,12 @@ class _Fault:
     endpoint: str
     fault: str
     skip: int = 0
+    reset_in: float | None = None
+    """For ``429``: ``x-rate-limit-reset`` this many seconds from now (default: the window's)."""
+    seconds: float | None = None
+    """For ``stall`` and ``hang``: how long to wait (default ``FakeXConfig.stall_seconds``)."""
+    retry_after: int | None = None
+    """For ``503``: send ``retry-after`` with this many seconds."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -115,6 +136,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests read what happened from the recorded posts
+
+    def handle(self) -> None:
+        # A client that dies (a SIGKILLed worker) resets its connection: nobody to answer.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     # Plumbing --------------------------------------------------------------------------
 
@@ -150,6 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"posts": fake.posts})
         elif path == "/_fake/media":
             self._send(200, {"media": fake.media})
+        elif path == "/_fake/injected":
+            self._send(200, {"injected": fake.injected})
         elif path.startswith("/_fake/image/"):
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
@@ -163,6 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         path = urlsplit(self.path).path
         body = self._body()
+        if len(body) < int(self.headers.get("Content-Length") or 0):
+            # The client went away before its body arrived (a killed worker sends the headers,
+            # then dies): an incomplete request is not a request. Nothing to record or answer.
+            self.close_connection = True
+            return
         if path.startswith("/_fake/"):
             self._fake_control(path, body)
             return
@@ -200,10 +233,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"ok": True})
         elif path == "/_fake/fail":
             request = json.loads(body or b"{}")
+            reset_in, seconds = request.get("reset_in"), request.get("seconds")
+            retry_after = request.get("retry_after")
             fake.fail(
                 str(request.get("endpoint", "POST /2/tweets")),
                 str(request["fault"]),
                 skip=int(request.get("skip", 0)),
+                reset_in=None if reset_in is None else float(reset_in),
+                seconds=None if seconds is None else float(seconds),
+                retry_after=None if retry_after is None else int(retry_after),
             )
             self._send(200, {"ok": True})
         else:
@@ -303,6 +341,7 @@ class FakeX:
             self._posts: list[dict[str, Any]] = []
             self._media: dict[str, dict[str, Any]] = {}
             self._faults: list[_Fault] = []
+            self._injected: list[dict[str, Any]] = []
             self._windows: dict[str, _Window] = {}
             self._day: _Window | None = None
             self._next_id = _FIRST_ID
@@ -320,12 +359,47 @@ class FakeX:
         with self.lock:
             return [dict(item) for item in self._media.values()]
 
-    def fail(self, endpoint: str, fault: str, *, skip: int = 0) -> None:
-        """Answer the next ``endpoint`` request (after ``skip`` good ones) with ``fault``."""
+    @property
+    def injected(self) -> list[dict[str, Any]]:
+        """Every fault served, in order (copies): ``fault``, ``endpoint``, ``text`` (of a post,
+        else None), ``id`` (of the post recorded despite the fault, else None), ``at``, and the
+        fault's options (``reset_in``, ``retry_after``, ``seconds``: None when not given)."""
+        with self.lock:
+            return [dict(item) for item in self._injected]
+
+    def fail(
+        self,
+        endpoint: str,
+        fault: str,
+        *,
+        skip: int = 0,
+        reset_in: float | None = None,
+        seconds: float | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next ``endpoint`` request (after ``skip`` good ones) with ``fault``;
+        ``reset_in`` for a ``429``, ``retry_after`` for a ``503``, ``seconds`` for a ``stall``
+        or ``hang`` (see the module)."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
+        queued = _Fault(
+            endpoint=endpoint,
+            fault=fault,
+            skip=skip,
+            reset_in=reset_in,
+            seconds=seconds,
+            retry_after=retry_after,
+        )
         with self.lock:
-            self._faults.append(_Fault(endpoint=endpoint, fault=fault, skip=skip))
+            self._faults.append(queued)
+
+    def clear_faults(self, endpoint: str | None = None) -> int:
+        """Drop the queued faults not served yet (of ``endpoint``, or all); how many."""
+        with self.lock:
+            kept = [f for f in self._faults if endpoint is not None and f.endpoint != endpoint]
+            dropped = len(self._faults) - len(kept)
+            self._faults = kept
+            return dropped
 
     def window(self, endpoint: str) -> tuple[int, int]:
         """(remaining, reset epoch seconds) of ``endpoint``'s current window."""
@@ -428,6 +502,10 @@ class FakeX:
     # Requests ----------------------------------------------------------------------------
 
     def _take_fault(self, endpoint: str) -> str | None:
+        queued = self._next_fault(endpoint)
+        return None if queued is None else queued.fault
+
+    def _next_fault(self, endpoint: str) -> _Fault | None:
         for index, fault in enumerate(self._faults):
             if fault.endpoint != endpoint:
                 continue
@@ -435,8 +513,26 @@ class FakeX:
                 fault.skip -= 1
                 return None
             del self._faults[index]
-            return fault.fault
+            return fault
         return None
+
+    def _note_fault(self, queued: _Fault, payload: Any, status: int, response: Any) -> None:
+        text = payload.get("text") if isinstance(payload, dict) else None
+        recorded = None
+        if status in (200, 201) and isinstance(response, dict):
+            recorded = (response.get("data") or {}).get("id")
+        self._injected.append(
+            {
+                "fault": queued.fault,
+                "endpoint": queued.endpoint,
+                "text": text,
+                "id": recorded,
+                "at": self.config.clock(),
+                "reset_in": queued.reset_in,
+                "retry_after": queued.retry_after,
+                "seconds": queued.seconds,
+            }
+        )
 
     def _dispatch(
         self,
@@ -447,7 +543,8 @@ class FakeX:
     ) -> None:
         stall = False
         with self.lock:
-            fault = self._take_fault(endpoint)
+            queued = self._next_fault(endpoint)
+            fault = None if queued is None else queued.fault
             win = self._window(endpoint)
             over_window = win.used >= self.config.window_limit
             over_day = endpoint == "POST /2/tweets" and (
@@ -458,6 +555,9 @@ class FakeX:
                 headers = self._limit_headers(endpoint)
                 if fault == "429":
                     headers["x-rate-limit-remaining"] = "0"
+                    if queued is not None and queued.reset_in is not None:
+                        reset = math.ceil(self.config.clock() + queued.reset_in)
+                        headers["x-rate-limit-reset"] = str(reset)
                 status, response = 429, _problem(429, "Too Many Requests", "Too Many Requests")
             elif fault in ("401",):
                 headers = self._limit_headers(endpoint)
@@ -468,7 +568,12 @@ class FakeX:
                 status, response = 403, _problem(403, "Forbidden", _DUPLICATE)
             elif fault == "503":
                 headers = self._limit_headers(endpoint)
+                if queued is not None and queued.retry_after is not None:
+                    headers["retry-after"] = str(queued.retry_after)
                 status, response = 503, _problem(503, "Service Unavailable", "Service Unavailable")
+            elif fault == "hang":
+                headers, status, response = {}, 0, {}
+                stall = True
             else:
                 win.used += 1
                 status, response = action(payload)
@@ -478,11 +583,24 @@ class FakeX:
                 self._save()
                 stall = fault == "stall"
                 if fault == "drop":
+                    assert queued is not None
+                    self._note_fault(queued, payload, status, response)
                     handler._drop()
                     return
-        if stall:
-            time.sleep(self.config.stall_seconds)
-        handler._send(status, response, headers)
+            if queued is not None:
+                self._note_fault(queued, payload, status, response)
+        if not stall:
+            handler._send(status, response, headers)
+            return
+        assert queued is not None
+        time.sleep(self.config.stall_seconds if queued.seconds is None else queued.seconds)
+        if fault == "hang":
+            handler._drop()
+            return
+        try:
+            handler._send(status, response, headers)
+        except OSError:  # the client gave up (its read timeout) and closed the connection
+            handler.close_connection = True
 
     def _create_tweet(self, payload: Any) -> tuple[int, dict[str, Any]]:
         from publisher.channels.x.text import pkg_resources_stand_in
