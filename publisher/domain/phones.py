@@ -44,6 +44,10 @@ Two entry points, both pure:
     ``text`` when the nearest verb before it in its sentence is "text" or "SMS" (``Text REGISTER
     to 999``).
 
+    Bounded, so that hostile text is read in linear time: a reading has at most
+    ``MAX_NUMBER_DIGITS`` (40) digits, and a number may start at any of the first
+    ``MAX_RUN_STARTS`` (12) groups of a run of digit groups, not further.
+
 ``leading_number(text) -> (ParsedNumber, end) | None``
     The valid number a text starts with, no cue word needed (for contact lines such as
     ``Police - 101``).
@@ -60,7 +64,9 @@ Two entry points, both pure:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -206,34 +212,78 @@ def _is_short(digits: str, region: str) -> bool:
     return bool(shortnumberinfo.is_valid_short_number_for_region(number, region))
 
 
-def parse_number(text: str, region: str = "GB") -> ParsedNumber:
-    """Parse one written number (see the module doc). Never raises."""
-    written = text
-    compact = re.sub(r"[\s\-().]", "", text)
-    if compact.startswith("+44") and "(0)" in text:
-        compact = "+44" + compact[3:].removeprefix("0")
-    if not compact or not re.fullmatch(r"\+?\d+", compact):
-        return _invalid(written, "not a number: only digits, spaces, hyphens and brackets")
-    if compact.startswith(RELAY_UK_PREFIX) and len(compact) > len(RELAY_UK_PREFIX):
-        rest_written = re.sub(r"^\s*1\s*8\s*0\s*0\s*1", "", text, count=1)
-        rest = parse_number(rest_written, region)
-        if not rest.valid:
-            return _invalid(
-                written,
-                f"Relay UK 18001 must be followed by a number: {rest.problem}",
-                ContactKind.TEXTPHONE,
-            )
-        dialled = rest.value
+# The Relay UK prefix as written, with anything the compact form leaves out between its digits,
+# so that taking it off always shortens the number ("(18001) 101", "1-8001 101").
+_RELAY_WRITTEN = re.compile(r"^[\s\-().]*1[\s\-().]*8[\s\-().]*0[\s\-().]*0[\s\-().]*1")
+
+
+def _is_relay(text: str) -> bool:
+    compact = _COMPACT_OUT.sub("", text)
+    return (
+        compact.startswith(RELAY_UK_PREFIX)
+        and len(compact) > len(RELAY_UK_PREFIX)
+        and _ALL_DIGITS.fullmatch(compact) is not None
+    )
+
+
+def _relay(text: str, region: str) -> ParsedNumber:
+    """``18001`` and a number: a textphone number if the rest is a number. Written "18001 18001
+    101" it is read from the inside out, in a loop (a hostile text of many prefixes must not
+    recurse)."""
+    layers = [text]
+    rest = _RELAY_WRITTEN.sub("", text, count=1)
+    while _is_relay(rest):
+        layers.append(rest)
+        rest = _RELAY_WRITTEN.sub("", rest, count=1)
+    inner = parse_number(rest, region)
+    if not inner.valid:
+        wrapped = "Relay UK 18001 must be followed by a number: " * len(layers)
+        return _invalid(text, f"{wrapped}{inner.problem}", ContactKind.TEXTPHONE)
+    result = inner
+    for written in reversed(layers):
+        dialled = result.value
         if dialled.startswith("+44"):
             dialled = "0" + dialled[3:]
-        return ParsedNumber(
+        result = ParsedNumber(
             written=written,
             kind=ContactKind.TEXTPHONE,
             value=RELAY_UK_PREFIX + dialled.lstrip("+"),
-            display=f"{RELAY_UK_PREFIX} {rest.display}",
+            display=f"{RELAY_UK_PREFIX} {result.display}",
             valid=True,
-            short=rest.short,
+            short=result.short,
         )
+    return result
+
+
+_COMPACT_OUT = re.compile(r"[\s\-().]")
+_ALL_DIGITS = re.compile(r"\+?\d+")
+
+
+def parse_number(text: str, region: str = "GB") -> ParsedNumber:
+    """Parse one written number (see the module doc). Never raises. The last numbers parsed
+    are remembered (a long text tries many readings, and the checks read it again)."""
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _parse_remembered(text, region)
+    return _parse_number(text, region)
+
+
+_REMEMBERED_LENGTH = 100
+
+
+@lru_cache(maxsize=4096)
+def _parse_remembered(text: str, region: str) -> ParsedNumber:
+    return _parse_number(text, region)
+
+
+def _parse_number(text: str, region: str) -> ParsedNumber:
+    written = text
+    compact = _COMPACT_OUT.sub("", text)
+    if compact.startswith("+44") and "(0)" in text:
+        compact = "+44" + compact[3:].removeprefix("0")
+    if not compact or not _ALL_DIGITS.fullmatch(compact):
+        return _invalid(written, "not a number: only digits, spaces, hyphens and brackets")
+    if compact.startswith(RELAY_UK_PREFIX) and len(compact) > len(RELAY_UK_PREFIX):
+        return _relay(text, region)
     if not compact.startswith("+") and _is_short(compact, region):
         return ParsedNumber(
             written=written,
@@ -337,6 +387,14 @@ _CANDIDATE = re.compile(
     re.VERBOSE,
 )
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+# The same, but an email address only where a run of [\w.+-] starts: an address cannot start
+# inside such a run unless one starting at the run's start does (the run ends at the same "@"),
+# so this finds what _URLISH finds, without reading each run again from every one of its
+# characters (which took quadratic time on long runs with no "@").
+_URLISH_AT_RUN_START = re.compile(
+    r"(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+)
+_EMAIL_CHAR = re.compile(r"[\w.+-]")
 _STRONG_CUE = re.compile(
     # present forms only: "police were called at 1am" does not introduce a number
     r"\b(?:call(?:s|ing)?|ring(?:s|ing)?|phon(?:e|es|ing)|dial(?:s|ling)?|text(?:s|"
@@ -344,18 +402,32 @@ _STRONG_CUE = re.compile(
     r"textphone|minicom|whatsapp)\b[^.!?\d]{0,40}$",
     re.IGNORECASE,
 )
+_STRONG_CUE_REACH = 60
+"""A strong cue ends at most 40 characters before the number and is at most 10 long."""
+_REFERENCE_WORDS = r"incident|crime|reference|ref|log|occurrence|case|report|order|badge|collar"
 _REFERENCE = re.compile(
-    r"\b(?:incident|crime|reference|ref|log|occurrence|case|report|order|badge|collar)"
-    r"(?:\s+(?:number|no\.?|ref\.?))?[\s:#.]*$",
+    rf"\b(?:{_REFERENCE_WORDS})(?:\s+(?:number|no\.?|ref\.?))?[\s:#.]*$",
     re.IGNORECASE,
 )
+# _REFERENCE in parts, each matched against the few characters where it can end
+_REFERENCE_WORD_END = re.compile(rf"\b(?:{_REFERENCE_WORDS})$", re.IGNORECASE)
+_REFERENCE_SUFFIX_END = re.compile(r"(?:number|no|ref)$", re.IGNORECASE)
+_REFERENCE_REACH = 12
 _WEAK_CUE = re.compile(r"\b(?:on|via|to|or|and)\W{0,3}$", re.IGNORECASE)
+_WEAK_CUE_REACH = 12
+_CALLING_WORD = re.compile(r"\b(?:call|ring|phone|dial|text|contact)", re.IGNORECASE)
 _TEXT_VERB = re.compile(
     r"\b(?:(?P<text>text(?:s|ed|ing)?|sms)|(?P<call>call(?:s|ed|ing)?|ring|phone|dial|"
     r"textphone))\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_GROUP_END = re.compile(r"[ -](?=\(?\d)")
+_GLUED_TAIL = re.compile(r"[\w/:@.,\x00-]*")
+
+MAX_NUMBER_DIGITS = 40
+"""No phone number has more digits (the longest valid, Relay UK with an international number,
+has about 25): longer readings of a run of digits are not parsed, since they never parse."""
 
 
 def _sentence_before(text: str, start: int) -> str:
@@ -364,46 +436,140 @@ def _sentence_before(text: str, start: int) -> str:
     return before[ends[-1].end() :] if ends else before
 
 
-def _has_cue(text: str, start: int, previous_end: int | None, *, weak: bool = True) -> bool:
-    """Whether words just before ``start`` introduce a number: "call", "ring"... (strong), or,
-    if ``weak``, "on", "or", "to"... after another number or a calling word. Never after
-    "incident", "crime number", "reference"...: those are reference numbers."""
-    sentence = _sentence_before(text, start)
-    if _REFERENCE.search(sentence):
+def _mask_addresses(text: str) -> str:
+    """``text`` with web and email addresses blanked out (``\x00``), as
+    ``_URLISH.sub(...)`` would, in linear time."""
+    pieces: list[str] = []
+    position = 0
+    while True:
+        match = None
+        if position and _EMAIL_CHAR.match(text, position - 1):
+            # straight after an address, a new one may start inside a run
+            match = _URLISH.match(text, position)
+        if match is None:
+            match = _URLISH_AT_RUN_START.search(text, position)
+        if match is None:
+            break
+        pieces += [text[position : match.start()], "\x00" * (match.end() - match.start())]
+        position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+class _Words:
+    """The words around each number of one text, looked up without reading the text before
+    each number again (which took quadratic time on long texts with many numbers)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        self._calling_starts = [m.start() for m in _CALLING_WORD.finditer(text)]
+        self._verbs = list(_TEXT_VERB.finditer(text))
+        self._verb_ends = [m.end() for m in self._verbs]
+        self._cues: dict[tuple[int, int | None, bool], bool] = {}
+
+    def sentence_start(self, start: int) -> int:
+        """Where the sentence holding ``text[start]`` starts: ``_sentence_before`` as an index."""
+        if start and self.text[start - 1] in ".!?":
+            return start
+        index = bisect_right(self._sentence_ends, start)
+        return self._sentence_ends[index - 1] if index else 0
+
+    def _is_reference(self, begin: int, start: int) -> bool:
+        """``_REFERENCE.search(text[begin:start])``: "incident", "crime number"... just before."""
+        text = self.text
+        end = start
+        while end > begin and (text[end - 1] in ":#." or text[end - 1].isspace()):
+            end -= 1
+        if _REFERENCE_WORD_END.search(text, max(begin, end - _REFERENCE_REACH), end):
+            return True
+        suffix = _REFERENCE_SUFFIX_END.search(text, max(begin, end - _REFERENCE_REACH), end)
+        if suffix is None:
+            return False
+        word_end = suffix.start()
+        while word_end > begin and text[word_end - 1].isspace():
+            word_end -= 1
+        if word_end == suffix.start():
+            return False
+        found = _REFERENCE_WORD_END.search(text, max(begin, word_end - _REFERENCE_REACH), word_end)
+        return found is not None
+
+    def has_cue(self, start: int, previous_end: int | None, *, weak: bool = True) -> bool:
+        """Whether words just before ``start`` introduce a number: "call", "ring"... (strong),
+        or, if ``weak``, "on", "or", "to"... after another number or a calling word. Never after
+        "incident", "crime number", "reference"...: those are reference numbers."""
+        key = (start, previous_end, weak)
+        if key not in self._cues:
+            self._cues[key] = self._has_cue(start, previous_end, weak=weak)
+        return self._cues[key]
+
+    def _has_cue(self, start: int, previous_end: int | None, *, weak: bool) -> bool:
+        text = self.text
+        begin = self.sentence_start(start)
+        if self._is_reference(begin, start):
+            return False
+        if _STRONG_CUE.search(text, max(begin, start - _STRONG_CUE_REACH), start):
+            return True
+        if weak and _WEAK_CUE.search(text, max(begin, start - _WEAK_CUE_REACH), start):
+            if previous_end is not None and start - previous_end <= 12:
+                return True  # "call 999 or 101"
+            index = bisect_left(self._calling_starts, begin)
+            return index < len(self._calling_starts) and self._calling_starts[index] < start
         return False
-    if _STRONG_CUE.search(sentence):
-        return True
-    if weak and _WEAK_CUE.search(sentence):
-        if previous_end is not None and start - previous_end <= 12:
-            return True  # "call 999 or 101"
-        return bool(re.search(r"\b(?:call|ring|phone|dial|text|contact)", sentence, re.I))
-    return False
 
-
-def _kind_from_words(text: str, start: int, parsed: ParsedNumber) -> ContactKind:
-    if parsed.kind is ContactKind.TEXTPHONE:
+    def kind(self, start: int, parsed: ParsedNumber) -> ContactKind:
+        """Text when the nearest verb before ``start`` in its sentence is "text" or "SMS"."""
+        if parsed.kind is ContactKind.TEXTPHONE:
+            return parsed.kind
+        index = bisect_right(self._verb_ends, start)
+        if index:
+            verb = self._verbs[index - 1]
+            if verb.start() >= self.sentence_start(start) and verb.group("text"):
+                return ContactKind.TEXT
         return parsed.kind
-    verbs = list(_TEXT_VERB.finditer(_sentence_before(text, start)))
-    if verbs and verbs[-1].group("text"):
-        return ContactKind.TEXT
-    return parsed.kind
 
 
 def _group_ends(candidate: str) -> list[int]:
     """Offsets where a shorter reading of the candidate could end (between digit groups)."""
-    return [m.start() for m in re.finditer(r"[ -](?=\(?\d)", candidate)]
+    return [m.start() for m in _GROUP_END.finditer(candidate)]
 
 
-def _phone_shaped(candidate: str, digits: str) -> bool:
+def _cuts(candidate: str) -> list[int]:
+    """Where the readings of a candidate end, longest first: the whole of it, then between its
+    digit groups; readings with more than :data:`MAX_NUMBER_DIGITS` digits are left out (they
+    never parse), so a long run of digits costs no more than a short one."""
+    digits = 0
+    limit = len(candidate)
+    for index, char in enumerate(candidate):
+        if char.isdigit():
+            digits += 1
+            if digits > MAX_NUMBER_DIGITS:
+                limit = index
+                break
+    ends = [m.start() for m in _GROUP_END.finditer(candidate, 0, limit + 2)]
+    whole = [len(candidate)] if limit == len(candidate) else []
+    return whole + [end for end in reversed(ends) if end <= limit]
+
+
+def _digit_count(text: str, enough: int) -> int:
+    """How many digits ``text`` has, counting no further than ``enough``."""
+    count = 0
+    for char in text:
+        if char.isdigit():
+            count += 1
+            if count >= enough:
+                break
+    return count
+
+
+def _phone_shaped(candidate: str, digits: int) -> bool:
     head = candidate.lstrip("(")
-    return (head.startswith(("0", "+")) and len(digits) >= 6) or (
-        head.startswith(RELAY_UK_PREFIX) and len(digits) > len(RELAY_UK_PREFIX)
+    return (head.startswith(("0", "+")) and digits >= 6) or (
+        head.startswith(RELAY_UK_PREFIX) and digits > len(RELAY_UK_PREFIX)
     )
 
 
-def _accept(
-    text: str, start: int, candidate: str, parsed: ParsedNumber, previous_end: int | None
-) -> bool:
+def _accept(words: _Words, start: int, parsed: ParsedNumber, previous_end: int | None) -> bool:
     if not parsed.valid:
         return False
     if not parsed.short or parsed.kind is ContactKind.TEXTPHONE:
@@ -412,16 +578,43 @@ def _accept(
         return True
     # "call us on 101" but not "on 100 occasions": a short code nobody has heard of needs a
     # calling word right before it.
-    return _has_cue(text, start, previous_end, weak=parsed.value in _WELL_KNOWN)
+    return words.has_cue(start, previous_end, weak=parsed.value in _WELL_KNOWN)
+
+
+MAX_RUN_STARTS = 12
+"""How many groups of one run of digit groups a number may start at ("2019-2020 0800 085 3481"
+starts at the third); a number is never written after a dozen others joined to it by spaces,
+and trying every group of a long run, each with every reading, took minutes."""
 
 
 def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
-    """Every phone number in ``text`` (see the module doc), valid or not, in order."""
-    masked = _URLISH.sub(lambda m: "\x00" * len(m.group(0)), text)
+    """Every phone number in ``text`` (see the module doc), valid or not, in order.
+
+    Bounded: at most :data:`MAX_NUMBER_DIGITS` digits in a reading and :data:`MAX_RUN_STARTS`
+    starts in a run of digit groups. The last texts read are remembered (the importer and the
+    checks read the same paragraphs).
+    """
+    if len(text) <= _REMEMBERED_TEXT:
+        return list(_find_remembered(text, region))
+    return list(_find_numbers(text, region))
+
+
+_REMEMBERED_TEXT = 10_000
+
+
+@lru_cache(maxsize=256)
+def _find_remembered(text: str, region: str) -> tuple[FoundNumber, ...]:
+    return _find_numbers(text, region)
+
+
+def _find_numbers(text: str, region: str) -> tuple[FoundNumber, ...]:
+    masked = _mask_addresses(text)
+    words = _Words(text)
     found: list[FoundNumber] = []
     previous_end: int | None = None
     position = 0
     while True:
+        starts = 0
         match = _CANDIDATE.search(masked, position)
         if match is None:
             break
@@ -433,43 +626,56 @@ def find_numbers(text: str, region: str = "GB") -> list[FoundNumber]:
             or (after[0] in ".," and after[1:2].isdigit())
         ):
             # glued to something: a reference, a time, a decimal; skip the whole token
-            tail = re.match(r"[\w/:@.,\x00-]*", masked[end:])
-            position = end + (tail.end() if tail else 0) + 1
+            tail = _GLUED_TAIL.match(masked, end)
+            position = end + (tail.end() - end if tail else 0) + 1
             continue
-        candidate = masked[start:end]
-        accepted: FoundNumber | None = None
-        for cut in [len(candidate), *reversed(_group_ends(candidate))]:
-            piece = candidate[:cut]
-            parsed = parse_number(piece, region)
-            if _accept(text, start, piece, parsed, previous_end):
-                accepted = FoundNumber(
-                    start, start + cut, parsed, _kind_from_words(text, start, parsed)
-                )
+        # The candidate, then (if no number starts at its first group) the same run from a
+        # later group: exactly what searching again from that group would find.
+        while True:
+            starts += 1
+            candidate = masked[start:end]
+            accepted: FoundNumber | None = None
+            for cut in _cuts(candidate):
+                parsed = parse_number(candidate[:cut], region)
+                if _accept(words, start, parsed, previous_end):
+                    accepted = FoundNumber(start, start + cut, parsed, words.kind(start, parsed))
+                    break
+            if accepted is not None:
+                found.append(accepted)
+                previous_end = accepted.end
+                position = accepted.end
                 break
-        if accepted is not None:
-            found.append(accepted)
-            previous_end = accepted.end
-            position = accepted.end
-            continue
-        digits = _digits(candidate)
-        if _phone_shaped(candidate, digits) or (
-            len(digits) >= 7 and _has_cue(text, start, previous_end)
-        ):
-            parsed = parse_number(candidate, region)
-            kind = (
-                ContactKind.TEXTPHONE
-                if candidate.startswith(RELAY_UK_PREFIX)
-                else ContactKind.PHONE
-            )
-            found.append(FoundNumber(start, end, parsed, kind))
-            previous_end = end
-            position = end
-            continue
-        # not a number from its first group: a number may still start at a later group
-        # ("2019-2020 0800 085 3481")
-        groups = _group_ends(candidate)
-        position = start + groups[0] + 1 if groups else end
-    return found
+            digits = _digit_count(candidate, 7)
+            if _phone_shaped(candidate, digits) or (
+                digits >= 7 and words.has_cue(start, previous_end)
+            ):
+                parsed = parse_number(candidate, region)
+                kind = (
+                    ContactKind.TEXTPHONE
+                    if candidate.startswith(RELAY_UK_PREFIX)
+                    else ContactKind.PHONE
+                )
+                found.append(FoundNumber(start, end, parsed, kind))
+                previous_end = end
+                position = end
+                break
+            # not a number from its first group: a number may still start at a later group
+            # ("2019-2020 0800 085 3481")
+            first = _GROUP_END.search(candidate)
+            if first is None:
+                position = end
+                break
+            if candidate[0] in "+(":
+                position = start + first.start() + 1
+                break
+            # A run of plain digit groups: searching again would find this run's tail, from
+            # the first group that follows a space (a group after "1-" is not a start).
+            space = masked.find(" ", start + first.start(), end)
+            if space == -1 or starts == MAX_RUN_STARTS:
+                position = end
+                break
+            start = space + 1
+    return tuple(found)
 
 
 _LEADING = re.compile(
@@ -493,7 +699,7 @@ def leading_number(text: str, region: str = "GB") -> tuple[ParsedNumber, int] | 
     ):
         return None
     candidate = text[: match.end()]
-    for cut in [len(candidate), *reversed(_group_ends(candidate))]:
+    for cut in _cuts(candidate):
         parsed = parse_number(candidate[:cut].strip(), region)
         if parsed.valid:
             return parsed, cut

@@ -8,7 +8,8 @@ Three formats (docs/record-format.md describes them for authors):
   a small Markdown body (:mod:`publisher.importers.native`);
 * **JSON** (``.json``): exactly :meth:`Appeal.to_json` output (:mod:`publisher.importers.jsonfile`).
 
-Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line and field. An
+Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line and field,
+including a file over one of the limits of :mod:`publisher.importers.limits`. An
 :class:`ImportResult` also maps the record's fields to the source lines they came from (seed and
 native formats), so that ``publisher check`` can name the line of each finding.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from publisher.errors import Problem, RecordInvalid
+from publisher.importers.bounds import check_text, read_bounded
 from publisher.importers.common import ImportResult
 from publisher.importers.jsonfile import parse_json
 from publisher.importers.native import parse_native
@@ -57,6 +59,7 @@ def parse_appeal(text: str, *, source: str, fmt: Format | None = None) -> Import
     Without ``fmt`` the format is sniffed (```yaml → seed, ``---`` → native, ``{`` → JSON) and
     defaults to seed.
     """
+    check_text(text, source=source)
     chosen = fmt or sniff(text) or "seed"
     if chosen == "json":
         return ImportResult(parse_json(text, source=source), ())
@@ -68,10 +71,7 @@ def parse_appeal(text: str, *, source: str, fmt: Format | None = None) -> Import
 
 
 def _read(path: Path) -> tuple[str, tuple[Problem, ...]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RecordInvalid(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    data = read_bounded(path)  # the size is checked before the file is read
     try:
         return data.decode("utf-8-sig"), ()
     except UnicodeDecodeError as exc:

@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from publisher.domain.cleaning import clean_inline
 from publisher.domain.record import (
     DEFAULT_TIMEZONE,
@@ -30,6 +35,8 @@ from publisher.domain.record import (
 )
 from publisher.domain.topics import infer_kind, infer_topics
 from publisher.errors import Problem, RecordInvalid
+from publisher.importers.bounds import check_record, record_lines
+from publisher.importers.limits import LIMITS
 
 __all__ = [
     "Fields",
@@ -89,21 +96,88 @@ def _clean_values(value: Any) -> Any:
     return value
 
 
+class _Loader(_SafeLoader):
+    """Safe YAML (libyaml's when PyYAML has it) whose values that Python cannot make (a 31
+    February, an integer of 5,000 digits) are YAML errors at their own line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                str(exc).splitlines()[0] if str(exc) else "invalid value",
+                node.start_mark,
+            ) from exc
+
+
+def _check_events(text: str, *, source: str | None, first_line: int, what: str) -> None:
+    """Refuse aliases and anchors (a few lines of them can stand for billions of values: the
+    "billion laughs"), and nesting deeper than the limit, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        mark = event.start_mark
+        line = first_line + (mark.line if mark is not None else 0)
+        if isinstance(event, yaml.AliasEvent):
+            name = (event.anchor or "")[:30]
+            raise RecordInvalid(
+                f"{what}: YAML aliases ('*{name}') are not allowed: write the value out in full",
+                file=source,
+                line=line,
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise RecordInvalid(
+                f"{what}: YAML anchors ('&{anchor[:30]}') are not allowed: write each value out "
+                "in full",
+                file=source,
+                line=line,
+            )
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > LIMITS.depth:
+                raise RecordInvalid(
+                    f"{what} is nested more than {LIMITS.depth} deep; the limit is {LIMITS.depth}",
+                    file=source,
+                    line=line,
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
+def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml_mapping(text: str, *, source: str | None, first_line: int, what: str) -> YamlMapping:
     """Parse a YAML mapping whose first line is line ``first_line`` of the file.
 
     Strings are cleaned (:mod:`publisher.domain.cleaning`) once, here. Syntax errors name the line.
+    Aliases and anchors are refused, and so is nesting deeper than the limit
+    (:mod:`publisher.importers.limits`).
     """
     # Control characters are never meaningful and YAML refuses them: cleaning would drop them
     # from the values anyway, so drop them before parsing.
     text = _YAML_CONTROL.sub("", text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _check_events(text, source=source, first_line=first_line, what=what)
+        node, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
-        problem = exc.problem or "invalid YAML"
+        problem = " ".join((exc.problem or "invalid YAML").split())
+        if "nesting depth" in problem:  # libyaml's own limit, met while reading ahead
+            raise RecordInvalid(
+                f"{what} is nested more than {LIMITS.depth} deep; the limit is {LIMITS.depth}",
+                file=source,
+                line=line,
+            ) from exc
         raise RecordInvalid(f"{what}: YAML error: {problem}", file=source, line=line) from exc
     except yaml.YAMLError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
@@ -406,6 +480,7 @@ def import_result(fields: Fields, appeal: Appeal, body_lines: Mapping[str, int])
     """The result of a seed or native import: the lines of every field read, then the body's."""
     lines = {name: line for name, line in fields.lines.items() if line is not None}
     lines.update(body_lines)
+    check_record(appeal, source=fields.source, line_of=record_lines(lines))
     return ImportResult(appeal, tuple(fields.warnings), lines)
 
 

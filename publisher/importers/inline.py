@@ -4,6 +4,7 @@ paragraph become linked :class:`~publisher.domain.record.Span` s (shared by ever
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from publisher.domain.phones import (
@@ -23,6 +24,7 @@ __all__ = [
     "MARKDOWN_LINK",
     "find_hashtags",
     "find_links",
+    "markdown_links",
     "paragraph",
     "to_spans",
 ]
@@ -45,6 +47,55 @@ _HASHTAG = re.compile(r"(?<![\w&#/])#(?P<tag>\w*[^\W\d]\w*)")
 MARKDOWN_LINK = re.compile(
     r"\[(?P<text>[^\]\n]+)\]\(\s*<?(?P<url>[^\s)<>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<(?P<auto>(?:https?://|mailto:)[^\s<>]+)>"
 )
+_LINK_OPENER = re.compile(r"[\[<]")
+_LINK_TEXT_END = re.compile(r"[\]\n]")
+_LINK_URL_END = re.compile(r"[\s)<>]")
+_SPACES = re.compile(r"\s*")
+
+
+def markdown_links(text: str) -> list[re.Match[str]]:
+    """The matches of :data:`MARKDOWN_LINK` in ``text``, as ``finditer`` gives them, in
+    linear time.
+
+    ``finditer`` alone is quadratic on hostile text: every ``[`` reads on to the next ``]``,
+    and every ``[…](`` reads its address to the end of the run. But a ``[`` whose link fails
+    fails for every ``[`` before the same ``]``, and an address that fails fails from every
+    later start in the same run, since what follows is the same; so those are skipped.
+    """
+    found: list[re.Match[str]] = []
+    position = 0
+    text_dead = 0  # a "[" before this has its "]" where a link already failed
+    url_dead = (0, 0)  # an address starting strictly inside this run fails
+    while True:
+        opener = _LINK_OPENER.search(text, position)
+        if opener is None:
+            return found
+        at = opener.start()
+        position = at + 1
+        if text[at] == "<":
+            match = MARKDOWN_LINK.match(text, at)
+        else:
+            if at < text_dead:
+                continue
+            close = _LINK_TEXT_END.search(text, at + 1)
+            end = close.start() if close is not None else len(text)
+            spaces = _SPACES.match(text, end + 2)
+            url = spaces.end() if spaces is not None else end + 2
+            url += 1 if text[url : url + 1] == "<" else 0
+            if url_dead[0] < url < url_dead[1]:
+                text_dead = end
+                continue
+            match = MARKDOWN_LINK.match(text, at)
+            if match is None:
+                text_dead = end
+                if end >= at + 2 and text[end : end + 2] == "](":  # the address was tried
+                    run_end = _LINK_URL_END.search(text, url)
+                    url_dead = (url, run_end.start() if run_end is not None else len(text))
+        if match is not None:
+            found.append(match)
+            position = match.end()
+
+
 _TRAILING = ".,;:!?'\"’”"
 _ALLOWED_SCHEMES = ("http://", "https://", "mailto:", "tel:")
 
@@ -73,15 +124,42 @@ class _Hit:
     span: Span
 
 
+class _Taken:
+    """Parts of a text already taken, as sorted ``[start, end)`` intervals that do not overlap;
+    each question costs a binary search, not a look at every part (quadratic on long texts)."""
+
+    def __init__(self, spans: list[tuple[int, int]] | None = None) -> None:
+        self._spans = sorted(spans or [])
+        self._starts = [start for start, _ in self._spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` overlaps a part taken."""
+        index = bisect_left(self._starts, end)
+        return index > 0 and self._spans[index - 1][1] > start
+
+    def holds(self, position: int) -> bool:
+        """Whether ``position`` is inside a part taken."""
+        index = bisect_right(self._starts, position)
+        return index > 0 and self._spans[index - 1][1] > position
+
+    def add(self, spans: list[tuple[int, int]]) -> None:
+        """Take more parts (that overlap none taken)."""
+        if spans:
+            self._spans = sorted(self._spans + spans)
+            self._starts = [start for start, _ in self._spans]
+
+
 def find_links(text: str) -> list[tuple[int, int, str]]:
     """Web and email addresses in running text: ``(start, end, href)``, href absolute."""
     hits: list[tuple[int, int, str]] = []
     for match in _EMAIL.finditer(text):
         hits.append((match.start(), match.end(), f"mailto:{match.group(0)}"))
+    # addresses found by one pattern never overlap each other: only the emails can be in the way
+    emails = _Taken([(start, end) for start, end, _ in hits])
     for match in _URL.finditer(text):
         written = _trim_url(match.group(0))
         start, end = match.start(), match.start() + len(written)
-        if not written or any(s < end and start < e for s, e, _ in hits):
+        if not written or emails.overlaps(start, end):
             continue
         if match.group("bare") and "." not in written.split("/")[0].rstrip("."):
             continue
@@ -91,12 +169,8 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
 
 def find_hashtags(text: str) -> list[str]:
     """Hashtags in ``text`` (without '#'), outside web addresses."""
-    links = find_links(text)
-    return [
-        m.group("tag")
-        for m in _HASHTAG.finditer(text)
-        if not any(s <= m.start() < e for s, e, _ in links)
-    ]
+    links = _Taken([(start, end) for start, end, _ in find_links(text)])
+    return [m.group("tag") for m in _HASHTAG.finditer(text) if not links.holds(m.start())]
 
 
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’+&-]*(?: (?:(?:of|and|for|the|on) )*[A-Z][\w'’+&-]*)*")
@@ -106,18 +180,46 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _number_name(text: str, found: FoundNumber, kind: ContactKind) -> str:
+_CLAUSE_END = re.compile(r"[.!?:;](?:\s|$)")
+
+
+class _Clauses:
+    """Where the clause before each position of one text starts, found by a binary search in
+    the clause ends of the whole text (reading the text before every number again was
+    quadratic in long texts with many numbers)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+        self._skipped: dict[int, int] = {}
+
+    def start_before(self, position: int) -> int:
+        """``_CLAUSE_END``'s last end in ``text[:position]`` (0 if none), then past any spaces,
+        quotation marks and brackets (no further than ``position``)."""
+        text = self.text
+        if position and text[position - 1] in ".!?:;":
+            begin = position
+        else:
+            index = bisect_right(self._ends, position)
+            begin = self._ends[index - 1] if index else 0
+        if begin not in self._skipped:
+            skipped = begin
+            while skipped < len(text) and text[skipped] in ' "“(':
+                skipped += 1
+            self._skipped[begin] = skipped
+        return min(self._skipped[begin], position)
+
+
+def _number_name(
+    text: str, found: FoundNumber, kind: ContactKind, clauses: _Clauses | None = None
+) -> str:
     """Who answers a number found in running text: a well-known short code's name, else the
     nearest capitalised name before it in the same sentence ("call Childline on 0800 1111"),
     else a plain label."""
     known = well_known_name(found.value, kind)
     if known:
         return known
-    before = text[: found.start]
-    ends = list(re.finditer(r"[.!?:;](?:\s|$)", before))
-    sentence_start = ends[-1].end() if ends else 0
-    while sentence_start < len(before) and before[sentence_start] in ' "“(':
-        sentence_start += 1
+    sentence_start = (clauses or _Clauses(text)).start_before(found.start)
     best: str | None = None
     for match in _CAPITALISED_RUN.finditer(
         text, max(sentence_start, found.start - 80), found.start
@@ -150,12 +252,17 @@ def to_spans(
     http(s), mailto or tel raises :class:`RecordInvalid`.
     """
     hits: list[_Hit] = []
+    # What each kind of hit takes never overlaps itself (one pattern's matches, or numbers found
+    # one after another): a hit only has to be checked against the kinds before it.
+    taken = _Taken()
 
-    def free(start: int, end: int) -> bool:
-        return not any(h.start < end and start < h.end for h in hits)
+    def take(start: int, end: int, span: Span) -> tuple[int, int]:
+        hits.append(_Hit(start, end, span))
+        return start, end
 
     if markdown:
-        for match in MARKDOWN_LINK.finditer(text):
+        links: list[tuple[int, int]] = []
+        for match in markdown_links(text):
             url = match.group("url") or match.group("auto")
             label = match.group("text") or match.group("auto")
             if not url.lower().startswith(_ALLOWED_SCHEMES):
@@ -165,23 +272,28 @@ def to_spans(
                     line=line,
                     field="body",
                 )
-            hits.append(_Hit(match.start(), match.end(), _link_span(label, url)))
-    for start, end, href in find_links(text):
-        if free(start, end):
-            hits.append(_Hit(start, end, Span(text=text[start:end], href=href)))
-    for match in _HASHTAG.finditer(text):
-        if free(match.start(), match.end()):
-            hits.append(_Hit(match.start(), match.end(), Span(text=match.group(0), hashtag=True)))
+            links.append(take(match.start(), match.end(), _link_span(label, url)))
+        taken.add(links)
+    taken.add(
+        [
+            take(start, end, Span(text=text[start:end], href=href))
+            for start, end, href in find_links(text)
+            if not taken.overlaps(start, end)
+        ]
+    )
+    taken.add(
+        [
+            take(match.start(), match.end(), Span(text=match.group(0), hashtag=True))
+            for match in _HASHTAG.finditer(text)
+            if not taken.overlaps(match.start(), match.end())
+        ]
+    )
+    clauses = _Clauses(text)
     for found in find_numbers(text):
-        if found.valid and free(found.start, found.end):
-            contact = found.number.contact(_number_name(text, found, found.kind), kind=found.kind)
-            hits.append(
-                _Hit(
-                    found.start,
-                    found.end,
-                    Span(text=text[found.start : found.end], contact=contact),
-                )
-            )
+        if found.valid and not taken.overlaps(found.start, found.end):
+            name = _number_name(text, found, found.kind, clauses)
+            contact = found.number.contact(name, kind=found.kind)
+            take(found.start, found.end, Span(text=text[found.start : found.end], contact=contact))
     hits.sort(key=lambda h: h.start)
     spans: list[Span] = []
     position = 0

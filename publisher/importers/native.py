@@ -10,6 +10,7 @@ read as bullet lists), ``[text](url)`` links, ``> `` block quotes followed by an
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,6 +20,7 @@ from markdown_it.token import Token
 from publisher.domain.cleaning import clean_text
 from publisher.domain.record import Block, slugify
 from publisher.errors import RecordInvalid
+from publisher.importers.bounds import check_lines, check_raw_blocks
 from publisher.importers.common import (
     Fields,
     ImportResult,
@@ -33,8 +35,8 @@ from publisher.importers.common import (
     unique_tags,
     zone_for,
 )
+from publisher.importers.inline import markdown_links
 from publisher.importers.structure import (
-    MARKDOWN_LINK,
     Line,
     RawBlock,
     build_body,
@@ -81,6 +83,15 @@ _EMPHASIS = (
     re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"),
     re.compile(r"`([^`]+)`"),
 )
+r"""The marks dropped, in this order: ``pattern.sub(r"\1", text)`` for each. The first four are
+applied by :func:`_drop_marks` (the same result in linear time: on hostile text, every opening
+mark without a closing one read on to the end of the line)."""
+_EMPHASIS_MARKS = (
+    (re.compile(r"(?<![\w*])\*\*(?=\S)"), re.compile(r"(?<=\S)\*\*(?![\w*])"), 2),
+    (re.compile(r"(?<![\w_])__(?=\S)"), re.compile(r"(?<=\S)__(?![\w_])"), 2),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])"), re.compile(r"(?<=[^\s*])\*(?![\w*])"), 1),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])"), re.compile(r"(?<=[^\s_])_(?![\w_])"), 1),
+)
 
 
 def _hold_escapes(text: str) -> str:
@@ -90,7 +101,7 @@ def _hold_escapes(text: str) -> str:
     # The record has no bold, italics or code: keep the words, drop the marks; but never inside
     # a link or a web or email address (https://example.org/_a_ keeps its underscores).
     keep = sorted(
-        [(m.start(), m.end()) for m in MARKDOWN_LINK.finditer(text)]
+        [(m.start(), m.end()) for m in markdown_links(text)]
         + [(start, end) for start, end, _ in find_links(text)]
     )
     pieces: list[str] = []
@@ -105,9 +116,36 @@ def _hold_escapes(text: str) -> str:
 
 
 def _plain(text: str) -> str:
-    for pattern in _EMPHASIS:
-        text = pattern.sub(r"\1", text)
-    return text
+    for opening, closing, width in _EMPHASIS_MARKS:
+        text = _drop_marks(text, opening, closing, width)
+    return _EMPHASIS[-1].sub(r"\1", text)
+
+
+def _drop_marks(text: str, opening: re.Pattern[str], closing: re.Pattern[str], width: int) -> str:
+    r"""``re.sub(open (.+?) close, r"\1", text)`` for emphasis marks ``width`` long, where
+    ``opening`` and ``closing`` match a mark that may open or close: each opening mark is
+    paired with the first closing mark after at least one character, on the same line."""
+    closes = [m.start() for m in closing.finditer(text)]
+    if not closes:
+        return text
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    pieces: list[str] = []
+    position = 0
+    for mark in opening.finditer(text):
+        start = mark.start()
+        if start < position:
+            continue
+        index = bisect_left(closes, start + width + 1)
+        if index == len(closes):
+            continue
+        close = closes[index]
+        line_break = bisect_left(breaks, start + width)
+        if line_break < len(breaks) and breaks[line_break] < close:
+            continue
+        pieces += [text[position:start], text[start + width : close]]
+        position = close + width
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def _release(value: Any) -> Any:
@@ -246,6 +284,7 @@ def _front_matter(lines: list[str], source: str | None) -> tuple[int, int]:
 def parse_native(text: str, *, source: str | None = None) -> ImportResult:
     """Parse a native (.md) appeal into an Appeal, the warnings met on the way, and its lines."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    check_lines(lines, source=source)
     start, end = _front_matter(lines, source)
     meta = load_yaml_mapping(
         "\n".join(lines[start + 1 : end]),
@@ -260,7 +299,7 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
                 f"unknown field (known: {', '.join(sorted(FIELDS))})",
                 file=source,
                 line=meta.line(key),
-                field=key,
+                field=key if key.isprintable() else repr(key),
             )
     fields = Fields(source=source)
 
@@ -305,6 +344,7 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
 
     body = lines[end + 1 :]
     raw = markdown_blocks("\n".join(body), end + 2)
+    check_raw_blocks(raw, source=source)
     if not raw:
         raise RecordInvalid(
             "the body is empty: write the appeal after the front matter",

@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 from publisher.domain.cleaning import clean_text
 from publisher.domain.record import slugify
 from publisher.errors import Problem, RecordInvalid
+from publisher.importers.bounds import check_lines, check_raw_blocks
 from publisher.importers.common import (
     Fields,
     ImportResult,
@@ -184,6 +185,7 @@ def _metadata(lines: list[str], source: str | None) -> tuple[YamlMapping, int, i
 def parse_seed(text: str, *, source: str | None = None) -> ImportResult:
     """Parse a seed file's text into an Appeal, the warnings met on the way, and its lines."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    check_lines(lines, source=source)
     meta, opened_at, after = _metadata(lines, source)
     values = meta.values
     fields = Fields(source=source)
@@ -279,6 +281,7 @@ def parse_seed(text: str, *, source: str | None = None) -> ImportResult:
         for i in range(date_index + 1, len(lines))
     ]
     raw = split_paragraphs(body_lines)
+    check_raw_blocks(raw, source=source)
     if not raw:
         raise RecordInvalid(
             "the body is empty: write the appeal's text after the date line",
