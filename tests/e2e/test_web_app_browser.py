@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -183,6 +184,40 @@ def _axe(page: Any, axe_js: Path) -> list[dict[str, Any]]:
     return violations
 
 
+class PageAudit:
+    """axe-core and the sideways-scroll check on each page as a test reaches it, with the
+    markup saved so that the Nu Html Checker can read every page at the end."""
+
+    def __init__(self, page: Any, axe_js: Path, folder: Path) -> None:
+        self.page, self.axe_js, self.folder = page, axe_js, folder
+        self.failures: dict[str, str] = {}
+        self.saved: list[Path] = []
+
+    def check(self, name: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower())
+        saved = self.folder / f"{len(self.saved):02d}-{slug}.html"
+        saved.write_text(page.content(), encoding="utf-8")
+        self.saved.append(saved)
+        violations = _axe(page, self.axe_js)
+        if violations:
+            self.failures[name] = _describe(violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            self.failures[name] = (
+                self.failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+            )
+
+    def assert_clean(self, vnu_jar: Path, *, nu: bool) -> None:
+        """No axe violation and no sideways scroll anywhere; with ``nu``, no Nu error either."""
+        assert not self.failures, "\n\n".join(f"{k}:\n{v}" for k, v in self.failures.items())
+        if nu:
+            _nu_check(vnu_jar, self.saved)
+
+
 @pytest.mark.parametrize("width", [1280, 320])
 def test_axe_finds_no_violations_on_any_app_page(
     app: App, browser: Any, axe_js: Path, vnu_jar: Path, tmp_path: Path, width: int
@@ -192,22 +227,8 @@ def test_axe_finds_no_violations_on_any_app_page(
     # axe is injected as an inline script, which the app's CSP rightly refuses: bypass it here.
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    failures: dict[str, str] = {}
-
-    pages: list[Path] = []
-
-    def check(name: str) -> None:
-        saved = tmp_path / f"{len(pages):02d}-{name.replace(' ', '-').replace(',', '')}.html"
-        saved.write_text(page.content(), encoding="utf-8")
-        pages.append(saved)
-        violations = _axe(page, axe_js)
-        if violations:
-            failures[name] = _describe(violations)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            failures[name] = failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+    audit = PageAudit(page, axe_js, tmp_path)
+    check = audit.check
 
     page.goto(app.url + "sign-in")
     check("sign-in")
@@ -241,9 +262,7 @@ def test_axe_finds_no_violations_on_any_app_page(
     page.goto(app.url + "no-such-page")
     check("not found")
     context.close()
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
-    if width == 1280:  # the markup is the same at every width
-        _nu_check(vnu_jar, pages)
+    audit.assert_clean(vnu_jar, nu=width == 1280)  # the markup is the same at every width
 
 
 def _nu_check(vnu_jar: Path, pages: list[Path]) -> None:

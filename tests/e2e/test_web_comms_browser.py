@@ -14,10 +14,8 @@ from .test_web_app_browser import (
     APPEAL,
     GOOD_ALT,
     App,
-    _axe,
+    PageAudit,
     _cli,
-    _describe,
-    _nu_check,
     _sign_in,
 )
 from .test_web_app_browser import (
@@ -88,22 +86,8 @@ def test_every_comms_page_passes_axe_and_the_nu_checker(
     # axe is injected as an inline script, which the app's CSP rightly refuses: bypass it here.
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    failures: dict[str, str] = {}
-    pages: list[Path] = []
-
-    def check(name: str) -> None:
-        page.wait_for_load_state("load")
-        saved = tmp_path / f"{len(pages):02d}-{name.replace(' ', '-')}.html"
-        saved.write_text(page.content(), encoding="utf-8")
-        pages.append(saved)
-        violations = _axe(page, axe_js)
-        if violations:
-            failures[name] = _describe(violations)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            failures[name] = failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+    audit = PageAudit(page, axe_js, tmp_path)
+    check = audit.check
 
     _sign_in(page, app)
     page.goto(app.url + "calendar")
@@ -145,6 +129,4 @@ def test_every_comms_page_passes_axe_and_the_nu_checker(
     page.goto(app.url + "appeals/missing-sam/history")
     check("history")
     context.close()
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
-    if width == 1280:  # the markup is the same at every width
-        _nu_check(vnu_jar, pages)
+    audit.assert_clean(vnu_jar, nu=width == 1280)  # the markup is the same at every width

@@ -11,10 +11,8 @@ import pytest
 from .test_web_app_browser import (
     PASSWORD,
     App,
-    _axe,
+    PageAudit,
     _cli,
-    _describe,
-    _nu_check,
 )
 from .test_web_app_browser import (
     app as web,  # noqa: F401  (the fixture: publisher web on a fresh store)
@@ -47,22 +45,8 @@ def test_every_operator_page_passes_axe_and_the_nu_checker(
     app = operator
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    failures: dict[str, str] = {}
-    pages: list[Path] = []
-
-    def check(name: str) -> None:
-        page.wait_for_load_state("load")
-        saved = tmp_path / f"{len(pages):02d}-{name.replace(' ', '-')}.html"
-        saved.write_text(page.content(), encoding="utf-8")
-        pages.append(saved)
-        violations = _axe(page, axe_js)
-        if violations:
-            failures[name] = _describe(violations)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            failures[name] = failures.get(name, "") + f"\nscrolls sideways by {overflow}px"
+    audit = PageAudit(page, axe_js, tmp_path)
+    check = audit.check
 
     _sign_in_as(page, app, "olu")
     page.goto(app.url + "operations")
@@ -89,9 +73,7 @@ def test_every_operator_page_passes_axe_and_the_nu_checker(
     page.goto(app.url + "channels/x/default/enable")
     check("re-enable a channel")
     context.close()
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
-    if width == 1280:  # the markup is the same at every width
-        _nu_check(vnu_jar, pages)
+    audit.assert_clean(vnu_jar, nu=width == 1280)  # the markup is the same at every width
 
 
 def test_the_dashboard_refreshes_itself_and_works_without_javascript(
