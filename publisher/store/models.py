@@ -33,6 +33,7 @@ __all__ = [
     "PENDING_STATES",
     "AppealRevisionRow",
     "AppealRow",
+    "ApprovalRow",
     "AttemptRow",
     "AuditRow",
     "Base",
@@ -95,6 +96,8 @@ class AppealRow(Base):
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     current_revision: Mapped[int] = mapped_column(Integer)
+    live_revision: Mapped[int | None] = mapped_column(Integer)
+    """The newest approved revision: what the workers publish. None until one is approved."""
     status: Mapped[str] = mapped_column(String(20))
     area: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
@@ -111,6 +114,31 @@ class AppealRevisionRow(Base):
     record_json: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    author: Mapped[str | None] = mapped_column(String(100))
+    """Who stored this revision (a user's name, ``cli`` or ``run``); None before approvals."""
+    announce: Mapped[bool | None] = mapped_column(Boolean)
+    """For an edit: post an UPDATE reply on social channels when it is approved."""
+
+
+class ApprovalRow(Base):
+    """One approved revision: who approved it, how, and why (the reason of an urgent one)."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["appeal_id", "revision"],
+            ["appeal_revisions.appeal_id", "appeal_revisions.revision"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    appeal_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """publisher.domain.approval.ApprovalKind."""
+    approved_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
 
 
 class CampaignRow(Base):
