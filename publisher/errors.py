@@ -21,7 +21,8 @@ same families to HTTP statuses. This module imports nothing of ours, so every la
     │   └── UnknownDelivery
     ├── Conflict ················ 4  the ledger is not in a state that allows this
     │   ├── ScheduleConflict        already scheduled on that channel, target and time
-    │   └── InvalidTransition       e.g. a retry of a published delivery
+    │   ├── InvalidTransition       e.g. a retry of a published delivery
+    │   └── NotApproved             the revision waits for someone else's approval
     ├── Unavailable ············· 5  a service we need (database, broker) cannot be reached
     ├── OutputError ············· 6  the output cannot be written
     │   └── BuildError              a build that could not complete: nothing was written
@@ -52,6 +53,7 @@ __all__ = [
     "Forbidden",
     "InputsInvalid",
     "InvalidTransition",
+    "NotApproved",
     "NotFound",
     "NotReadyToPublish",
     "NotSignedIn",
@@ -214,6 +216,11 @@ class ScheduleConflict(Conflict):
 
 class InvalidTransition(Conflict):
     """The delivery (or appeal) is not in a state that allows this."""
+
+
+class NotApproved(Conflict):
+    """The appeal's current revision is not approved yet: it cannot be scheduled or sent until
+    someone with the approver role, other than its author, approves it."""
 
 
 # ---------------------------------------------------------------------------- unavailable (5)

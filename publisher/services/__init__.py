@@ -2,7 +2,9 @@
 call these, so a policy holds whatever the entry point; none of them writes SQL (the store does).
 
 - :mod:`~publisher.services.appeals`: import, update, resolve, withdraw, and the gate an appeal
-  passes before it goes out (not withdrawn, no accessibility or safety errors);
+  passes before it goes out (not withdrawn, approved, no accessibility or safety errors);
+- :mod:`~publisher.services.approvals`: the two-person rule: approve a revision, or (an admin)
+  approve it urgently with a reason;
 - :mod:`~publisher.services.scheduling`: schedule, publish now, claim what is due;
 - :mod:`~publisher.services.publishing`: publish one claimed delivery;
 - :mod:`~publisher.services.operations`: retry, cancel, confirm, re-enable, reconcile;
@@ -27,6 +29,14 @@ from publisher.services.appeals import (
     revisions,
     update_appeal,
     withdraw_appeal,
+)
+from publisher.services.approvals import (
+    ApprovalStatus,
+    Approved,
+    approval_status,
+    approve,
+    approve_on_command_line,
+    approve_urgently,
 )
 from publisher.services.operations import (
     ReconcileReport,
@@ -71,6 +81,8 @@ __all__ = [
     "PART_MAIN",
     "PART_UPDATE",
     "AppealSummary",
+    "ApprovalStatus",
+    "Approved",
     "AttemptView",
     "AuditEntry",
     "AuditPage",
@@ -85,6 +97,10 @@ __all__ = [
     "ReconcileReport",
     "RevisionSummary",
     "StatusReport",
+    "approval_status",
+    "approve",
+    "approve_on_command_line",
+    "approve_urgently",
     "audit_log",
     "backoff",
     "cancel",

@@ -47,6 +47,7 @@ __all__ = [
     "csrf_matches",
     "disable_user",
     "ensure_first_admin",
+    "find_user",
     "issue_api_token",
     "issue_sign_in_link",
     "list_users",
@@ -145,6 +146,12 @@ def add_user(
 def list_users(store: Store) -> list[UserView]:
     with store.session() as session:
         return users.list_users(session)
+
+
+def find_user(store: Store, name: str) -> UserView:
+    """The user called ``name`` (:class:`NotFound` if there is none)."""
+    with store.session() as session:
+        return users.view(users.get_user(session, name))
 
 
 def disable_user(

@@ -16,17 +16,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.channel.registry import Registry
+from publisher.domain.approval import ApprovalKind
 from publisher.domain.delivery import PART_MAIN, PART_UPDATE
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
     InvalidTransition,
+    NotApproved,
     NotReadyToPublish,
     Problem,
     RecordInvalid,
     UnknownChannel,
 )
 from publisher.services._common import utc
-from publisher.store import Store, appeals, ledger
+from publisher.store import Store, appeals, approvals, ledger
 from publisher.store.appeals import AppealSummary, RevisionSummary
 
 if TYPE_CHECKING:
@@ -39,10 +41,12 @@ __all__ = [
     "RevisionSummary",
     "check_ready",
     "current_appeal",
+    "follow_up",
     "gate",
     "import_appeal",
     "lint_findings",
     "list_appeals",
+    "not_approved",
     "resolve_appeal",
     "revisions",
     "update_appeal",
@@ -84,12 +88,29 @@ def check_ready(appeal: Appeal, registry: Registry) -> Readiness:
     return Readiness(appeal_id=appeal.id, warnings=len(findings))
 
 
+def not_approved(appeal_id: str, revision: int, live: int | None) -> NotApproved:
+    """The refusal for a revision that waits for approval, saying how to get one."""
+    standing = (
+        "nothing of it has been approved yet"
+        if live is None
+        else f"revision {live} is the one that goes out until then"
+    )
+    return NotApproved(
+        f"revision {revision} of appeal {appeal_id!r} is not approved yet ({standing}): "
+        "someone with the approver role other than its author must approve it, in the web "
+        f"app or with `publisher approve {appeal_id} --as NAME`"
+    )
+
+
 def gate(session: Session, appeal_id: str, registry: Registry) -> tuple[int, Appeal]:
-    """The current revision, if it may go out: not withdrawn, and passing the checks (for the
-    scheduling use cases)."""
+    """The current revision, if it may go out: not withdrawn, approved (by someone other than
+    its author), and passing the checks (for the scheduling use cases)."""
     revision, appeal = appeals.load_current(session, appeal_id)
     if appeal.status is AppealStatus.WITHDRAWN:
         raise InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be published")
+    if approvals.approval_of(session, appeal_id, revision) is None:
+        live = approvals.revision_info(session, appeal_id, revision).live
+        raise not_approved(appeal_id, revision, live)
     check_ready(appeal, registry)
     return revision, appeal
 
@@ -105,7 +126,8 @@ def import_appeal(
     Returns the current revision number (1, 2, …); the stored record carries it. The
     ``revision`` and ``source`` fields of ``appeal`` are not content and are ignored.
     Two processes importing the same new appeal at once both succeed with one revision.
-    Importing is not publishing: the checks run when the appeal is scheduled.
+    Importing is not publishing: ``actor`` is the new revision's author, and it goes out only
+    once someone else approves it; the checks run when it is approved and scheduled.
     """
     at = utc(now)
     try:
@@ -191,7 +213,7 @@ def _idempotent(name: str, registry: Registry) -> bool:
         return False
 
 
-def _follow_up(
+def follow_up(
     session: Session,
     appeal_id: str,
     revision: int,
@@ -201,9 +223,9 @@ def _follow_up(
     social_update: bool,
     at: datetime,
 ) -> list[int]:
-    """After a new revision: republish every idempotent channel the appeal is published on,
-    now; with ``social_update``, an UPDATE reply on every other channel it is published on
-    that can post one."""
+    """When a new revision becomes live (approved): republish every idempotent channel the
+    appeal is published on, now; with ``social_update``, an UPDATE reply on every other channel
+    it is published on that can post one."""
     plan: list[ledger.Plan] = []
     for name, target in ledger.published_pairs(session, appeal_id):
         if _idempotent(name, registry):
@@ -245,37 +267,30 @@ def update_appeal(
     now: datetime | None = None,
     social_update: bool = False,
 ) -> int:
-    """Check and store a new revision; republish it now on every idempotent channel it is
-    published on (and, with ``social_update``, an UPDATE reply on social channels). Pending
-    deliveries publish the current revision when their time comes. Returns the revision
-    number. An appeal with lint errors is refused (:class:`NotReadyToPublish`)."""
+    """Store a new revision of a stored appeal, by ``actor``; returns its number. It waits for
+    approval: until someone other than ``actor`` approves it, the live revision keeps going
+    out. When it is approved, every idempotent channel it is published on republishes it (and,
+    with ``social_update``, an UPDATE reply goes to the social channels). The checks run then
+    too, so a draft with errors can be saved and fixed. A withdrawn appeal is refused."""
+    del registry  # the checks and the republishing happen at approval
     at = utc(now)
-    check_ready(appeal, registry)
     with store.session() as session:
         if appeals.status_of(session, appeal.id) == AppealStatus.WITHDRAWN:
             raise InvalidTransition(f"appeal {appeal.id!r} is withdrawn: it cannot be updated")
-        number, changed = appeals.store_revision(
-            session, appeal, actor=actor, at=at, action="update"
+        number, _ = appeals.store_revision(
+            session, appeal, actor=actor, at=at, action="update", announce=social_update
         )
-        if changed:
-            ids = _follow_up(
-                session,
-                appeal.id,
-                number,
-                reason="update",
-                registry=registry,
-                social_update=social_update,
-                at=at,
-            )
-            audit(
-                session,
-                at=at,
-                actor=actor,
-                action="republish",
-                subject=f"appeal:{appeal.id}",
-                detail={"deliveries": ids},
-            )
         return number
+
+
+def _base(session: Session, appeal_id: str) -> tuple[Appeal, bool]:
+    """What resolving or withdrawing starts from: the live revision when there is one (an
+    edit still waiting for approval is set aside, never published by the back door), else the
+    current one; and whether it was the live one."""
+    live = approvals.load_live(session, appeal_id)
+    if live is not None:
+        return live[1], True
+    return appeals.load_current(session, appeal_id)[1], False
 
 
 def resolve_appeal(
@@ -288,10 +303,16 @@ def resolve_appeal(
     now: datetime | None = None,
     social_update: bool = False,
 ) -> int:
-    """Mark the appeal resolved with a resolution line (a new revision). Pending posts on
-    channels that are not idempotent are cancelled; idempotent channels republish now (their
-    resolved rendering drops personal details and the photo); with ``social_update``, an
-    UPDATE reply on channels that can post one."""
+    """Mark the appeal resolved with a resolution line (a new revision, from the live one: an
+    edit still waiting for approval is set aside). Pending posts on channels that are not
+    idempotent are cancelled; idempotent channels republish now (their resolved rendering
+    drops personal details and the photo); with ``social_update``, an UPDATE reply on channels
+    that can post one.
+
+    When a revision of the appeal is live, the resolution is approved at once (kind
+    ``resolution``, audited): it adds one line and takes personal details down, which must
+    not wait for a second person. When nothing of it was ever approved, nothing is out, and
+    the resolved revision waits for approval like any other."""
     at = utc(now)
     text = " ".join(resolution.split())
     if not text:
@@ -299,15 +320,26 @@ def resolve_appeal(
             "a resolution line is needed, e.g. 'Sam has been found.'", field="resolution"
         )
     with store.session() as session:
-        _, current = appeals.load_current(session, appeal_id)
-        if current.status is AppealStatus.WITHDRAWN:
+        if appeals.status_of(session, appeal_id) == AppealStatus.WITHDRAWN:
             raise InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be resolved")
+        current, was_live = _base(session, appeal_id)
         resolved = _derive(current, at, status=AppealStatus.RESOLVED, resolution=text)
         number, changed = appeals.store_revision(
             session, resolved, actor=actor, at=at, action="resolve"
         )
         if not changed:
             return number
+        if not was_live:
+            return number  # nothing of it is out: the resolution waits for approval too
+        approvals.record_approval(
+            session,
+            appeal_id,
+            number,
+            kind=ApprovalKind.RESOLUTION,
+            approved_by=actor,
+            reason=text,
+            at=at,
+        )
         cancelled = ledger.cancel_pending(
             session,
             appeal_id,
@@ -315,7 +347,7 @@ def resolve_appeal(
             "appeal resolved",
             only=lambda name: not _idempotent(name, registry),
         )
-        ids = _follow_up(
+        ids = follow_up(
             session,
             appeal_id,
             number,
@@ -343,20 +375,30 @@ def withdraw_appeal(
     actor: str = "cli",
     now: datetime | None = None,
 ) -> None:
-    """Withdraw the appeal (a new revision, status withdrawn): every pending delivery is
-    cancelled; every idempotent channel it is published on publishes again now, which removes
-    its page and text and rebuilds the indexes and feeds without it."""
+    """Withdraw the appeal (a new revision, status withdrawn, approved at once: taking things
+    down never waits for a second person): every pending delivery is cancelled; every
+    idempotent channel it is published on publishes again now, which removes its page and text
+    and rebuilds the indexes and feeds without it."""
     at = utc(now)
     with store.session() as session:
-        _, current = appeals.load_current(session, appeal_id)
-        if current.status is AppealStatus.WITHDRAWN:
+        if appeals.status_of(session, appeal_id) == AppealStatus.WITHDRAWN:
             return
+        current, _ = _base(session, appeal_id)
         withdrawn = _derive(current, at, status=AppealStatus.WITHDRAWN)
         number, _ = appeals.store_revision(
             session, withdrawn, actor=actor, at=at, action="withdraw"
         )
+        approvals.record_approval(
+            session,
+            appeal_id,
+            number,
+            kind=ApprovalKind.WITHDRAWAL,
+            approved_by=actor,
+            reason=None,
+            at=at,
+        )
         cancelled = ledger.cancel_pending(session, appeal_id, at, "appeal withdrawn")
-        ids = _follow_up(
+        ids = follow_up(
             session,
             appeal_id,
             number,

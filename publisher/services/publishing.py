@@ -24,7 +24,7 @@ from publisher.errors import (
     TransientPublishError,
 )
 from publisher.services._common import Clock, seconds, utc
-from publisher.store import Store, appeals, health, ledger
+from publisher.store import Store, appeals, approvals, health, ledger
 
 __all__ = ["publish_delivery"]
 
@@ -100,7 +100,21 @@ def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime
         if row.state != _S.CLAIMED:
             log.info("delivery %d is %s, not claimed: nothing to do", delivery_id, row.state)
             return row.state
-        _, appeal = appeals.load_current(session, row.appeal_id)
+        live = approvals.load_live(session, row.appeal_id)
+        if live is None or live[0] < row.revision:
+            # The dispatcher claims only approved deliveries; a row that says otherwise (put
+            # there by hand, or by a bug) is refused here too, and nothing is sent.
+            refused = (
+                f"revision {row.revision} of appeal {row.appeal_id!r} is not approved: "
+                "nothing was sent; approve it, then retry"
+            )
+            if ledger.fail_claimed(
+                session, delivery_id, _S.FAILED, refused, at=start, actor=_ACTOR
+            ):
+                log.warning("delivery %d: failed (%s)", delivery_id, refused)
+                return _S.FAILED.value
+            return ledger.state_of(session, delivery_id)
+        appeal = live[1]
         try:
             channel: Channel | None = registry.get(row.channel)
             reason = ""

@@ -12,11 +12,18 @@ from datetime import datetime
 
 from publisher.channel.registry import Registry
 from publisher.domain.delivery import PART_MAIN, PAST_TOLERANCE, DeliveryState
-from publisher.domain.record import Appeal
+from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import InvalidTransition, ScheduleError
 from publisher.services._common import utc
-from publisher.services.appeals import check_ready, gate, import_appeal, update_appeal
-from publisher.store import Store, appeals, ledger, views
+from publisher.services.appeals import (
+    check_ready,
+    gate,
+    import_appeal,
+    not_approved,
+    update_appeal,
+)
+from publisher.services.approvals import approve_on_command_line
+from publisher.store import Store, appeals, approvals, ledger, views
 from publisher.store.audit import audit
 
 __all__ = [
@@ -137,8 +144,8 @@ def reschedule(
     now: datetime | None = None,
 ) -> int:
     """Move a ``scheduled`` delivery to ``new_time``: in one transaction, cancel it and plan the
-    same appeal, channel, target and part (and campaign) at the new time, at the appeal's
-    current revision. Returns the new delivery's id.
+    same appeal, channel, target and part (and campaign) at the new time, at the appeal's live
+    (approved) revision. Returns the new delivery's id.
 
     Refuses (:class:`InvalidTransition`) a delivery in any other state, a time in the past
     (:class:`ScheduleError`), an appeal that may not go out (the gate), and a time already
@@ -157,7 +164,14 @@ def reschedule(
             )
         appeal_id, channel, target, part = row.appeal_id, row.channel, row.target, row.part
         campaign_id, old_slot = row.campaign_id, row.slot
-        revision, _ = gate(session, appeal_id, registry)
+        live = approvals.load_live(session, appeal_id)
+        if live is None:
+            info = approvals.revision_info(session, appeal_id)
+            raise not_approved(appeal_id, info.current, None)
+        revision, appeal = live
+        if appeal.status is AppealStatus.WITHDRAWN:
+            raise InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be published")
+        check_ready(appeal, registry)
         ledger.manual_move(
             session,
             delivery_id,
@@ -212,8 +226,11 @@ class Publication:
     appeal_id: str
     revision: int
     channels: tuple[str, ...]
-    """The channels it is now being published on (empty: it already was on every one)."""
+    """The channels it is now being published on (empty: it already was on every one, or it
+    waits for approval)."""
     deliveries: tuple[int, ...]
+    waiting: bool = False
+    """Its current revision waits for approval: nothing of it was planned."""
 
 
 def publish_everywhere(
@@ -222,14 +239,22 @@ def publish_everywhere(
     appeals_: Sequence[Appeal],
     *,
     actor: str = "run",
+    approved_by: str | None = None,
     now: datetime | None = None,
 ) -> list[Publication]:
-    """Import each appeal (a changed one becomes a new revision, which republishes what is
-    published) and publish it now on every channel it is not already on or due on. Every
-    appeal is checked first: one with errors stops them all before anything is stored."""
+    """Import each appeal (a changed one becomes a new revision, authored by ``actor``) and,
+    once its current revision is approved, publish it now on every channel it is not already on
+    or due on.
+
+    With ``approved_by`` (the person at the command line of ``publisher run --approve``), each
+    new revision is approved as theirs (kind ``command-line``), which also republishes what is
+    published; every appeal is checked first then, and one with errors stops them all before
+    anything is stored. Without it, a revision nobody has approved is stored and left waiting
+    (``waiting``): someone approves it in the web app, or with ``publisher approve``."""
     at = utc(now)
-    for appeal in appeals_:
-        check_ready(appeal, registry)
+    if approved_by is not None:
+        for appeal in appeals_:
+            check_ready(appeal, registry)
     done: list[Publication] = []
     ended = {_S.CANCELLED.value, _S.SUPERSEDED.value, _S.FAILED.value}
     for appeal in appeals_:
@@ -239,6 +264,20 @@ def publish_everywhere(
             revision = update_appeal(store, appeal, registry, actor=actor, now=at)
         else:
             revision = import_appeal(store, appeal, actor=actor, now=at)
+        if approved_by is not None:
+            approve_on_command_line(
+                store,
+                registry,
+                [appeal.id],
+                by=approved_by,
+                reason=f"given to `publisher run --approve` by {approved_by}",
+                now=at,
+            )
+        with store.session() as session:
+            approved = approvals.approval_of(session, appeal.id, revision) is not None
+        if not approved:
+            done.append(Publication(appeal.id, revision, (), (), waiting=True))
+            continue
         with store.session() as session:
             seen = {
                 v.channel

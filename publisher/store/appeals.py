@@ -50,9 +50,18 @@ def _same_content(a: Appeal, b: Appeal) -> bool:
 
 
 def store_revision(
-    session: Session, appeal: Appeal, *, actor: str, at: datetime, action: str
+    session: Session,
+    appeal: Appeal,
+    *,
+    actor: str,
+    at: datetime,
+    action: str,
+    announce: bool = False,
 ) -> tuple[int, bool]:
-    """Store ``appeal`` as a new revision if its content differs; (revision, changed)."""
+    """Store ``appeal`` as a new revision, by ``actor`` (its author), if its content differs
+    from the current revision; (revision, changed). A new revision is not approved: it goes out
+    once it is (see :mod:`publisher.store.approvals`). ``announce`` asks for an UPDATE reply on
+    social channels when it is approved."""
     row = session.get(AppealRow, appeal.id, with_for_update=True)
     if row is None:
         number = 1
@@ -86,6 +95,8 @@ def store_revision(
             record_json=stored.to_json(),
             source=appeal.source,
             created_at=at,
+            author=actor,
+            announce=announce,
         )
     )
     audit(session, at=at, actor=actor, action=action, subject=f"appeal:{appeal.id}", detail=detail)
@@ -95,11 +106,13 @@ def store_revision(
 def site_appeals(
     session: Session, *, channel: str, target: str, including: str | None = None
 ) -> list[Appeal]:
-    """The appeals a site channel's indexes and feeds are built from, at their current revision,
-    in one query: every appeal with a published delivery on ``channel``/``target``, plus
-    ``including`` (the appeal being published now). Withdrawn appeals are included so that
-    site channels can account for them (a feed's ``updated`` moves when an entry leaves); the
-    built-in channels list only live ones. Ordered by appeal id."""
+    """The appeals a site channel's indexes and feeds are built from, at their live (newest
+    approved) revision, in one query: every appeal with a published delivery on
+    ``channel``/``target``, plus ``including`` (the appeal being published now). A revision
+    waiting for approval never reaches the site, not even through another appeal's indexes.
+    Withdrawn appeals are included so that site channels can account for them (a feed's
+    ``updated`` moves when an entry leaves); the built-in channels list only live ones.
+    Ordered by appeal id."""
     published = exists().where(
         DeliveryRow.appeal_id == AppealRow.id,
         DeliveryRow.channel == channel,
@@ -113,7 +126,7 @@ def site_appeals(
             AppealRow,
             and_(
                 AppealRow.id == AppealRevisionRow.appeal_id,
-                AppealRow.current_revision == AppealRevisionRow.revision,
+                AppealRow.live_revision == AppealRevisionRow.revision,
             ),
         )
         .where(wanted)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from publisher.store.audit import audit
 from publisher.store.dialect import move_deliveries
 from publisher.store.health import set_channel_status
 from publisher.store.models import (
+    AppealRow,
     AttemptRow,
     CampaignRow,
     DeliveryRow,
@@ -39,6 +40,7 @@ from publisher.store.models import (
 __all__ = [
     "Plan",
     "Prepared",
+    "approved",
     "attempts_of",
     "cancel_pending",
     "claim_due",
@@ -188,12 +190,23 @@ def ensure_campaign(
 # ------------------------------------------------------------------------------ dispatching
 
 
+def approved() -> ColumnElement[bool]:
+    """A delivery whose revision is approved, or superseded by an approved one: the appeal's
+    live revision is at least the delivery's. A delivery of an appeal with nothing approved is
+    never claimed, whatever its row says: it waits, scheduled, for an approval."""
+    return exists().where(
+        AppealRow.id == DeliveryRow.appeal_id,
+        AppealRow.live_revision >= DeliveryRow.revision,
+    )
+
+
 def claim_due(session: Session, dialect: str, *, at: datetime, limit: int) -> list[int]:
     """scheduled → claimed for up to ``limit`` due deliveries, oldest first."""
     due = and_(
         DeliveryRow.state == _S.SCHEDULED,
         DeliveryRow.due_at <= at,
         or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= at),
+        approved(),
     )
     ids = move_deliveries(
         session,

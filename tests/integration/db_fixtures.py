@@ -35,6 +35,7 @@ TABLES = (
     "attempts",
     "deliveries",
     "campaigns",
+    "approvals",
     "appeal_revisions",
     "appeals",
     "audit_log",

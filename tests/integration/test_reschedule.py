@@ -13,6 +13,7 @@ from publisher.bootstrap import Registry
 from publisher.store import Store
 from publisher.store.models import AuditRow
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +29,7 @@ def _by_id(store: Store, appeal_id: str) -> dict[int, services.DeliveryView]:
 def test_reschedule_cancels_and_plans_the_same_channel_at_the_new_time(
     store: Store, registry: Registry
 ) -> None:
-    services.import_appeal(store, sample_appeal("move-me"), now=T0)
+    import_approved(store, sample_appeal("move-me"), now=T0)
     (first,) = services.schedule(
         store, registry, "move-me", ["web"], [FIRST], campaign="autumn", actor="alex", now=T0
     )
@@ -56,7 +57,7 @@ def test_reschedule_cancels_and_plans_the_same_channel_at_the_new_time(
 def test_reschedule_refuses_anything_but_a_scheduled_delivery(
     store: Store, registry: Registry
 ) -> None:
-    services.import_appeal(store, sample_appeal("stay-put"), now=T0)
+    import_approved(store, sample_appeal("stay-put"), now=T0)
     (first,) = services.schedule(store, registry, "stay-put", ["web"], [FIRST], now=T0)
     services.cancel(store, first, now=T0)
     with pytest.raises(errors.InvalidTransition, match="cancelled"):
@@ -67,7 +68,7 @@ def test_reschedule_refuses_anything_but_a_scheduled_delivery(
 
 
 def test_reschedule_changes_nothing_when_refused(store: Store, registry: Registry) -> None:
-    services.import_appeal(store, sample_appeal("busy"), now=T0)
+    import_approved(store, sample_appeal("busy"), now=T0)
     first, second = services.schedule(store, registry, "busy", ["web"], [FIRST, LATER], now=T0)
     with pytest.raises(errors.ScheduleConflict, match=str(second)):
         services.reschedule(store, registry, first, LATER, now=T0)

@@ -20,6 +20,7 @@ from publisher.store import Store
 from publisher.store.models import CampaignRow, DeliveryRow
 from publisher.testing import FakeChannel, FixedClock
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import approve_current, import_approved
 
 T0 = datetime(2020, 10, 25, 6, 0, tzinfo=UTC)
 FILES = ("web", "feeds", "text")
@@ -65,7 +66,7 @@ def test_import_stores_revisions_only_when_content_changes(store: Store) -> None
 
 
 def test_schedule_conflicts_and_refusals(registry: Registry, store: Store) -> None:
-    services.import_appeal(store, sample_appeal("sched"), now=T0)
+    import_approved(store, sample_appeal("sched"), registry=registry, now=T0)
     at = T0 + timedelta(hours=2)
     ids = services.schedule(store, registry, "sched", ["web", "x"], [at], now=T0)
     with pytest.raises(errors.ScheduleConflict, match=rf"delivery {ids[0]}, scheduled") as err:
@@ -90,7 +91,7 @@ def test_schedule_conflicts_and_refusals(registry: Registry, store: Store) -> No
 def test_concurrent_scheduling_of_one_slot_keeps_one(
     registry: Registry, store: Store, make_store: Callable[[], Store]
 ) -> None:
-    services.import_appeal(store, sample_appeal("race"), now=T0)
+    import_approved(store, sample_appeal("race"), registry=registry, now=T0)
     at = T0 + timedelta(hours=1)
     stores = [make_store() for _ in range(4)]
     barrier = threading.Barrier(len(stores))
@@ -114,7 +115,7 @@ def test_concurrent_scheduling_of_one_slot_keeps_one(
 
 
 def test_campaign_groups_deliveries(registry: Registry, store: Store) -> None:
-    services.import_appeal(store, sample_appeal("camp"), now=T0)
+    import_approved(store, sample_appeal("camp"), registry=registry, now=T0)
     times = [T0 + timedelta(days=d) for d in (1, 2)]
     ids = services.schedule(
         store, registry, "camp", ["x"], times, campaign="camp-2020", rule="--every 1d", now=T0
@@ -124,7 +125,7 @@ def test_campaign_groups_deliveries(registry: Registry, store: Store) -> None:
         rows = session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids))).all()
         assert (campaign.slug, campaign.rule, campaign.channels) == ("camp-2020", "--every 1d", "x")
         assert {r.campaign_id for r in rows} == {campaign.id}
-    services.import_appeal(store, sample_appeal("other"), now=T0)
+    import_approved(store, sample_appeal("other"), registry=registry, now=T0)
     with pytest.raises(errors.ScheduleConflict, match="camp-2020"):
         services.schedule(store, registry, "other", ["x"], times, campaign="camp-2020", now=T0)
 
@@ -135,10 +136,10 @@ def test_publish_update_resolve_withdraw(
     site = tmp_path / "site"
     clock = FixedClock(T0)
     keep = sample_appeal("keep-me", area="Other Shire")
-    services.import_appeal(store, keep, now=clock())
+    import_approved(store, keep, registry=registry, now=clock())
     services.publish_now(store, registry, "keep-me", ["web", "feeds"], now=clock())
     appeal = sample_appeal("the-appeal")
-    services.import_appeal(store, appeal, now=clock())
+    import_approved(store, appeal, registry=registry, now=clock())
     services.publish_now(store, registry, "the-appeal", [*FILES, "x"], now=clock())
     later = services.schedule(
         store, registry, "the-appeal", ["x", "web"], [T0 + timedelta(days=3)], now=clock()
@@ -151,13 +152,17 @@ def test_publish_update_resolve_withdraw(
     assert "the-appeal" in (site / "index.html").read_text()
     assert social.published_appeals == [("the-appeal", 1)]
 
-    # Update: files republished now; an UPDATE reply to the first x post.
+    # Update: nothing changes until someone approves it; then files republished at once, and
+    # an UPDATE reply to the first x post.
     clock.advance(hours=1)
     updated = sample_appeal("the-appeal", title="Sam Example: new sighting")
     assert (
         services.update_appeal(store, updated, now=clock(), social_update=True, registry=registry)
         == 2
     )
+    assert run_due(store, registry, clock) == {}
+    assert "new sighting" not in page.read_text()
+    approve_current(store, "the-appeal", registry=registry, now=clock())
     done = run_due(store, registry, clock)
     assert sorted(done.values()) == ["published"] * 4
     assert "Sam Example: new sighting" in page.read_text()
@@ -220,7 +225,7 @@ def test_publish_update_resolve_withdraw(
 def test_a_claimed_social_post_of_a_withdrawn_appeal_is_cancelled(
     store: Store, registry: Registry, social: FakeChannel
 ) -> None:
-    services.import_appeal(store, sample_appeal("gone"), now=T0)
+    import_approved(store, sample_appeal("gone"), registry=registry, now=T0)
     [d] = services.publish_now(store, registry, "gone", ["x"], now=T0)
     assert services.dispatch_due(store, now=T0) == [d]
     # The appeal is withdrawn between the claim and the publish (which cancels the claim).
@@ -230,7 +235,7 @@ def test_a_claimed_social_post_of_a_withdrawn_appeal_is_cancelled(
 
 
 def test_reconcile(registry: Registry, store: Store) -> None:
-    services.import_appeal(store, sample_appeal("stuck"), now=T0)
+    import_approved(store, sample_appeal("stuck"), registry=registry, now=T0)
     ids = services.publish_now(store, registry, "stuck", ["web", "x", "text", "feeds"], now=T0)
     services.dispatch_due(store, now=T0)
     claimed_id, sending_social, sending_files, overdue = ids
@@ -268,7 +273,7 @@ def test_reconcile(registry: Registry, store: Store) -> None:
 
 
 def test_operator_transitions(registry: Registry, store: Store) -> None:
-    services.import_appeal(store, sample_appeal("ops"), now=T0)
+    import_approved(store, sample_appeal("ops"), registry=registry, now=T0)
     [d] = services.schedule(store, registry, "ops", ["x"], [T0 + timedelta(hours=1)], now=T0)
     with pytest.raises(errors.InvalidTransition, match=f"delivery {d} is scheduled"):
         services.retry(store, d, now=T0)
@@ -295,7 +300,7 @@ def test_system_status(registry: Registry, store: Store) -> None:
     assert report.healthy, report.problems
     assert report.last_tick == T0 + timedelta(seconds=2)
     assert report.counts["scheduled"] == 0
-    services.import_appeal(store, sample_appeal("late"), now=T0)
+    import_approved(store, sample_appeal("late"), registry=registry, now=T0)
     services.publish_now(store, registry, "late", ["web"], now=T0)
     report = services.system_status(
         store, now=T0 + timedelta(minutes=5), workers_alive=0, dispatch_interval=600
@@ -316,7 +321,7 @@ def test_real_x_channel_dry_run_posts_the_thread_then_an_update(
     settings = Settings(data_dir=tmp_path / "var", output_dir=tmp_path / "site")
     registry = build_registry(settings)
     clock = FixedClock(T0)
-    services.import_appeal(store, sample_appeal("x-appeal"), now=clock())
+    import_approved(store, sample_appeal("x-appeal"), registry=registry, now=clock())
     services.publish_now(store, registry, "x-appeal", ["x"], now=clock())
     [pending] = services.schedule(
         store, registry, "x-appeal", ["x"], [T0 + timedelta(days=1)], now=clock()
@@ -378,20 +383,28 @@ def test_the_lint_gate_holds_for_every_entry_point(
     bad = good.model_copy(update={"image": image})
     services.import_appeal(store, bad, now=T0)  # importing is not publishing
     at = T0 + timedelta(hours=1)
+    # Approving runs the checks: a revision with errors cannot be approved.
     with pytest.raises(errors.NotReadyToPublish, match=r"\[alt-text-meaningless\]") as refused:
-        services.schedule(store, registry, "gated", ["web", "x"], [at], now=T0)
+        approve_current(store, "gated", registry=registry, now=T0)
     assert refused.value.exit_code == 1
     assert any("fix:" in line for line in refused.value.errors)
-    with pytest.raises(errors.NotReadyToPublish):
+    assert services.approval_status(store, "gated").approval is None
+    with pytest.raises(errors.NotApproved):
+        services.schedule(store, registry, "gated", ["web", "x"], [at], now=T0)
+    with pytest.raises(errors.NotApproved):
         services.publish_now(store, registry, "gated", ["web"], now=T0)
     with pytest.raises(errors.NotReadyToPublish):
-        services.publish_everywhere(store, registry, [bad], now=T0)
+        services.publish_everywhere(store, registry, [bad], approved_by="command line", now=T0)
     assert services.list_deliveries(store, appeal_id="gated", now=T0) == []
 
-    # Fixed, it goes through; a new revision with the error again is refused and not stored.
+    # Fixed and approved, it goes through. A new revision with the error again is stored (a
+    # draft can be saved and fixed) but cannot be approved: the good one stays live.
     services.import_appeal(store, good, now=T0)
+    approve_current(store, "gated", registry=registry, now=T0)
     assert services.schedule(store, registry, "gated", ["web"], [at], now=T0)
+    assert services.update_appeal(store, bad, registry, now=T0) == 3
     with pytest.raises(errors.NotReadyToPublish):
-        services.update_appeal(store, bad, registry, now=T0)
-    assert services.current_appeal(store, "gated").image == good.image
+        approve_current(store, "gated", registry=registry, now=T0)
+    standing = services.approval_status(store, "gated")
+    assert (standing.current, standing.live, standing.waiting) == (3, 2, True)
     assert services.check_ready(good, registry).appeal_id == "gated"

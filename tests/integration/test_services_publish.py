@@ -19,6 +19,7 @@ from publisher.store.models import AttemptRow, AuditRow, ChannelStatusRow
 from publisher.testing import FakeChannel, FakeSiteChannel, FixedClock
 from tests.integration.conftest import wait_until
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import import_approved
 
 T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
 
@@ -30,7 +31,7 @@ def registry_with(tmp_path: Path, *channels: FakeChannel) -> Registry:
 
 def claimed(store: Store, channel: str, appeal: str = "appeal-one", at: datetime = T0) -> int:
     if services.list_deliveries(store, appeal_id=appeal, now=at) == []:
-        services.import_appeal(store, sample_appeal(appeal), now=at)
+        import_approved(store, sample_appeal(appeal), now=at)
     registry = build_registry(Settings(), extra={channel: lambda s: FakeChannel(channel)})
     [delivery] = services.publish_now(store, registry, appeal, [channel], now=at)
     assert services.dispatch_due(store, now=at) == [delivery]
@@ -58,7 +59,7 @@ def test_success_publishes_the_current_revision(store: Store, tmp_path: Path) ->
     registry = registry_with(tmp_path, fake)
     delivery = claimed(store, "fake")
     # A new revision after scheduling: the current one is what goes out.
-    services.import_appeal(store, sample_appeal("appeal-one", title="New title"), now=T0)
+    import_approved(store, sample_appeal("appeal-one", title="New title"), now=T0)
     clock = FixedClock(T0 + timedelta(seconds=5))
     assert services.publish_delivery(store, registry, delivery, clock=clock) == "published"
     assert fake.published_appeals == [("appeal-one", 2)]
@@ -78,7 +79,7 @@ def test_success_publishes_the_current_revision(store: Store, tmp_path: Path) ->
 def test_only_claimed_deliveries_are_published(store: Store, tmp_path: Path) -> None:
     fake = FakeChannel("fake")
     registry = registry_with(tmp_path, fake)
-    services.import_appeal(store, sample_appeal("appeal-one"), now=T0)
+    import_approved(store, sample_appeal("appeal-one"), now=T0)
     [delivery] = services.schedule(
         store, registry, "appeal-one", ["fake"], [T0 + timedelta(hours=1)], now=T0
     )
@@ -263,7 +264,7 @@ def test_site_channel_publishes_the_page_and_the_site(store: Store, tmp_path: Pa
         d = claimed(store, "site", appeal=name)
         assert services.publish_delivery(store, registry, d, now=T0) == "published"
     # c-appeal is imported but never published on "site": not in the index.
-    services.import_appeal(store, sample_appeal("c-appeal"), now=T0)
+    import_approved(store, sample_appeal("c-appeal"), now=T0)
     assert site.site_calls == [("b-appeal",), ("a-appeal", "b-appeal")]
     index = (tmp_path / "site" / "site" / "index.txt").read_text()
     assert index.splitlines() == ["a-appeal r1 active", "b-appeal r1 active"]
@@ -280,7 +281,15 @@ def test_audit_log_records_the_story(store: Store, tmp_path: Path) -> None:
         from sqlalchemy import select
 
         actions = list(session.scalars(select(AuditRow.action).order_by(AuditRow.id)))
-    assert actions == ["import", "publish-now", "claim", "sending", "published"]
+    assert actions == [
+        "import",
+        "add-user",
+        "approve",
+        "publish-now",
+        "claim",
+        "sending",
+        "published",
+    ]
 
 
 def _partial(error: TransientPublishError, *ids: str) -> TransientPublishError:

@@ -172,17 +172,22 @@ def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
         store.dispose()
 
 
-def test_site_appeals_is_one_query_over_current_revisions(registry: Registry, store: Store) -> None:
+def test_site_appeals_is_one_query_over_live_revisions(registry: Registry, store: Store) -> None:
     from sqlalchemy import event
 
     from publisher import services
     from publisher.store import site_appeals
     from publisher.store.models import DeliveryRow
     from tests.integration.db_fixtures import sample_appeal
+    from tests.support.approving import approve_current
 
     for name in ("on-web", "on-feeds", "pending", "withdrawn-one", "other-target"):
         services.import_appeal(store, sample_appeal(name), now=T0)
+        approve_current(store, name, registry=registry, now=T0)
     services.import_appeal(store, sample_appeal("on-web", title="Second"), now=T0)
+    approve_current(store, "on-web", registry=registry, now=T0)
+    # A third revision nobody has approved: it must not reach the site.
+    services.import_appeal(store, sample_appeal("on-web", title="<b>Draft</b>"), now=T0)
     plan = {
         "on-web": ("web", "default", "published"),
         "on-feeds": ("feeds", "default", "published"),

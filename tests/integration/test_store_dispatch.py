@@ -12,12 +12,13 @@ from publisher import services
 from publisher.channel.registry import Registry
 from publisher.store import Store
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import import_approved
 
 T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
 
 
 def _appeal(store: Store, appeal_id: str = "dispatch-me") -> str:
-    services.import_appeal(store, sample_appeal(appeal_id), now=T0)
+    import_approved(store, sample_appeal(appeal_id), now=T0)
     return appeal_id
 
 

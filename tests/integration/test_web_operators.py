@@ -21,6 +21,7 @@ from publisher.testing import FakeChannel
 from tests.integration.conftest import Processes, free_port, wait_until, worker_ready
 from tests.integration.db_fixtures import sample_appeal
 from tests.integration.test_web_app import WebApp, csrf_of, sign_in, web
+from tests.support.approving import import_approved
 
 __all__ = ["web"]  # the fixture, imported from the web app's tests
 
@@ -48,7 +49,7 @@ def ledger(web: WebApp) -> Iterator[dict[str, Any]]:
     app: App = bootstrap(Settings.from_env(web.env), extra={"x": lambda s: fake})
     store, registry = app.store, app.registry
     t0 = (datetime.now(UTC) - timedelta(days=1)).replace(second=0, microsecond=0)
-    services.import_appeal(store, sample_appeal(APPEAL), now=t0)
+    import_approved(store, sample_appeal(APPEAL), now=t0)
     x_ids = services.schedule(
         store,
         registry,

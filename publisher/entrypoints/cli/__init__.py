@@ -2,6 +2,7 @@
 
 - :mod:`~publisher.entrypoints.cli.authoring`: inspect, render, check, schema, build (files only);
 - :mod:`~publisher.entrypoints.cli.comms`: import, schedule, update, resolve, withdraw;
+- :mod:`~publisher.entrypoints.cli.approvals`: approve (as a named approver, or urgently);
 - :mod:`~publisher.entrypoints.cli.operators`: deliveries, retry, cancel, confirm, enable, status;
 - :mod:`~publisher.entrypoints.cli.processes`: migrate, worker, beat, site, run;
 - :mod:`~publisher.entrypoints.cli.admin`: users (add, list, token, link, disable).
@@ -18,7 +19,7 @@ from typing import Any
 import click
 
 from publisher import __version__
-from publisher.entrypoints.cli import admin, authoring, comms, operators, processes
+from publisher.entrypoints.cli import admin, approvals, authoring, comms, operators, processes
 from publisher.errors import PublisherError
 
 __all__ = ["COMMANDS", "cli", "main", "register"]
@@ -26,6 +27,7 @@ __all__ = ["COMMANDS", "cli", "main", "register"]
 COMMANDS: tuple[click.Command, ...] = (
     *authoring.COMMANDS,
     *comms.COMMANDS,
+    *approvals.COMMANDS,
     *operators.COMMANDS,
     *processes.COMMANDS,
     *admin.COMMANDS,

@@ -3,8 +3,10 @@ of them on one machine). See docs/operations.md."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -86,13 +88,20 @@ def web(host: str | None, port: int | None) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--concurrency", type=click.IntRange(1), default=2, show_default=True)
+@click.option(
+    "--approve",
+    is_flag=True,
+    help="Approve the INPUTS as the person running this command (recorded as yours), so they "
+    "go out at once; without it they wait for an approver in the web app.",
+)
 @errors_to_exit
-def run(inputs: tuple[Path, ...], concurrency: int) -> None:
+def run(inputs: tuple[Path, ...], concurrency: int, approve: bool) -> None:
     """Run everything on this machine: the site server, the web app, a worker and beat. Ctrl-C
     stops them.
 
-    With INPUTS (appeal files or folders), imports them first and publishes each new appeal now
-    on every channel. X posts go to the dry-run outbox when no X credentials are set.
+    With INPUTS (appeal files or folders), imports them first. Each goes out on every channel
+    once it is approved: at once with --approve, else when an approver approves it in the web
+    app. X posts go to the dry-run outbox when no X credentials are set.
     """
     from publisher import services
     from publisher.entrypoints.supervisor import ChildSpec, Supervisor, child_argv, wait_for_port
@@ -103,10 +112,16 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
     wired.store.migrate()
     if inputs:
         appeals = load(inputs)
+        approver = f"command line ({_login()})" if approve else None
         for done in services.publish_everywhere(
-            wired.store, wired.registry, appeals, actor="run", now=now()
+            wired.store, wired.registry, appeals, actor="run", approved_by=approver, now=now()
         ):
-            if done.channels:
+            if done.waiting:
+                click.echo(
+                    f"{done.appeal_id}: revision {done.revision}, waiting for approval "
+                    f"({settings.app_url}/appeals/{quote(done.appeal_id, safe='')})"
+                )
+            elif done.channels:
                 click.echo(
                     f"{done.appeal_id}: revision {done.revision}, publishing now on "
                     f"{', '.join(done.channels)} (deliveries {ids(done.deliveries)})"
@@ -151,6 +166,16 @@ def run(inputs: tuple[Path, ...], concurrency: int) -> None:
                 click.echo(f"First start: sign in as admin once with this link: {link}")
 
     sys.exit(supervisor.run(ready=ready))
+
+
+def _login() -> str:
+    """Who is at the command line, as the operating system says."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"uid {os.getuid()}"
 
 
 COMMANDS: tuple[click.Command, ...] = (migrate, worker, beat, site, web, run)
