@@ -52,8 +52,7 @@ def refusal(*, approver: str, roles: Iterable[Role], author: str | None) -> str 
         return f"approving needs the approver role; {approver} does not have it"
     if author is not None and author == approver:
         return (
-            f"{approver} wrote this revision: someone else with the approver role must "
-            "approve it"
+            f"{approver} wrote this revision: someone else with the approver role must approve it"
         )
     return None
 
