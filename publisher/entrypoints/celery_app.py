@@ -11,8 +11,9 @@ consumes, so busy senders can never starve them.
 
 Brokers:
 
-- ``filesystem://`` (the embedded default, no server): kombu's filesystem transport with its
-  message folder under ``<data_dir>/broker``. No remote control (pidbox broadcasts would pile up
+- ``filesystem://`` (the embedded default, no server): kombu's filesystem transport, made to
+  write each message whole (:mod:`publisher.entrypoints.broker`), with its message folder under
+  ``<data_dir>/broker``. No remote control (pidbox broadcasts would pile up
   in the folders of workers that died), so liveness is checked with the ``publisher.canary`` task
   and a ``file://`` result store.
 - ``redis://`` (several machines): Redis, with a visibility timeout far above anything a task
@@ -171,6 +172,7 @@ def make_celery(settings: Settings) -> Celery:
         results.mkdir(parents=True, exist_ok=True)
         config.update(
             broker_url="filesystem://localhost/",
+            broker_transport="publisher.entrypoints.broker:Transport",
             broker_transport_options=_filesystem_options(settings),
             result_backend=f"file://{results}",
             worker_enable_remote_control=False,
