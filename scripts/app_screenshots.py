@@ -58,17 +58,20 @@ def main() -> None:
         PUBLISHER_DATA_DIR=str(work / "var"), OUTPUT_DIR=str(work / "site"), PUBLISHER_APP_URL=url
     )
 
-    def cli(*words: str, stdin: str | None = None) -> None:
-        subprocess.run(
+    def cli(*words: str, stdin: str | None = None) -> str:
+        return subprocess.run(
             [sys.executable, "-m", "publisher", *words],
             env=env,
             input=stdin,
             text=True,
             check=True,
             capture_output=True,
-        )
+        ).stdout
 
     cli("users", "add", "sam", "--role", "author", "--password-stdin", stdin=PASSWORD)
+    cli("users", "add", "checker", "--role", "approver")
+    appeal_id = cli("import", str(SEED)).split(":")[0]
+    cli("approve", appeal_id, "--as", "checker")
     cli("schedule", str(SEED), "-c", "web", "-c", "x", "--at", "now")
     server = subprocess.Popen(
         [sys.executable, "-m", "publisher", "web", "--port", str(port)],

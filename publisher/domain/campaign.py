@@ -25,6 +25,7 @@ __all__ = [
     "parse_every",
     "parse_until",
     "parse_when",
+    "plan_times",
     "zone",
 ]
 
@@ -223,3 +224,30 @@ def expand_rule(
     if len(slots) > MAX_SLOTS:
         raise ScheduleError(f"more than {MAX_SLOTS} slots")
     return sorted(slots)
+
+
+def plan_times(
+    at: str | None,
+    *,
+    every: str | None = None,
+    until: str | None = None,
+    tz: str | ZoneInfo = DEFAULT_TZ,
+    now: datetime,
+    warn: Warn | None = None,
+) -> list[datetime]:
+    """The times a schedule written as people write it asks for: ``at`` (a time, or ``now``;
+    None means now too), optionally repeated ``every`` (``3d``, ``12h``) ``until`` a last
+    time, all in ``tz``. An empty list means "now". :class:`ScheduleError` names what is wrong."""
+    zi = zone(tz)
+    if at is None or (at.strip().lower() == "now" and not every):
+        if every or until:
+            raise ScheduleError("a repeat (every, until) needs a start time, not now")
+        return []
+    start = parse_when(at, tz=zi, now=now, warn=warn)
+    return expand_rule(
+        start,
+        every=parse_every(every) if every else None,
+        until=parse_until(until, tz=zi, now=now, warn=warn) if until else None,
+        tz=zi,
+        warn=warn,
+    )

@@ -40,6 +40,7 @@ __all__ = [
     "Readiness",
     "RevisionSummary",
     "check_ready",
+    "check_schedulable",
     "current_appeal",
     "follow_up",
     "gate",
@@ -103,16 +104,24 @@ def not_approved(appeal_id: str, revision: int, live: int | None) -> NotApproved
 
 
 def gate(session: Session, appeal_id: str, registry: Registry) -> tuple[int, Appeal]:
-    """The current revision, if it may go out: not withdrawn, approved (by someone other than
-    its author), and passing the checks (for the scheduling use cases)."""
+    """The current revision, if it may go out: not withdrawn, passing the checks, and approved
+    (by someone other than its author), for the scheduling use cases."""
     revision, appeal = appeals.load_current(session, appeal_id)
     if appeal.status is AppealStatus.WITHDRAWN:
         raise InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be published")
+    check_ready(appeal, registry)  # first: errors to fix say more than "not approved yet"
     if approvals.approval_of(session, appeal_id, revision) is None:
         live = approvals.revision_info(session, appeal_id, revision).live
         raise not_approved(appeal_id, revision, live)
-    check_ready(appeal, registry)
     return revision, appeal
+
+
+def check_schedulable(store: Store, registry: Registry, appeal_id: str) -> Readiness:
+    """Whether the appeal's current revision may be scheduled now (the gate, read only):
+    :class:`NotApproved`, :class:`NotReadyToPublish` or :class:`InvalidTransition` if not."""
+    with store.session() as session:
+        _, appeal = gate(session, appeal_id, registry)
+    return check_ready(appeal, registry)
 
 
 # ------------------------------------------------------------------------------ importing

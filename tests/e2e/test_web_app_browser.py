@@ -72,6 +72,16 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def _import_approved(env: dict[str, str], path: Path | str) -> str:
+    """Import an appeal file on the command line and approve it as the approver ``checker``
+    (added on first use); its id."""
+    appeal_id = _cli(env, "import", str(path)).split(":")[0]
+    if "checker" not in _cli(env, "users", "list"):
+        _cli(env, "users", "add", "checker", "--role", "approver")
+    _cli(env, "approve", appeal_id, "--as", "checker")
+    return appeal_id
+
+
 @pytest.fixture()
 def app(tmp_path: Path) -> Iterator[App]:
     """``publisher web`` on a fresh SQLite store, with an author ``alex``."""

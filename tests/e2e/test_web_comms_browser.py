@@ -35,10 +35,15 @@ def _later(days: int) -> str:
 
 
 def _import(page: Any, app: App) -> None:
+    """The author imports the appeal in the browser; an approver approves it (on the command
+    line: the approval pages have their own tests)."""
     page.goto(app.url + "appeals/new")
     page.get_by_label("Write the appeal").fill(GOOD)
     page.get_by_role("button", name="Import appeal").click()
     page.wait_for_url(app.url + "appeals/missing-sam")
+    if "checker" not in _cli(app.env, "users", "list"):
+        _cli(app.env, "users", "add", "checker", "--role", "approver")
+    _cli(app.env, "approve", "missing-sam", "--as", "checker")
 
 
 def test_an_author_schedules_an_appeal_with_the_keyboard_only(

@@ -13,6 +13,7 @@ from .test_web_app_browser import (
     App,
     PageAudit,
     _cli,
+    _import_approved,
 )
 from .test_web_app_browser import (
     app as web,  # noqa: F401  (the fixture: publisher web on a fresh store)
@@ -55,6 +56,7 @@ def test_every_operator_page_passes_axe_and_the_nu_checker(
     check("deliveries, none")
     page.goto(app.url + "deliveries/retry-failed")
     check("bulk retry, nothing failed")
+    _import_approved(app.env, SEED)
     _cli(app.env, "schedule", str(SEED), "-c", "web", "-c", "x", "--at", "07:15 20/12/2030")
     page.goto(app.url + "operations")
     check("dashboard")
@@ -85,6 +87,7 @@ def test_the_dashboard_refreshes_itself_and_works_without_javascript(
     _sign_in_as(page, app, "olu")
     page.goto(app.url + "operations")
     before = page.locator("[data-op='at']").inner_text()
+    _import_approved(app.env, SEED)
     _cli(app.env, "schedule", str(SEED), "-c", "web", "--at", "07:15 20/12/2030")
     page.wait_for_function(
         "before => document.querySelector(\"[data-op='at']\").textContent !== before",

@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +48,7 @@ def test_ticks_go_on_while_every_worker_slot_is_sending(
     wait_until(lambda: worker_ready(worker), timeout=60, what="the worker to be ready")
     for number in range(2):  # two slow sends for a worker with one slot: 16 s of sending
         appeal = make_appeal(number, run="starve")
-        services.import_appeal(deployment.store, appeal)
+        import_approved(deployment.store, appeal)
         services.publish_now(deployment.store, deployment.registry(), appeal.id, ["slow"])
 
     def sending() -> bool:

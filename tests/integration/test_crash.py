@@ -73,6 +73,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -255,7 +256,7 @@ def _schedule_all(deployment: Deployment, plan: list[tuple[Any, list[str]]], spr
 
     made = 0
     for index, (appeal, channels) in enumerate(plan):
-        services.import_appeal(deployment.store, appeal)
+        import_approved(deployment.store, appeal)
         if index % 10 == 0:
             ids = services.publish_now(deployment.store, deployment.registry(), appeal.id, channels)
         else:

@@ -35,6 +35,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +119,7 @@ def test_delivery_30_days_ahead_survives_restarts_and_goes_out_once(
     wait_until(lambda: worker_ready(worker), timeout=60, what="the worker to be ready")
 
     far = make_appeal(1, run="far", prefix="Appeal in a month")
-    services.import_appeal(deployment.store, far)
+    import_approved(deployment.store, far)
     due = datetime.now(UTC) + THIRTY_DAYS
     far_ids = services.schedule(
         deployment.store, deployment.registry(), far.id, ["x", "text"], [due]
@@ -126,7 +127,7 @@ def test_delivery_30_days_ahead_survives_restarts_and_goes_out_once(
 
     # A delivery due now proves the dispatcher and the worker are running meanwhile.
     live = make_appeal(2, run="far", prefix="Appeal today")
-    services.import_appeal(deployment.store, live)
+    import_approved(deployment.store, live)
     (live_id,) = services.publish_now(deployment.store, deployment.registry(), live.id, ["text"])
 
     def state(delivery_id: int) -> str:

@@ -34,6 +34,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 from tests.support.xfake import FakeX, FakeXConfig
 
 pytestmark = pytest.mark.integration
@@ -175,7 +176,7 @@ def test_worker_and_beat_debug_logs_show_no_credential(
     )
     assert deployment.env["X_ACCESS_TOKEN"] == CREDENTIALS[2]
     appeal = make_appeal(1, run="logsafe")
-    services.import_appeal(deployment.store, appeal)
+    import_approved(deployment.store, appeal)
     debug = ("--loglevel", "DEBUG")
     worker = processes.publisher(
         "worker", "worker", "--concurrency", "1", *debug, env=deployment.env

@@ -284,7 +284,7 @@ def test_run_serves_the_site_publishes_and_stops_cleanly(
             "DISPATCH_INTERVAL": "0.5",
         }
     )
-    run = processes.publisher("run", "run", str(SAMPLE), env=env)
+    run = processes.publisher("run", "run", "--approve", str(SAMPLE), env=env)
     appeal = Appeal.from_json(SAMPLE.read_text(encoding="utf-8"))
     registry = build_registry(Settings.from_env(env))
     page = registry.get("web").render(appeal, registry.context).file(".html")

@@ -29,6 +29,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +106,7 @@ def test_posts_wait_for_the_reset_and_all_go_out(
     appeals = [make_appeal(n, run="limit") for n in range(THREADS)]
     x_ids = []
     for appeal in appeals:
-        services.import_appeal(deployment.store, appeal)
+        import_approved(deployment.store, appeal)
         x_ids += services.publish_now(deployment.store, deployment.registry(), appeal.id, ["x"])
     started = time.monotonic()
 
@@ -142,7 +143,7 @@ def test_posts_wait_for_the_reset_and_all_go_out(
             # Posts are waiting for X's reset: the workers must still serve everything else.
             canary_seconds = canary_answers(deployment)
             other = make_appeal(100, run="limit", prefix="Unrelated appeal")
-            services.import_appeal(deployment.store, other)
+            import_approved(deployment.store, other)
             (text_id,) = services.publish_now(
                 deployment.store, deployment.registry(), other.id, ["text"]
             )

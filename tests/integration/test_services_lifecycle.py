@@ -389,9 +389,9 @@ def test_the_lint_gate_holds_for_every_entry_point(
     assert refused.value.exit_code == 1
     assert any("fix:" in line for line in refused.value.errors)
     assert services.approval_status(store, "gated").approval is None
-    with pytest.raises(errors.NotApproved):
+    with pytest.raises(errors.NotReadyToPublish):
         services.schedule(store, registry, "gated", ["web", "x"], [at], now=T0)
-    with pytest.raises(errors.NotApproved):
+    with pytest.raises(errors.NotReadyToPublish):
         services.publish_now(store, registry, "gated", ["web"], now=T0)
     with pytest.raises(errors.NotReadyToPublish):
         services.publish_everywhere(store, registry, [bad], approved_by="command line", now=T0)

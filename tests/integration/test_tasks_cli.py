@@ -43,6 +43,13 @@ def invoke(group: click.Group, *args: str, code: int = 0) -> Result:
     return result
 
 
+def approve(group: click.Group, appeal_id: str = APPEAL_ID) -> Result:
+    """Approve the current revision as the approver ``checker`` (added on first use)."""
+    if "checker" not in invoke(group, "users", "list").output:
+        invoke(group, "users", "add", "checker", "--role", "approver")
+    return invoke(group, "approve", appeal_id, "--as", "checker")
+
+
 def rows(group: click.Group, *args: str) -> list[dict[str, Any]]:
     listed: list[dict[str, Any]] = json.loads(invoke(group, "deliveries", "--json", *args).stdout)
     return listed
@@ -66,6 +73,8 @@ def test_schedule_repeats_at_the_same_local_time_across_the_clock_change(
     group: click.Group, env: Path
 ) -> None:
     # Clocks go back at 02:00 on Sunday 31 October 2027: 07:15 stays 07:15 (BST, then GMT).
+    invoke(group, "import", str(SAMPLE))
+    approve(group)
     out = invoke(
         group,
         "schedule", str(SAMPLE), "--channel", "web", "--channel", "x",
@@ -99,6 +108,10 @@ def test_schedule_repeats_at_the_same_local_time_across_the_clock_change(
 
 def test_schedule_now_and_bad_arguments(group: click.Group, env: Path) -> None:
     invoke(group, "import", str(SAMPLE))
+    unapproved = invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now", code=4)
+    assert "is not approved yet" in unapproved.stderr
+    assert f"publisher approve {APPEAL_ID} --as NAME" in unapproved.stderr
+    approve(group)
     out = invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now").stdout
     assert out.startswith(f"Publishing {APPEAL_ID} now on text: deliveries ")
     (row,) = rows(group, "--state", "scheduled")
@@ -141,6 +154,7 @@ def test_cancel_retry_confirm(group: click.Group, env: Path) -> None:
     from publisher.store.models import DeliveryRow
 
     invoke(group, "import", str(SAMPLE))
+    approve(group)
     invoke(group, "schedule", APPEAL_ID, "-c", "x", "-c", "text", "--at", "09:00 01/06/2030")
     x_id, text_id = (r["id"] for r in sorted(rows(group), key=lambda r: r["channel"] != "x"))
 
@@ -171,6 +185,7 @@ def test_cancel_retry_confirm(group: click.Group, env: Path) -> None:
 
 def test_withdraw_cancels_what_is_pending(group: click.Group, env: Path) -> None:
     invoke(group, "import", str(SAMPLE))
+    approve(group)
     invoke(group, "schedule", APPEAL_ID, "-c", "x", "--at", "09:00 01/06/2030")
     assert invoke(group, "withdraw", APPEAL_ID).output == f"{APPEAL_ID}: withdrawn\n"
     assert [r["state"] for r in rows(group)] == ["cancelled"]
@@ -185,7 +200,9 @@ def test_update_and_resolve_store_new_revisions(
     changed["summary"] = "Sam was last seen on Friday evening near the station."
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(changed), encoding="utf-8")
+    approve(group)
     assert invoke(group, "update", str(edited)).stdout == f"{APPEAL_ID}: revision 2\n"
+    assert approve(group).stdout == f"{APPEAL_ID}: revision 2 approved by checker\n"
     out = invoke(group, "resolve", APPEAL_ID, "--resolution", "Sam has been found safe.").stdout
     assert out == f"{APPEAL_ID}: resolved (revision 3)\n"
     assert "resolution" in invoke(group, "resolve", APPEAL_ID, code=2).output
@@ -246,3 +263,38 @@ def test_appeals_with_accessibility_errors_are_not_scheduled(
         in invoke(group, "schedule", APPEAL_ID, "-c", "web", "--now", code=1).stderr
     )
     assert rows(group) == []
+
+
+def test_approve_holds_the_two_person_rule_between_named_users(
+    group: click.Group, env: Path
+) -> None:
+    invoke(group, "import", str(SAMPLE))
+    invoke(group, "users", "add", "writer", "--role", "author")
+    invoke(group, "users", "add", "boss", "--role", "admin")
+    assert (
+        "needs the approver role"
+        in invoke(group, "approve", APPEAL_ID, "--as", "writer", code=8).stderr
+    )
+    assert (
+        "no user 'nobody'" in invoke(group, "approve", APPEAL_ID, "--as", "nobody", code=3).stderr
+    )
+    assert (
+        "not the current one"
+        in invoke(group, "approve", APPEAL_ID, "--as", "boss", "--revision", "2", code=4).stderr
+    )
+    assert "admin role" in invoke(
+        group, "approve", APPEAL_ID, "--as", "writer", "--urgent", "Missing child, high risk",
+        code=8,
+    ).stderr  # fmt: skip
+    assert (
+        "say why"
+        in invoke(group, "approve", APPEAL_ID, "--as", "boss", "--urgent", "now", code=1).stderr
+    )
+    out = invoke(
+        group, "approve", APPEAL_ID, "--as", "boss", "--urgent", "Missing child, high risk"
+    ).stdout
+    assert out == f"{APPEAL_ID}: revision 1 approved by boss (urgent: Missing child, high risk)\n"
+    assert "already approved by boss" in invoke(group, "approve", APPEAL_ID, "--as", "boss").stdout
+    assert rows(group) == []  # approving schedules nothing
+    invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now")
+    assert len(rows(group)) == 1

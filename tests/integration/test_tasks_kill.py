@@ -20,6 +20,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def test_killed_worker_loses_nothing_on_the_embedded_broker(
     )
     appeals = [make_appeal(n, run="kill") for n in range(4)]
     for appeal in appeals:
-        services.import_appeal(deployment.store, appeal)
+        import_approved(deployment.store, appeal)
     worker = processes.worker("worker", deployment.env, concurrency=1)
     beat = processes.beat(deployment.env)
     wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready")

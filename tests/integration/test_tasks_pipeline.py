@@ -22,6 +22,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +94,7 @@ def test_worker_and_beat_publish_on_the_embedded_broker(
         f"sqlite:///{data / 'publisher.db'}", f"filesystem://{data / 'broker'}"
     )
     appeal = _sample()
-    services.import_appeal(deployment.store, appeal)
+    import_approved(deployment.store, appeal)
 
     # No dispatcher has ever ticked: status says so and exits non-zero.
     unhealthy = run_cli(["status", "--timeout", "0.5"], deployment.env, check=False)
@@ -126,7 +127,7 @@ def test_worker_and_beat_publish_through_redis(
 
     deployment: Deployment = make_deployment(f"sqlite:///{tmp_path / 'redis-run.db'}", redis_url)
     appeal = _sample()
-    services.import_appeal(deployment.store, appeal)
+    import_approved(deployment.store, appeal)
     worker, beat = _start(processes, deployment)
     ids = services.publish_now(deployment.store, deployment.registry(), appeal.id, ["text", "x"])
     wait_until(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class WebApp:
     url: str
     env: dict[str, str]
     process: ManagedProcess
+    approvers: set[str] = field(default_factory=set)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30, **kwargs)
@@ -77,6 +78,24 @@ class WebApp:
 
     def token(self, name: str) -> str:
         return run_cli(["users", "token", name], self.env).stdout.strip()
+
+    def approve(self, path: str, name: str = "checker") -> None:
+        """Approve the current revision of the appeal at ``path`` in the browser's way, as the
+        approver ``name`` (added on first use): sign in, read the page, press Approve."""
+        if name not in self.approvers:
+            self.add_user(name, "approver")
+            self.approvers.add(name)
+        with self.client() as client:
+            assert sign_in(client, name, PASSWORD).status_code == 303
+            page = client.get(path)
+            assert page.status_code == 200, page.text
+            revision = re.search(r'name="revision" value="(\d+)"', page.text)
+            assert revision, "the appeal page offers no Approve button"
+            done = client.post(
+                path + "/approve",
+                data={"csrf_token": csrf_of(page.text), "revision": revision.group(1)},
+            )
+            assert done.status_code == 303, done.text
 
 
 @pytest.fixture()

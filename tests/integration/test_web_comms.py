@@ -66,6 +66,7 @@ def test_schedule_across_the_clock_change_confirms_then_schedules(web: WebApp) -
     with web.client() as client:
         sign_in(client, "alex")
         _import(client, SAMPLE)
+        web.approve(APPEAL)
         form = client.get(APPEAL + "/schedule")
         assert form.status_code == 200 and "UK time (GMT or BST)" in form.text
         data = {
@@ -167,6 +168,7 @@ def test_cancel_move_resolve_and_withdraw(web: WebApp) -> None:
     with web.client() as client:
         sign_in(client, "alex")
         _import(client, SAMPLE)
+        web.approve(APPEAL)
         data = {"channels": ["web", "x"], "when": "later", "at": "09:00 02/03/2099"}
         check = _schedule(client, data)
         client.post(

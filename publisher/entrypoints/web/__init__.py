@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from publisher import errors
 from publisher.bootstrap import App
-from publisher.entrypoints.web import api, comms, monitoring, operators, pages, security
+from publisher.entrypoints.web import api, approvals, comms, monitoring, operators, pages, security
 
 __all__ = ["STATIC_DIR", "create_app", "status_of"]
 
@@ -154,6 +154,7 @@ def create_app(app: App) -> FastAPI:
         return {"status": "ok"}
 
     web.include_router(api.router)
+    web.include_router(approvals.router)
     web.include_router(comms.router)
     web.include_router(pages.router)
     web.include_router(monitoring.router)

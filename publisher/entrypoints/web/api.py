@@ -3,14 +3,18 @@ OpenAPI is at ``/api/openapi.json``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from publisher import services
+from publisher.domain import campaign as rules
 from publisher.domain.accounts import Role
 from publisher.entrypoints.web import security
 from publisher.entrypoints.web.security import wired
@@ -26,6 +30,7 @@ MAX_UPLOAD = 1024 * 1024
 router = APIRouter(prefix="/api", tags=["appeals"])
 User = Annotated[UserView, Depends(security.api_user)]
 Author = Annotated[UserView, Depends(security.role(Role.AUTHOR, api=True))]
+Approver = Annotated[UserView, Depends(security.role(Role.APPROVER, api=True))]
 
 _CREATE_BODY: dict[str, Any] = {
     "requestBody": {
@@ -144,3 +149,144 @@ async def get_previews(request: Request, appeal_id: str, user: User) -> dict[str
         },
         "lint": [f.to_dict() for f in services.lint_findings(appeal, app.registry)],
     }
+
+
+class ApproveRequest(BaseModel):
+    """Which revision the approver read; omitted, the current one."""
+
+    revision: int | None = Field(default=None, ge=1)
+
+
+def _approval(approval: services.approvals.Approval) -> dict[str, Any]:
+    return {
+        "revision": approval.revision,
+        "kind": approval.kind.value,
+        "approved_by": approval.approved_by,
+        "reason": approval.reason,
+        "at": approval.at.isoformat(),
+    }
+
+
+@router.get("/appeals/{appeal_id}/approval")
+async def get_approval(request: Request, appeal_id: str, user: User) -> dict[str, Any]:
+    """Where the appeal stands: its current revision and author, whether it is approved, and
+    which revision goes out (the live one)."""
+    standing = services.approval_status(wired(request).store, appeal_id)
+    return {
+        "id": appeal_id,
+        "revision": standing.current,
+        "author": standing.author,
+        "waiting": standing.waiting,
+        "approval": None if standing.approval is None else _approval(standing.approval),
+        "live_revision": standing.live,
+    }
+
+
+@router.post("/appeals/{appeal_id}/approve")
+async def approve(
+    request: Request, appeal_id: str, user: Approver, body: ApproveRequest | None = None
+) -> dict[str, Any]:
+    """Approve the current revision (``revision``, when given, must be it: 409 otherwise).
+    403 for the revision's own author or anyone without the approver role; 422 with the
+    findings when it has accessibility or safety errors. Approving twice changes nothing."""
+    app = wired(request)
+    done = services.approve(
+        app.store,
+        app.registry,
+        appeal_id,
+        user=user,
+        revision=None if body is None else body.revision,
+        now=datetime.now(UTC),
+    )
+    return {
+        "id": appeal_id,
+        **_approval(done.approval),
+        "newly": done.newly,
+        "deliveries": list(done.deliveries),
+    }
+
+
+class ScheduleRequest(BaseModel):
+    """When and where to publish, as on the command line."""
+
+    channels: list[str] = Field(min_length=1, description='e.g. ["web", "x"]')
+    at: str = Field(
+        default="now",
+        description='"now", "07:15 06/11/2030", "2030-11-06 07:15" or ISO 8601 with an offset',
+    )
+    every: str | None = Field(default=None, description="Repeat: 3d, 12h, 90m, 1w (with until)")
+    until: str | None = Field(default=None, description="The last repeat (inclusive)")
+    tz: str = Field(default=rules.DEFAULT_TZ, description="The zone of at and until")
+    campaign: str | None = Field(default=None, description="A campaign slug to group them")
+    target: str = "default"
+
+
+@router.post("/appeals/{appeal_id}/schedule", status_code=201)
+async def schedule(
+    request: Request, appeal_id: str, user: Author, body: ScheduleRequest
+) -> JSONResponse:
+    """Schedule the current revision on channels (201 with the deliveries and their UTC
+    times). 409 when it is not approved yet, or already scheduled at that time; 422 when it
+    has accessibility or safety errors; 400 for a time, zone or rule that cannot be read,
+    naming it."""
+    app = wired(request)
+    now = datetime.now(UTC)
+    notes: list[str] = []
+    times = rules.plan_times(
+        body.at, every=body.every, until=body.until, tz=body.tz, now=now, warn=notes.append
+    )
+    if times:
+        ids = services.schedule(
+            app.store,
+            app.registry,
+            appeal_id,
+            body.channels,
+            times,
+            target=body.target,
+            campaign=body.campaign,
+            actor=user.name,
+            now=now,
+            tz=body.tz,
+        )
+    else:
+        ids = services.publish_now(
+            app.store, app.registry, appeal_id, body.channels, target=body.target,
+            actor=user.name, now=now,
+        )  # fmt: skip
+    return JSONResponse(
+        {
+            "id": appeal_id,
+            "deliveries": ids,
+            "times": [t.isoformat() for t in times] or [now.isoformat()],
+            "notes": notes,
+        },
+        status_code=201,
+    )
+
+
+@router.get("/deliveries")
+async def list_deliveries(
+    request: Request,
+    user: User,
+    state: str | None = None,
+    channel: str | None = None,
+    appeal: str | None = None,
+    campaign: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Deliveries by due time, filtered by state, channel, appeal and campaign slug."""
+    found = services.find_deliveries(
+        wired(request).store,
+        states=[state] if state else None,
+        channel=channel,
+        appeal_id=appeal,
+        campaign=campaign,
+        limit=max(1, min(limit, 500)),
+    )
+    return [
+        {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in dataclasses.asdict(d).items()
+        }
+        for d in found
+    ]

@@ -207,7 +207,7 @@ async def schedule(request: Request, appeal_id: str, current: Author) -> Respons
     confirmed = _field(form, "confirm") == "yes"
     try:
         if not confirmed:
-            services.check_ready(services.current_appeal(app.store, appeal_id), app.registry)
+            services.check_schedulable(app.store, app.registry, appeal_id)
             return _schedule_page(
                 request, current, appeal_id, values, times=times, notes=notes, confirm=True
             )
@@ -239,6 +239,9 @@ async def schedule(request: Request, appeal_id: str, current: Author) -> Respons
         return _schedule_page(
             request, current, appeal_id, values, problems=[Problem("at", str(exc))]
         )
+    except errors.NotApproved as exc:
+        found = [Problem("channels", _sentence(exc))]
+        return _schedule_page(request, current, appeal_id, values, problems=found)
     except (errors.UsageError, errors.InvalidTransition) as exc:
         field = "channels" if isinstance(exc, errors.UnknownChannel) else "at"
         found = [Problem(field, _sentence(exc))]
@@ -529,6 +532,7 @@ def _lifecycle_page(
         problems=list(problems),
         lint=list(lint),
         changes=_changes(request, appeal_id, action),
+        standing=services.approval_status(wired(request).store, appeal_id),
         values={"announce": False, "resolution": "", "text": "", **values},
     )
 
@@ -602,7 +606,6 @@ async def lifecycle(request: Request, appeal_id: str, action: str, current: Auth
             if upload is not None:
                 values["text"] = upload[1]
             if not confirmed:
-                services.check_ready(result.appeal, app.registry)
                 return _lifecycle_page(request, current, appeal_id, action, confirm=True, **values)
             services.update_appeal(
                 app.store,

@@ -321,6 +321,7 @@ async def appeal_page(request: Request, appeal_id: str, current: Session) -> HTM
         ("body", "Text", f"{len(appeal.body)} block(s)"),
     ]
     shown = {key for key, _, _ in fields}
+    standing = services.approval_status(app.store, appeal_id)
     return page(
         request,
         "appeal.html",
@@ -333,6 +334,10 @@ async def appeal_page(request: Request, appeal_id: str, current: Session) -> HTM
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity != "error"),
         history=history,
+        standing=standing,
+        may_approve=standing.may_approve(current.user),
+        wrote_it=standing.author == current.user.name,
+        is_admin=Role.ADMIN in current.user.roles,
         preview=previews(appeal, app.registry),
         preview_url=f"/appeals/{quote(appeal.id, safe='')}/preview/web",
         record_json=json.dumps(json.loads(appeal.to_json()), indent=2, ensure_ascii=False),
