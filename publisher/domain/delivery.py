@@ -85,6 +85,11 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 
 
+RATE_LIMITED = "rate-limited"
+"""The outcome of an attempt the platform (or our own count of its limits) put off until a
+given time: it says nothing about the platform's health, so it adds nothing to a backoff."""
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed attempt: 30 s · 2^(n-1), at most 1 h."""
     if attempts <= 1:
@@ -156,7 +161,11 @@ def decide(
     - transient after some parts of a thread went out is ambiguous unless the channel resumes
       threads (a retry would post the first parts again);
     - transient → ``scheduled`` again at the platform's own reset time when it gave one (it
-      will take us then: waiting longer only delays appeals), else after :func:`backoff`;
+      will take us then: waiting longer only delays appeals; recorded as ``rate-limited``, which
+      does not count towards the backoff of a later failure), else after :func:`backoff`;
+
+    ``attempts`` counts the tries that failed for want of the platform (not rate limits),
+    this one included.
     - permanent → ``failed``; refused credentials also disable the channel;
     - ambiguous → ``unknown``: a person confirms before anything is sent again.
     """
@@ -173,7 +182,7 @@ def decide(
     if kind == "transient":
         retry_at = None if outcome.retry_at is None else outcome.retry_at.astimezone(UTC)
         return Decision(
-            outcome=kind,
+            outcome=RATE_LIMITED if retry_at is not None else kind,
             state=_S.SCHEDULED,
             next_attempt_at=at + backoff(attempts) if retry_at is None else max(at, retry_at),
             last_error=message,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from publisher.domain.delivery import (
     PART_MAIN,
     PART_UPDATE,
     PENDING_STATES,
+    RATE_LIMITED,
     Decision,
     DeliveryState,
 )
@@ -389,7 +390,14 @@ def lease_live(row: DeliveryRow, at: datetime) -> bool:
 
 
 def attempts_of(session: Session, delivery_id: int) -> int:
-    return get(session, delivery_id).attempts
+    """The tries of a delivery that count towards its backoff, the one in flight included:
+    every attempt but those put off by a rate limit."""
+    deferred = session.scalar(
+        select(func.count())
+        .select_from(AttemptRow)
+        .where(AttemptRow.delivery_id == delivery_id, AttemptRow.outcome == RATE_LIMITED)
+    )
+    return get(session, delivery_id).attempts - int(deferred or 0)
 
 
 def record_outcome(

@@ -114,8 +114,43 @@ def test_transient_error_backs_off_and_honours_the_reset_time(store: Store, tmp_
         )
     assert services.dispatch_due(store, now=reset) == [delivery]
     assert services.publish_delivery(store, registry, delivery, now=reset) == "published"
-    assert [a.outcome for a in attempts(store, delivery)] == ["transient", "transient", "published"]
+    assert [a.outcome for a in attempts(store, delivery)] == [
+        "transient",
+        "rate-limited",
+        "published",
+    ]
     assert view(store, delivery).attempts == 3
+
+
+def test_rate_limit_waits_add_nothing_to_the_backoff_of_a_later_failure(
+    store: Store, tmp_path: Path
+) -> None:
+    """Two 429s with their reset times, then a 503: the 503 is the first real failure, so the
+    wait is the first backoff (30 s), not the third (2 min)."""
+    fake = FakeChannel(
+        "fake",
+        False,
+        [
+            TransientPublishError("429", retry_at=T0 + timedelta(seconds=10)),
+            TransientPublishError("429", retry_at=T0 + timedelta(seconds=20)),
+            TransientPublishError("503"),
+        ],
+    )
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    at = T0
+    for reset in (T0 + timedelta(seconds=10), T0 + timedelta(seconds=20)):
+        assert services.publish_delivery(store, registry, delivery, now=at) == "scheduled"
+        assert view(store, delivery).next_attempt_at == reset
+        at = reset
+        assert services.dispatch_due(store, now=at) == [delivery]
+    assert services.publish_delivery(store, registry, delivery, now=at) == "scheduled"
+    assert view(store, delivery).next_attempt_at == at + timedelta(seconds=30)
+    assert [a.outcome for a in attempts(store, delivery)] == [
+        "rate-limited",
+        "rate-limited",
+        "transient",
+    ]
 
 
 def test_a_reset_sooner_than_the_backoff_is_honoured(store: Store, tmp_path: Path) -> None:
