@@ -38,7 +38,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 
 FUZZ = settings(
-    deadline=2000,
+    # A deadline is a timed test, which a shared machine fails at random (an example took over
+    # 2 s while browser tests ran beside it). Input size is bounded by the importers' limits;
+    # a super-linear regression shows as a suite that takes minutes more, and speed is
+    # measured in benchmarks/, never asserted here.
+    deadline=None,
     derandomize=True,
     database=None,
     print_blob=False,
