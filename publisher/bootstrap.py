@@ -27,7 +27,9 @@ from publisher.errors import UnknownChannel
 from publisher.settings import Settings
 
 if TYPE_CHECKING:
+    from publisher.services.alerts import AlertPolicy
     from publisher.store import Store
+    from publisher.webhook import WebhookSender
 
 __all__ = ["BUILTIN_CHANNELS", "App", "ChannelFactory", "bootstrap", "build_registry"]
 
@@ -152,6 +154,33 @@ class App:
                 store.migrate()
             self._store = store
         return self._store
+
+    def alert_sender(self) -> WebhookSender | None:
+        """A sender for the alert webhook (ALERT_WEBHOOK_URL, signed with
+        ALERT_WEBHOOK_SECRET), or None when none is configured."""
+        settings = self.settings
+        if not settings.alert_webhook_url or settings.alert_webhook_secret is None:
+            return None
+        from publisher.webhook import WebhookSender
+
+        return WebhookSender(
+            settings.alert_webhook_url,
+            settings.alert_webhook_secret,
+            timeout=settings.alert_webhook_timeout,
+        )
+
+    @property
+    def alert_policy(self) -> AlertPolicy:
+        """How alerts are retried, and the console they link to."""
+        from datetime import timedelta
+
+        from publisher.services.alerts import AlertPolicy
+
+        return AlertPolicy(
+            max_attempts=self.settings.alert_webhook_max_attempts,
+            backoff=timedelta(seconds=self.settings.alert_webhook_backoff),
+            app_url=self.settings.console_url,
+        )
 
     def after_fork(self) -> None:
         """In a forked child: drop the pooled connections inherited from the parent without

@@ -7,8 +7,9 @@ rewrites a record so that ``record.getMessage()`` is safe: the message is format
 args, redacted, stored back in ``record.msg``, and ``record.args`` emptied. It replaces with
 :data:`REDACTED`
 
-1. the exact values of the configured secrets (the four X credentials, and the passwords in
-   ``DATABASE_URL`` and ``BROKER_URL``), also percent-encoded once and twice as they appear in
+1. the exact values of the configured secrets (the four X credentials, ``ALERT_WEBHOOK_SECRET``,
+   the whole ``ALERT_WEBHOOK_URL`` and the passwords in ``DATABASE_URL``, ``BROKER_URL`` and
+   ``ALERT_WEBHOOK_URL``), also percent-encoded once and twice as they appear in
    OAuth signature base strings; values shorter than :data:`MIN_SECRET_LENGTH` are ignored
    (redacting every "a" would make the logs unreadable, and no real credential is that short);
 2. by pattern, secret-shaped values that were never configured: ``Authorization`` (and
@@ -245,7 +246,8 @@ def active_filter() -> RedactingFilter:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """The configured secrets: the X credentials and the passwords of the service URLs."""
+    """The configured secrets: the X credentials, the alert webhook's secret and address, and
+    the passwords of the service URLs."""
     values = [
         secret.reveal()
         for secret in (
@@ -253,10 +255,14 @@ def secret_values(settings: Settings) -> list[str]:
             settings.x_api_secret,
             settings.x_access_token,
             settings.x_access_token_secret,
+            settings.alert_webhook_secret,
         )
         if secret is not None
     ]
-    for url in (settings.database_url, settings.broker_url):
+    if settings.alert_webhook_url:
+        # Chat webhooks carry their token in the path: the whole address is a credential.
+        values.append(settings.alert_webhook_url)
+    for url in (settings.database_url, settings.broker_url, settings.alert_webhook_url):
         try:
             password = urlsplit(url).password
         except ValueError:  # not a URL (a bad port): nothing to take from it

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from publisher.channel import RenderContext
 from publisher.domain.secret import Secret
 from publisher.errors import SettingsError
 
-__all__ = ["ENVIRONMENT_VARIABLES", "Secret", "Settings", "SettingsError"]
+__all__ = [
+    "ENVIRONMENT_VARIABLES",
+    "MIN_ALERT_SECRET_LENGTH",
+    "Secret",
+    "Settings",
+    "SettingsError",
+]
+
+MIN_ALERT_SECRET_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,21 @@ class Settings:
     """X_ACCESS_TOKEN"""
     x_access_token_secret: Secret | None = None
     """X_ACCESS_TOKEN_SECRET"""
+    alert_webhook_url: str = field(default="", repr=False)
+    """ALERT_WEBHOOK_URL: where alerts (a delivery failed or unknown, a channel disabled) are
+    POSTed as signed JSON. Empty: alerts are recorded but never sent (``not-configured``). A
+    credential as a whole (a chat webhook's path is its token): not in the repr, redacted from
+    logs."""
+    alert_webhook_secret: Secret | None = None
+    """ALERT_WEBHOOK_SECRET: the HMAC-SHA256 key of the ``Publisher-Signature`` header (at
+    least 16 characters); needed when ALERT_WEBHOOK_URL is set."""
+    alert_webhook_timeout: float = 5.0
+    """ALERT_WEBHOOK_TIMEOUT: seconds to connect, and again to wait for an answer, per try."""
+    alert_webhook_max_attempts: int = 8
+    """ALERT_WEBHOOK_MAX_ATTEMPTS: tries of one alert before it is recorded as given up."""
+    alert_webhook_backoff: float = 15.0
+    """ALERT_WEBHOOK_BACKOFF: seconds before the second try; each later wait doubles (at most
+    an hour)."""
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and
@@ -76,6 +99,20 @@ class Settings:
             self.x_access_token,
             self.x_access_token_secret,
         )
+
+    @property
+    def alerts_configured(self) -> bool:
+        """Whether alerts are sent (ALERT_WEBHOOK_URL is set; from_env then insists on a
+        secret)."""
+        return bool(self.alert_webhook_url) and self.alert_webhook_secret is not None
+
+    @property
+    def console_url(self) -> str | None:
+        """PUBLISHER_APP_URL when it was set to something other than the address derived from
+        PUBLISHER_APP_HOST and PUBLISHER_APP_PORT (alerts link to the console only then: the
+        derived one is this machine's own loopback address)."""
+        shown = "127.0.0.1" if self.app_host in ("0.0.0.0", "::", "") else self.app_host
+        return None if self.app_url == f"http://{shown}:{self.app_port}/" else self.app_url
 
     @property
     def outbox_dir(self) -> Path:
@@ -124,6 +161,12 @@ class Settings:
             raw = env.get(name, "").strip()
             return Secret(raw) if raw else None
 
+        def whole(name: str, default: int) -> int:
+            value = number(name, default)
+            if value != int(value):
+                raise SettingsError(f"{name}={env.get(name)!r} is not a whole number")
+            return int(value)
+
         data_dir = Path(text("PUBLISHER_DATA_DIR", "var"))
         database_url = text("DATABASE_URL", f"sqlite:///{data_dir / 'publisher.db'}")
         broker_url = text("BROKER_URL", text("REDIS_URL", f"filesystem://{data_dir / 'broker'}"))
@@ -151,6 +194,20 @@ class Settings:
             raise SettingsError(f"PUBLISHER_APP_URL={app_url!r} must be an absolute http(s) URL")
         if not app_url.endswith("/"):
             app_url += "/"
+        alert_url = text("ALERT_WEBHOOK_URL", "")
+        alert_secret = secret("ALERT_WEBHOOK_SECRET")
+        if alert_url:
+            if not alert_url.startswith(("http://", "https://")):
+                raise SettingsError("ALERT_WEBHOOK_URL must be an absolute http(s) URL")
+            if alert_secret is None:
+                raise SettingsError(
+                    "ALERT_WEBHOOK_URL is set but ALERT_WEBHOOK_SECRET is not: alerts are "
+                    "always signed; set a shared secret of at least 16 characters"
+                )
+            if len(alert_secret.reveal()) < MIN_ALERT_SECRET_LENGTH:
+                raise SettingsError(
+                    f"ALERT_WEBHOOK_SECRET must be at least {MIN_ALERT_SECRET_LENGTH} characters"
+                )
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -174,6 +231,13 @@ class Settings:
             x_api_secret=secret("X_API_SECRET"),
             x_access_token=secret("X_ACCESS_TOKEN"),
             x_access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
+            alert_webhook_url=alert_url,
+            alert_webhook_secret=alert_secret,
+            alert_webhook_timeout=number("ALERT_WEBHOOK_TIMEOUT", cls.alert_webhook_timeout),
+            alert_webhook_max_attempts=whole(
+                "ALERT_WEBHOOK_MAX_ATTEMPTS", cls.alert_webhook_max_attempts
+            ),
+            alert_webhook_backoff=number("ALERT_WEBHOOK_BACKOFF", cls.alert_webhook_backoff),
             extra_channels=channel_specs("PUBLISHER_EXTRA_CHANNELS"),
         )
 
@@ -204,6 +268,11 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "X_API_SECRET",
         "X_ACCESS_TOKEN",
         "X_ACCESS_TOKEN_SECRET",
+        "ALERT_WEBHOOK_URL",
+        "ALERT_WEBHOOK_SECRET",
+        "ALERT_WEBHOOK_TIMEOUT",
+        "ALERT_WEBHOOK_MAX_ATTEMPTS",
+        "ALERT_WEBHOOK_BACKOFF",
         "PUBLISHER_EXTRA_CHANNELS",
     }
 )

@@ -71,8 +71,9 @@ class WebChannel(ChannelBase):
     # Rendering (pure) ---------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        """The appeal's page at ``<appeal.path>index.html``. A withdrawn appeal renders to no
-        files and one removal: publishing it deletes the page."""
+        """The appeal's page at ``<appeal.path>index.html`` (its ``url``: SITE_URL + the
+        appeal's path). A withdrawn appeal renders to no files and one removal: publishing it
+        deletes the page."""
         path = check_path(appeal)
         if appeal.status is AppealStatus.WITHDRAWN:
             return Rendition(
@@ -91,6 +92,7 @@ class WebChannel(ChannelBase):
             revision=appeal.revision,
             files=(OutputFile(path=path, content=clean(html), media_type=HTML),),
             warnings=link_warnings(appeal),
+            url=context.absolute(appeal.path),
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:

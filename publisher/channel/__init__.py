@@ -105,6 +105,10 @@ class Rendition:
     appeal's page). Missing files are fine: removing twice is idempotent."""
     limits: PlatformLimits | None = None
     """The platform limits the posts were rendered within (social channels)."""
+    url: str | None = None
+    """Where people read what publishing this makes, when the channel knows it before
+    publishing (the web page's absolute address): file publishing puts it on the receipt, and
+    the ledger records it as the delivery's remote link."""
 
     def file(self, suffix: str) -> OutputFile:
         """The first file whose path ends with ``suffix``."""

@@ -142,6 +142,7 @@ def publish_files(
             raise publish_error(channel, exc, path, "remove") from exc
     return Receipt(
         channel=channel,
+        url=rendition.url,
         paths=(*written, *removed),
         published_at=datetime.now(UTC),
         details={

@@ -5,9 +5,11 @@ The broker only carries "do this now" messages: the schedule lives in the delive
 ``publisher.dispatch`` every few seconds; the dispatcher claims due deliveries and enqueues one
 ``publisher.publish`` per claimed id.
 
-Two queues: ``publisher`` carries the publications, for ``publisher worker``; the dispatcher and
-the reconciler go on ``publisher.control``, which only the worker inside ``publisher beat``
-consumes, so busy senders can never starve them.
+Two queues: ``publisher`` carries the publications, for ``publisher worker``; the dispatcher, the
+reconciler and the alert courier (``publisher.alerts``: it hands the alert outbox to a thread of
+its own and returns at once) go on ``publisher.control``, which only the worker inside
+``publisher beat`` consumes, so busy senders, and a webhook receiver that hangs, can never
+starve them.
 
 Brokers:
 
@@ -38,6 +40,7 @@ from publisher.settings import Settings
 __all__ = [
     "CONTROL_QUEUE",
     "QUEUE",
+    "TASK_ALERTS",
     "TASK_CANARY",
     "TASK_DISPATCH",
     "TASK_PUBLISH",
@@ -61,6 +64,7 @@ TASK_DISPATCH = "publisher.dispatch"
 TASK_RECONCILE = "publisher.reconcile"
 TASK_PUBLISH = "publisher.publish"
 TASK_CANARY = "publisher.canary"
+TASK_ALERTS = "publisher.alerts"
 
 #: Seconds Redis waits for an acknowledgement before it hands a message to another worker. Far
 #: above any task's run time (a publish is one HTTP call with its own timeouts).
@@ -127,6 +131,7 @@ def make_celery(settings: Settings) -> Celery:
         "task_routes": {
             TASK_DISPATCH: {"queue": CONTROL_QUEUE},
             TASK_RECONCILE: {"queue": CONTROL_QUEUE},
+            TASK_ALERTS: {"queue": CONTROL_QUEUE},
             "publisher.*": {"queue": QUEUE},
         },
         "task_ignore_result": True,
@@ -163,6 +168,14 @@ def make_celery(settings: Settings) -> Celery:
                 "options": {
                     "queue": CONTROL_QUEUE,
                     "expires": max(10.0, 2 * settings.reconcile_interval),
+                },
+            },
+            "alerts": {
+                "task": TASK_ALERTS,
+                "schedule": max(1.0, settings.dispatch_interval),
+                "options": {
+                    "queue": CONTROL_QUEUE,
+                    "expires": max(10.0, 5 * settings.dispatch_interval),
                 },
             },
         },

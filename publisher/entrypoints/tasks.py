@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from publisher.bootstrap import App, bootstrap
 from publisher.channel.registry import Registry
 from publisher.entrypoints.celery_app import (
     QUEUE,
+    TASK_ALERTS,
     TASK_CANARY,
     TASK_DISPATCH,
     TASK_PUBLISH,
@@ -28,7 +30,7 @@ from publisher.entrypoints.celery_app import (
 from publisher.settings import Settings
 from publisher.store import Store
 
-__all__ = ["Runtime", "canary", "dispatch", "publish", "reconcile", "runtime"]
+__all__ = ["Runtime", "alerts", "canary", "dispatch", "publish", "reconcile", "runtime"]
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +136,48 @@ def reconcile() -> str:
 def canary() -> str:
     """Answers "ok": proof that a worker is consuming the queue (``publisher status``)."""
     return "ok"
+
+
+_courier: threading.Thread | None = None
+_courier_lock = threading.Lock()
+
+
+def _carry_alerts(rt: Runtime) -> None:
+    """The courier's work: send what the alert outbox holds (publisher.services.alerts)."""
+    from publisher.services.alerts import deliver_alerts
+
+    sender = rt.app.alert_sender()
+    try:
+        run = deliver_alerts(rt.store, sender, rt.app.alert_policy)
+    except Exception:
+        log.exception("alerts: the courier stopped; the next run tries again")
+        return
+    finally:
+        if sender is not None:
+            sender.close()
+    if run.busy:
+        log.info(
+            "alerts: %d delivered, %d to try again, %d given up, %d not configured",
+            len(run.delivered),
+            len(run.retrying),
+            len(run.gave_up),
+            run.not_configured,
+        )
+
+
+@_task(TASK_ALERTS)
+def alerts() -> str:
+    """Start this process's alert courier (a thread) unless it is still at work, and return at
+    once: a webhook receiver that hangs holds up the courier, never the dispatcher's next tick
+    on this queue. Alerts are claimed in the database one at a time, so a courier that dies
+    (with its process) leaves its alert to be tried again."""
+    global _courier
+    with _courier_lock:
+        if _courier is not None and _courier.is_alive():
+            return "busy"
+        courier = threading.Thread(
+            target=_carry_alerts, args=(runtime(),), name="alert-courier", daemon=True
+        )
+        courier.start()
+        _courier = courier
+    return "started"

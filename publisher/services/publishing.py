@@ -56,6 +56,7 @@ def _combine(page: Rendition, site: Rendition) -> Rendition:
         warnings=(*page.warnings, *site.warnings),
         removals=removals,
         limits=page.limits,
+        url=page.url,
     )
 
 

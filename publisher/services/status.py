@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState
-from publisher.errors import InvalidTransition, UnknownDelivery
+from publisher.errors import InvalidTransition, Unavailable, UnknownDelivery
 from publisher.services._common import utc
 from publisher.store import Store, health, views
+from publisher.store import alerts as outbox
+from publisher.store.alerts import AlertView
 from publisher.store.audit import AuditEntry, audit_entries
 from publisher.store.views import (
     AttemptView,
@@ -22,6 +24,10 @@ from publisher.store.views import (
 
 __all__ = [
     "DISPATCHER_HEARTBEAT",
+    "EXIT_CODES",
+    "STATUS_ATTENTION",
+    "STATUS_DOWN",
+    "STATUS_OK",
     "AttemptView",
     "AuditEntry",
     "AuditPage",
@@ -42,6 +48,7 @@ __all__ = [
 ]
 
 DISPATCHER_HEARTBEAT = "dispatcher"
+_S = DeliveryState
 
 
 def list_deliveries(
@@ -105,11 +112,12 @@ def find_deliveries(
 
 @dataclass(frozen=True)
 class DeliveryDetail:
-    """One delivery with every attempt and its audit trail."""
+    """One delivery with every attempt, its audit trail and the alerts it caused."""
 
     delivery: DeliveryView
     attempts: tuple[AttemptView, ...]
     audit: tuple[AuditView, ...]
+    alerts: tuple[AlertView, ...] = ()
 
 
 def delivery_detail(
@@ -119,7 +127,8 @@ def delivery_detail(
     now: datetime | None = None,
     overdue_after: timedelta = OVERDUE_AFTER,
 ) -> DeliveryDetail:
-    """One delivery, its attempts and its audit trail; :class:`UnknownDelivery` if none."""
+    """One delivery, its attempts, its audit trail and its alerts; :class:`UnknownDelivery`
+    if none."""
     at = utc(now)
     with store.session() as session:
         found = views.find_views(
@@ -131,6 +140,7 @@ def delivery_detail(
             delivery=found[0],
             attempts=tuple(views.attempts_of(session, delivery_id)),
             audit=tuple(views.audit_of(session, f"delivery:{delivery_id}")),
+            alerts=tuple(outbox.alert_views(session, delivery_id=delivery_id, limit=100)),
         )
 
 
@@ -166,8 +176,10 @@ def audit_log(
     subject: str | None = None,
     limit: int = 50,
     before_id: int | None = None,
+    appeal_id: str | None = None,
 ) -> AuditPage:
-    """Who did what and when, newest first, ``limit`` at a time (``before_id`` pages on)."""
+    """Who did what and when, newest first, ``limit`` at a time (``before_id`` pages on);
+    with ``appeal_id``, only what was done to that appeal and its deliveries."""
     size = max(1, min(limit, 500))
     with store.session() as session:
         rows = audit_entries(
@@ -176,6 +188,7 @@ def audit_log(
             subject=subject,
             limit=size + 1,
             before_id=before_id,
+            appeal_id=appeal_id,
         )
     shown = tuple(rows[:size])
     return AuditPage(shown, shown[-1].id if len(rows) > size else None)
@@ -193,11 +206,23 @@ def record_heartbeat(
         health.record_heartbeat(session, store.dialect, name, at=utc(now), detail=detail)
 
 
+STATUS_OK = "ok"
+STATUS_ATTENTION = "attention"
+STATUS_DOWN = "down"
+EXIT_CODES = {STATUS_OK: 0, STATUS_ATTENTION: 1, STATUS_DOWN: 2}
+"""``publisher status`` exits as monitoring plugins do: 0 all is well, 1 something needs a
+person, 2 the system is down."""
+
+
 @dataclass(frozen=True)
 class StatusReport:
+    """Is publishing healthy, and if not, is it down or does something need a person?"""
+
     at: datetime
     healthy: bool
+    """Nothing is down and nothing needs a person."""
     problems: tuple[str, ...]
+    """Every problem: those that make it down first, then those that need a person."""
     last_tick: datetime | None
     tick_age_seconds: float | None
     overdue: int
@@ -205,6 +230,20 @@ class StatusReport:
     broker_depth: int | None
     workers_alive: int | None
     disabled_channels: tuple[str, ...]
+    status: str = STATUS_OK
+    """``ok``, ``attention`` (something needs a person) or ``down``."""
+    down: tuple[str, ...] = ()
+    """Why the system cannot publish: no recent dispatcher tick, no worker, no broker, no
+    database."""
+    attention: tuple[str, ...] = ()
+    """What needs a person: unknown or failed deliveries, overdue ones, disabled channels."""
+    database_error: str | None = None
+    undelivered_alerts: int = 0
+    """Alerts that could not be delivered to the webhook (shown; they change no exit code)."""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
 
 
 def system_status(
@@ -213,34 +252,70 @@ def system_status(
     now: datetime | None = None,
     broker_depth: int | None = None,
     workers_alive: int | None = None,
+    broker_error: str | None = None,
     dispatch_interval: float = 2.0,
     overdue_after: timedelta = OVERDUE_AFTER,
 ) -> StatusReport:
-    """Is publishing healthy? Unhealthy when the dispatcher has not ticked within three
-    intervals, when deliveries are overdue, or when no worker answered (``workers_alive == 0``;
-    ``None`` means not measured)."""
+    """Is publishing healthy? **Down** when the database cannot be reached, the dispatcher has
+    not ticked within three intervals, no worker answered (``workers_alive == 0``; ``None``
+    means not measured) or the broker could not be reached (``broker_error``). **Needs a
+    person** when a delivery is unknown or failed, one is overdue, or a channel is disabled.
+    A database that cannot be reached is reported, not raised."""
     at = utc(now)
-    with store.session() as session:
-        last_tick = health.heartbeat(session, DISPATCHER_HEARTBEAT)
-        counts = health.state_counts(session)
-        overdue = len(views.overdue_ids(session, at=at, overdue_after=overdue_after))
-        disabled = health.disabled_channels(session)
-    problems: list[str] = []
+    down: list[str] = []
+    attention: list[str] = []
+    counts: dict[str, int] = {}
+    last_tick: datetime | None = None
+    overdue = 0
+    disabled: tuple[str, ...] = ()
+    off: list[ChannelStatusView] = []
+    failing_alerts = 0
+    database_error: str | None = None
+    try:
+        with store.session() as session:
+            last_tick = health.heartbeat(session, DISPATCHER_HEARTBEAT)
+            counts = health.state_counts(session)
+            overdue = len(views.overdue_ids(session, at=at, overdue_after=overdue_after))
+            disabled = health.disabled_channels(session)
+            off = [c for c in views.channel_statuses(session) if c.disabled]
+            failing_alerts = outbox.failing_count(session)
+    except Unavailable as exc:
+        database_error = exc.format_message()
+        down.append(database_error)
     age = None if last_tick is None else (at - last_tick).total_seconds()
-    if age is None:
-        problems.append("the dispatcher has never ticked (is `publisher beat` running?)")
-    elif age > 3 * dispatch_interval:
-        problems.append(
-            f"the dispatcher last ticked {age:.0f} s ago (expected every {dispatch_interval:g} s)"
-        )
-    if overdue:
-        problems.append(f"{overdue} delivery(ies) overdue")
+    if database_error is None:
+        if age is None:
+            down.append("the dispatcher has never ticked (is `publisher beat` running?)")
+        elif age > 3 * dispatch_interval:
+            down.append(
+                f"the dispatcher last ticked {age:.0f} s ago "
+                f"(expected every {dispatch_interval:g} s)"
+            )
+    if broker_error:
+        down.append(broker_error)
     if workers_alive == 0:
-        problems.append("no worker answered")
+        down.append("no worker answered")
+    unknown = counts.get(_S.UNKNOWN.value, 0)
+    failed = counts.get(_S.FAILED.value, 0)
+    if unknown:
+        attention.append(
+            f"{unknown} delivery(ies) unknown: they may have gone out; check the platform, "
+            "then confirm each"
+        )
+    if failed:
+        attention.append(f"{failed} delivery(ies) failed: fix the cause, then retry")
+    if overdue:
+        attention.append(f"{overdue} delivery(ies) overdue")
+    attention.extend(
+        f"channel {c.channel}/{c.target} is disabled: {c.reason or 'no reason recorded'}; "
+        "re-enable it once fixed"
+        for c in off
+    )
+    status = STATUS_DOWN if down else STATUS_ATTENTION if attention else STATUS_OK
     return StatusReport(
         at=at,
-        healthy=not problems,
-        problems=tuple(problems),
+        healthy=status == STATUS_OK,
+        problems=(*down, *attention),
         last_tick=last_tick,
         tick_age_seconds=age,
         overdue=overdue,
@@ -248,4 +323,9 @@ def system_status(
         broker_depth=broker_depth,
         workers_alive=workers_alive,
         disabled_channels=disabled,
+        status=status,
+        down=tuple(down),
+        attention=tuple(attention),
+        database_error=database_error,
+        undelivered_alerts=failing_alerts,
     )

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, or_, select
 from sqlalchemy.orm import Session
 
-from publisher.store.models import AuditRow
+from publisher.store.models import AuditRow, DeliveryRow
 
 __all__ = ["AuditEntry", "audit", "audit_entries"]
 
@@ -66,11 +66,20 @@ def audit_entries(
     subject: str | None = None,
     limit: int = 50,
     before_id: int | None = None,
+    appeal_id: str | None = None,
 ) -> list[AuditEntry]:
     """The newest ``limit`` audit rows, newest first: of subjects starting ``subject_prefix``
-    or of exactly ``subject`` when given; with ``before_id``, only rows older than that one
-    (the next page)."""
+    or of exactly ``subject`` when given; of ``appeal_id`` (the appeal and each of its
+    deliveries) when given; with ``before_id``, only rows older than that one (the next
+    page)."""
     query = select(AuditRow).order_by(AuditRow.id.desc()).limit(max(1, limit))
+    if appeal_id is not None:
+        its_deliveries = select(literal("delivery:", String) + cast(DeliveryRow.id, String)).where(
+            DeliveryRow.appeal_id == appeal_id
+        )
+        query = query.where(
+            or_(AuditRow.subject == f"appeal:{appeal_id}", AuditRow.subject.in_(its_deliveries))
+        )
     if subject_prefix is not None:
         escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(AuditRow.subject.like(escaped + "%", escape="\\"))

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from publisher.store.models import Base, DeliveryRow
 
-__all__ = ["move_deliveries", "supports_returning", "upsert"]
+__all__ = ["insert_missing", "move_deliveries", "move_rows", "supports_returning", "upsert"]
 
 
 def supports_returning(dialect: str) -> bool:
@@ -31,20 +31,36 @@ def move_deliveries(
     limit: int | None = None,
 ) -> list[int]:
     """Move every delivery matching ``where`` (at most ``limit``, in ``order``) by one UPDATE;
-    return the ids that moved. PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED so
-    concurrent callers pick disjoint rows; SQLite runs one conditional UPDATE … RETURNING inside
-    the BEGIN IMMEDIATE transaction (writers are serialised, so no row is taken twice)."""
-    chosen = select(DeliveryRow.id).where(where).order_by(*order)
+    return the ids that moved. See :func:`move_rows`."""
+    return move_rows(
+        session, dialect, DeliveryRow, DeliveryRow.id, where, values, order=order, limit=limit
+    )
+
+
+def move_rows(
+    session: Session,
+    dialect: str,
+    model: type[Base],
+    id_column: InstrumentedAttribute[int],
+    where: ColumnElement[bool],
+    values: Mapping[str, Any],
+    *,
+    order: Sequence[Any] = (),
+    limit: int | None = None,
+) -> list[int]:
+    """Move every row of ``model`` matching ``where`` (at most ``limit``, in ``order``) by one
+    UPDATE; return the ids (``id_column``) that moved. PostgreSQL locks the chosen rows with FOR
+    UPDATE SKIP LOCKED so concurrent callers pick disjoint rows; SQLite runs one conditional
+    UPDATE … RETURNING inside the BEGIN IMMEDIATE transaction (writers are serialised, so no row
+    is taken twice)."""
+    chosen = select(id_column).where(where).order_by(*order)
     if limit is not None:
         chosen = chosen.limit(limit)
     if dialect == "postgresql":
         ids = list(session.scalars(chosen.with_for_update(skip_locked=True)))
     elif supports_returning(dialect):
         statement = (
-            update(DeliveryRow)
-            .where(DeliveryRow.id.in_(chosen), where)
-            .values(**values)
-            .returning(DeliveryRow.id)
+            update(model).where(id_column.in_(chosen), where).values(**values).returning(id_column)
         )
         moved = list(session.scalars(statement, execution_options={"synchronize_session": False}))
         return sorted(moved)
@@ -52,7 +68,7 @@ def move_deliveries(
         ids = list(session.scalars(chosen))
     if ids:
         session.execute(
-            update(DeliveryRow).where(DeliveryRow.id.in_(ids), where).values(**values),
+            update(model).where(id_column.in_(ids), where).values(**values),
             execution_options={"synchronize_session": False},
         )
     return ids
@@ -80,4 +96,29 @@ def upsert(
         lite = sqlite_insert(model).values(**values)
         changed = {name: lite.excluded[name] for name in values if name not in key}
         statement = lite.on_conflict_do_update(index_elements=list(key), set_=changed)
+    session.execute(statement)
+
+
+def insert_missing(
+    session: Session,
+    dialect: str,
+    model: type[Base],
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+) -> None:
+    """INSERT ``values`` into ``model``'s table unless a row with the same ``key`` exists (then
+    nothing changes), in one statement."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = (
+            pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key))
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = (
+            sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key))
+        )
     session.execute(statement)

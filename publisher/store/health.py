@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import DeliveryState
-from publisher.store.dialect import upsert
+from publisher.store.alerts import record_channel_alert
+from publisher.store.dialect import insert_missing, upsert
 from publisher.store.models import ChannelStatusRow, DeliveryRow, HeartbeatRow
 
 __all__ = [
@@ -39,16 +40,43 @@ def set_channel_status(
     disabled: bool | None = None,
     reason: str | None = None,
     rate_limit: Mapping[str, Any] | None = None,
-) -> None:
+    delivery_id: int | None = None,
+) -> bool:
     """Record a channel's status in one INSERT … ON CONFLICT UPDATE, so that two workers
     recording at once (two rate-limited posts, say) cannot both insert the row; only the
-    fields given change."""
+    fields given change.
+
+    Disabling is a conditional UPDATE of an enabled row, so of two workers whose credentials
+    were refused at once exactly one disables the channel, writes its alert (in this
+    transaction; ``delivery_id`` is the delivery whose outcome disabled it) and sets its reason
+    and since; True for that one."""
     values: dict[str, Any] = {"channel": channel, "target": target, "updated_at": at}
-    if disabled is not None:
-        values.update(disabled=disabled, reason=reason)
+    if disabled is False:
+        values.update(disabled=False, reason=reason)
     if rate_limit is not None:
         values["rate_limit"] = json.dumps(dict(rate_limit), sort_keys=True)
-    upsert(session, dialect, ChannelStatusRow, values, key=["channel", "target"])
+    if disabled is not True:
+        upsert(session, dialect, ChannelStatusRow, values, key=["channel", "target"])
+        return False
+    insert_missing(
+        session, dialect, ChannelStatusRow, {**values, "disabled": False}, key=["channel", "target"]
+    )
+    if rate_limit is not None:
+        upsert(session, dialect, ChannelStatusRow, values, key=["channel", "target"])
+    moved = session.execute(
+        update(ChannelStatusRow)
+        .where(
+            ChannelStatusRow.channel == channel,
+            ChannelStatusRow.target == target,
+            ChannelStatusRow.disabled.is_(False),
+        )
+        .values(disabled=True, reason=reason, updated_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    if int(cast(Any, moved).rowcount) != 1:
+        return False  # already disabled: its reason and since stay those of the first refusal
+    record_channel_alert(session, channel, target, reason, at=at, delivery_id=delivery_id)
+    return True
 
 
 def disabled_channels(session: Session) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from publisher.domain.delivery import (
     DeliveryState,
 )
 from publisher.errors import InvalidTransition, ScheduleConflict, UnknownDelivery
+from publisher.store.alerts import record_delivery_alerts
 from publisher.store.audit import audit
 from publisher.store.dialect import move_deliveries
 from publisher.store.health import set_channel_status
@@ -289,6 +290,8 @@ def fail_claimed(
         subject=f"delivery:{delivery_id}",
         detail={"reason": reason},
     )
+    if state == _S.FAILED:
+        record_delivery_alerts(session, [delivery_id], at=at)  # a person is told
     return True
 
 
@@ -454,7 +457,14 @@ def record_outcome(
         )
     if decision.disable_channel:
         set_channel_status(
-            session, dialect, row.channel, row.target, at, disabled=True, reason=message
+            session,
+            dialect,
+            row.channel,
+            row.target,
+            at,
+            disabled=True,
+            reason=message,
+            delivery_id=delivery_id,
         )
     session.execute(
         update(AttemptRow)
@@ -484,6 +494,8 @@ def record_outcome(
             subject=f"delivery:{delivery_id}",
             detail=detail,
         )
+        if decision.state in (_S.FAILED, _S.UNKNOWN):
+            record_delivery_alerts(session, [delivery_id], at=at)  # a person is told
         return decision.state.value
     session.refresh(row)
     if remote_ids and not row.remote_id:
@@ -563,6 +575,7 @@ def stale_sending(
             .values(finished_at=at, outcome="timeout", error="no outcome recorded in time"),
             execution_options={"synchronize_session": False},
         )
+    record_delivery_alerts(session, unknown, at=at)
     return rerun, unknown
 
 

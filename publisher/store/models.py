@@ -31,6 +31,7 @@ from publisher.domain.delivery import ACTIVE_STATES, PENDING_STATES, DeliverySta
 __all__ = [
     "ACTIVE_STATES",
     "PENDING_STATES",
+    "AlertRow",
     "AppealRevisionRow",
     "AppealRow",
     "ApprovalRow",
@@ -225,6 +226,42 @@ class ChannelStatusRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
     rate_limit: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    """The alert outbox: one row per event worth telling a person at once, written in the same
+    transaction as the change it tells of, then POSTed to ALERT_WEBHOOK_URL by the control
+    queue (publisher.domain.alerts). No foreign keys: an alert is a record of what happened,
+    kept as it was then."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    """The id receivers deduplicate by (the payload's ``id``, the Idempotency-Key header)."""
+    event: Mapped[str] = mapped_column(String(40))
+    """publisher.domain.alerts.AlertEvent."""
+    delivery_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    appeal_id: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    subject_state: Mapped[str] = mapped_column(String(20))
+    """The delivery's state when the alert was made (failed, unknown), or ``disabled``."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """The error as recorded (redacted when sent)."""
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    """publisher.domain.alerts.AlertStatus."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    """When it may be sent (again). A sender claims it by moving this past its own timeout."""
+    last_error: Mapped[str | None] = mapped_column(Text)
+    """Why the last try failed (names the receiver's host, never its full address)."""
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    """The HTTP status of the receiver's last answer."""
+    delivered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -231,6 +232,21 @@ class ChannelStatusView:
     disabled: bool
     reason: str | None
     since: datetime
+    rate_limited_until: datetime | None = None
+    """When the platform said it would take posts again, as last recorded (may be past)."""
+
+
+def _retry_at(rate_limit: str | None) -> datetime | None:
+    if not rate_limit:
+        return None
+    try:
+        found = json.loads(rate_limit).get("retry_at")
+        moment = datetime.fromisoformat(found) if isinstance(found, str) else None
+    except (ValueError, AttributeError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC)
 
 
 def channel_statuses(session: Session) -> list[ChannelStatusView]:
@@ -242,6 +258,7 @@ def channel_statuses(session: Session) -> list[ChannelStatusView]:
             disabled=bool(r.disabled),
             reason=r.reason,
             since=r.updated_at,
+            rate_limited_until=_retry_at(r.rate_limit),
         )
         for r in session.scalars(
             select(ChannelStatusRow).order_by(ChannelStatusRow.channel, ChannelStatusRow.target)

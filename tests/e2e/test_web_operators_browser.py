@@ -33,6 +33,46 @@ def _sign_in_as(page: Any, app: App, name: str) -> None:
         page.get_by_role("button", name="Sign in").click()
 
 
+def _alerts_not_delivered(app: App, *, delivery: int) -> None:
+    """Delivery ``delivery`` unknown, with two alerts the webhook refused: one given up, one
+    to be tried again."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from publisher.bootstrap import bootstrap
+    from publisher.domain.alerts import WebhookAnswer
+    from publisher.services import alerts
+    from publisher.settings import Settings
+    from publisher.store.alerts import record_delivery_alerts
+    from publisher.store.models import DeliveryRow
+
+    class Refusing:
+        where = "https://alerts.example"
+        timeout = 1.0
+
+        def send(self, *, alert_id: str, event: str, body: bytes) -> WebhookAnswer:
+            return WebhookAnswer(False, status=503, error=f"HTTP 503 from {self.where}")
+
+    wired = bootstrap(Settings.from_env(app.env))
+    try:
+        store = wired.store
+        for max_attempts in (1, 2):
+            with store.session() as session:
+                session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id == delivery)
+                    .values(state="unknown", last_error="the connection dropped <after> sending")
+                )
+                record_delivery_alerts(session, [delivery], at=datetime.now(UTC))
+            policy = alerts.AlertPolicy(max_attempts=max_attempts)
+            alerts.deliver_alerts(store, Refusing(), policy)
+        shown = alerts.undelivered_alerts(store)
+        assert sorted(a.status for a in shown) == ["gave-up", "pending"]
+    finally:
+        wired.close()
+
+
 @pytest.fixture()
 def operator(web: App) -> App:  # noqa: F811  (the fixture imported above)
     _cli(web.env, "users", "add", "olu", "--role", "operator", "--password-stdin", stdin=PASSWORD)
@@ -74,6 +114,11 @@ def test_every_operator_page_passes_axe_and_the_nu_checker(
     check("delivery confirm refused")
     page.goto(app.url + "channels/x/default/enable")
     check("re-enable a channel")
+    _alerts_not_delivered(app, delivery=2)
+    page.goto(app.url + "operations")
+    check("dashboard, alerts not delivered")
+    page.goto(app.url + "deliveries/2")
+    check("delivery, with its alerts")
     context.close()
     audit.assert_clean(vnu_jar, nu=width == 1280)  # the markup is the same at every width
 

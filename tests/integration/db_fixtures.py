@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 TABLES = (
+    "alerts",
     "sessions",
     "tokens",
     "attempts",

@@ -58,7 +58,7 @@ def rows(group: click.Group, *args: str) -> list[dict[str, Any]]:
 def test_every_command_is_registered(group: click.Group) -> None:
     expected = {
         "migrate", "worker", "beat", "site", "run", "import", "schedule", "update", "resolve",
-        "withdraw", "deliveries", "retry", "cancel", "confirm", "status",
+        "withdraw", "deliveries", "retry", "cancel", "confirm", "status", "channels", "audit",
     }  # fmt: skip
     assert expected <= set(group.commands)
 
@@ -208,14 +208,15 @@ def test_update_and_resolve_store_new_revisions(
     assert "resolution" in invoke(group, "resolve", APPEAL_ID, code=2).output
 
 
-def test_status_is_unhealthy_before_any_dispatcher_tick(group: click.Group, env: Path) -> None:
-    result = invoke(group, "status", "--json", "--timeout", "0.5", code=1)
+def test_status_is_down_before_any_dispatcher_tick(group: click.Group, env: Path) -> None:
+    result = invoke(group, "status", "--json", "--timeout", "0.5", code=2)
     report = json.loads(result.stdout)
     assert report["healthy"] is False
+    assert (report["status"], report["exit_code"]) == ("down", 2)
     assert report["last_tick"] is None
     assert report["broker"]["kind"] == "filesystem"
     assert report["broker"]["workers"] == 0
-    text = invoke(group, "status", "--timeout", "0.5", code=1).output
+    text = invoke(group, "status", "--timeout", "0.5", code=2).output
     assert text.startswith("healthy: NO\n")
     assert "never ticked" in text
     assert "last dispatcher tick: never" in text
@@ -231,7 +232,7 @@ def test_status_with_an_unreachable_broker_names_no_secret(
     monkeypatch.setenv("X_API_KEY", "x-key-secret")
     monkeypatch.setenv("X_ACCESS_TOKEN_SECRET", "x-token-secret")
     result = CliRunner().invoke(group, ["status", "--json", "--timeout", "0.5"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     report = json.loads(result.stdout)
     assert report["broker"]["depth"] is None
     assert report["broker"]["error"].startswith("broker unreachable")

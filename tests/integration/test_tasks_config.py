@@ -10,6 +10,7 @@ import pytest
 from publisher.entrypoints.celery_app import (
     CONTROL_QUEUE,
     QUEUE,
+    TASK_ALERTS,
     TASK_CANARY,
     TASK_DISPATCH,
     TASK_PUBLISH,
@@ -65,6 +66,7 @@ def test_tasks_have_explicit_names_and_the_ticks_their_own_queue(tmp_path: Path)
     queues = {
         TASK_DISPATCH: CONTROL_QUEUE,
         TASK_RECONCILE: CONTROL_QUEUE,
+        TASK_ALERTS: CONTROL_QUEUE,
         TASK_PUBLISH: QUEUE,
         TASK_CANARY: QUEUE,
     }
@@ -83,6 +85,8 @@ def test_beat_ticks_at_the_configured_intervals_and_never_delays(tmp_path: Path)
     assert schedule["dispatch"]["schedule"] == 0.5
     assert schedule["reconcile"]["task"] == TASK_RECONCILE
     assert schedule["reconcile"]["schedule"] == 7
+    assert schedule["alerts"]["task"] == TASK_ALERTS  # at least every second
+    assert schedule["alerts"]["schedule"] == 1.0
     for entry in schedule.values():
         assert not {"eta", "countdown"} & set(entry["options"])
         assert entry["options"]["queue"] == CONTROL_QUEUE

@@ -96,9 +96,9 @@ def test_worker_and_beat_publish_on_the_embedded_broker(
     appeal = _sample()
     import_approved(deployment.store, appeal)
 
-    # No dispatcher has ever ticked: status says so and exits non-zero.
+    # No dispatcher has ever ticked: status says so and exits 2 (down).
     unhealthy = run_cli(["status", "--timeout", "0.5"], deployment.env, check=False)
-    assert unhealthy.returncode == 1, unhealthy.stdout + unhealthy.stderr
+    assert unhealthy.returncode == 2, unhealthy.stdout + unhealthy.stderr
     assert "never ticked" in unhealthy.stdout
 
     worker, beat = _start(processes, deployment)

@@ -346,3 +346,40 @@ def test_readyz_needs_a_tick_and_a_worker(web: WebApp, processes: Processes) -> 
             "status": "ok",
             "checks": {"database": "ok", "dispatcher": "ok", "workers": "ok"},
         }
+
+
+def test_the_dashboard_shows_the_alerts_that_could_not_be_delivered(
+    web: WebApp, ledger: dict[str, Any]
+) -> None:
+    from publisher.domain.alerts import WebhookAnswer
+    from publisher.services import alerts
+
+    class Refusing:
+        """A receiver that answers 503 to everything."""
+
+        where = "https://alerts.example"
+        timeout = 1.0
+
+        def send(self, *, alert_id: str, event: str, body: bytes) -> WebhookAnswer:
+            return WebhookAnswer(False, status=503, error=f"HTTP 503 from {self.where}")
+
+    store = ledger["app"].store
+    policy = alerts.AlertPolicy(max_attempts=1)
+    run = alerts.deliver_alerts(store, Refusing(), policy)
+    assert len(run.gave_up) == 4  # two failed, two unknown: one alert each
+    with web.client() as client:
+        sign_in(client, "olive")
+        page = client.get("/operations")
+        assert page.status_code == 200
+        assert "Alerts not delivered" in page.text
+        assert "No alert webhook is set" in page.text  # this web app has no ALERT_WEBHOOK_URL
+        assert page.text.count("HTTP 503 from https://alerts.example") == 4
+        assert page.text.count("Given up") == 4
+        for delivery in ledger["x"]:
+            link = f'<a class="govuk-link" href="/deliveries/{delivery}">Delivery {delivery}</a>'
+            assert f"{link}, x" in page.text
+        data = client.get("/operations/status.json").json()
+        assert (data["status"], data["undelivered_alerts"]) == ("down", 4)  # no tick, no worker
+        detail = client.get(f"/deliveries/{ledger['x'][2]}").text
+        assert "delivery.unknown" in detail and "gave-up" in detail
+        assert "No alert was raised" in client.get(f"/deliveries/{ledger['web']}").text

@@ -1,16 +1,18 @@
 """The commands for comms staff: import appeals, schedule them, and change them everywhere at
 once (update, resolve, withdraw). Each is a thin layer over :mod:`publisher.services`, which
-refuses an appeal with accessibility or safety errors whatever the entry point."""
+refuses an appeal with accessibility or safety errors whatever the entry point. Each takes
+``--json`` and then prints one JSON object on stdout (warnings stay on stderr)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from publisher.entrypoints.cli._common import app, errors_to_exit, ids, load, local, now
+from publisher.entrypoints.cli._common import app, errors_to_exit, ids, jsonable, load, local, now
 
 if TYPE_CHECKING:
     from publisher.bootstrap import App
@@ -40,6 +42,16 @@ def _checked_channels(wired: App, channels: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(channels))
 
 
+def _json_option(func: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")(
+        func
+    )
+
+
+def _echo_json(value: dict[str, Any]) -> None:
+    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
+
+
 def _say_ready(appeal_id: str, warnings: int) -> None:
     if warnings:
         click.echo(
@@ -51,26 +63,34 @@ def _say_ready(appeal_id: str, warnings: int) -> None:
 
 @click.command("import")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_json_option
 @errors_to_exit
-def import_(inputs: tuple[Path, ...]) -> None:
+def import_(inputs: tuple[Path, ...], as_json: bool) -> None:
     """Import appeal files (or folders of them) into the database. Prints each revision."""
     from publisher import services
 
     appeals = load(inputs)
     store = app().store
+    done: list[dict[str, Any]] = []
     for appeal in appeals:
         revision = services.import_appeal(store, appeal, actor="cli", now=now())
-        click.echo(f"{appeal.id}: revision {revision}")
+        done.append({"appeal_id": appeal.id, "revision": revision, "source": appeal.source})
+        if not as_json:
+            click.echo(f"{appeal.id}: revision {revision}")
+    if as_json:
+        _echo_json({"appeals": done})
 
 
-def _ready_appeal(wired: App, ref: str) -> Readiness:
+def _ready_appeal(wired: App, ref: str) -> tuple[Readiness, int | None]:
     """``ref`` is an appeal file (checked, then imported) or the id of a stored appeal
-    (checked). An appeal with errors is refused before anything is stored or scheduled."""
+    (checked). An appeal with errors is refused before anything is stored or scheduled.
+    Returns the checks' verdict and the revision imported (None for a stored appeal)."""
     from publisher import services
 
     path = Path(ref)
     if not path.exists():
-        return services.check_ready(services.current_appeal(wired.store, ref), wired.registry)
+        readiness = services.check_ready(services.current_appeal(wired.store, ref), wired.registry)
+        return readiness, None
     appeals = load([path])
     if len(appeals) != 1:
         raise click.BadParameter(
@@ -78,8 +98,7 @@ def _ready_appeal(wired: App, ref: str) -> Readiness:
         )
     readiness = services.check_ready(appeals[0], wired.registry)
     revision = services.import_appeal(wired.store, appeals[0], actor="cli", now=now())
-    click.echo(f"{appeals[0].id}: revision {revision}")
-    return readiness
+    return readiness, revision
 
 
 @click.command()
@@ -92,6 +111,7 @@ def _ready_appeal(wired: App, ref: str) -> Readiness:
 @click.option("--tz", default="Europe/London", show_default=True, help="Zone of --at/--until.")
 @click.option("--target", default="default", show_default=True, help="The account to post as.")
 @click.option("--campaign", metavar="SLUG", help="Name this schedule, to find it again.")
+@_json_option
 @errors_to_exit
 def schedule(
     appeal: str,
@@ -103,6 +123,7 @@ def schedule(
     tz: str,
     target: str,
     campaign: str | None,
+    as_json: bool,
 ) -> None:
     """Schedule APPEAL (a file, imported first, or a stored appeal's id) on channels.
 
@@ -134,39 +155,57 @@ def schedule(
             tz=zone,
             warn=warn,
         )
-    readiness = _ready_appeal(wired, appeal)
+    readiness, imported = _ready_appeal(wired, appeal)
     appeal_id = readiness.appeal_id
+    if imported is not None and not as_json:
+        click.echo(f"{appeal_id}: revision {imported}")
     if not times:
         numbers = services.publish_now(
             wired.store, wired.registry, appeal_id, names, target=target, actor="cli", now=moment
         )
-        _say_ready(appeal_id, readiness.warnings)
-        click.echo(f"Publishing {appeal_id} now on {', '.join(names)}: deliveries {ids(numbers)}")
-        return
-    numbers = services.schedule(
-        wired.store,
-        wired.registry,
-        appeal_id,
-        names,
-        times,
-        target=target,
-        campaign=campaign,
-        actor="cli",
-        now=moment,
-        tz=tz,
-    )
+    else:
+        numbers = services.schedule(
+            wired.store,
+            wired.registry,
+            appeal_id,
+            names,
+            times,
+            target=target,
+            campaign=campaign,
+            actor="cli",
+            now=moment,
+            tz=tz,
+        )
     _say_ready(appeal_id, readiness.warnings)
-    click.echo(f"Scheduled {appeal_id} on {', '.join(names)} at {len(times)} time(s):")
-    for when in times:
-        click.echo(f"  {local(when)}")
-    click.echo(f"Deliveries {ids(numbers)}")
+    if as_json:
+        _echo_json(
+            {
+                "appeal_id": appeal_id,
+                "imported_revision": imported,
+                "channels": names,
+                "target": target,
+                "now": not times,
+                "times": times,
+                "campaign": campaign if times else None,
+                "deliveries": numbers,
+                "warnings": readiness.warnings,
+            }
+        )
+    elif not times:
+        click.echo(f"Publishing {appeal_id} now on {', '.join(names)}: deliveries {ids(numbers)}")
+    else:
+        click.echo(f"Scheduled {appeal_id} on {', '.join(names)} at {len(times)} time(s):")
+        for when in times:
+            click.echo(f"  {local(when)}")
+        click.echo(f"Deliveries {ids(numbers)}")
 
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--announce", is_flag=True, help="Also post an UPDATE reply on X.")
+@_json_option
 @errors_to_exit
-def update(file: Path, announce: bool) -> None:
+def update(file: Path, announce: bool, as_json: bool) -> None:
     """Store a new revision of an appeal from FILE and republish what is already published."""
     from publisher import services
 
@@ -175,15 +214,19 @@ def update(file: Path, announce: bool) -> None:
     revision = services.update_appeal(
         wired.store, appeal, wired.registry, actor="cli", now=now(), social_update=announce
     )
-    click.echo(f"{appeal.id}: revision {revision}")
+    if as_json:
+        _echo_json({"appeal_id": appeal.id, "revision": revision, "announce": announce})
+    else:
+        click.echo(f"{appeal.id}: revision {revision}")
 
 
 @click.command()
 @click.argument("appeal_id")
 @click.option("--resolution", required=True, help='e.g. "Found safe and well. Thank you."')
 @click.option("--announce", is_flag=True, help="Also post the resolution as a reply on X.")
+@_json_option
 @errors_to_exit
-def resolve(appeal_id: str, resolution: str, announce: bool) -> None:
+def resolve(appeal_id: str, resolution: str, announce: bool, as_json: bool) -> None:
     """Mark an appeal resolved: personal details and photo come down, pending posts cancelled."""
     from publisher import services
 
@@ -197,19 +240,33 @@ def resolve(appeal_id: str, resolution: str, announce: bool) -> None:
         now=now(),
         social_update=announce,
     )
-    click.echo(f"{appeal_id}: resolved (revision {revision})")
+    if as_json:
+        _echo_json(
+            {
+                "appeal_id": appeal_id,
+                "revision": revision,
+                "status": "resolved",
+                "announce": announce,
+            }
+        )
+    else:
+        click.echo(f"{appeal_id}: resolved (revision {revision})")
 
 
 @click.command()
 @click.argument("appeal_id")
+@_json_option
 @errors_to_exit
-def withdraw(appeal_id: str) -> None:
+def withdraw(appeal_id: str, as_json: bool) -> None:
     """Withdraw an appeal: removed from the site, feeds and text; pending deliveries cancelled."""
     from publisher import services
 
     wired = app()
     services.withdraw_appeal(wired.store, appeal_id, wired.registry, actor="cli", now=now())
-    click.echo(f"{appeal_id}: withdrawn")
+    if as_json:
+        _echo_json({"appeal_id": appeal_id, "status": "withdrawn"})
+    else:
+        click.echo(f"{appeal_id}: withdrawn")
 
 
 COMMANDS: tuple[click.Command, ...] = (import_, schedule, update, resolve, withdraw)

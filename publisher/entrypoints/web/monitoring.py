@@ -108,6 +108,8 @@ def _readiness(request: Request) -> tuple[bool, dict[str, str]]:
         report = services.system_status(app.store, dispatch_interval=app.settings.dispatch_interval)
     except Exception as exc:  # noqa: BLE001  (any database failure: not ready)
         log.warning("readyz: database unreachable: %s", type(exc).__name__)
+        report = None
+    if report is None or report.database_error is not None:
         checks["database"] = "unreachable"
         checks["dispatcher"] = "unknown"
     else:

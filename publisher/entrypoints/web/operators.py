@@ -27,6 +27,7 @@ from publisher.entrypoints.web.monitoring import broker_probe
 from publisher.entrypoints.web.pages import page
 from publisher.entrypoints.web.security import wired
 from publisher.errors import InvalidTransition
+from publisher.services import alerts
 from publisher.services.accounts import CurrentSession
 
 __all__ = ["local", "percentile", "router", "safe_link"]
@@ -105,6 +106,7 @@ def _dashboard(request: Request) -> dict[str, Any]:
         now=now,
         broker_depth=probe.depth,
         workers_alive=probe.workers,
+        broker_error=probe.error if probe.depth is None else None,
         dispatch_interval=app.settings.dispatch_interval,
     )
     figures = services.ledger_figures(app.store, now=now)
@@ -122,8 +124,12 @@ def _dashboard(request: Request) -> dict[str, Any]:
     p50, p99 = percentile(figures.lateness, 0.5), percentile(figures.lateness, 0.99)
     return {
         "at": now,
-        "healthy": report.healthy and probe.depth is not None and probe.workers != 0,
-        "problems": [*report.problems, *([probe.error] if probe.error else [])],
+        "healthy": report.healthy,
+        "status": report.status,
+        "problems": list(report.problems),
+        "alerts_configured": app.settings.alerts_configured,
+        "undelivered_alerts": alerts.undelivered_alerts(app.store, limit=20),
+        "undelivered_count": report.undelivered_alerts,
         "states": [s.value for s in DeliveryState],
         "channels": channels,
         "counts": figures.by_state_channel,
@@ -168,7 +174,9 @@ async def operations_json(request: Request, current: Operator) -> JSONResponse:
         {
             "at": local(data["at"]),
             "healthy": data["healthy"],
+            "status": data["status"],
             "problems": data["problems"],
+            "undelivered_alerts": data["undelivered_count"],
             "totals": data["totals"],
             "counts": {f"{s}/{c}": n for (s, c), n in data["counts"].items()},
             "due_soon": data["due_soon"],
