@@ -1,4 +1,4 @@
-# The publisher image: one image for migrate, worker, beat and (with EXTRAS=flower) flower.
+# The publisher image: one image for migrate, worker, beat, web and (with EXTRAS=flower) flower.
 #
 #   docker build -t publisher .
 #   docker build --build-arg EXTRAS=flower -t publisher-flower .

@@ -18,8 +18,15 @@ from publisher.settings import ENVIRONMENT_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-SECRETS = {"X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"}
-REQUIRED_SERVICES = {"redis", "postgres", "migrate", "worker", "beat", "flower", "nginx"}
+SECRETS = {
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "ALERT_WEBHOOK_URL",
+    "ALERT_WEBHOOK_SECRET",
+}
+REQUIRED_SERVICES = {"redis", "postgres", "migrate", "worker", "beat", "web", "flower", "nginx"}
 
 
 def _compose() -> dict[str, Any]:
@@ -79,7 +86,7 @@ def test_publisher_commands_are_real_cli_commands() -> None:
         if command[:1] == ["publisher"]:
             _resolve(group, command[1:])
             seen.append(name)
-    assert {"migrate", "worker", "beat"} <= set(seen)
+    assert {"migrate", "worker", "beat", "web"} <= set(seen)
 
 
 def test_resolve_rejects_an_unknown_command_or_option() -> None:
@@ -92,7 +99,7 @@ def test_resolve_rejects_an_unknown_command_or_option() -> None:
 
 def test_app_services_set_only_real_settings() -> None:
     app_services = {n: s for n, s in _services().items() if _is_app(s)}
-    assert {"migrate", "worker", "beat", "flower"} <= set(app_services)
+    assert {"migrate", "worker", "beat", "web", "flower"} <= set(app_services)
     for name, service in app_services.items():
         unknown = set(_environment(service)) - ENVIRONMENT_VARIABLES
         assert not unknown, f"{name} sets variables publisher/settings.py does not read: {unknown}"
@@ -175,3 +182,30 @@ def test_flower_app_is_importable() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Celery"
+
+
+def test_web_serves_the_console_after_migrations_with_a_health_check() -> None:
+    web = _services()["web"]
+    command = _command(web)
+    assert command[:2] == ["publisher", "web"]
+    # It listens on every interface of its container, on the port compose publishes.
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    port = command[command.index("--port") + 1]
+    assert any(str(mapping).endswith(f":{port}:{port}") for mapping in web["ports"])
+    assert all(str(mapping).startswith("127.0.0.1:") for mapping in web["ports"])
+    depends = web["depends_on"]
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert depends["postgres"]["condition"] == "service_healthy"
+    check = " ".join(str(part) for part in web["healthcheck"]["test"])
+    assert f"127.0.0.1:{port}/healthz" in check
+    env = _environment(web)
+    # The console's own address (alerts link to it) and the same database as the workers.
+    assert env["PUBLISHER_APP_URL"].startswith("${PUBLISHER_APP_URL:-http")
+    assert env["DATABASE_URL"] == _environment(_services()["worker"])["DATABASE_URL"]
+
+
+def test_alerts_are_configured_from_the_host_for_every_app_service() -> None:
+    for name in ("worker", "beat", "web"):
+        env = _environment(_services()[name])
+        assert env["ALERT_WEBHOOK_URL"] == "${ALERT_WEBHOOK_URL:-}", name
+        assert env["ALERT_WEBHOOK_SECRET"] == "${ALERT_WEBHOOK_SECRET:-}", name
