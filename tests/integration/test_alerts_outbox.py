@@ -27,6 +27,7 @@ from publisher.store import Store, health, ledger
 from publisher.store.models import AlertRow, DeliveryRow
 from publisher.testing import FakeChannel, FixedClock
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,7 @@ def _registry(tmp_path: Path, *channels: FakeChannel) -> Registry:
 
 def _claimed(store: Store, registry: Registry, channel: str, at: datetime = T0) -> int:
     if not services.list_deliveries(store, appeal_id=APPEAL, now=at):
-        services.import_appeal(store, sample_appeal(APPEAL), now=at)
+        import_approved(store, sample_appeal(APPEAL), registry=registry, now=at)
     [delivery] = services.publish_now(store, registry, APPEAL, [channel], now=at)
     assert services.dispatch_due(store, now=at) == [delivery]
     return delivery
@@ -392,7 +393,7 @@ def test_the_audit_trail_of_an_appeal_is_its_own_and_its_deliveries(
 ) -> None:
     registry = _registry(tmp_path, FakeChannel("files", True))
     mine = _claimed(store, registry, "files")
-    services.import_appeal(store, sample_appeal("someone-else"), now=T0)
+    import_approved(store, sample_appeal("someone-else"), registry=registry, now=T0)
     [theirs] = services.publish_now(store, registry, "someone-else", ["files"], now=T0)
     services.cancel(store, theirs, now=T0)
     assert services.publish_delivery(store, registry, mine, now=T0) == "published"

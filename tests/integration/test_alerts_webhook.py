@@ -36,6 +36,7 @@ from tests.integration.conftest import (
     worker_ready,
 )
 from tests.support.ambiguous import ERROR
+from tests.support.approving import import_approved
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -75,7 +76,7 @@ def _start(processes: Processes, deployment: Deployment) -> tuple[ManagedProcess
 
 def _publish(deployment: Deployment, channel: str, number: int) -> int:
     appeal = make_appeal(number, run="alerts")
-    services.import_appeal(deployment.store, appeal)
+    import_approved(deployment.store, appeal, registry=deployment.registry())
     [delivery] = services.publish_now(deployment.store, deployment.registry(), appeal.id, [channel])
     return delivery
 

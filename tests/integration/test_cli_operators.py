@@ -29,6 +29,7 @@ from tests.integration.conftest import (
     wait_until,
     worker_ready,
 )
+from tests.support.approving import import_approved
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +74,13 @@ def as_json(group: click.Group, *args: str) -> Any:
     return json.loads(invoke(group, *args, "--json").stdout)
 
 
+def approve(group: click.Group, appeal_id: str = APPEAL_ID) -> None:
+    """Approve the current revision as the approver ``checker`` (added on first use)."""
+    if "checker" not in invoke(group, "users", "list").output:
+        invoke(group, "users", "add", "checker", "--role", "approver")
+    invoke(group, "approve", appeal_id, "--as", "checker")
+
+
 @pytest.fixture()
 def wired(env: dict[str, str]) -> Iterator[App]:
     """The deployment the commands use, with a scripted "social" channel for the ledger."""
@@ -115,6 +123,7 @@ def test_every_command_that_changes_something_prints_one_json_object(
     [one] = imported["appeals"]
     assert (one["appeal_id"], one["revision"]) == (APPEAL_ID, 1)
     assert one["source"].endswith("fixtures/sample.json")
+    approve(group)
     later = as_json(group, "schedule", APPEAL_ID, "-c", "web", "--at", "09:00 01/06/2030")
     assert set(later) == {
         "appeal_id", "imported_revision", "channels", "target", "now", "times", "campaign",
@@ -179,7 +188,7 @@ def test_every_command_that_changes_something_prints_one_json_object(
 def test_confirm_refuses_contradictory_or_incomplete_answers(
     group: click.Group, wired: App, args: tuple[str, ...], message: str
 ) -> None:
-    services.import_appeal(wired.store, _sample())
+    import_approved(wired.store, _sample(), registry=wired.registry)
     [delivery] = services.publish_now(wired.store, wired.registry, APPEAL_ID, ["social"])
     _publish_all(wired)
     services.retry(wired.store, delivery)
@@ -196,7 +205,7 @@ def test_confirm_refuses_contradictory_or_incomplete_answers(
 def test_deliveries_show_has_every_attempt_in_full_and_the_audit_trail(
     group: click.Group, wired: App
 ) -> None:
-    services.import_appeal(wired.store, _sample())
+    import_approved(wired.store, _sample(), registry=wired.registry)
     [delivery] = services.publish_now(wired.store, wired.registry, APPEAL_ID, ["social"])
     _publish_all(wired)
     services.retry(wired.store, delivery, actor="olive")
@@ -221,7 +230,7 @@ def test_deliveries_show_has_every_attempt_in_full_and_the_audit_trail(
 
 
 def test_the_link_column_shows_the_web_page(group: click.Group, wired: App) -> None:
-    services.import_appeal(wired.store, _sample())
+    import_approved(wired.store, _sample(), registry=wired.registry)
     [web] = services.publish_now(wired.store, wired.registry, APPEAL_ID, ["web"])
     _publish_all(wired)
     appeal = services.current_appeal(wired.store, APPEAL_ID)
@@ -285,6 +294,7 @@ def test_audit_lists_newest_first_filters_by_appeal_and_pages(
     group: click.Group, wired: App
 ) -> None:
     invoke(group, "import", str(SAMPLE))
+    approve(group)
     other = json.loads(SAMPLE.read_text(encoding="utf-8"))
     other["id"] = "someone-else"
     other["url"] = "https://www.example.police.uk/news/someone-else/"
@@ -295,11 +305,13 @@ def test_audit_lists_newest_first_filters_by_appeal_and_pages(
     invoke(group, "cancel", str(delivery))
     everything = as_json(group, "audit")
     ids = [e["id"] for e in everything["entries"]]
-    assert ids == sorted(ids, reverse=True) and len(ids) == 4
+    assert ids == sorted(ids, reverse=True) and len(ids) == 6
     assert [e["action"] for e in everything["entries"]] == [
         "cancel",
         "schedule",
         "import",
+        "approve",
+        "add-user",
         "import",
     ]
     mine = as_json(group, "audit", "--appeal", APPEAL_ID)
@@ -308,7 +320,7 @@ def test_audit_lists_newest_first_filters_by_appeal_and_pages(
         f"delivery:{delivery}",
     }
     assert mine["next_before"] is None
-    assert [e["actor"] for e in mine["entries"]] == ["cli", "cli", "cli"]
+    assert [e["actor"] for e in mine["entries"]] == ["cli", "cli", "checker", "cli"]
     table = invoke(group, "audit", "--limit", "2").stdout.splitlines()
     assert table[0].split() == ["ID", "WHEN", "WHO", "WHAT", "SUBJECT", "DETAIL"]
     assert len(table) == 4 and table[-1] == f"More: publisher audit --before {ids[1]}"
@@ -348,7 +360,7 @@ def test_status_exits_0_when_well_1_when_a_person_is_needed_and_2_when_down(
         text = run_cli(["status", "--timeout", "10"], env, check=False)
         assert text.returncode == 0 and text.stdout.startswith("healthy: yes\nstatus: ok (exit 0)")
 
-        services.import_appeal(store, _sample())
+        import_approved(store, _sample())
         [delivery] = services.schedule(
             store,
             app.registry,

@@ -296,6 +296,12 @@ def test_approve_holds_the_two_person_rule_between_named_users(
     ).stdout
     assert out == f"{APPEAL_ID}: revision 1 approved by boss (urgent: Missing child, high risk)\n"
     assert "already approved by boss" in invoke(group, "approve", APPEAL_ID, "--as", "boss").stdout
+    again = json.loads(invoke(group, "approve", APPEAL_ID, "--as", "boss", "--json").stdout)
+    assert (again["kind"], again["reason"], again["newly"]) == (
+        "urgent",
+        "Missing child, high risk",
+        False,
+    )
     assert rows(group) == []  # approving schedules nothing
     invoke(group, "schedule", APPEAL_ID, "-c", "text", "--now")
     assert len(rows(group)) == 1

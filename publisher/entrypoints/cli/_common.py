@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, is_dataclass
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DISPLAY_TZ",
     "app",
+    "echo_json",
     "errors_to_exit",
     "ids",
+    "json_option",
     "jsonable",
     "load",
     "local",
@@ -101,3 +104,14 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [jsonable(v) for v in value]
     return value
+
+
+def json_option(func: click.decorators.FC) -> click.decorators.FC:
+    """``--json``: the command prints one JSON object on stdout instead of its sentences."""
+    return click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")(
+        func
+    )
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))

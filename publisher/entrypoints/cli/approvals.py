@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import click
 
-from publisher.entrypoints.cli._common import app, errors_to_exit, ids, local, now
+from publisher.entrypoints.cli._common import (
+    app,
+    echo_json,
+    errors_to_exit,
+    ids,
+    json_option,
+    local,
+    now,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -30,8 +38,11 @@ __all__ = ["COMMANDS"]
     metavar="REASON",
     help="An admin's approval without a second person, because it cannot wait: say why.",
 )
+@json_option
 @errors_to_exit
-def approve(appeal_id: str, name: str, revision: int | None, urgent: str | None) -> None:
+def approve(
+    appeal_id: str, name: str, revision: int | None, urgent: str | None, as_json: bool
+) -> None:
     """Approve the current revision of APPEAL_ID, so it can be scheduled and sent.
 
     What is already published republishes it at once.
@@ -56,6 +67,20 @@ def approve(appeal_id: str, name: str, revision: int | None, urgent: str | None)
             now=now(),
         )
     approval = done.approval
+    if as_json:
+        echo_json(
+            {
+                "appeal_id": appeal_id,
+                "revision": done.revision,
+                "kind": approval.kind.value,
+                "approved_by": approval.approved_by,
+                "reason": approval.reason,
+                "at": approval.at,
+                "newly": done.newly,
+                "deliveries": list(done.deliveries),
+            }
+        )
+        return
     if not done.newly:
         click.echo(
             f"{appeal_id}: revision {done.revision} was already approved by "

@@ -5,14 +5,22 @@ refuses an appeal with accessibility or safety errors whatever the entry point. 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from publisher.entrypoints.cli._common import app, errors_to_exit, ids, jsonable, load, local, now
+from publisher.entrypoints.cli._common import (
+    app,
+    echo_json,
+    errors_to_exit,
+    ids,
+    json_option,
+    load,
+    local,
+    now,
+)
 
 if TYPE_CHECKING:
     from publisher.bootstrap import App
@@ -42,16 +50,6 @@ def _checked_channels(wired: App, channels: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(channels))
 
 
-def _json_option(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")(
-        func
-    )
-
-
-def _echo_json(value: dict[str, Any]) -> None:
-    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
-
-
 def _say_ready(appeal_id: str, warnings: int) -> None:
     if warnings:
         click.echo(
@@ -63,7 +61,7 @@ def _say_ready(appeal_id: str, warnings: int) -> None:
 
 @click.command("import")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@_json_option
+@json_option
 @errors_to_exit
 def import_(inputs: tuple[Path, ...], as_json: bool) -> None:
     """Import appeal files (or folders of them) into the database. Prints each revision."""
@@ -78,7 +76,7 @@ def import_(inputs: tuple[Path, ...], as_json: bool) -> None:
         if not as_json:
             click.echo(f"{appeal.id}: revision {revision}")
     if as_json:
-        _echo_json({"appeals": done})
+        echo_json({"appeals": done})
 
 
 def _ready_appeal(wired: App, ref: str) -> tuple[Readiness, int | None]:
@@ -111,7 +109,7 @@ def _ready_appeal(wired: App, ref: str) -> tuple[Readiness, int | None]:
 @click.option("--tz", default="Europe/London", show_default=True, help="Zone of --at/--until.")
 @click.option("--target", default="default", show_default=True, help="The account to post as.")
 @click.option("--campaign", metavar="SLUG", help="Name this schedule, to find it again.")
-@_json_option
+@json_option
 @errors_to_exit
 def schedule(
     appeal: str,
@@ -178,7 +176,7 @@ def schedule(
         )
     _say_ready(appeal_id, readiness.warnings)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "appeal_id": appeal_id,
                 "imported_revision": imported,
@@ -203,7 +201,7 @@ def schedule(
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--announce", is_flag=True, help="Also post an UPDATE reply on X.")
-@_json_option
+@json_option
 @errors_to_exit
 def update(file: Path, announce: bool, as_json: bool) -> None:
     """Store a new revision of an appeal from FILE and republish what is already published."""
@@ -215,7 +213,7 @@ def update(file: Path, announce: bool, as_json: bool) -> None:
         wired.store, appeal, wired.registry, actor="cli", now=now(), social_update=announce
     )
     if as_json:
-        _echo_json({"appeal_id": appeal.id, "revision": revision, "announce": announce})
+        echo_json({"appeal_id": appeal.id, "revision": revision, "announce": announce})
     else:
         click.echo(f"{appeal.id}: revision {revision}")
 
@@ -224,7 +222,7 @@ def update(file: Path, announce: bool, as_json: bool) -> None:
 @click.argument("appeal_id")
 @click.option("--resolution", required=True, help='e.g. "Found safe and well. Thank you."')
 @click.option("--announce", is_flag=True, help="Also post the resolution as a reply on X.")
-@_json_option
+@json_option
 @errors_to_exit
 def resolve(appeal_id: str, resolution: str, announce: bool, as_json: bool) -> None:
     """Mark an appeal resolved: personal details and photo come down, pending posts cancelled."""
@@ -241,7 +239,7 @@ def resolve(appeal_id: str, resolution: str, announce: bool, as_json: bool) -> N
         social_update=announce,
     )
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "appeal_id": appeal_id,
                 "revision": revision,
@@ -255,7 +253,7 @@ def resolve(appeal_id: str, resolution: str, announce: bool, as_json: bool) -> N
 
 @click.command()
 @click.argument("appeal_id")
-@_json_option
+@json_option
 @errors_to_exit
 def withdraw(appeal_id: str, as_json: bool) -> None:
     """Withdraw an appeal: removed from the site, feeds and text; pending deliveries cancelled."""
@@ -264,7 +262,7 @@ def withdraw(appeal_id: str, as_json: bool) -> None:
     wired = app()
     services.withdraw_appeal(wired.store, appeal_id, wired.registry, actor="cli", now=now())
     if as_json:
-        _echo_json({"appeal_id": appeal_id, "status": "withdrawn"})
+        echo_json({"appeal_id": appeal_id, "status": "withdrawn"})
     else:
         click.echo(f"{appeal_id}: withdrawn")
 

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from publisher.domain.delivery import DeliveryState
-from publisher.entrypoints.cli._common import app, errors_to_exit, jsonable, local, now
+from publisher.entrypoints.cli._common import (
+    app,
+    echo_json,
+    errors_to_exit,
+    json_option,
+    jsonable,
+    local,
+    now,
+)
 
 if TYPE_CHECKING:
     from publisher.bootstrap import App
@@ -27,16 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "DELIVERY_STATES"]
 
 DELIVERY_STATES = tuple(state.value for state in DeliveryState)
-
-
-def _json_option(func: click.decorators.FC) -> click.decorators.FC:
-    return click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")(
-        func
-    )
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(jsonable(value), indent=2, ensure_ascii=False))
 
 
 def _table(rows: Sequence[Sequence[str]]) -> None:
@@ -165,7 +163,7 @@ def _format_detail(detail: DeliveryDetail) -> str:
 
 @deliveries.command("show")
 @click.argument("delivery_id", type=int)
-@_json_option
+@json_option
 @errors_to_exit
 def show(delivery_id: int, as_json: bool) -> None:
     """One delivery in full: every attempt (time, outcome, full error, response), its link,
@@ -174,7 +172,7 @@ def show(delivery_id: int, as_json: bool) -> None:
 
     detail = services.delivery_detail(app().store, delivery_id, now=now())
     if as_json:
-        _echo_json(_detail_json(detail))
+        echo_json(_detail_json(detail))
     else:
         click.echo(_format_detail(detail))
 
@@ -184,14 +182,14 @@ def show(delivery_id: int, as_json: bool) -> None:
 
 def _moved(delivery_id: int, action: str, state: str, as_json: bool, text: str) -> None:
     if as_json:
-        _echo_json({"delivery_id": delivery_id, "action": action, "state": state})
+        echo_json({"delivery_id": delivery_id, "action": action, "state": state})
     else:
         click.echo(f"delivery {delivery_id}: {text}")
 
 
 @click.command()
 @click.argument("delivery_id", type=int)
-@_json_option
+@json_option
 @errors_to_exit
 def retry(delivery_id: int, as_json: bool) -> None:
     """Schedule a failed or unknown delivery again, now."""
@@ -203,7 +201,7 @@ def retry(delivery_id: int, as_json: bool) -> None:
 
 @click.command()
 @click.argument("delivery_id", type=int)
-@_json_option
+@json_option
 @errors_to_exit
 def cancel(delivery_id: int, as_json: bool) -> None:
     """Cancel a delivery that has not been published."""
@@ -219,7 +217,7 @@ def cancel(delivery_id: int, as_json: bool) -> None:
 @click.option("--not-published", is_flag=True, help="It did not go out: schedule it again.")
 @click.option("--remote-id", help="The post's id on the platform (with --published).")
 @click.option("--remote-url", help="The post's link, https://… (with --published).")
-@_json_option
+@json_option
 @errors_to_exit
 def confirm(
     delivery_id: int,
@@ -317,7 +315,7 @@ def channels(ctx: click.Context, as_json: bool) -> None:
         return
     rows = _channel_rows(app(), now())
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     table = [("CHANNEL", "TARGET", "STATUS", "SINCE", "REASON")]
     for row in rows:
@@ -345,7 +343,7 @@ def _enable(channel: str, target: str, as_json: bool) -> None:
         )
     services.enable_channel(wired.store, channel, target, actor="cli", now=now())
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "channel": channel,
                 "target": target,
@@ -369,7 +367,7 @@ def _enable(channel: str, target: str, as_json: bool) -> None:
 @channels.command("enable")
 @click.argument("name")
 @click.option("--target", default="default", show_default=True, help="The account.")
-@_json_option
+@json_option
 @errors_to_exit
 def channels_enable(name: str, target: str, as_json: bool) -> None:
     """Re-enable channel NAME, disabled after its credentials were refused.
@@ -382,7 +380,7 @@ def channels_enable(name: str, target: str, as_json: bool) -> None:
 @click.command(hidden=True)
 @click.argument("channel")
 @click.option("--target", default="default", show_default=True, help="The account.")
-@_json_option
+@json_option
 @errors_to_exit
 def enable(channel: str, target: str, as_json: bool) -> None:
     """The same as `publisher channels enable` (kept for scripts written before it)."""
@@ -417,7 +415,7 @@ def audit(
         before_id=before_id,
     )
     if as_json:
-        _echo_json({"entries": list(page.entries), "next_before": page.next_before})
+        echo_json({"entries": list(page.entries), "next_before": page.next_before})
         return
     if not page.entries:
         click.echo("Nothing in the audit trail.")
