@@ -18,11 +18,13 @@ same families to HTTP statuses. This module imports nothing of ours, so every la
     │   └── UnknownChannel          a channel name nothing answers to
     ├── NotFound ················ 3
     │   ├── UnknownAppeal
+    │   ├── UnknownRevision         the appeal has no revision of that number
     │   └── UnknownDelivery
     ├── Conflict ················ 4  the ledger is not in a state that allows this
     │   ├── ScheduleConflict        already scheduled on that channel, target and time
     │   ├── InvalidTransition       e.g. a retry of a published delivery
-    │   └── NotApproved             the revision waits for someone else's approval
+    │   ├── NotApproved             the revision waits for someone else's approval
+    │   └── AppealExists            a new appeal whose id another appeal has
     ├── Unavailable ············· 5  a service we need (database, broker) cannot be reached
     ├── OutputError ············· 6  the output cannot be written
     │   └── BuildError              a build that could not complete: nothing was written
@@ -45,6 +47,7 @@ from datetime import datetime
 __all__ = [
     "AccessDenied",
     "AmbiguousPublishError",
+    "AppealExists",
     "BuildError",
     "ChannelDisabled",
     "Conflict",
@@ -71,6 +74,7 @@ __all__ = [
     "UnknownAppeal",
     "UnknownChannel",
     "UnknownDelivery",
+    "UnknownRevision",
     "UsageError",
 ]
 
@@ -193,6 +197,10 @@ class UnknownAppeal(NotFound):
     """No appeal has this id."""
 
 
+class UnknownRevision(NotFound):
+    """The appeal has no revision of this number."""
+
+
 class UnknownDelivery(NotFound):
     """No delivery has this id."""
 
@@ -221,6 +229,14 @@ class InvalidTransition(Conflict):
 class NotApproved(Conflict):
     """The appeal's current revision is not approved yet: it cannot be scheduled or sent until
     someone with the approver role, other than its author, approves it."""
+
+
+class AppealExists(Conflict):
+    """A new appeal was asked for, but an appeal with its id is already in the store."""
+
+    def __init__(self, message: str, *, appeal_id: str) -> None:
+        super().__init__(message)
+        self.appeal_id = appeal_id
 
 
 # ---------------------------------------------------------------------------- unavailable (5)

@@ -1,10 +1,12 @@
 """The use cases, one module per family. The command line, the Celery tasks and the web app all
 call these, so a policy holds whatever the entry point; none of them writes SQL (the store does).
 
-- :mod:`~publisher.services.appeals`: import, update, resolve, withdraw, and the gate an appeal
-  passes before it goes out (not withdrawn, approved, no accessibility or safety errors);
+- :mod:`~publisher.services.appeals`: import, create, edit, update, resolve, withdraw, and the
+  gate an appeal passes before it goes out (not withdrawn, approved, no accessibility or safety
+  errors);
 - :mod:`~publisher.services.approvals`: the two-person rule: approve a revision, or (an admin)
   approve it urgently with a reason;
+- :mod:`~publisher.services.history`: what changed from one revision of an appeal to another;
 - :mod:`~publisher.services.scheduling`: schedule, publish now, claim what is due;
 - :mod:`~publisher.services.publishing`: publish one claimed delivery;
 - :mod:`~publisher.services.operations`: retry, cancel, confirm, re-enable, reconcile;
@@ -18,11 +20,14 @@ from publisher.domain.delivery import PART_MAIN, PART_UPDATE, backoff
 from publisher.services._common import Clock
 from publisher.services.appeals import (
     AppealSummary,
+    Edit,
     Readiness,
     RevisionSummary,
     check_ready,
     check_schedulable,
+    create_appeal,
     current_appeal,
+    edit_appeal,
     import_appeal,
     lint_findings,
     list_appeals,
@@ -38,6 +43,13 @@ from publisher.services.approvals import (
     approve,
     approve_on_command_line,
     approve_urgently,
+)
+from publisher.services.history import (
+    DiffLine,
+    RevisionDiff,
+    diff_lines,
+    revision_diff,
+    revision_text,
 )
 from publisher.services.operations import (
     ReconcileReport,
@@ -92,10 +104,13 @@ __all__ = [
     "Clock",
     "DeliveryDetail",
     "DeliveryView",
+    "DiffLine",
+    "Edit",
     "LedgerFigures",
     "Publication",
     "Readiness",
     "ReconcileReport",
+    "RevisionDiff",
     "RevisionSummary",
     "StatusReport",
     "approval_status",
@@ -109,9 +124,12 @@ __all__ = [
     "check_ready",
     "check_schedulable",
     "confirm",
+    "create_appeal",
     "current_appeal",
     "delivery_detail",
+    "diff_lines",
     "dispatch_due",
+    "edit_appeal",
     "enable_channel",
     "find_deliveries",
     "import_appeal",
@@ -127,6 +145,8 @@ __all__ = [
     "reschedule",
     "resolve_appeal",
     "retry",
+    "revision_diff",
+    "revision_text",
     "revisions",
     "schedule",
     "system_status",

@@ -20,6 +20,7 @@ from publisher.domain.approval import ApprovalKind
 from publisher.domain.delivery import PART_MAIN, PART_UPDATE
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
+    AppealExists,
     InvalidTransition,
     NotApproved,
     NotReadyToPublish,
@@ -37,11 +38,14 @@ from publisher.store.audit import audit
 
 __all__ = [
     "AppealSummary",
+    "Edit",
     "Readiness",
     "RevisionSummary",
     "check_ready",
     "check_schedulable",
+    "create_appeal",
     "current_appeal",
+    "edit_appeal",
     "follow_up",
     "gate",
     "import_appeal",
@@ -424,3 +428,78 @@ def withdraw_appeal(
             subject=f"appeal:{appeal_id}",
             detail={"deliveries": ids, "cancelled": cancelled},
         )
+
+
+# -------------------------------------------------------------------------------- editing
+
+
+def create_appeal(
+    store: Store, appeal: Appeal, *, actor: str = "web", now: datetime | None = None
+) -> int:
+    """Store a new appeal as its revision 1 (the web editor's "New appeal"). Unlike
+    :func:`import_appeal`, which stores a new revision of an appeal that has the same id, this
+    refuses one whose id is taken (:class:`AppealExists`): a new appeal that happened to share
+    an address with another must not overwrite it. Like importing, it checks nothing: the
+    checks run when the appeal is scheduled."""
+    at = utc(now)
+    taken = AppealExists(
+        f"an appeal with the id {appeal.id!r} already exists: edit it, or give this one another id",
+        appeal_id=appeal.id,
+    )
+    try:
+        with store.session() as session:
+            if appeals.status_of(session, appeal.id) is not None:
+                raise taken
+            return appeals.store_revision(session, appeal, actor=actor, at=at, action="import")[0]
+    except IntegrityError as exc:  # created by another request between our look and insert
+        raise taken from exc
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What :func:`edit_appeal` did: the current revision, whether it is new, and whether the
+    appeal was live (published or scheduled somewhere), so that the edit was an update."""
+
+    revision: int
+    changed: bool
+    live: bool
+
+
+def edit_appeal(
+    store: Store,
+    appeal: Appeal,
+    registry: Registry,
+    *,
+    actor: str = "web",
+    now: datetime | None = None,
+) -> Edit:
+    """Store an edit of an existing appeal (the web editor), as a new revision only if its
+    content changed. Like every new revision, it waits for approval by someone other than
+    ``actor``; the checks' findings are shown to the author, and enforced when it is approved.
+
+    - A draft (nothing published or scheduled on any channel) is stored as it is, like an
+      import.
+    - An appeal that is published or scheduled is updated (:func:`update_appeal`): once the
+      edit is approved, the idempotent channels it is published on publish it again. If it is
+      published and the edit changes its content without giving an updated time, its updated
+      time becomes now, so that feeds and pages say it changed.
+    - A withdrawn appeal cannot be edited (:class:`InvalidTransition`).
+    """
+    at = utc(now)
+    with store.session() as session:
+        _, current = appeals.load_current(session, appeal.id)
+        published = bool(ledger.published_pairs(session, appeal.id))
+        live = published or ledger.has_pending(session, appeal.id)
+    if current.status is AppealStatus.WITHDRAWN:
+        raise InvalidTransition(f"appeal {appeal.id!r} is withdrawn: it cannot be edited")
+    if appeals.same_content(current, appeal):
+        return Edit(revision=current.revision, changed=False, live=live)
+    if not live:
+        number = import_appeal(store, appeal, actor=actor, now=at)
+        return Edit(revision=number, changed=True, live=False)
+    if published and appeal.updated_at == current.updated_at:
+        data = appeal.model_dump()
+        data["updated_at"] = max(at, appeal.published_at)
+        appeal = Appeal.model_validate(data)
+    number = update_appeal(store, appeal, registry, actor=actor, now=at)
+    return Edit(revision=number, changed=True, live=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import DeliveryState
 from publisher.domain.record import Appeal
-from publisher.errors import UnknownAppeal
+from publisher.errors import UnknownAppeal, UnknownRevision
 from publisher.store.audit import audit
 from publisher.store.models import AppealRevisionRow, AppealRow, AuditRow, DeliveryRow
 
@@ -20,7 +20,9 @@ __all__ = [
     "RevisionSummary",
     "list_current",
     "load_current",
+    "load_revision",
     "revisions_of",
+    "same_content",
     "site_appeals",
     "status_of",
     "store_revision",
@@ -44,7 +46,19 @@ def load_current(session: Session, appeal_id: str) -> tuple[int, Appeal]:
     return row.current_revision, Appeal.from_json(revision.record_json)
 
 
-def _same_content(a: Appeal, b: Appeal) -> bool:
+def load_revision(session: Session, appeal_id: str, number: int) -> Appeal:
+    """The appeal at revision ``number``: :class:`UnknownAppeal` if there is no such appeal,
+    :class:`UnknownRevision` if it has no such revision."""
+    revision = session.get(AppealRevisionRow, (appeal_id, number))
+    if revision is not None:
+        return Appeal.from_json(revision.record_json)
+    if session.get(AppealRow, appeal_id) is None:
+        raise UnknownAppeal(f"no appeal {appeal_id!r} in the store: import it first")
+    raise UnknownRevision(f"appeal {appeal_id!r} has no revision {number}")
+
+
+def same_content(a: Appeal, b: Appeal) -> bool:
+    """Whether two records say the same: ``revision`` and ``source`` are not content."""
     skip = {"revision", "source"}
     return a.model_dump(mode="json", exclude=skip) == b.model_dump(mode="json", exclude=skip)
 
@@ -79,7 +93,7 @@ def store_revision(
         detail: dict[str, object] = {"revision": number, "source": appeal.source}
     else:
         _, current = load_current(session, appeal.id)
-        if _same_content(current, appeal):
+        if same_content(current, appeal):
             return row.current_revision, False
         number = row.current_revision + 1
         row.current_revision = number
@@ -189,7 +203,7 @@ def list_current(
     if area:
         stmt = stmt.where(func.lower(AppealRow.area) == area.strip().lower())
     found: list[AppealSummary] = []
-    for row, record_json in session.execute(stmt).tuples():
+    for row, record_json in session.execute(stmt):
         appeal = Appeal.from_json(record_json)
         if kind and appeal.kind.value != kind:
             continue
@@ -221,7 +235,7 @@ def revisions_of(session: Session, appeal_id: str) -> list[RevisionSummary]:
     audits = select(AuditRow.actor, AuditRow.detail).where(
         AuditRow.subject == f"appeal:{appeal_id}"
     )
-    for actor, detail in session.execute(audits).tuples():
+    for actor, detail in session.execute(audits):
         if not detail:
             continue
         number = json.loads(detail).get("revision")

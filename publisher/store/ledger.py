@@ -51,6 +51,7 @@ __all__ = [
     "fail_claimed",
     "first_post",
     "get",
+    "has_pending",
     "lease_live",
     "manual_move",
     "newer_update_exists",
@@ -626,6 +627,16 @@ def manual_move(
 
 
 # ---------------------------------------------------------------------------- lifecycle
+
+
+def has_pending(session: Session, appeal_id: str) -> bool:
+    """Whether any delivery of the appeal is still to go out (scheduled or claimed)."""
+    found = session.scalar(
+        select(DeliveryRow.id)
+        .where(DeliveryRow.appeal_id == appeal_id, DeliveryRow.state.in_(PENDING_STATES))
+        .limit(1)
+    )
+    return found is not None
 
 
 def published_pairs(session: Session, appeal_id: str) -> list[tuple[str, str]]:
