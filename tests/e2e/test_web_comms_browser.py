@@ -13,10 +13,12 @@ import pytest
 from .test_web_app_browser import (
     APPEAL,
     GOOD_ALT,
+    SAVED,
     App,
     PageAudit,
     _cli,
     _sign_in,
+    paste_appeal,
 )
 from .test_web_app_browser import (
     app as web,  # noqa: F401  (the fixture: publisher web on a fresh store, with an author)
@@ -38,9 +40,8 @@ def _import(page: Any, app: App) -> None:
     """The author imports the appeal in the browser; an approver approves it (on the command
     line: the approval pages have their own tests)."""
     page.goto(app.url + "appeals/new")
-    page.get_by_label("Write the appeal").fill(GOOD)
-    page.get_by_role("button", name="Import appeal").click()
-    page.wait_for_url(app.url + "appeals/missing-sam")
+    paste_appeal(page, GOOD)
+    page.wait_for_url(SAVED)
     if "checker" not in _cli(app.env, "users", "list"):
         _cli(app.env, "users", "add", "checker", "--role", "approver")
     _cli(app.env, "approve", "missing-sam", "--as", "checker")

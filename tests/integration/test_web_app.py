@@ -218,11 +218,12 @@ def test_without_credentials_every_api_route_is_401_and_every_page_redirects(
 
 
 def _routes() -> list[tuple[str, set[str]]]:
-    from publisher.entrypoints.web import pages
+    from publisher.entrypoints.web import editor, pages
 
     return [
         (route.path, set(route.methods))  # type: ignore[attr-defined]
-        for route in pages.router.routes
+        for router in (pages.router, editor.router)
+        for route in router.routes
     ]
 
 
@@ -262,10 +263,11 @@ def test_roles_and_csrf(web: WebApp) -> None:
 
 
 def _no_live_markup(page: str, where: str, *, published: bool = False) -> None:
-    """No element or handler from the record. The app's pages have one script of their own;
-    a published page (the preview) may have its JSON-LD and its own scripts by address."""
+    """No element or handler from the record. The app's pages have scripts of their own, by
+    address; a published page (the preview) may have its JSON-LD and its own scripts too."""
     tree = lxml_html.fromstring(page)
-    scripts = [s for s in tree.iter("script") if s.get("src") != "/static/app.js"]
+    ours = ("/static/app.js", "/static/editor.js")
+    scripts = [s for s in tree.iter("script") if s.get("src") not in ours]
     if published:
         scripts = [
             s
@@ -286,9 +288,9 @@ def test_markup_in_a_record_is_text_everywhere(web: WebApp) -> None:
             "/appeals/new", data={"text": HOSTILE, "csrf_token": csrf_of(form.text)}
         )
         assert created.status_code == 303, created.text
-        location = created.headers["location"]
-        assert location == "/appeals/hostile-appeal"
-        for path in ("/", location, "/?q=script", "/appeals/new"):
+        assert created.headers["location"].startswith("/appeals/hostile-appeal/edit?saved=1")
+        location = "/appeals/hostile-appeal"
+        for path in ("/", location, "/?q=script", "/appeals/new", location + "/edit"):
             page = client.get(path)
             assert page.status_code == 200, path
             _no_live_markup(page.text, path)
@@ -310,7 +312,7 @@ def test_markup_in_a_record_is_text_everywhere(web: WebApp) -> None:
         assert again.status_code == 422
         error = lxml_html.fromstring(again.text).xpath('//*[@id="text-error"]')[0].text_content()
         assert "Line 5" in error and "published" in error
-        assert lxml_html.fromstring(again.text).xpath("//textarea")[0].text == broken
+        assert lxml_html.fromstring(again.text).xpath('//textarea[@id="text"]')[0].text == broken
         _no_live_markup(again.text, "the form with an error")
 
 

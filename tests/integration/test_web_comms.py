@@ -37,10 +37,11 @@ If you see her, please call 999. Otherwise call 101 quoting incident 123 of 23 O
 
 
 def _import(client: httpx.Client, text: str) -> str:
+    """Import a whole appeal file through the editor; the appeal's page."""
     form = client.get("/appeals/new")
     done = client.post("/appeals/new", data={"text": text, "csrf_token": csrf_of(form.text)})
     assert done.status_code == 303, done.text
-    return str(done.headers["location"])
+    return str(done.headers["location"]).split("/edit?")[0]
 
 
 def _text(response: httpx.Response, xpath: str) -> str:

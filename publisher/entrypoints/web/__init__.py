@@ -18,7 +18,16 @@ from starlette.exceptions import HTTPException
 
 from publisher import errors
 from publisher.bootstrap import App
-from publisher.entrypoints.web import api, approvals, comms, monitoring, operators, pages, security
+from publisher.entrypoints.web import (
+    api,
+    approvals,
+    comms,
+    editor,
+    monitoring,
+    operators,
+    pages,
+    security,
+)
 
 __all__ = ["STATIC_DIR", "create_app", "status_of"]
 
@@ -155,6 +164,8 @@ def create_app(app: App) -> FastAPI:
 
     web.include_router(api.router)
     web.include_router(approvals.router)
+    # The editor's /appeals/new and /appeals/{id}/edit before comms' /appeals/{id}/{action}.
+    web.include_router(editor.router)
     web.include_router(comms.router)
     web.include_router(pages.router)
     web.include_router(monitoring.router)

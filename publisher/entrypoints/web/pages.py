@@ -19,12 +19,10 @@ from publisher.domain.record import AppealKind, AppealStatus
 from publisher.entrypoints.web import security
 from publisher.entrypoints.web.security import wired
 from publisher.entrypoints.web.views import (
-    appeal_from_text,
     findings_by_field,
     previews,
-    read_upload,
 )
-from publisher.errors import NotSignedIn, RecordInvalid, UsageError
+from publisher.errors import NotSignedIn, UsageError
 from publisher.services import accounts
 from publisher.services.accounts import CurrentSession
 
@@ -37,7 +35,6 @@ LONDON = ZoneInfo("Europe/London")
 
 router = APIRouter(include_in_schema=False)
 Session = Annotated[CurrentSession, Depends(security.page_session)]
-Author = Annotated[CurrentSession, Depends(security.role(Role.AUTHOR))]
 
 
 def when(moment: datetime | None) -> str:
@@ -252,48 +249,6 @@ async def appeals_list(
         statuses=[s.value for s in AppealStatus],
         kinds=[k.value for k in AppealKind],
     )
-
-
-def _new_form(
-    request: Request,
-    current: CurrentSession,
-    *,
-    text: str = "",
-    error: RecordInvalid | None = None,
-    message: str = "",
-    status_code: int = 200,
-) -> HTMLResponse:
-    return page(
-        request,
-        "new_appeal.html",
-        title=("Error: " if error or message else "") + "New appeal",
-        current=current,
-        text=text,
-        error=error,
-        message=message or (error.problem.message if error else ""),
-        status_code=status_code,
-    )
-
-
-@router.get("/appeals/new")
-async def new_appeal_form(request: Request, current: Author) -> HTMLResponse:
-    return _new_form(request, current)
-
-
-@router.post("/appeals/new")
-async def new_appeal(request: Request, current: Author) -> Response:
-    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_UPLOAD)
-    security.check_csrf(current, form.get("csrf_token"))
-    text = _field(form, "text")
-    try:
-        upload = await read_upload(form.get("file"), max_bytes=MAX_UPLOAD)
-        result = appeal_from_text(text, upload, max_bytes=MAX_UPLOAD)
-    except RecordInvalid as exc:
-        return _new_form(request, current, text=text, error=exc, status_code=422)
-    except UsageError as exc:
-        return _new_form(request, current, text=text, message=str(exc), status_code=422)
-    services.import_appeal(wired(request).store, result.appeal, actor=current.user.name)
-    return _see_other(f"/appeals/{quote(result.appeal.id, safe='')}")
 
 
 @router.get("/appeals/{appeal_id}")

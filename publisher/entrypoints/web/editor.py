@@ -1,0 +1,402 @@
+"""The appeal editor: a form for a new appeal and for an edit, its previews, and what changed in
+each revision.
+
+- ``/appeals/new`` and ``/appeals/{id}/edit`` (role author): each field on its own, the body in
+  the native Markdown; or a whole appeal file, pasted or uploaded. Errors are shown beside
+  their fields; after saving, so are the checks' findings, with their fixes.
+- Saving a new appeal stores revision 1 (:func:`publisher.services.create_appeal`: an id that
+  is taken is refused). Saving an edit is :func:`publisher.services.edit_appeal`: a draft is
+  stored as it is, an appeal that is published or scheduled is an update (the checks must pass,
+  and the channels it is published on publish it again), and nothing is stored when nothing
+  changed. ``/appeals/{id}/update`` (the whole text again, behind a confirmation page, with the
+  choice of an UPDATE reply on social media) still works.
+- The Preview button shows every channel's rendition of the form without saving;
+  ``…/preview`` answers the same checks and previews alone, for ``static/editor.js`` to show
+  them as the author types (one template, ``app/_editor_preview.html``, for both).
+- ``/appeals/{id}/revisions/{n}`` (anyone signed in): what changed from revision n-1, or from
+  revision ``?against=m``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from publisher import errors, services
+from publisher.domain.accounts import Role
+from publisher.domain.record import Appeal, AppealStatus
+from publisher.entrypoints.web import security
+from publisher.entrypoints.web.appeal_form import (
+    FIELDS,
+    KINDS,
+    TOPICS,
+    AppealForm,
+    FieldProblem,
+    Reading,
+    read_form,
+    shown_findings,
+)
+from publisher.entrypoints.web.pages import MAX_UPLOAD, page
+from publisher.entrypoints.web.security import wired
+from publisher.entrypoints.web.views import appeal_from_text, previews, read_upload
+from publisher.services.accounts import CurrentSession
+from publisher.store.appeals import same_content
+
+__all__ = ["MAX_FORM", "router"]
+
+MAX_FORM = 2 * MAX_UPLOAD
+"""The largest editor form accepted, in bytes: a body or a file of 1 MB and the other fields."""
+_MAX_FIELDS = 40
+
+router = APIRouter(include_in_schema=False)
+Session = Annotated[CurrentSession, Depends(security.page_session)]
+Author = Annotated[CurrentSession, Depends(security.role(Role.AUTHOR))]
+
+
+def _appeal_url(appeal_id: str, suffix: str = "") -> str:
+    return f"/appeals/{quote(appeal_id, safe='')}{suffix}"
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def _form(request: Request, current: CurrentSession) -> FormData:
+    """The posted form, within the size limits, with its CSRF token checked."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM:
+        raise errors.UsageError("The form is larger than 2 MB: an appeal is far smaller")
+    form = await request.form(max_files=1, max_fields=_MAX_FIELDS, max_part_size=MAX_UPLOAD)
+    security.check_csrf(current, form.get("csrf_token"))
+    return form
+
+
+@dataclass(frozen=True)
+class _Saved:
+    revision: int
+    changed: bool
+    live: bool
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A reading with, when it became an appeal, its findings (by form field) and previews."""
+
+    reading: Reading
+    context: dict[str, Any]
+
+
+def _checked(request: Request, reading: Reading) -> _Checked:
+    appeal = reading.appeal
+    context: dict[str, Any] = {
+        "problems": list(reading.problems),
+        "shown": {},
+        "preview": None,
+        "previewed": None,
+        "errors": 0,
+        "warnings": 0,
+    }
+    if appeal is not None:
+        app = wired(request)
+        lines, warnings = reading.lines()
+        findings = services.lint_findings(appeal, app.registry, lines=lines, warnings=warnings)
+        context.update(
+            shown=shown_findings(findings),
+            preview=previews(appeal, app.registry),
+            previewed=appeal,
+            errors=sum(1 for f in findings if f.severity == "error"),
+            warnings=sum(1 for f in findings if f.severity != "error"),
+        )
+    return _Checked(reading, context)
+
+
+def _editor(
+    request: Request,
+    current: CurrentSession,
+    checked: _Checked,
+    *,
+    appeal: Appeal | None,
+    extra_problems: list[FieldProblem] | None = None,
+    whole_text: str = "",
+    whole_open: bool = False,
+    saved: _Saved | None = None,
+    changes: dict[str, list[services.DiffLine]] | None = None,
+    existing: str | None = None,
+    stored: bool = False,
+    status_code: int | None = None,
+) -> HTMLResponse:
+    """The editor page; ``stored``: the form holds the current revision as it is stored."""
+    context = dict(checked.context)
+    problems: list[FieldProblem] = [*(extra_problems or []), *context.pop("problems")]
+    if appeal is None:
+        action, title = "/appeals/new", "New appeal"
+    else:
+        action, title = _appeal_url(appeal.id, "/edit"), f"Edit: {appeal.title}"
+    return page(
+        request,
+        "editor.html",
+        title=("Error: " if problems else "") + title,
+        current=current,
+        appeal=appeal,
+        action=action,
+        preview_url=action + "/preview",
+        values=checked.reading.values,
+        problems=problems,
+        labels=FIELDS,
+        kinds=KINDS,
+        topics=TOPICS,
+        whole={"text": whole_text, "open": whole_open},
+        saved=saved,
+        saved_form=stored,
+        changes=changes,
+        existing=existing,
+        live=False,
+        status_code=status_code or (422 if problems else 200),
+        **context,
+    )
+
+
+def _preview_partial(request: Request, checked: _Checked) -> HTMLResponse:
+    """The checks and previews alone, for static/editor.js (422 when the form cannot be read
+    yet: its problems are listed instead)."""
+    html = (
+        wired(request)
+        .templates.get_template("app/_editor_preview.html")
+        .render(labels=FIELDS, live=True, saved_form=False, **checked.context)
+    )
+    return HTMLResponse(html, status_code=422 if checked.context["problems"] else 200)
+
+
+def _saved_url(appeal_id: str, saved: _Saved) -> str:
+    changed = "yes" if saved.changed else "no"
+    live = "yes" if saved.live else "no"
+    return _appeal_url(appeal_id, f"/edit?saved={saved.revision}&changed={changed}&live={live}")
+
+
+_REFUSED = FieldProblem(
+    "",
+    "The appeal is published or scheduled, so it cannot be saved with errors: fix the errors "
+    "the checks found first",
+)
+"""Why an edit with lint errors of a live appeal was refused (the errors are shown beside
+their fields)."""
+
+
+def _store(
+    request: Request, current: CurrentSession, appeal: Appeal, editing: Appeal | None
+) -> _Saved:
+    """Save ``appeal``: new (revision 1) or an edit of ``editing``."""
+    app = wired(request)
+    actor, now = current.user.name, datetime.now(UTC)
+    if editing is None:
+        number = services.create_appeal(app.store, appeal, actor=actor, now=now)
+        return _Saved(number, True, False)
+    edit = services.edit_appeal(app.store, appeal, app.registry, actor=actor, now=now)
+    return _Saved(edit.revision, edit.changed, edit.live)
+
+
+def _taken(exc: errors.AppealExists, values: AppealForm) -> FieldProblem:
+    field = "appeal_id" if values.appeal_id else "url"
+    return FieldProblem(
+        field,
+        f"An appeal with the short name {exc.appeal_id} already exists: edit that appeal, or "
+        "give this one another short name",
+    )
+
+
+async def _whole_file(
+    request: Request, current: CurrentSession, form: FormData, editing: Appeal | None
+) -> Response:
+    """The second form: a whole appeal file, pasted or uploaded, saved like the fields."""
+    text = _text(form, "text")
+    values = AppealForm() if editing is None else AppealForm.of(editing)
+    blank = _checked(request, Reading(values))
+
+    def again(problem: FieldProblem, existing: str | None = None) -> HTMLResponse:
+        return _editor(
+            request,
+            current,
+            blank,
+            appeal=editing,
+            extra_problems=[problem],
+            whole_text=text,
+            whole_open=True,
+            existing=existing,
+        )
+
+    try:
+        upload = await read_upload(form.get("file"), max_bytes=MAX_UPLOAD)
+    except errors.UsageError as exc:
+        return again(FieldProblem("file", str(exc)))
+    where = "file" if upload else "text"
+    try:
+        result = appeal_from_text(text, upload, max_bytes=MAX_UPLOAD)
+    except errors.RecordInvalid as exc:
+        place = f"Line {exc.line}" if exc.line else ""
+        if exc.field:
+            place += (", field " if place else "Field ") + exc.field
+        return again(FieldProblem(where, (place + ": " if place else "") + exc.problem.message))
+    except errors.UsageError as exc:
+        return again(FieldProblem(where, str(exc)))
+    appeal = result.appeal
+    if editing is not None and appeal.id != editing.id:
+        return again(
+            FieldProblem(
+                where,
+                f"This file is the appeal {appeal.id}, not {editing.id}: an edit keeps the "
+                "appeal's short name",
+            )
+        )
+    try:
+        saved = _store(request, current, appeal, editing)
+    except errors.AppealExists as exc:
+        message = f"An appeal with the short name {exc.appeal_id} already exists: edit it instead"
+        return again(FieldProblem(where, message), exc.appeal_id)
+    except errors.NotReadyToPublish as exc:
+        return again(FieldProblem(where, f"{_REFUSED.message}: " + "; ".join(exc.errors)))
+    except errors.InvalidTransition as exc:
+        return again(FieldProblem(where, exc.format_message().capitalize()))
+    return RedirectResponse(_saved_url(appeal.id, saved), status_code=303)
+
+
+async def _submit(request: Request, current: CurrentSession, editing: Appeal | None) -> Response:
+    form = await _form(request, current)
+    if _text(form, "whole") == "yes" or "text" in form:
+        return await _whole_file(request, current, form, editing)
+    values = AppealForm.read(form)
+    checked = _checked(request, read_form(values, editing))
+    reading = checked.reading
+    if reading.problems or reading.appeal is None or _text(form, "action") == "preview":
+        return _editor(request, current, checked, appeal=editing)
+    try:
+        saved = _store(request, current, reading.appeal, editing)
+    except errors.AppealExists as exc:
+        return _editor(
+            request,
+            current,
+            checked,
+            appeal=editing,
+            extra_problems=[_taken(exc, values)],
+            existing=exc.appeal_id,
+        )
+    except errors.NotReadyToPublish:  # its errors are the findings shown beside the fields
+        return _editor(request, current, checked, appeal=editing, extra_problems=[_REFUSED])
+    except errors.InvalidTransition as exc:
+        problem = FieldProblem("", exc.format_message().capitalize())
+        return _editor(request, current, checked, appeal=editing, extra_problems=[problem])
+    return RedirectResponse(_saved_url(reading.appeal.id, saved), status_code=303)
+
+
+async def _preview(request: Request, current: CurrentSession, editing: Appeal | None) -> Response:
+    form = await _form(request, current)
+    return _preview_partial(request, _checked(request, read_form(AppealForm.read(form), editing)))
+
+
+def _editable(request: Request, appeal_id: str) -> Appeal:
+    appeal = services.current_appeal(wired(request).store, appeal_id)
+    if appeal.status is AppealStatus.WITHDRAWN:
+        raise errors.InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be edited")
+    return appeal
+
+
+# --------------------------------------------------------------------------------- routes
+
+
+@router.get("/appeals/new")
+async def new_form(request: Request, current: Author) -> HTMLResponse:
+    return _editor(request, current, _checked(request, Reading(AppealForm())), appeal=None)
+
+
+@router.post("/appeals/new")
+async def new_appeal(request: Request, current: Author) -> Response:
+    return await _submit(request, current, None)
+
+
+@router.post("/appeals/new/preview")
+async def new_preview(request: Request, current: Author) -> Response:
+    return await _preview(request, current, None)
+
+
+def _flag(value: str) -> bool:
+    return value == "yes"
+
+
+@router.get("/appeals/{appeal_id}/edit")
+async def edit_form(
+    request: Request,
+    appeal_id: str,
+    current: Author,
+    saved: str = "",
+    changed: str = "",
+    live: str = "",
+) -> HTMLResponse:
+    """The form filled from the current revision, with its findings and previews; after a
+    save, a banner says what was stored."""
+    appeal = _editable(request, appeal_id)
+    checked = _checked(request, read_form(AppealForm.of(appeal), appeal))
+    again = checked.reading.appeal
+    changes = None
+    if again is not None and not same_content(appeal, again):
+        # The form cannot say everything this record says (e.g. a JSON record's call to
+        # action): show what saving it unchanged would change.
+        old, new = services.revision_text(appeal), services.revision_text(again)
+        changes = {"lines": services.diff_lines(old, new)}
+    done = None
+    if saved.isdigit():
+        done = _Saved(int(saved), _flag(changed), _flag(live))
+    return _editor(
+        request,
+        current,
+        checked,
+        appeal=appeal,
+        saved=done,
+        changes=changes,
+        stored=True,
+        status_code=200,
+    )
+
+
+@router.post("/appeals/{appeal_id}/edit")
+async def edit(request: Request, appeal_id: str, current: Author) -> Response:
+    return await _submit(request, current, _editable(request, appeal_id))
+
+
+@router.post("/appeals/{appeal_id}/edit/preview")
+async def edit_preview(request: Request, appeal_id: str, current: Author) -> Response:
+    return await _preview(request, current, _editable(request, appeal_id))
+
+
+# ------------------------------------------------------------------------------ revisions
+
+
+def _number(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise HTTPException(404)
+    return int(text)
+
+
+@router.get("/appeals/{appeal_id}/revisions/{number}")
+async def revision(
+    request: Request, appeal_id: str, number: str, current: Session, against: str = ""
+) -> HTMLResponse:
+    """What changed in revision ``number``: from the one before, or from ``?against=m``."""
+    store = wired(request).store
+    diff = services.revision_diff(
+        store, appeal_id, _number(number), against=_number(against) if against else None
+    )
+    return page(
+        request,
+        "revision.html",
+        title=f"Revision {diff.number}: {diff.title}",
+        current=current,
+        appeal=services.current_appeal(store, appeal_id),
+        diff=diff,
+    )
