@@ -497,7 +497,7 @@ def edit_appeal(
     if not live:
         number = import_appeal(store, appeal, actor=actor, now=at)
         return Edit(revision=number, changed=True, live=False)
-    if published and appeal.updated_at == current.updated_at:
+    if published and appeal.updated_at in (None, current.updated_at):
         data = appeal.model_dump()
         data["updated_at"] = max(at, appeal.published_at)
         appeal = Appeal.model_validate(data)

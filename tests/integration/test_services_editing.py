@@ -15,6 +15,7 @@ from publisher.bootstrap import Registry
 from publisher.store import Store
 from publisher.testing import FixedClock
 from tests.integration.db_fixtures import sample_appeal
+from tests.support.approving import approve_current
 
 T0 = datetime(2020, 10, 26, 9, 0, tzinfo=UTC)
 BAD_ALT = {"url": "https://www.example.police.uk/img/sam.jpg", "alt": "image"}
@@ -63,28 +64,34 @@ def test_editing_a_published_appeal_is_an_update(
 ) -> None:
     clock = FixedClock(T0)
     services.create_appeal(store, sample_appeal("live"), now=clock())
+    approve_current(store, "live", registry=registry, now=clock())
     services.publish_now(store, registry, "live", ["web"], now=clock())
     assert _run_due(store, registry, clock) == ["published"]
     page = tmp_path / "site" / "news" / "live" / "index.html"
     assert "Have you seen Sam Example?" in page.read_text()
 
     clock.advance(hours=2)
+    # An edit with errors is saved (a draft to fix) but cannot be approved: nothing goes out.
     bad = sample_appeal("live", title="Sam Example: new sighting", image=BAD_ALT)
+    assert services.edit_appeal(store, bad, registry, now=clock()).revision == 2
     with pytest.raises(errors.NotReadyToPublish, match="alt-text"):
-        services.edit_appeal(store, bad, registry, now=clock())
-    assert services.current_appeal(store, "live").revision == 1
+        approve_current(store, "live", registry=registry, now=clock())
+    assert _run_due(store, registry, clock) == []
 
     good = sample_appeal("live", title="Sam Example: new sighting")
     edit = services.edit_appeal(store, good, registry, actor="alex", now=clock())
-    assert edit == services.Edit(revision=2, changed=True, live=True)
+    assert edit == services.Edit(revision=3, changed=True, live=True)
     current = services.current_appeal(store, "live")
     assert current.title == "Sam Example: new sighting"
     assert current.updated_at == clock()  # published, so it says when it changed
+    assert _run_due(store, registry, clock) == []  # it waits for approval
+    assert "new sighting" not in page.read_text()
+    approve_current(store, "live", registry=registry, now=clock())
     assert _run_due(store, registry, clock) == ["published"]  # the web page, again, now
     assert "Sam Example: new sighting" in page.read_text()
     # Saving the same again stores nothing and publishes nothing.
     again = services.edit_appeal(store, current, registry, now=clock() + timedelta(hours=1))
-    assert again == services.Edit(revision=2, changed=False, live=True)
+    assert again == services.Edit(revision=3, changed=False, live=True)
     assert _run_due(store, registry, clock) == []
 
 

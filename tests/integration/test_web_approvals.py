@@ -22,9 +22,10 @@ APPEAL_ID = "missing-woman-sam-example"
 APPEAL = f"/appeals/{APPEAL_ID}"
 
 
-def _import(client: httpx.Client, text: str = SAMPLE) -> None:
-    form = client.get("/appeals/new")
-    done = client.post("/appeals/new", data={"text": text, "csrf_token": csrf_of(form.text)})
+def _import(client: httpx.Client, text: str = SAMPLE, *, path: str = "/appeals/new") -> None:
+    """Save a whole appeal file through the editor (new, or with ``path`` an edit)."""
+    form = client.get(path)
+    done = client.post(path, data={"text": text, "csrf_token": csrf_of(form.text)})
     assert done.status_code == 303, done.text
 
 
@@ -85,7 +86,8 @@ def test_nobody_approves_their_own_revision_in_the_pages(web: WebApp) -> None:
         assert "Schedule this appeal" in carla.get(APPEAL).text
         # A new revision waits for approval again; approving a revision nobody showed you is
         # refused.
-        _import(carla, SAMPLE.replace("Have you seen", "Please help: have you seen"))
+        changed = SAMPLE.replace("Have you seen", "Please help: have you seen")
+        _import(carla, changed, path=APPEAL + "/edit")
         assert "Waiting for approval" in _approval_text(carla)
         assert "Until then revision 1 is the one that goes out" in _approval_text(carla)
     with web.client() as bob:

@@ -88,8 +88,10 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
         manager.cleanup()
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def author(web: WebApp) -> Iterator[httpx.Client]:
+    """One signed-in author for the module: the app allows 10 sign-ins a minute from one
+    address, and a sign-in per test would run into it on a fast machine."""
     with web.client() as client:
         assert sign_in(client, "alex").status_code == 303
         yield client
@@ -262,8 +264,18 @@ def test_saving_stores_a_revision_only_when_something_changed(author: httpx.Clie
     assert _revisions(author, appeal) == ["2: what changed", "1: what changed"]
 
 
-def test_a_scheduled_appeal_cannot_be_saved_with_errors(author: httpx.Client) -> None:
+def test_a_scheduled_appeal_saved_with_errors_waits_and_cannot_be_approved(
+    web: WebApp, author: httpx.Client
+) -> None:
     appeal = _save_new(author, fields("scheduled-sam", image_alt=GOOD_ALT))
+    web.add_user("checker", "approver")
+    checker = web.client()
+    assert sign_in(checker, "checker").status_code == 303
+    shown = checker.get(appeal)
+    approved = checker.post(
+        appeal + "/approve", data={"csrf_token": csrf_of(shown.text), "revision": "1"}
+    )
+    assert approved.status_code == 303
     scheduled = _post(
         author,
         appeal + "/schedule",
@@ -271,12 +283,23 @@ def test_a_scheduled_appeal_cannot_be_saved_with_errors(author: httpx.Client) ->
     )
     assert scheduled.status_code == 303, scheduled.text
     values = _form_values(author.get(appeal + "/edit"))
-    refused = _post(author, appeal + "/edit", {**values, "image_alt": "image", "action": "save"})
-    assert refused.status_code == 422
-    assert "published or scheduled" in _text(refused, '//*[@class="govuk-error-summary"]')
-    assert "alt-text-meaningless" in _text(refused, '//*[@id="image_alt-findings"]')
-    fine = _post(author, appeal + "/edit", {**values, "title": "Sam: have you seen her?"})
-    assert fine.headers["location"] == appeal + "/edit?saved=2&changed=yes&live=yes"
+    saved = _post(author, appeal + "/edit", {**values, "image_alt": "image", "action": "save"})
+    assert saved.headers["location"] == appeal + "/edit?saved=2&changed=yes&live=yes"
+    banner = _text(author.get(saved.headers["location"]), '//*[@id="saved"]/..')
+    assert "waits for someone with the approver role" in banner
+    page = author.get(appeal)
+    assert (
+        "Waiting for approval" in page.text and "revision 1 is the one that goes out" in page.text
+    )
+    try:
+        shown = checker.get(appeal)
+        assert "Fix the errors below before approving it" in shown.text
+        refused = checker.post(
+            appeal + "/approve", data={"csrf_token": csrf_of(shown.text), "revision": "2"}
+        )
+        assert refused.status_code == 422 and "alt-text-meaningless" in refused.text
+    finally:
+        checker.close()
 
 
 def test_the_preview_endpoint_answers_the_partial_and_refuses_what_the_form_refuses(

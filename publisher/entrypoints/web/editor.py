@@ -5,11 +5,11 @@ each revision.
   the native Markdown; or a whole appeal file, pasted or uploaded. Errors are shown beside
   their fields; after saving, so are the checks' findings, with their fixes.
 - Saving a new appeal stores revision 1 (:func:`publisher.services.create_appeal`: an id that
-  is taken is refused). Saving an edit is :func:`publisher.services.edit_appeal`: a draft is
-  stored as it is, an appeal that is published or scheduled is an update (the checks must pass,
-  and the channels it is published on publish it again), and nothing is stored when nothing
-  changed. ``/appeals/{id}/update`` (the whole text again, behind a confirmation page, with the
-  choice of an UPDATE reply on social media) still works.
+  is taken is refused). Saving an edit is :func:`publisher.services.edit_appeal`, which stores
+  a new revision when something changed. Either waits for approval by someone other than its
+  author; approving runs the checks and republishes an appeal that is already published.
+  ``/appeals/{id}/update`` (the whole text again, behind a confirmation page, with the choice
+  of an UPDATE reply on social media) still works.
 - The Preview button shows every channel's rendition of the form without saving;
   ``…/preview`` answers the same checks and previews alone, for ``static/editor.js`` to show
   them as the author types (one template, ``app/_editor_preview.html``, for both).
@@ -181,15 +181,6 @@ def _saved_url(appeal_id: str, saved: _Saved) -> str:
     return _appeal_url(appeal_id, f"/edit?saved={saved.revision}&changed={changed}&live={live}")
 
 
-_REFUSED = FieldProblem(
-    "",
-    "The appeal is published or scheduled, so it cannot be saved with errors: fix the errors "
-    "the checks found first",
-)
-"""Why an edit with lint errors of a live appeal was refused (the errors are shown beside
-their fields)."""
-
-
 def _store(
     request: Request, current: CurrentSession, appeal: Appeal, editing: Appeal | None
 ) -> _Saved:
@@ -260,8 +251,6 @@ async def _whole_file(
     except errors.AppealExists as exc:
         message = f"An appeal with the short name {exc.appeal_id} already exists: edit it instead"
         return again(FieldProblem(where, message), exc.appeal_id)
-    except errors.NotReadyToPublish as exc:
-        return again(FieldProblem(where, f"{_REFUSED.message}: " + "; ".join(exc.errors)))
     except errors.InvalidTransition as exc:
         return again(FieldProblem(where, exc.format_message().capitalize()))
     return RedirectResponse(_saved_url(appeal.id, saved), status_code=303)
@@ -287,8 +276,6 @@ async def _submit(request: Request, current: CurrentSession, editing: Appeal | N
             extra_problems=[_taken(exc, values)],
             existing=exc.appeal_id,
         )
-    except errors.NotReadyToPublish:  # its errors are the findings shown beside the fields
-        return _editor(request, current, checked, appeal=editing, extra_problems=[_REFUSED])
     except errors.InvalidTransition as exc:
         problem = FieldProblem("", exc.format_message().capitalize())
         return _editor(request, current, checked, appeal=editing, extra_problems=[problem])
