@@ -44,6 +44,9 @@ from publisher.channels.web.views import (
     link_warnings,
     newest_first,
     page_path,
+    photo,
+    photo_warnings,
+    resolution_heading,
     root_for,
     safety_contacts,
 )
@@ -91,7 +94,7 @@ class WebChannel(ChannelBase):
             appeal_id=appeal.id,
             revision=appeal.revision,
             files=(OutputFile(path=path, content=clean(html), media_type=HTML),),
-            warnings=link_warnings(appeal),
+            warnings=link_warnings(appeal) + photo_warnings(appeal),
             url=context.absolute(appeal.path),
         )
 
@@ -155,6 +158,8 @@ class WebChannel(ChannelBase):
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             resolution=appeal.resolution if resolved else None,
             blocks=() if resolved else blocks(appeal),
+            photo=photo(appeal),
+            resolution_heading=resolution_heading(appeal),
         )
 
     def _appeal_page(self, appeal: Appeal, context: RenderContext, root: str) -> Page:

@@ -19,6 +19,7 @@ from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
     Appeal,
     AppealKind,
+    AppealStatus,
     BulletList,
     CallToAction,
     Contact,
@@ -42,6 +43,7 @@ __all__ = [
     "FeedLink",
     "Meta",
     "Page",
+    "PhotoView",
     "TimeView",
     "area_path",
     "blocks",
@@ -53,6 +55,9 @@ __all__ = [
     "link_warnings",
     "newest_first",
     "page_path",
+    "photo",
+    "photo_warnings",
+    "resolution_heading",
     "root_for",
     "safety_contacts",
 ]
@@ -91,6 +96,10 @@ KIND_LABELS = {
     AppealKind.ADVICE: "Advice",
     AppealKind.NEWS: "News",
 }
+PHOTO_KINDS = frozenset({AppealKind.MISSING_PERSON, AppealKind.WANTED})
+"""Kinds whose share image is the person the appeal is about, so the page shows it: for the
+other kinds it is usually the force's generic card, which only social sites need."""
+_RESOLUTION_HEADINGS = {AppealKind.MISSING_PERSON: "Found"}
 _CONTACT_LABELS = {
     ContactKind.PHONE: "Telephone",
     ContactKind.TEXT: "Text",
@@ -218,6 +227,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class PhotoView:
+    """The person's photo near the top of the page: a checked http(s) URL and its alt text."""
+
+    src: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class AppealView:
     kind: str
     title: str
@@ -225,6 +242,8 @@ class AppealView:
     updated: TimeView | None
     resolution: str | None
     blocks: tuple[BlockView, ...]
+    photo: PhotoView | None = None
+    resolution_heading: str = "Resolved"
 
 
 @dataclass(frozen=True)
@@ -374,6 +393,46 @@ def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
             views.append(BlockView(type="call-to-action", parts=_inlines(block, base)))
         previous = block
     return tuple(views)
+
+
+def _photo_source(appeal: Appeal) -> str | None:
+    """The share image's URL when the page shows it (see :func:`photo`), alt text aside."""
+    if appeal.kind not in PHOTO_KINDS or appeal.image is None:
+        return None
+    if appeal.status in (AppealStatus.RESOLVED, AppealStatus.WITHDRAWN):
+        return None
+    src = safe_href(str(appeal.image.url))
+    if src is None or not src.lower().startswith(("http://", "https://")):
+        return None
+    return src
+
+
+def photo(appeal: Appeal) -> PhotoView | None:
+    """The photo a missing-person or wanted appeal's page shows under its heading: the share
+    image, with the record's alt text. Never for a resolved or withdrawn appeal (the photo is
+    personal), never without alt text (a photo nobody can describe is not shown, as on the
+    other channels), and only from an http(s) address."""
+    src = _photo_source(appeal)
+    alt = appeal.image.alt or "" if appeal.image is not None else ""
+    alt = " ".join(_FORBIDDEN_CHARS.sub("", alt).split())
+    if src is None or not alt:
+        return None
+    return PhotoView(src=src, alt=alt)
+
+
+def photo_warnings(appeal: Appeal) -> tuple[str, ...]:
+    """Why a photo the page would show is left out."""
+    if _photo_source(appeal) is not None and photo(appeal) is None:
+        return (
+            "web: the photo has no alt text, so the page does not show it; add a description "
+            "of the image to show it",
+        )
+    return ()
+
+
+def resolution_heading(appeal: Appeal) -> str:
+    """What the panel of a resolved appeal says: "Found" for a missing person."""
+    return _RESOLUTION_HEADINGS.get(appeal.kind, "Resolved")
 
 
 def _paragraphs(appeal: Appeal) -> Iterable[Paragraph | CallToAction]:

@@ -62,6 +62,13 @@ _PHONE = re.compile(
     r"(?<![\w+£$])(?:(?:\+44\s?(?:\(0\)\s?)?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}"
     r"|999|101|111|112|116\s?\d{3}|18001\s?\d{3,11})(?![\w.,]\d)"
 )
+# What a missing-person appeal says about the person, as forces write it: an age ("Sam, 34,",
+# "Sam Example (34)", "aged 34", "34-year-old", "who is 34") and where they were last seen.
+_AGE = re.compile(
+    r"\b(\d{1,3})[- ]years?[- ]old\b|\baged\s(\d{1,3})\b|\bwho is (\d{1,3})\b"
+    r"|\b[A-Z][\w'’-]*(?:, (\d{1,3}),| \((\d{1,3})\))"
+)
+_LAST_SEEN = re.compile(r"\blast (?:seen|spotted|heard from)\b", re.IGNORECASE)
 _KIND_WORD = {
     ContactKind.TEXT: "text",
     ContactKind.TEXTPHONE: "textphone",
@@ -109,6 +116,32 @@ def _paragraphs(appeal: Appeal) -> Iterator[str]:
             yield block.intro.text
 
 
+def _age(text: str) -> str | None:
+    """The first age ``text`` gives, as written ("34"), if any."""
+    for match in _AGE.finditer(text):
+        age = next(group for group in match.groups() if group is not None)
+        if 0 < int(age) < 120:
+            return age
+    return None
+
+
+def _details(appeal: Appeal, lead: str) -> list[str]:
+    """For a missing person: their age ("Aged 34.") and the first sentence, summary then body
+    in reading order, that says where they were last seen (as written), unless the lead
+    already says them. Nothing is guessed: an appeal that does not say them gets neither."""
+    if appeal.kind is not AppealKind.MISSING_PERSON:
+        return []
+    texts = [clean_inline(text) for text in (appeal.summary, *_paragraphs(appeal))]
+    seen: str | None = None
+    if not _LAST_SEEN.search(lead):
+        found = (s for text in texts for s in sentences(text) if _LAST_SEEN.search(s))
+        seen = next(found, None)
+    age = None
+    if _age(lead) is None and (seen is None or _age(seen) is None):
+        age = next((a for a in map(_age, texts) if a is not None), None)
+    return [line for line in (f"Aged {age}." if age else None, seen) if line]
+
+
 def _call_to_action(appeal: Appeal) -> str | None:
     """The CallToAction block, else the first sentence that gives a number to call."""
     for block in appeal.body:
@@ -151,33 +184,58 @@ def _tags(appeal: Appeal, present: str) -> list[str]:
 
 
 def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, list[str]]:
-    """The first post's text, and the lines that did not fit and open the thread instead."""
+    """The first post's text, and the lines that did not fit and open the thread instead.
+
+    It holds the lead, then (a missing person) their age and where they were last seen, the
+    call to action, the link and the hashtags. When that is too long, the hashtags go first,
+    then the call to action's sentences from the last, then the person's details (each moved
+    whole to the thread); only when lead and link alone are too long is the title shortened.
+    """
     url = str(appeal.url)
     lead = _lead(appeal)
+    details = _details(appeal, lead)
     action = _call_to_action(appeal)
-    tags = _tags(appeal, " ".join(filter(None, (lead, action))))
+    said = sentences(action) if action else []
+    tags = _tags(appeal, " ".join(filter(None, (lead, *details, action))))
 
-    def compose(lead: str, action: str | None, tags: list[str]) -> str:
+    def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
         parts = [lead]
+        if details:
+            parts.append(" ".join(details))
         if action:
-            parts.append(action)
+            parts.append(" ".join(action))
         parts.append(url + (" " + " ".join(tags) if tags else ""))
         return "\n\n".join(parts)
 
-    while tags and not fits(compose(lead, action, tags), limit):
-        warnings.append(f"x: hashtag {tags.pop()} left out of the first post (no room)")
-    if fits(compose(lead, action, tags), limit):
-        return compose(lead, action, tags), []
-    moved = [action] if action else []
-    if moved:
-        warnings.append("x: the call to action did not fit the first post; it opens the thread")
-    text = compose(lead, None, tags)
-    if not fits(text, limit):
-        room = limit - weigh(compose("", None, tags))
+    # The most details, then the most of the call to action, that fit (without hashtags).
+    shapes = ((d, a) for d in range(len(details), -1, -1) for a in range(len(said), -1, -1))
+    kept = next(
+        ((d, a) for d, a in shapes if fits(compose(lead, details[:d], said[:a], []), limit)),
+        None,
+    )
+    if kept is None:
+        room = limit - weigh(compose("", [], [], []))
         lead = truncate(lead, room)
         warnings.append("x: the title was shortened to fit the first post")
-        text = compose(lead, None, tags)
-    return text, moved
+        kept = (0, 0)
+    d, a = kept
+    moved = details[d:]
+    for _ in moved:
+        warnings.append("x: a line about the missing person did not fit the first post")
+    if a < len(said):
+        moved.append(" ".join(said[a:]))
+        warnings.append(
+            "x: the end of the call to action did not fit the first post; it opens the thread"
+            if a
+            else "x: the call to action did not fit the first post; it opens the thread"
+        )
+    chosen: list[str] = []
+    for tag in tags:
+        if fits(compose(lead, details[:d], said[:a], [*chosen, tag]), limit):
+            chosen.append(tag)
+        else:
+            warnings.append(f"x: hashtag {tag} left out of the first post (no room)")
+    return compose(lead, details[:d], said[:a], chosen), moved
 
 
 def _thread_units(appeal: Appeal, first: str, moved: list[str]) -> list[list[str]]:

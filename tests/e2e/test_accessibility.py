@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 
 from .conftest import Site
@@ -32,6 +35,45 @@ def _describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG of the given size (a stand-in for a force's photo: no network in tests)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _photos(site: Site) -> set[str]:
+    """The missing or wanted people's photos the pages show (from where the force hosts them:
+    the one request a page may make outside the site)."""
+    found: set[str] = set()
+    for path in site.pages():
+        doc = lxml.html.document_fromstring(path.read_bytes())
+        found.update(doc.xpath("//div[@class='appeal__photo']/img/@src"))
+    return found
+
+
+PHOTO_FITS = """() => [...document.querySelectorAll('.appeal__photo img')].map(img => {
+  const box = img.getBoundingClientRect();
+  return {
+    loaded: img.complete && img.naturalWidth > 0,
+    ratio: box.width / box.height,
+    natural: img.naturalWidth / img.naturalHeight,
+    enlarged: box.width > img.naturalWidth + 0.5,
+    overflows: box.right > document.documentElement.clientWidth + 0.5,
+  };
+})"""
+
+
 def test_site_has_the_pages_we_expect(site: Site) -> None:
     pages = {p.relative_to(site.root).as_posix() for p in site.pages()}
     assert "index.html" in pages
@@ -48,16 +90,29 @@ def test_axe_finds_no_violations_on_any_page(
     context = browser.new_context(viewport={"width": width, "height": 900})
     outside: list[str] = []
     site_host = urlsplit(site.url).netloc
+    photos = _photos(site)
+    assert photos, "the fixture's missing person has a photo on their page"
+    portrait = _png(600, 800)  # larger than a 320px screen: it must shrink, not stretch
 
     def watch(request: Any) -> None:
-        if urlsplit(request.url).netloc not in (site_host, ""):
+        if urlsplit(request.url).netloc not in (site_host, "") and request.url not in photos:
             outside.append(request.url)
 
+    def photo(route: Any) -> None:
+        route.fulfill(status=200, content_type="image/png", body=portrait)
+
     context.on("request", watch)
+    for url in photos:
+        context.route(url, photo)
     failures = {}
+    badly_shown: list[str] = []
     page = context.new_page()
     for path in site.pages():
         page.goto(site.url_of(path))
+        for shown in page.evaluate(PHOTO_FITS):
+            stretched = abs(shown["ratio"] - shown["natural"]) > 0.02
+            if not shown["loaded"] or shown["enlarged"] or shown["overflows"] or stretched:
+                badly_shown.append(f"{path.relative_to(site.root).as_posix()}: {shown}")
         page.add_script_tag(path=str(axe_js))
         result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
         if result["violations"]:
@@ -74,6 +129,9 @@ def test_axe_finds_no_violations_on_any_page(
     context.close()
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
     assert not outside, f"pages requested third-party URLs: {outside}"
+    assert not badly_shown, "photos not shown whole at their own proportions:\n" + "\n".join(
+        badly_shown
+    )
 
 
 def test_nu_html_checker_finds_no_errors(site: Site, vnu_jar: Path) -> None:

@@ -1,8 +1,11 @@
 """Golden files: every channel's rendition of each seed, and the site files built from both.
 
 The seeds render to committed outputs under ``tests/golden/seeds/<seed>/`` (per appeal) and
-``tests/golden/site/`` (indexes and feeds); a change to any output is a reviewed diff. After a
-deliberate change, regenerate with::
+``tests/golden/site/`` (indexes and feeds). The records under ``tests/fixtures/appeals/`` (kinds
+the seeds do not have, such as a missing person with a photo) render to
+``tests/golden/appeals/<name>/``, and the same appeal resolved (a second revision, a day later)
+to ``tests/golden/appeals/<name>--resolved/``. A change to any output is a reviewed diff. After
+a deliberate change, regenerate with::
 
     PUBLISHER_REGEN_GOLDEN=1 .venv/bin/pytest tests/unit/test_golden_renditions.py
 
@@ -12,7 +15,9 @@ and read ``git diff tests/golden`` before committing.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +29,15 @@ from publisher.settings import Settings
 
 TESTS = Path(__file__).resolve().parents[1]
 SEEDS = sorted((TESTS / "fixtures" / "seeds").glob("*.txt"))
+APPEALS = sorted((TESTS / "fixtures" / "appeals").glob("*.json"))
 GOLDEN = TESTS / "golden"
+RESOLUTIONS = {
+    "missing-leah-example": (
+        "Leah has been found safe and well. Thank you to everyone who shared our appeal.",
+        "2024-06-13T19:40:00+00:00",
+    ),
+}
+"""How each fixture appeal is resolved: the resolution line and when."""
 CHANNELS = ("web", "feeds", "text", "x")
 REGEN = os.environ.get("PUBLISHER_REGEN_GOLDEN") == "1"
 
@@ -72,6 +85,41 @@ def test_each_channel_renders_each_seed_as_pinned(
     _compare(files, GOLDEN / "seeds" / seed.stem)
 
 
+def _resolved(appeal: Appeal) -> Appeal:
+    line, when = RESOLUTIONS[appeal.id]
+    data: dict[str, Any] = appeal.model_dump()
+    data.update(
+        status="resolved",
+        resolution=line,
+        revision=appeal.revision + 1,
+        updated_at=datetime.fromisoformat(when),
+    )
+    return Appeal.model_validate(data)
+
+
+def _render_all(appeal: Appeal, registry: Registry, context: RenderContext) -> list[OutputFile]:
+    files: list[OutputFile] = []
+    for name in CHANNELS:
+        rendition = registry.get(name).render(appeal, context)
+        assert rendition.files, f"{name} rendered nothing for {appeal.id}"
+        files.extend(rendition.files)
+    return files
+
+
+@pytest.mark.parametrize("state", ["active", "resolved"])
+@pytest.mark.parametrize("record", APPEALS, ids=[a.stem for a in APPEALS])
+def test_each_channel_renders_each_fixture_appeal_and_its_resolution_as_pinned(
+    record: Path, state: str, registry_and_context: tuple[Registry, RenderContext]
+) -> None:
+    registry, context = registry_and_context
+    appeal = Appeal.from_json(record.read_bytes())
+    folder = GOLDEN / "appeals" / record.stem
+    if state == "resolved":
+        appeal = _resolved(appeal)
+        folder = folder.with_name(f"{record.stem}--resolved")
+    _compare(_render_all(appeal, registry, context), folder)
+
+
 def test_site_files_built_from_the_seeds_are_pinned(
     registry_and_context: tuple[Registry, RenderContext],
 ) -> None:
@@ -89,3 +137,11 @@ def test_site_files_built_from_the_seeds_are_pinned(
 
 def test_seed_folder_is_not_empty() -> None:
     assert len(SEEDS) == 2
+
+
+def test_every_fixture_appeal_has_a_resolution_and_golden_folders() -> None:
+    assert APPEALS, "tests/fixtures/appeals is empty"
+    assert {a.stem for a in APPEALS} == set(RESOLUTIONS)
+    expected = {a.stem for a in APPEALS} | {f"{a.stem}--resolved" for a in APPEALS}
+    on_disk = {p.name for p in (GOLDEN / "appeals").iterdir()} if not REGEN else expected
+    assert on_disk == expected, "stale or missing folders in tests/golden/appeals"

@@ -354,8 +354,15 @@ def test_a_link_to_the_plain_text_version_sits_beside_the_page() -> None:
 
 
 def test_no_third_party_resources_are_loaded() -> None:
-    _, doc = page_of(variant(sample(), topics=["stalking"]))
+    # The one exception is a missing person's (or wanted person's) own photo, from where the
+    # force publishes it, requested without a referrer (see the photo tests below).
+    _, doc = page_of(variant(sample(), topics=["stalking"], kind="advice"))
     assert doc.xpath("//img | //iframe | //video | //audio | //object | //embed") == []
+    _, doc = page_of(variant(sample(), topics=["stalking"]))
+    assert doc.xpath("//iframe | //video | //audio | //object | //embed") == []
+    (photo,) = doc.xpath("//img")
+    assert photo.get("src") == str(sample().image.url if sample().image else "")
+    assert photo.get("referrerpolicy") == "no-referrer"
     for src in doc.xpath("//script/@src"):
         assert not re.match(r"^[a-z]+:|^//", src), src
     for link in doc.xpath("//link[@rel='stylesheet' or @rel='preload' or @rel='icon']/@href"):
@@ -418,6 +425,70 @@ def test_json_ld_is_a_news_article_with_offsets() -> None:
         assert datetime.fromisoformat(data[key]).utcoffset() is not None
 
 
+# The person's photo ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["missing-person", "wanted"])
+def test_a_missing_or_wanted_persons_photo_is_near_the_top_with_its_alt_text(kind: str) -> None:
+    appeal = variant(sample(), kind=kind)
+    _, doc = page_of(appeal)
+    main = main_of(doc)
+    (img,) = main.xpath(".//img")
+    assert appeal.image is not None
+    assert img.get("src") == str(appeal.image.url)
+    assert img.get("alt") == appeal.image.alt
+    # Under the heading and the dates, before any of the appeal's text.
+    order = [el for el in main.iter() if el.tag in ("h1", "img", "p", "figure", "ul", "h2")]
+    assert [el.tag for el in order][:1] == ["p"]  # the caption ("Missing person")
+    tags = [el.tag for el in order]
+    assert tags.index("h1") < tags.index("img")
+    first_block = main.xpath(".//p[contains(., 'Example Road')]")[0]
+    assert order.index(img) < order.index(first_block)
+    # No size is forced on it: the style sheet keeps its proportions.
+    assert img.get("width") is None and img.get("height") is None
+    assert img.get("style") is None
+
+
+def test_the_photo_is_never_stretched_and_never_wider_than_the_column() -> None:
+    css = WebChannel().render_site([sample()], CTX).file("style.css").content.decode()
+    rule = re.search(r"\.appeal__photo img \{([^}]*)\}", css)
+    assert rule is not None
+    declarations = dict(
+        (part.split(":", 1)[0].strip(), part.split(":", 1)[1].strip())
+        for part in rule.group(1).split(";")
+        if ":" in part
+    )
+    assert declarations["max-width"] == "100%"
+    assert declarations["width"] == "auto" and declarations["height"] == "auto"
+    assert "max-height" in declarations
+
+
+@pytest.mark.parametrize("kind", ["appeal", "witness-appeal", "advice", "news"])
+def test_other_kinds_show_no_photo(kind: str) -> None:
+    # Their share image is usually the force's card for social sites, not a person.
+    _, doc = page_of(variant(sample(), kind=kind))
+    assert doc.xpath("//img") == []
+    assert meta(doc, "og:image") == "https://www.example.police.uk/img/sam.jpg"
+
+
+def test_a_photo_without_alt_text_is_not_shown_and_the_rendition_says_why() -> None:
+    appeal = variant(sample(), image={"url": "https://example.org/x.jpg", "alt": "  "})
+    rendition = WebChannel().render(appeal, CTX)
+    doc = lxml.html.document_fromstring(rendition.files[0].content.decode())
+    assert doc.xpath("//img") == []
+    assert any("photo has no alt text" in warning for warning in rendition.warnings)
+    assert not any("photo" in w for w in WebChannel().render(sample(), CTX).warnings)
+
+
+def test_a_photo_from_an_unsafe_address_is_not_shown() -> None:
+    appeal = variant(sample(), image={"url": 'https://example.org/a"onerror="x.jpg', "alt": "A"})
+    text, doc = page_of(appeal)
+    for img in doc.xpath("//img"):
+        assert img.get("onerror") is None
+        assert img.get("src", "").startswith("https://example.org/")
+    assert 'onerror="' not in text
+
+
 # Resolved and withdrawn ------------------------------------------------------------------------
 
 
@@ -436,7 +507,17 @@ def test_a_resolved_appeal_shows_the_resolution_and_nothing_personal() -> None:
     assert meta(doc, "og:description") == appeal.resolution
     assert "image" not in jsonld(doc)
     assert "sam.jpg" not in text
+    assert main.xpath(".//img") == []
     assert main.xpath(".//a[starts-with(@href, 'tel:')]") == []
+    # A missing person's page says they were found.
+    assert [h.text_content() for h in main.xpath(".//h2[@class='panel__title']")] == ["Found"]
+
+
+def test_a_resolved_appeal_of_another_kind_says_resolved() -> None:
+    appeal = variant(sample(), kind="wanted", status="resolved", resolution="Man arrested.")
+    _, doc = page_of(appeal)
+    assert [h.text_content() for h in doc.xpath("//h2[@class='panel__title']")] == ["Resolved"]
+    assert doc.xpath("//img") == []
 
 
 def test_an_active_appeal_is_indexable() -> None:
@@ -575,7 +656,12 @@ def test_hostile_text_is_escaped_everywhere() -> None:
         "../../../../assets/exit-this-page.js",
     ]
     assert "alert(1)</script>" not in text
-    assert doc.xpath("//img | //b | //i") == []
+    assert doc.xpath("//b | //i") == []
+    # The one image is the missing person's photo: the hostile alt text stays an attribute.
+    (photo,) = doc.xpath("//img")
+    assert photo.getparent().get("class") == "appeal__photo"
+    assert photo.get("src") == "https://example.org/a.jpg?x=%3Cy%3E&z=1"
+    assert photo.get("alt") == " ".join(HOSTILE.replace("\x07", "").replace("\x1b", "").split())
     assert doc.xpath("//*[@onerror or @onmouseover]") == []
     # Text survives as text.
     visible_title = appeal.title.replace("\x07", "").replace("\x1b", "")

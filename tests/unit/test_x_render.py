@@ -134,6 +134,94 @@ def test_sample_first_post_has_attention_line_action_link_and_image() -> None:
     assert rendition.warnings == ()
 
 
+def missing(**changes: Any) -> Appeal:
+    data = json.loads(sample().to_json())
+    data.update(changes)
+    return Appeal.model_validate(data)
+
+
+def test_a_missing_persons_first_post_gives_their_age_and_where_they_were_last_seen() -> None:
+    rendition = render(sample())
+    assert_fits(rendition)
+    first = rendition.posts[0].text
+    # The age from the summary ("Sam, 34,") and the body's last-seen sentence, as written.
+    assert "Aged 34. Sam was last seen in Example Road at 11pm on Friday 23 October." in first
+    assert first.index("Have you seen Sam Example?") < first.index("Aged 34.")
+    assert first.index("Aged 34.") < first.index("Share this appeal")
+
+
+@pytest.mark.parametrize(
+    ("summary", "age"),
+    [
+        ("We want to find Sam Example (34) from Exampletown.", "34"),
+        ("Sam, who is 34, is missing from Exampletown.", "34"),
+        ("Have you seen missing 34-year-old Sam?", "34"),
+        ("Sam, aged 34, is missing.", "34"),
+        ("Have you seen Sam? She is 34 years old.", "34"),
+        ("Have you seen Sam from Exampletown?", None),  # no age: none is made up
+        ("Sam is about 5ft 4in tall.", None),
+        ("Help us find Sam. Call 101 or 999.", None),
+    ],
+)
+def test_the_age_is_read_as_forces_write_it(summary: str, age: str | None) -> None:
+    first = render(missing(summary=summary)).posts[0].text
+    if age is None:
+        assert "Aged" not in first
+    else:
+        assert f"Aged {age}." in first
+
+
+def test_nothing_is_repeated_that_the_title_or_the_sentence_already_says() -> None:
+    first = render(missing(title="Missing Sam, 34, last seen in Example Road")).posts[0].text
+    assert "Aged" not in first
+    assert "Sam was last seen" not in first
+    body = json.loads(sample().to_json())["body"]
+    body[0]["spans"][0]["text"] = "Sam, 34, was last seen in Example Road on Friday."
+    first = render(missing(body=body)).posts[0].text
+    assert "Aged" not in first
+    assert "Sam, 34, was last seen in Example Road on Friday." in first
+
+
+def test_other_kinds_and_resolved_appeals_get_no_personal_details() -> None:
+    for kind in ("witness-appeal", "wanted", "news"):
+        assert "Aged" not in render(missing(kind=kind)).posts[0].text
+        assert "last seen" not in render(missing(kind=kind)).posts[0].text
+    resolved = render(missing(status="resolved", resolution="Sam has been found."))
+    assert [post.text.split("\n")[0] for post in resolved.posts] == ["Sam has been found."]
+
+
+def test_details_that_do_not_fit_move_whole_to_the_thread() -> None:
+    long_seen = "Sam was last seen " + "walking along a very long road, " * 6 + "on Friday."
+    body = json.loads(sample().to_json())["body"]
+    body[0]["spans"][0]["text"] = long_seen
+    rendition = render(missing(body=body))
+    assert_fits(rendition)
+    texts = [post.text for post in rendition.posts]
+    assert long_seen not in texts[0]
+    assert "Aged 34." in texts[0]
+    assert sum(long_seen in text for text in texts) == 1  # whole, once, in the thread
+    assert any("missing person did not fit" in warning for warning in rendition.warnings)
+
+
+def test_a_long_call_to_action_keeps_its_first_sentences_in_the_first_post() -> None:
+    cta = {
+        "type": "call-to-action",
+        "spans": [
+            {
+                "text": "If you see Sam, call 999 straight away. " + "Any other information "
+                "helps us, so please call 101 quoting incident 123 of 23 October 2020, or "
+                "report it online at any time of the day or night on our website."
+            }
+        ],
+    }
+    body = [*json.loads(sample().to_json())["body"][:-1], cta]
+    rendition = render(missing(body=body))
+    assert_fits(rendition)
+    first, second = rendition.posts[0].text, rendition.posts[1].text
+    assert "If you see Sam, call 999 straight away." in first
+    assert second.startswith("Any other information helps us")
+
+
 def test_without_call_to_action_block_the_first_sentence_with_a_number_is_used() -> None:
     rendition = render(appeal())
     first = rendition.posts[0].text
