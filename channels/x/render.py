@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from publisher.channel import Media, PlatformLimits, SocialPost
+from publisher.channels.x.entities import hashtags_in, is_hashtag, limit_hashtags
 from publisher.channels.x.text import (
     ELLIPSIS,
     MAX_WEIGHT,
     camel_case,
     clean_inline,
     fits,
-    hashtags_in,
-    limit_hashtags,
     pack,
     sentences,
     truncate,
@@ -176,8 +175,8 @@ def _tags(appeal: Appeal, present: str) -> list[str]:
     for tag in appeal.hashtags:
         if len(chosen) >= room:
             break
-        if tag.lower() in seen or not re.search(r"[^\W\d_]", tag):
-            continue
+        if tag.lower() in seen or not is_hashtag(tag):
+            continue  # already shown, or X would not link it ("#122", "#_")
         seen.add(tag.lower())
         chosen.append("#" + camel_case(tag))
     return chosen

@@ -1,4 +1,4 @@
-"""Text for X: the platform's own counting (twitter-text v3), cleaning, hashtags and packing.
+"""Text for X: the platform's own counting (twitter-text v3), cleaning and packing.
 
 Pure functions only. The weight of a text is what X counts, not ``len()``: most CJK characters
 and emoji weigh 2 and every URL weighs 23 (``twitter-text-parser`` implements the v3 rules).
@@ -7,14 +7,16 @@ and emoji weigh 2 and every URL weighs 23 (``twitter-text-parser`` implements th
 from __future__ import annotations
 
 import re
-import sys
-import threading
-import types
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from importlib.resources import files
+
+from publisher.channels.x._twitter_text import (
+    has_invalid_characters,
+    parse_tweet,
+    pkg_resources_stand_in,
+)
+from publisher.channels.x.entities import Entity, extract_urls
 
 __all__ = [
     "ELLIPSIS",
@@ -22,8 +24,6 @@ __all__ = [
     "camel_case",
     "clean_inline",
     "fits",
-    "hashtags_in",
-    "limit_hashtags",
     "pack",
     "pkg_resources_stand_in",
     "sentences",
@@ -33,43 +33,6 @@ __all__ = [
     "weigh",
 ]
 
-
-_STAND_IN_LOCK = threading.RLock()
-
-
-@contextmanager
-def pkg_resources_stand_in() -> Iterator[None]:
-    """Import ``twitter_text`` inside this block: it then never needs the real pkg_resources.
-
-    ``twitter_text.regexp.emoji`` runs ``import pkg_resources`` and
-    ``pkg_resources.resource_string(__name__, "emoji-test.txt")`` at import time. Current
-    setuptools no longer ships pkg_resources (and older ones warn on import), so for the
-    duration of the block ``sys.modules["pkg_resources"]`` is a minimal stand-in whose
-    ``resource_string`` reads the file with :mod:`importlib.resources`. Whatever was there
-    before (the real module, or nothing) is put back afterwards; a lock keeps threads that
-    enter the block at once from restoring each other's stand-in.
-    """
-
-    def resource_string(module_name: str, resource: str) -> bytes:
-        package = sys.modules[module_name].__package__ or module_name
-        return files(package).joinpath(resource).read_bytes()
-
-    stand_in = types.ModuleType("pkg_resources", "Stand-in for importing twitter_text only.")
-    stand_in.__dict__["resource_string"] = resource_string
-    name = "pkg_resources"
-    with _STAND_IN_LOCK:
-        before = {name: sys.modules[name]} if name in sys.modules else {}
-        sys.modules[name] = stand_in
-        try:
-            yield
-        finally:
-            sys.modules.pop(name, None)
-            sys.modules.update(before)
-
-
-with pkg_resources_stand_in():
-    from twitter_text import parse_tweet
-    from twitter_text.parse_tweet import has_invalid_characters
 
 MAX_WEIGHT = 280
 ELLIPSIS = "…"
@@ -82,9 +45,6 @@ _NUMBER_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d()]*(?:[ -]\(?\d[\d()]*)+")
 # Sentence ends: . ! ? (optionally followed by a closing quote or bracket), then space, then
 # what can start a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]]?)\s+(?=[\"'“‘(\[]?[A-Z0-9#@])")
-# Hashtags as X links them: '#' not preceded by a word character, '&' or another '#', then
-# word characters with at least one letter.
-HASHTAG = re.compile(r"(?<![\w&#＃])[#＃](\w*[^\W\d]\w*)")
 _KEEP_TOGETHER = "\u2060"  # WORD JOINER: internal marker only, never left in output
 
 
@@ -135,10 +95,34 @@ def clean_inline(text: str) -> str:
 
     Markup is not interpreted: ``<script>`` stays the eight characters it is (X shows text as
     text). Only characters that X rejects or that could reorder or hide text are removed.
+    Every URL in the text (as X finds them) is kept exactly as written, even its Unicode
+    normalisation: a post never changes a link.
     """
-    text = unicodedata.normalize("NFC", text)
     text = _WHITESPACE.sub(" ", text)
-    return "".join(ch for ch in text if _allowed(ch)).strip()
+    urls = extract_urls(text)
+    cleaned = _clean_around(text, urls, "")
+    if [url.text for url in extract_urls(cleaned)] != [url.text for url in urls]:
+        # A character taken out next to a URL would have made it longer ("…/a\u200bbc"):
+        # put a space in its place instead, so the URL ends where it ended.
+        cleaned = _clean_around(text, urls, " ")
+    return cleaned
+
+
+def _clean_around(text: str, urls: Sequence[Entity], gap: str) -> str:
+    """``text`` with its URLs as written and the rest NFC, rejected characters replaced by
+    ``gap``, and spaces collapsed."""
+    pieces: list[str] = []
+    position = 0
+    for url in urls:
+        pieces.append(_clean_piece(text[position : url.start], gap))
+        pieces.append(url.text)
+        position = url.end
+    pieces.append(_clean_piece(text[position:], gap))
+    return _WHITESPACE.sub(" ", "".join(pieces)).strip()
+
+
+def _clean_piece(text: str, gap: str) -> str:
+    return "".join(ch if _allowed(ch) else gap for ch in unicodedata.normalize("NFC", text))
 
 
 def sentences(text: str) -> list[str]:
@@ -171,7 +155,11 @@ def truncate(text: str, limit: int) -> str:
             break
         kept.append(word)
     if kept:
-        return " ".join(kept).rstrip(",;:-") + ELLIPSIS
+        shown = " ".join(kept)
+        urls = extract_urls(shown)
+        if not urls or urls[-1].end < len(shown):  # never trim the end of a URL
+            shown = shown.rstrip(",;:-")
+        return shown + ELLIPSIS
     return _hard_cut(text, limit - weigh(ELLIPSIS)) + ELLIPSIS
 
 
@@ -258,27 +246,6 @@ def pack(units: Iterable[Sequence[str]], limit: int) -> list[str]:
                 else:
                     posts.append([piece])
     return ["\n".join(lines) for lines in posts]
-
-
-def hashtags_in(text: str) -> list[str]:
-    """The hashtags X would link in ``text``, without '#', in order."""
-    return [m.group(1) for m in HASHTAG.finditer(text)]
-
-
-def limit_hashtags(text: str, most: int = 2) -> tuple[str, list[str]]:
-    """Keep the first ``most`` hashtags; later ones lose their '#' and stay as plain words."""
-    count = 0
-    demoted: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal count
-        count += 1
-        if count <= most:
-            return match.group(0)
-        demoted.append(match.group(1))
-        return match.group(1)
-
-    return HASHTAG.sub(replace, text), demoted
 
 
 # Word segmentation for lower-case hashtags: only when every word is common enough that the

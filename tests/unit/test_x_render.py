@@ -13,9 +13,9 @@ import pytest
 
 from publisher.channel import RenderContext, Rendition
 from publisher.channels.x import RateLimitState, XChannel
+from publisher.channels.x.entities import hashtags_in
 from publisher.channels.x.text import (
     camel_case,
-    hashtags_in,
     parse_tweet,  # twitter-text, imported without pkg_resources
     split_to_fit,
     tokens,

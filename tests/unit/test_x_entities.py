@@ -1,0 +1,222 @@
+"""Hashtags and URLs as X finds them: twitter-text's conformance cases, and posts that never
+change a URL from the record.
+
+The cases are read from twitter-text's own ``extract.yml`` (vendored, unchanged, with its
+licence, under ``tests/conformance/twitter-text/``), as the suite asks: not copied into tests.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publisher.channel import RenderContext
+from publisher.channels.x import XChannel
+from publisher.channels.x.entities import (
+    SCANNED,
+    extract_hashtags,
+    extract_urls,
+    hashtags_in,
+    is_hashtag,
+    limit_hashtags,
+)
+from publisher.channels.x.render import render_posts, render_update_posts
+from publisher.channels.x.text import clean_inline
+from publisher.domain.record import Appeal, ContactKind
+
+TESTS = Path(__file__).resolve().parents[1]
+CONFORMANCE = TESTS / "conformance" / "twitter-text"
+SUITE: dict[str, list[dict[str, Any]]] = yaml.safe_load(
+    (CONFORMANCE / "extract.yml").read_text(encoding="utf-8")
+)["tests"]
+SAMPLE = TESTS / "fixtures" / "sample.json"
+
+HASHTAG_SECTIONS = ("hashtags", "hashtags_from_astral", "hashtags_with_indices")
+URL_SECTIONS = (
+    "urls",
+    "urls_with_indices",
+    "urls_with_directional_markers",
+    "tco_urls_with_params",
+)
+
+
+def _cases(sections: tuple[str, ...]) -> list[Any]:
+    return [
+        pytest.param(section, case, id=f"{section}-{number}")
+        for section in sections
+        for number, case in enumerate(SUITE[section])
+    ]
+
+
+# The conformance suite -------------------------------------------------------------------------
+
+
+def test_the_vendored_suite_is_whole_and_licensed() -> None:
+    licence = (CONFORMANCE / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "Version 2.0" in licence
+    for section in (*HASHTAG_SECTIONS, *URL_SECTIONS):
+        assert SUITE[section], section
+    assert sum(len(SUITE[s]) for s in HASHTAG_SECTIONS) >= 70
+    assert sum(len(SUITE[s]) for s in URL_SECTIONS) >= 100
+
+
+@pytest.mark.parametrize(("section", "case"), _cases(HASHTAG_SECTIONS))
+def test_hashtags_are_extracted_as_twitter_text_does(section: str, case: dict[str, Any]) -> None:
+    found = extract_hashtags(case["text"])
+    if section == "hashtags_with_indices":
+        got: list[Any] = [{"hashtag": t.text, "indices": [t.start, t.end]} for t in found]
+    else:
+        got = [t.text for t in found]
+    assert got == case["expected"], case["description"]
+
+
+@pytest.mark.parametrize(("section", "case"), _cases(URL_SECTIONS))
+def test_urls_are_extracted_as_twitter_text_does(section: str, case: dict[str, Any]) -> None:
+    found = extract_urls(case["text"])
+    if section in ("urls_with_indices", "urls_with_directional_markers"):
+        got: list[Any] = [{"url": u.text, "indices": [u.start, u.end]} for u in found]
+    else:
+        got = [u.text for u in found]
+    assert got == case["expected"], case["description"]
+
+
+def test_the_unscanned_planes_hold_no_letter_mark_or_digit() -> None:
+    scanned = {code for block in SCANNED for code in block}
+    for code in range(0x110000):
+        if code in scanned:
+            continue
+        category = unicodedata.category(chr(code))
+        assert category[0] not in "LM" and category != "Nd", hex(code)
+
+
+# What the issue reported -------------------------------------------------------------------------
+
+
+def test_cleaning_a_line_never_changes_a_url() -> None:
+    assert clean_inline("see https://example.org/cafe\u0301 now") == (
+        "see https://example.org/cafe\u0301 now"
+    )
+    assert clean_inline("cafe\u0301 https://example.org/a\u200bbc") == (
+        "caf\u00e9 https://example.org/a bc"
+    )
+    assert clean_inline("a\u202e b") == "a b"
+
+
+def test_a_hash_inside_a_url_is_not_a_hashtag_and_the_url_is_never_changed() -> None:
+    text = (
+        "Help us find Sam #FindSam #Exampletown #MissingPerson, read "
+        "https://www.example.police.uk/missing/#how-to-help and share."
+    )
+    assert hashtags_in(text) == ["FindSam", "Exampletown", "MissingPerson"]
+    limited, demoted = limit_hashtags(text, 2)
+    assert demoted == ["MissingPerson"]
+    assert "https://www.example.police.uk/missing/#how-to-help" in limited
+    assert " MissingPerson," in limited
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "ਪੰਜਾਬੀ",  # Gurmukhi (Indic): vowel signs are marks
+        "தமிழ்",  # Tamil, with a virama
+        "ශ්‍රීලංකා",  # Sinhala, with a zero-width joiner
+        "עַל־יְדֵי",  # Hebrew, points and maqaf
+        "il·lusió",  # Catalan middle dot
+        "Ċaoiṁín",
+    ],
+)
+def test_hashtags_in_every_script_are_whole(tag: str) -> None:
+    assert hashtags_in(f"Share #{tag} today") == [tag]
+    limited, demoted = limit_hashtags(f"#A #B #{tag} end", 2)
+    assert demoted == [tag]
+    assert limited == f"#A #B {tag} end"  # the whole tag kept, only its '#' gone
+
+
+@pytest.mark.parametrize("text", ["#_", "#122", "#1_2", "#〃", "A#B", "&#39", "#tag#more"])
+def test_what_is_not_a_hashtag(text: str) -> None:
+    assert hashtags_in(text) == []
+    assert not is_hashtag(text.lstrip("#"))
+
+
+def test_record_hashtags_x_would_not_link_are_not_posted() -> None:
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    data["hashtags"] = ["122", "_", "Exampletown"]
+    posts = render_posts(Appeal.model_validate(data)).posts
+    text = "\n".join(post.text for post in posts)
+    assert "#122" not in text and "#_" not in text
+    assert "#Exampletown" in posts[0].text
+
+
+# No post ever changes a URL from the record ------------------------------------------------------
+
+URLS = [
+    "https://www.example.police.uk/missing/#how-to-help",
+    "https://www.example.police.uk/appeal?ref=412&day=11#top",
+    "http://example.org/a-",
+    "https://example.org/path,with,commas",
+    "https://en.wikipedia.org/wiki/Primer_(film)",
+    "www.example.police.uk/report/#form",
+    "https://t.co/abcde12345",
+    "https://example.org/caf\u0065\u0301",  # decomposed é: kept as written
+]
+WORDS = ["Sam", "#FindSam", "#Exampletown", "#More", "call", "101", "now,", "seen", "—", "#122"]
+
+
+def _texts(appeal: Appeal) -> list[str]:
+    texts = [appeal.title, appeal.summary]
+    for block in appeal.body:
+        dumped = block.model_dump()
+        texts.extend(str(v) for v in _strings(dumped))
+    return texts
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _record_urls(appeal: Appeal) -> set[str]:
+    found = {str(appeal.url)}
+    for text in _texts(appeal):
+        found.update(url.text for url in extract_urls(text))
+    found.update(c.value for c in appeal.contacts if c.kind is ContactKind.WEB)
+    return found
+
+
+def _words(most: int) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(WORDS + URLS), min_size=1, max_size=most).map(" ".join)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,  # no timed tests on a shared machine
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(title=_words(5), summary=_words(10), paragraphs=st.lists(_words(10), min_size=1, max_size=4))
+def test_no_post_ever_changes_a_url_from_the_record(
+    title: str, summary: str, paragraphs: list[str]
+) -> None:
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    data.update(title=title, summary=summary)
+    data["body"] = [{"type": "paragraph", "spans": [{"text": text}]} for text in paragraphs] + data[
+        "body"
+    ]
+    appeal = Appeal.model_validate(data)
+    allowed = _record_urls(appeal)
+    rendition = XChannel().render(appeal, RenderContext())
+    for posts in (rendition.posts, render_update_posts(appeal).posts):
+        for post in posts:
+            for url in extract_urls(post.text):
+                assert url.text in allowed, (url.text, post.text)
