@@ -1,4 +1,4 @@
-"""Small helpers shared by the file channels (feeds, text): text hygiene.
+"""Small helpers shared by the file channels (feeds, text): text hygiene, the page's URL.
 
 Links are checked by :func:`publisher.domain.links.safe_href` and files are published by
 :func:`publisher.channel.files.publish_files`, the same for every channel.
@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from publisher.domain.record import Block, Paragraph
+from publisher.channel import RenderContext
+from publisher.domain.record import Appeal, Block, Paragraph
 
 __all__ = [
     "join_texts",
     "needs_space",
     "opening_text",
+    "page_url",
     "same_words",
     "strip_control",
 ]
@@ -69,3 +71,9 @@ def opening_text(body: Sequence[Block]) -> str:
     if not isinstance(first, Paragraph):
         return ""
     return join_texts(span.text for span in first.spans)
+
+
+def page_url(appeal: Appeal, context: RenderContext) -> str:
+    """The absolute URL of the appeal's page as we publish it: the web channel writes it at
+    ``<appeal.path>index.html`` under the output folder, which is served at ``SITE_URL``."""
+    return context.absolute(appeal.path)

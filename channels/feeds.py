@@ -5,9 +5,10 @@ Files (paths relative to the output root):
 - ``render(appeal)``: ``feeds/appeals/<id>/rss.xml`` and ``atom.xml``, a one-entry feed pair;
 - ``render_site(appeals)``: ``feeds/rss.xml`` and ``feeds/atom.xml`` (the whole site),
   ``feeds/areas/<area-slug>/…`` per area and ``feeds/campaigns/<campaign-slug>/…`` per
-  campaign. The ``alternate`` link is the appeal's page, the site's home page, or the area's
-  index page (``areas/<slug>/``, made by the web channel); campaigns have no page of their own,
-  so their feeds point at the home page.
+  campaign. The ``alternate`` link is the appeal's page as we publish it (``SITE_URL`` +
+  the appeal's path, made by the web channel, not the source site's page), the site's home
+  page, or the area's index page (``areas/<slug>/``); campaigns have no page of their own, so
+  their feeds point at the home page.
 
 Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.py``):
 
@@ -15,8 +16,17 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
   ``order='append'``; at most :data:`MAX_ENTRIES` per feed. Withdrawn appeals are left out.
 - The ``rel="self"`` link is added before the ``alternate`` one (feedgen's RSS ``<link>`` is
   the last link added; Atom keeps the order).
-- RSS ``guid`` is the appeal's URL with ``isPermaLink="true"``; the Atom entry id is the same
-  URL. The feed's own Atom id is its self URL.
+- Item links point at the appeal's page under ``SITE_URL``. RSS ``guid`` is that URL with
+  ``isPermaLink="true"``; the Atom entry id is the same URL. The feed's own Atom id is its self
+  URL.
+- An item follows the appeal's life: a resolved missing person's title becomes "Found: …",
+  any other resolved appeal's, and one updated since publication, "Update: …"; its content is
+  the current revision's (the resolution line alone once resolved), and its Atom ``updated``
+  the revision's ``updated_at``.
+- The share image, where the entry shows it, is also an enclosure: RSS ``<enclosure>`` with
+  its media type (from the address's file extension; no enclosure when that is unknown) and
+  ``length="0"`` (unknown, as RSS practice has it), Atom ``<link rel="enclosure">`` with the
+  type and no length.
 - Dates come from the content, never from the clock: entries carry ``published_at`` and the
   modification time (``updated_at`` or ``published_at``) in the record's time zone, so RSS says
   ``+0100`` in summer time; a feed's ``updated``/``lastBuildDate`` is the latest modification
@@ -51,21 +61,30 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
-from publisher.channels._common import needs_space, opening_text, same_words, strip_control
+from publisher.channels._common import (
+    needs_space,
+    opening_text,
+    page_url,
+    same_words,
+    strip_control,
+)
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
     Appeal,
+    AppealKind,
     AppealStatus,
     Block,
     CallToAction,
@@ -146,6 +165,10 @@ class _Element(Protocol):
 
     def set(self, key: str, value: str) -> None: ...
 
+    def makeelement(self, tag: str, attrib: Mapping[str, str]) -> _Element: ...
+
+    def append(self, element: _Element) -> None: ...
+
 
 def _declare_html(element: _Element) -> _Element:
     for child in element:
@@ -168,6 +191,69 @@ class _AtomHtmlText:
 
     def extend_atom(self, element: _Element) -> _Element:
         return _declare_html(element)
+
+
+class _AtomEnclosure:
+    """A feedgen entry extension that writes the entry's ``<link rel="enclosure">``. feedgen
+    1.0 drops a link's ``rel``, ``type`` and ``length`` in Atom entries (it reads them from the
+    element it has just made), which would turn the image into a second ``alternate`` link;
+    this writes the link itself. Atom's ``length`` is left out: we do not know it."""
+
+    def __init__(self) -> None:
+        self.enclosure: tuple[str, str] | None = None
+        """(url, media type), set after the entry is added."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, element: _Element) -> _Element:
+        return element
+
+    def extend_atom(self, element: _Element) -> _Element:
+        if self.enclosure is not None:
+            href, kind = self.enclosure
+            link = element.makeelement("link", {"rel": "enclosure", "type": kind, "href": href})
+            element.append(link)
+        return element
+
+
+class _NoFeedExtension:
+    """The feed half of an entry-only extension: it adds nothing."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, element: _Element) -> _Element:
+        return element
+
+    def extend_atom(self, element: _Element) -> _Element:
+        return element
+
+
+_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+}
+"""Media types by the file extension of the image URL's path (a fixed table: the bytes must not
+depend on the machine's ``mimetypes`` files)."""
+
+
+def _enclosure(appeal: Appeal) -> tuple[str, str] | None:
+    """The share image as an enclosure, (url, media type): only where the entry shows it (an
+    image with alt text, not resolved) and only when its type is known from its address (RSS
+    requires one; we never guess)."""
+    image = appeal.image
+    if _resolved(appeal) or image is None or not _clean(image.alt or ""):
+        return None
+    url = safe_href(str(image.url))
+    if url is None or not url.lower().startswith(("http://", "https://")):
+        return None
+    kind = _IMAGE_TYPES.get(PurePosixPath(urlsplit(url).path).suffix.lower())
+    return None if kind is None else (url, kind)
 
 
 def _contact_href(contact: Contact) -> str | None:
@@ -312,6 +398,22 @@ def _title(appeal: Appeal) -> str:
     return _clean(appeal.title) or appeal.id
 
 
+def _entry_title(appeal: Appeal) -> str:
+    """The entry's title, saying where the appeal is in its life as forces do: "Found: …" for
+    a missing person found, "Update: …" for any other resolved appeal and for one updated
+    since it was published; as written otherwise, and when it already says so."""
+    title = _title(appeal)
+    if _resolved(appeal):
+        word = "Found" if appeal.kind is AppealKind.MISSING_PERSON else "Update"
+    elif appeal.status is AppealStatus.UPDATED or appeal.modified_at > appeal.published_at:
+        word = "Update"
+    else:
+        return title
+    if title.casefold().startswith(word.casefold()):
+        return title
+    return f"{word}: {title}"
+
+
 def _area_page(slug: str, appeals: Sequence[Appeal], context: RenderContext) -> str:
     """The web channel's index page of an area (it only exists while the area has a live
     appeal), else the site's home page."""
@@ -354,7 +456,7 @@ class FeedsChannel(ChannelBase):
             folder=folder,
             title=title,
             description=description,
-            alternate=str(appeal.url),
+            alternate=page_url(appeal, context),
             appeals=(appeal,),
         )
         return Rendition(
@@ -418,8 +520,8 @@ class FeedsChannel(ChannelBase):
         rss = self._generator(spec, context, author, rss=True)
         atom = self._generator(spec, context, author, rss=False)
         for appeal in entries:
-            self._add_rss_entry(rss, appeal, author)
-            self._add_atom_entry(atom, appeal, author)
+            self._add_rss_entry(rss, appeal, author, context)
+            self._add_atom_entry(atom, appeal, author, context)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         atom_bytes: bytes = atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         return (
@@ -435,6 +537,9 @@ class FeedsChannel(ChannelBase):
         fg.id(self_url)
         if not rss:
             fg.register_extension("publisher_html", _AtomHtmlText, _AtomHtmlText, rss=False)
+            fg.register_extension(
+                "publisher_enclosure", _NoFeedExtension, _AtomEnclosure, rss=False
+            )
         fg.title(_meta(spec.title))
         fg.description(_meta(spec.description))  # also the Atom subtitle
         fg.language(context.language)
@@ -454,28 +559,37 @@ class FeedsChannel(ChannelBase):
         return fg
 
     @staticmethod
-    def _add_rss_entry(fg: FeedGenerator, appeal: Appeal, author: str) -> None:
+    def _add_rss_entry(
+        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+    ) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")  # we sorted; feedgen would prepend
-        url = str(appeal.url)
-        fe.title(_meta(_title(appeal)))
+        url = page_url(appeal, context)
+        fe.title(_meta(_entry_title(appeal)))
         fe.link(href=url, rel="alternate", type="text/html")
         fe.guid(url, permalink=True)
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
         fe.description(_rss_description(appeal))
+        enclosure = _enclosure(appeal)
+        if enclosure is not None:
+            # Length 0: unknown (the RSS Advisory Board's practice, which the W3C accepts).
+            fe.enclosure(url=enclosure[0], length=0, type=enclosure[1])
         fe.dc.dc_creator(_meta(_clean(appeal.organisation or "") or author))
 
     @staticmethod
-    def _add_atom_entry(fg: FeedGenerator, appeal: Appeal, author: str) -> None:
+    def _add_atom_entry(
+        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+    ) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")
-        url = str(appeal.url)
+        url = page_url(appeal, context)
         fe.id(url)
-        fe.title(_meta(_title(appeal)))
+        fe.title(_meta(_entry_title(appeal)))
         # feedgen 1.0 writes an entry's link without rel/type; Atom's default rel is
-        # "alternate", which is what we mean.
+        # "alternate", which is what we mean. The enclosure is written by _AtomEnclosure.
         fe.link(href=url, rel="alternate", type="text/html")
+        fe.publisher_enclosure.enclosure = _enclosure(appeal)
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
         fe.author({"name": _meta(_clean(appeal.organisation or "") or author)})

@@ -35,6 +35,7 @@ from publisher.channels.web.views import (
     Meta,
     Page,
     TimeView,
+    area_feeds,
     area_path,
     blocks,
     check_path,
@@ -49,6 +50,7 @@ from publisher.channels.web.views import (
     resolution_heading,
     root_for,
     safety_contacts,
+    site_feeds,
 )
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
@@ -226,6 +228,7 @@ class WebChannel(ChannelBase):
                 Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}"),
             ),
             meta=tuple(meta),
+            feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name),
             jsonld=jsonld(data),
             exit_url=_exit_url(context) if appeal.sensitive else None,
         )
@@ -287,14 +290,6 @@ class WebChannel(ChannelBase):
             safety_link=safety_link,
         )
 
-    def _site_feeds(self, root: str, context: RenderContext) -> tuple[FeedLink, ...]:
-        return (
-            FeedLink("application/rss+xml", f"{root}feeds/rss.xml", f"{context.site_name} (RSS)"),
-            FeedLink(
-                "application/atom+xml", f"{root}feeds/atom.xml", f"{context.site_name} (Atom)"
-            ),
-        )
-
     def _index(
         self,
         listed: Sequence[Appeal],
@@ -310,7 +305,7 @@ class WebChannel(ChannelBase):
             context.site_name,
             f"Appeals, advice and news from {context.site_name}.",
             breadcrumbs=False,
-            feeds=self._site_feeds("", context),
+            feeds=site_feeds("", context.site_name),
         )
         html = self._env.get_template("web/index.html").render(
             page=page,
@@ -327,14 +322,7 @@ class WebChannel(ChannelBase):
     ) -> OutputFile:
         path = area_path(slug)
         root = root_for(path)
-        feeds = (
-            FeedLink(
-                "application/rss+xml",
-                f"{root}feeds/areas/{slug}/rss.xml",
-                f"{context.site_name}: {name} (RSS)",
-            ),
-            *self._site_feeds(root, context),
-        )
+        feeds = area_feeds(slug, name, root, context.site_name)
         heading = f"Appeals in {name}"
         page = self._site_page(
             path,

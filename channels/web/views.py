@@ -45,6 +45,7 @@ __all__ = [
     "Page",
     "PhotoView",
     "TimeView",
+    "area_feeds",
     "area_path",
     "blocks",
     "check_path",
@@ -60,6 +61,7 @@ __all__ = [
     "resolution_heading",
     "root_for",
     "safety_contacts",
+    "site_feeds",
 ]
 
 HTML = "text/html; charset=utf-8"
@@ -489,6 +491,24 @@ def check_path(appeal: Appeal) -> str:
 
 def area_path(slug: str) -> str:
     return f"areas/{slug}/index.html"
+
+
+def site_feeds(root: str, site_name: str) -> tuple[FeedLink, ...]:
+    """The whole site's feeds (the feeds channel writes them), linked from ``root``."""
+    return (
+        FeedLink("application/rss+xml", f"{root}feeds/rss.xml", f"{site_name} (RSS)"),
+        FeedLink("application/atom+xml", f"{root}feeds/atom.xml", f"{site_name} (Atom)"),
+    )
+
+
+def area_feeds(slug: str, name: str, root: str, site_name: str) -> tuple[FeedLink, ...]:
+    """An area's feeds, then the whole site's: what its pages announce for feed readers."""
+    folder = f"{root}feeds/areas/{slug}/"
+    return (
+        FeedLink("application/rss+xml", f"{folder}rss.xml", f"{site_name}: {name} (RSS)"),
+        FeedLink("application/atom+xml", f"{folder}atom.xml", f"{site_name}: {name} (Atom)"),
+        *site_feeds(root, site_name),
+    )
 
 
 def html_lang(locale: str, fallback: str) -> str:

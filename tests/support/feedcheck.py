@@ -29,7 +29,11 @@ RSS 2.0
     ``InvalidHttpGUID`` (a permalink guid that is not a full URL), ``InvalidPermalink``
     (``tag:``/``urn:uuid:`` as a permalink), *project* ``NotPermalink`` (every guid must be the
     item's permalink), ``DuplicateSemantics`` (``managingEditor`` and ``dc:creator``),
-    ``DuplicateItemSemantics`` (``author`` and ``dc:creator``), ``InvalidContact``.
+    ``DuplicateItemSemantics`` (``author`` and ``dc:creator``), ``InvalidContact``;
+    ``enclosure`` (``item.py``): ``MissingAttribute`` (``url``, ``length`` or ``type``),
+    ``InvalidIntegerAttribute`` (a length that is not a number), ``InvalidNonNegativeInteger``
+    (below 0), ``UseZeroForUnknown`` (``-1``; 0 is how an unknown length is given),
+    ``InvalidMIMEAttribute``, ``InvalidFullLink`` (the url is not a full http(s) URL).
 
 Atom 1.0
     ``MissingElement`` (feed ``id``/``title``/``updated``; entry ``id``/``title``/
@@ -37,7 +41,8 @@ Atom 1.0
     ``DuplicateAtomLink``, ``MissingHref``, ``MisplacedMetadata``, ``InvalidRFC3339Date``,
     ``NonCanonicalURI`` (ids), ``MissingTextualContent``, ``MissingContentOrAlternate``,
     ``InvalidTextType``, ``HtmlFragment`` (``type="text/html"`` content that is not a whole
-    document), ``UnexpectedWhitespace`` (around an id).
+    document), ``UnexpectedWhitespace`` (around an id); links (``link.py``):
+    ``InvalidMIMEType`` (``type``), ``InvalidNonNegativeInteger`` (``length``).
 
 :func:`check_feed` returns every problem found as :class:`Problem` ``(rule, message,
 location)``; ``location`` is ``"line N: /path/to/element"``. :data:`WARNING_RULES` lists the
@@ -94,6 +99,7 @@ WARNING_RULES = frozenset(
         "SecurityRisk",
         "SecurityRiskAttr",
         "SelfDoesntMatchLocation",
+        "UseZeroForUnknown",
     }
 )
 """Rules the W3C service reports as warnings (the rest are errors)."""
@@ -184,6 +190,9 @@ _END_TAG_RE = re.compile(r"</\w+>")
 _EMAIL_WITH_NAME_RE = re.compile(r"^[\w.+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+( \(.+\))?$")
 _BAD_CHARS_RE = re.compile("[\x80-\x9f\ufffd]")
 _SELF_TYPES = frozenset({"application/atom+xml", "application/rss+xml", "application/rdf+xml"})
+# validators.mime_re: type/subtype, then parameters.
+_TOKEN = r'[^\s()<>,;:\\"/\[\]?=]+'
+_MIME_RE = re.compile(rf'^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=("(\\"|[^"])*"|{_TOKEN}))*$')
 
 
 # --- Entry point -----------------------------------------------------------------------------
@@ -459,6 +468,8 @@ class _Checker:
             self.rfc822(when)
         for author in item.findall("author"):
             self.contact(author)
+        for enclosure in item.findall("enclosure"):
+            self.enclosure(enclosure)
         guid = item.find("guid")
         if guid is None:
             self.log("MissingGuid", "item has no <guid>", item)
@@ -488,6 +499,30 @@ class _Checker:
         if value in guids:
             self.log("DuplicateEntries", f"guid {value!r} is used by two items", guid)
         guids.setdefault(value, guid)
+
+    def enclosure(self, element: etree._Element) -> None:
+        for name in ("url", "length", "type"):
+            if element.get(name) is None:
+                self.log("MissingAttribute", f"<enclosure> has no {name}", element)
+        length = element.get("length")
+        if length is not None:
+            try:
+                size = int(length)
+            except ValueError:
+                self.log("InvalidIntegerAttribute", f"length={length!r}", element)
+            else:
+                if size == -1:
+                    self.log("UseZeroForUnknown", "an unknown length is 0, not -1", element)
+                elif size < 0:
+                    self.log("InvalidNonNegativeInteger", f"length={length!r}", element)
+        kind = element.get("type")
+        if kind is not None and not _MIME_RE.match(kind):
+            self.log("InvalidMIMEAttribute", f"type={kind!r}", element)
+        url = element.get("url")
+        if url is not None:
+            parts = urlsplit(url.strip())
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self.log("InvalidFullLink", f"enclosure url {url!r} is not a full URL", element)
 
     def contact(self, element: etree._Element) -> None:
         value = self.text_only(element).strip()
@@ -566,6 +601,12 @@ class _Checker:
                 self.log("MissingHref", "<link> without href", link)
             else:
                 self.full_url(href, link, "<link href>")
+            kind = link.get("type")
+            if kind is not None and not _MIME_RE.match(kind):
+                self.log("InvalidMIMEType", f"link type={kind!r}", link)
+            length = link.get("length")
+            if length is not None and not re.fullmatch(r"\d+", length.strip()):
+                self.log("InvalidNonNegativeInteger", f"link length={length!r}", link)
         for name in ("updated", "published"):
             for when in element.findall(f"{A}{name}"):
                 self.rfc3339(when)

@@ -205,6 +205,14 @@ def test_dates_in_both_offsets_were_checked() -> None:
     assert not any(when.endswith((" GMT", "Z")) for when in dates)
 
 
+def test_enclosures_and_updated_titles_were_checked() -> None:
+    files = renditions(all_appeals())
+    assert any(b"<enclosure " in item.content for item in files)
+    assert any(b'rel="enclosure"' in item.content for item in files)
+    assert any(b"<title>Found: " in item.content for item in files)
+    assert any(b"<title>Update: " in item.content for item in files)
+
+
 def test_empty_site_feeds_pass() -> None:
     for item in FeedsChannel().render_site([], CONTEXT).files:
         assert check(item) == [], item.path
@@ -238,6 +246,7 @@ GOOD_RSS = """<?xml version="1.0" encoding="UTF-8"?>
         &lt;p&gt;&lt;img src="https://www.example.org/sam.jpg" alt="Sam"&gt;&lt;/p&gt;</description>
       <guid isPermaLink="true">https://www.example.org/news/sam/</guid>
       <pubDate>Fri, 10 Jan 2020 09:05:00 +0000</pubDate>
+      <enclosure url="https://www.example.org/sam.jpg" length="0" type="image/jpeg"/>
     </item>
     <item>
       <title>Second</title>
@@ -265,6 +274,7 @@ GOOD_ATOM = """<?xml version="1.0" encoding="UTF-8"?>
     <updated>2020-01-10T09:05:00+00:00</updated>
     <published>2020-01-10T09:05:00+00:00</published>
     <link href="https://www.example.org/news/sam/"/>
+    <link href="https://www.example.org/sam.jpg" rel="enclosure" type="image/jpeg"/>
     <summary>Sam is missing.</summary>
     <content type="html">&lt;p&gt;Call &lt;a href="tel:101"&gt;101&lt;/a&gt; or
       &lt;a href="mailto:press@example.org"&gt;email&lt;/a&gt;.&lt;/p&gt;</content>
@@ -451,6 +461,25 @@ BAD_RSS = [
         "ContainsHTML",
     ),
     ("C1 control", "Have you seen", "Have you\x85 seen", "BadCharacters"),
+    ("enclosure without length", ' length="0"', "", "MissingAttribute"),
+    ("enclosure without type", ' type="image/jpeg"/>', "/>", "MissingAttribute"),
+    ("enclosure without url", ' url="https://www.example.org/sam.jpg"', "", "MissingAttribute"),
+    ("enclosure length not a number", 'length="0"', 'length="big"', "InvalidIntegerAttribute"),
+    ("enclosure length -1", 'length="0"', 'length="-1"', "UseZeroForUnknown"),
+    ("enclosure length negative", 'length="0"', 'length="-5"', "InvalidNonNegativeInteger"),
+    ("enclosure type not a type", 'type="image/jpeg"', 'type="jpeg"', "InvalidMIMEAttribute"),
+    (
+        "enclosure url relative",
+        'url="https://www.example.org/sam.jpg"',
+        'url="/sam.jpg"',
+        "InvalidFullLink",
+    ),
+    (
+        "two enclosures",
+        "<enclosure ",
+        '<enclosure url="https://www.example.org/b.png" length="0" type="image/png"/><enclosure ',
+        "DuplicateElement",
+    ),
 ]
 
 
@@ -589,6 +618,13 @@ BAD_ATOM = [
         "UndeterminableVocabulary",
     ),
     ("not XML", "</feed>", "", "NotWellFormed"),
+    ("enclosure type not a type", 'type="image/jpeg"', 'type="a picture"', "InvalidMIMEType"),
+    (
+        "enclosure length negative",
+        'rel="enclosure"',
+        'rel="enclosure" length="-1"',
+        "InvalidNonNegativeInteger",
+    ),
 ]
 
 

@@ -47,6 +47,11 @@ def site_appeal(number: int, **changes: Any) -> Appeal:
     return make_appeal(**fields)
 
 
+def page(appeal: Appeal) -> str:
+    """Where the web channel publishes the appeal's page: its path under the site's URL."""
+    return CONTEXT.absolute(appeal.path)
+
+
 def parse(content: bytes) -> Any:
     parsed = feedparser.parse(content)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
@@ -81,7 +86,8 @@ def test_render_makes_a_one_entry_pair_for_the_appeal() -> None:
         feed = parse(item.content)
         assert len(feed.entries) == 1
         assert feed.entries[0].title == appeal.title
-        assert feed.entries[0].link == str(appeal.url)
+        assert feed.entries[0].link == page(appeal)
+        assert feed.entries[0].link == "https://appeals.example.org/news/2020/october/missing-sam/"
 
 
 # --- feedgen's quirks, pinned ----------------------------------------------------------------
@@ -92,11 +98,11 @@ def test_rss_guid_is_the_permalink_and_atom_id_the_url() -> None:
     rendition = FeedsChannel().render(appeal, CONTEXT)
     rss = etree.fromstring(rendition.file("rss.xml").content)
     [guid] = rss.findall("channel/item/guid")
-    assert guid.text == str(appeal.url)
+    assert guid.text == page(appeal)
     assert guid.get("isPermaLink") == "true"
-    assert parse(rendition.file("rss.xml").content).entries[0].id == str(appeal.url)
+    assert parse(rendition.file("rss.xml").content).entries[0].id == page(appeal)
     atom = etree.fromstring(rendition.file("atom.xml").content)
-    assert atom.findtext(f"{ATOM}entry/{ATOM}id") == str(appeal.url)
+    assert atom.findtext(f"{ATOM}entry/{ATOM}id") == page(appeal)
 
 
 def test_self_link_comes_first_and_urls_are_absolute() -> None:
@@ -106,7 +112,7 @@ def test_self_link_comes_first_and_urls_are_absolute() -> None:
     links = atom.findall(f"{ATOM}link")
     assert [link.get("rel") for link in links] == ["self", "alternate"]
     assert links[0].get("href") == CONTEXT.absolute(f"feeds/appeals/{appeal.id}/atom.xml")
-    assert links[1].get("href") == str(appeal.url)
+    assert links[1].get("href") == page(appeal)
     assert atom.findtext(f"{ATOM}id") == links[0].get("href")
 
     rss = etree.fromstring(rendition.file("rss.xml").content)
@@ -115,7 +121,7 @@ def test_self_link_comes_first_and_urls_are_absolute() -> None:
     [self_link] = channel.findall("atom:link", NS)
     assert self_link.get("rel") == "self"
     assert self_link.get("href") == CONTEXT.absolute(f"feeds/appeals/{appeal.id}/rss.xml")
-    assert channel.findtext("link") == str(appeal.url)
+    assert channel.findtext("link") == page(appeal)
     for content in (rendition.file("rss.xml").content, rendition.file("atom.xml").content):
         for href in etree.fromstring(content).xpath("//@href"):
             assert str(href).startswith("https://")
@@ -302,9 +308,127 @@ def test_resolved_appeal_shows_title_and_resolution_only() -> None:
         assert b"sam.jpg" not in item.content
         assert b"Example Road" not in item.content
         entry = parse(item.content).entries[0]
-        assert entry.title == appeal.title
+        assert entry.title == f"Found: {appeal.title}"
         text = lxml.html.fromstring(f"<div>{entry.description}</div>").text_content()
         assert text == "Sam has been found. Thank you."
+
+
+def test_items_link_to_the_page_we_publish_not_the_source_site() -> None:
+    appeal = make_appeal()
+    for item in FeedsChannel().render(appeal, CONTEXT).files:
+        tree = etree.fromstring(item.content)
+        links = tree.xpath(
+            "//item/link/text() | //item/guid/text() | //atom:entry/atom:id/text()"
+            " | //atom:entry/atom:link[not(@rel) or @rel='alternate']/@href",
+            namespaces=NS,
+        )
+        assert links and set(links) == {page(appeal)}
+    # Relative links in the record still resolve against the source page they were written on.
+    relative = make_appeal(body=[paragraph("advice", href="../advice/")])
+    html = entry_html(relative)
+    assert 'href="https://www.example.police.uk/news/2020/october/advice/"' in html
+
+
+def _entry(rendition: Rendition, name: str) -> Any:
+    return parse(rendition.file(name).content).entries[0]
+
+
+def test_an_item_follows_the_appeal_through_update_and_resolution() -> None:
+    first = make_appeal()
+    updated = make_appeal(
+        revision=2,
+        status="updated",
+        updated_at="2020-10-26T09:00:00Z",
+        summary="Sam was seen in Example Park on Sunday morning.",
+    )
+    found = make_appeal(
+        revision=3,
+        status="resolved",
+        updated_at="2020-10-27T18:30:00Z",
+        resolution="Sam has been found safe and well. Thank you for sharing our appeal.",
+    )
+    titles, updates, texts = [], [], []
+    for appeal in (first, updated, found):
+        rendition = FeedsChannel().render(appeal, CONTEXT)
+        atom, rss = _entry(rendition, "atom.xml"), _entry(rendition, "rss.xml")
+        assert atom.title == rss.title
+        titles.append(atom.title)
+        updates.append(atom.updated)
+        texts.append(rss.description)
+        assert rss.published == "Sun, 25 Oct 2020 01:30:00 +0100"  # first published, always
+        assert atom.link == rss.link == page(appeal)  # the same item throughout
+    assert titles == [
+        "Have you seen Sam Example?",
+        "Update: Have you seen Sam Example?",
+        "Found: Have you seen Sam Example?",
+    ]
+    assert updates == [
+        "2020-10-25T01:30:00+01:00",
+        "2020-10-26T09:00:00+00:00",
+        "2020-10-27T18:30:00+00:00",
+    ]
+    assert "Example Park" in texts[1] and "Example Park" not in texts[0]
+    assert lxml.html.fromstring(texts[2]).text_content() == found.resolution
+
+
+@pytest.mark.parametrize(
+    ("changes", "title"),
+    [
+        (
+            {"kind": "witness-appeal", "status": "resolved", "resolution": "A man was charged."},
+            "Update: Have you seen Sam Example?",
+        ),
+        ({"updated_at": "2020-10-26T09:00:00Z"}, "Update: Have you seen Sam Example?"),
+        ({"updated_at": "2020-10-25T00:30:00Z"}, "Have you seen Sam Example?"),  # same moment
+        ({"title": "UPDATE: Sam found", "status": "updated"}, "UPDATE: Sam found"),
+        ({"title": "Found: Sam", "status": "resolved", "resolution": "Found."}, "Found: Sam"),
+    ],
+)
+def test_update_and_found_titles(changes: dict[str, Any], title: str) -> None:
+    rendition = FeedsChannel().render(make_appeal(**changes), CONTEXT)
+    assert _entry(rendition, "rss.xml").title == title
+    assert _entry(rendition, "atom.xml").title == title
+
+
+def test_the_share_image_is_an_enclosure_with_its_type() -> None:
+    appeal = make_appeal()
+    rendition = FeedsChannel().render(appeal, CONTEXT)
+    rss = etree.fromstring(rendition.file("rss.xml").content)
+    [enclosure] = rss.findall("channel/item/enclosure")
+    assert dict(enclosure.attrib) == {
+        "url": "https://www.example.police.uk/img/sam.jpg",
+        "length": "0",  # unknown
+        "type": "image/jpeg",
+    }
+    atom = etree.fromstring(rendition.file("atom.xml").content)
+    links = atom.findall(f"{ATOM}entry/{ATOM}link")
+    assert [(link.get("rel") or "alternate") for link in links] == ["alternate", "enclosure"]
+    assert dict(links[1].attrib) == {
+        "rel": "enclosure",
+        "type": "image/jpeg",
+        "href": "https://www.example.police.uk/img/sam.jpg",
+    }
+    for name in ("rss.xml", "atom.xml"):
+        [parsed] = _entry(rendition, name).enclosures
+        assert parsed.href == "https://www.example.police.uk/img/sam.jpg"
+        assert parsed.type == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "resolved", "resolution": "Sam has been found."},
+        {"image": {"url": "https://www.example.police.uk/img/sam.jpg", "alt": None}},
+        {"image": {"url": "https://www.example.police.uk/photo?id=3", "alt": "Sam, smiling."}},
+        {"image": None},
+    ],
+    ids=["resolved", "no alt text", "type unknown", "no image"],
+)
+def test_no_enclosure_where_the_entry_shows_no_image_or_its_type_is_unknown(
+    changes: dict[str, Any],
+) -> None:
+    for item in FeedsChannel().render(make_appeal(**changes), CONTEXT).files:
+        assert b"enclosure" not in item.content
 
 
 def test_withdrawn_appeal_feed_has_no_entry_and_none_of_its_words() -> None:
@@ -363,7 +487,7 @@ def test_site_area_and_campaign_feeds() -> None:
         return [entry.link for entry in parse(out[path]).entries]
 
     def url(number: int) -> str:
-        return f"https://www.example.police.uk/news/appeal-{number}/"
+        return f"https://appeals.example.org/news/appeal-{number}/"
 
     assert ids("feeds/rss.xml") == [url(3), url(2), url(1)]  # newest first, withdrawn left out
     assert ids("feeds/atom.xml") == [url(3), url(2), url(1)]
@@ -391,12 +515,12 @@ def test_entries_sorted_by_published_then_id_and_capped() -> None:
     links = [entry.link for entry in parse(out["feeds/rss.xml"]).entries]
     assert len(links) == MAX_ENTRIES
     assert links[:4] == [
-        "https://www.example.police.uk/news/appeal-3/",
-        "https://www.example.police.uk/news/appeal-5/",
-        "https://www.example.police.uk/news/appeal-7/",
-        "https://www.example.police.uk/news/appeal-154/",
+        "https://appeals.example.org/news/appeal-3/",
+        "https://appeals.example.org/news/appeal-5/",
+        "https://appeals.example.org/news/appeal-7/",
+        "https://appeals.example.org/news/appeal-154/",
     ]
-    assert "https://www.example.police.uk/news/appeal-100/" not in links  # the oldest go
+    assert "https://appeals.example.org/news/appeal-100/" not in links  # the oldest go
     assert [e.link for e in parse(out["feeds/atom.xml"]).entries] == links
     # Input order does not matter.
     again = files(FeedsChannel().render_site(list(reversed(appeals)), CONTEXT))

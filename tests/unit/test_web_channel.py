@@ -20,6 +20,7 @@ import lxml.html
 import pytest
 
 from publisher.channel import Channel, RenderContext, Rendition, Target
+from publisher.channels.feeds import FeedsChannel
 from publisher.channels.web import WebChannel, human_time
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
@@ -867,6 +868,35 @@ def test_indexes_link_areas_and_feeds() -> None:
     assert area.xpath("//main//li//h3/a/@href") == ["../../news/2019/older/index.html"]
     assert area.xpath("//link[@rel='canonical']/@href") == [
         "https://appeals.example.org/areas/derbyshire/"
+    ]
+
+
+def test_an_appeal_page_announces_its_area_and_site_feeds() -> None:
+    appeal = sample()
+    _, doc = page_of(appeal)
+    alternates = doc.xpath("//head/link[@rel='alternate']")
+    root = "../../../../"
+    assert [(a.get("type"), a.get("href")) for a in alternates] == [
+        ("application/rss+xml", f"{root}feeds/areas/example-shire/rss.xml"),
+        ("application/atom+xml", f"{root}feeds/areas/example-shire/atom.xml"),
+        ("application/rss+xml", f"{root}feeds/rss.xml"),
+        ("application/atom+xml", f"{root}feeds/atom.xml"),
+    ]
+    assert [a.get("title") for a in alternates] == [
+        "Example appeals: Example Shire (RSS)",
+        "Example appeals: Example Shire (Atom)",
+        "Example appeals (RSS)",
+        "Example appeals (Atom)",
+    ]
+    # Each one is a file the feeds channel writes for the site.
+    written = {f.path for f in FeedsChannel().render_site([appeal], CTX).files}
+    page = posixpath.dirname(f"{appeal.path}index.html")
+    for link in alternates:
+        assert posixpath.normpath(posixpath.join(page, link.get("href"))) in written
+    area = lxml.html.document_fromstring(site_docs()["areas/derbyshire/index.html"])
+    assert area.xpath("//head/link[@rel='alternate']/@href")[:2] == [
+        "../../feeds/areas/derbyshire/rss.xml",
+        "../../feeds/areas/derbyshire/atom.xml",
     ]
 
 
