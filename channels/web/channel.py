@@ -162,6 +162,7 @@ class WebChannel(ChannelBase):
             blocks=() if resolved else blocks(appeal),
             photo=photo(appeal),
             resolution_heading=resolution_heading(appeal),
+            danger_warning=appeal.sensitive,
         )
 
     def _appeal_page(self, appeal: Appeal, context: RenderContext, root: str) -> Page:

@@ -246,6 +246,8 @@ class AppealView:
     blocks: tuple[BlockView, ...]
     photo: PhotoView | None = None
     resolution_heading: str = "Resolved"
+    danger_warning: bool = False
+    """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
 
 
 @dataclass(frozen=True)

@@ -573,8 +573,49 @@ def test_a_sensitive_appeal_has_exit_this_page(field: str) -> None:
     assert scripts == ["../../../../assets/exit-this-page.js"]
 
 
+def _warnings(doc: Any) -> list[Any]:
+    return list(doc.xpath("//main//div[@class='warning-text']"))
+
+
+def _check_danger_warning(warning: Any) -> None:
+    # The GOV.UK warning text: an icon screen readers skip, then "Warning:" and the words.
+    (icon,) = warning.xpath("./span[@class='warning-text__icon']")
+    assert icon.get("aria-hidden") == "true"
+    (words,) = warning.xpath("./strong[@class='warning-text__text']")
+    assert words.xpath("./span[@class='visually-hidden']")[0].text_content() == "Warning: "
+    assert " ".join(words.text_content().split()) == "Warning: If you are in danger, call 999."
+    assert words.xpath(".//a/@href") == ["tel:999"]
+
+
+@pytest.mark.parametrize("topic", sorted(t.value for t in Topic))
+def test_a_sensitive_appeal_warns_call_999_near_the_top(topic: str) -> None:
+    appeal = variant(sample(), topics=[topic], kind="advice")
+    _, doc = page_of(appeal)
+    (warning,) = _warnings(doc)
+    _check_danger_warning(warning)
+    main = main_of(doc)
+    order = list(main.iter())
+    h1 = main.xpath(".//h1")[0]
+    first_text = main.xpath(".//p[contains(., 'Example Road')]")[0]
+    assert order.index(h1) < order.index(warning) < order.index(first_text)
+    # Resolved, the warning stays: it is not personal.
+    resolved = variant(appeal, status="resolved", resolution="Sam has been found.")
+    (warning,) = _warnings(page_of(resolved)[1])
+    _check_danger_warning(warning)
+
+
+def test_the_safety_page_has_the_same_warning() -> None:
+    doc = lxml.html.document_fromstring(site_docs()["safety/index.html"])
+    (warning,) = _warnings(doc)
+    _check_danger_warning(warning)
+    h1 = doc.xpath("//h1")[0]
+    order = list(doc.iter())
+    assert order.index(h1) < order.index(warning) < order.index(doc.xpath("//main//h2")[0])
+
+
 def test_a_non_sensitive_appeal_has_no_exit_this_page() -> None:
     text, doc = page_of(sample())
+    assert _warnings(doc) == []
     assert "Exit this page" not in text
     assert doc.xpath("//script[@src]") == []
     assert doc.xpath("//*[@aria-live]") == []
