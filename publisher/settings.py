@@ -38,6 +38,11 @@ class Settings:
     """SITE_NAME"""
     exit_url: str = "https://www.bbc.co.uk/weather"
     """EXIT_URL: the neutral site 'Exit this page' leaves for."""
+    share_image_url: str | None = None
+    """SHARE_IMAGE_URL: the absolute URL of the image shared with pages that have none of their
+    own (indexes, the safety page, appeals without a photo), e.g. the force's card."""
+    share_image_alt: str | None = None
+    """SHARE_IMAGE_ALT: what that image shows (required with SHARE_IMAGE_URL)."""
     web_host: str = "127.0.0.1"
     """PUBLISHER_WEB_HOST"""
     web_port: int = 8000
@@ -121,7 +126,11 @@ class Settings:
 
     def render_context(self) -> RenderContext:
         return RenderContext(
-            site_url=self.site_url, site_name=self.site_name, exit_url=self.exit_url
+            site_url=self.site_url,
+            site_name=self.site_name,
+            exit_url=self.exit_url,
+            share_image_url=self.share_image_url,
+            share_image_alt=self.share_image_alt,
         )
 
     @classmethod
@@ -175,6 +184,21 @@ class Settings:
             raise SettingsError(f"SITE_URL={site_url!r} must be an absolute http(s) URL")
         if not site_url.endswith("/"):
             site_url += "/"
+        share_image_url = text("SHARE_IMAGE_URL", "") or None
+        share_image_alt = " ".join(env.get("SHARE_IMAGE_ALT", "").split()) or None
+        if share_image_url is not None:
+            if not share_image_url.startswith(("http://", "https://")) or any(
+                char.isspace() or char in '<>"' for char in share_image_url
+            ):
+                raise SettingsError(
+                    f"SHARE_IMAGE_URL={share_image_url!r} must be an absolute http(s) URL"
+                )
+            if share_image_alt is None:
+                raise SettingsError(
+                    "SHARE_IMAGE_ALT must say what the image at SHARE_IMAGE_URL shows"
+                )
+        elif share_image_alt is not None:
+            raise SettingsError("SHARE_IMAGE_ALT is set but SHARE_IMAGE_URL is not")
         x_base = text("X_API_BASE_URL", cls.x_api_base_url).rstrip("/")
         if not x_base.startswith(("http://", "https://")):
             raise SettingsError(f"X_API_BASE_URL={x_base!r} must be an absolute http(s) URL")
@@ -216,6 +240,8 @@ class Settings:
             site_url=site_url,
             site_name=text("SITE_NAME", cls.site_name),
             exit_url=text("EXIT_URL", cls.exit_url),
+            share_image_url=share_image_url,
+            share_image_alt=share_image_alt,
             web_host=text("PUBLISHER_WEB_HOST", cls.web_host),
             web_port=port,
             app_host=app_host,
@@ -253,6 +279,8 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "SITE_URL",
         "SITE_NAME",
         "EXIT_URL",
+        "SHARE_IMAGE_URL",
+        "SHARE_IMAGE_ALT",
         "PUBLISHER_WEB_HOST",
         "PUBLISHER_WEB_PORT",
         "PUBLISHER_APP_HOST",

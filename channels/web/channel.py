@@ -41,6 +41,7 @@ from publisher.channels.web.views import (
     check_path,
     clean,
     html_lang,
+    image_meta,
     jsonld,
     link_warnings,
     newest_first,
@@ -50,6 +51,7 @@ from publisher.channels.web.views import (
     resolution_heading,
     root_for,
     safety_contacts,
+    share_image,
     site_feeds,
 )
 from publisher.domain.links import safe_href
@@ -172,6 +174,13 @@ class WebChannel(ChannelBase):
         description = (appeal.resolution or appeal.summary) if resolved else appeal.summary
         image = None if resolved or appeal.image is None else safe_href(str(appeal.image.url))
         image_alt = appeal.image.alt if image is not None and appeal.image is not None else None
+        # The appeal's own image, else the site's share image (a card: a summary, not large).
+        og_image: list[Meta] = []
+        twitter_image: list[Meta] = []
+        if image:
+            og_image, twitter_image = image_meta(image, image_alt)
+        elif (shared := share_image(context)) is not None:
+            og_image, twitter_image = image_meta(*shared)
         published = appeal.local_published.isoformat(timespec="seconds")
         modified = appeal.modified_at.astimezone(appeal.zone).isoformat(timespec="seconds")
 
@@ -183,21 +192,15 @@ class WebChannel(ChannelBase):
             Meta("property", "og:site_name", context.site_name),
             Meta("property", "og:locale", appeal.locale.replace("-", "_")),
         ]
-        if image is not None:
-            meta.append(Meta("property", "og:image", image))
-            if image_alt:
-                meta.append(Meta("property", "og:image:alt", image_alt))
+        meta += og_image
         meta += [
             Meta("property", "article:published_time", published),
             Meta("property", "article:modified_time", modified),
             Meta("name", "twitter:card", "summary_large_image" if image else "summary"),
             Meta("name", "twitter:title", appeal.title),
             Meta("name", "twitter:description", description),
+            *twitter_image,
         ]
-        if image is not None:
-            meta.append(Meta("name", "twitter:image", image))
-            if image_alt:
-                meta.append(Meta("name", "twitter:image:alt", image_alt))
 
         organisation_ld = {"@type": "Organization", "name": organisation}
         data: dict[str, Any] = {
@@ -267,13 +270,17 @@ class WebChannel(ChannelBase):
         url = context.absolute(path.removesuffix("index.html"))
         meta: tuple[Meta, ...] = ()
         if canonical:
+            shared = share_image(context)
+            og_image, twitter_image = image_meta(*shared) if shared else ([], [])
             meta = (
                 Meta("property", "og:title", title),
                 Meta("property", "og:description", description),
                 Meta("property", "og:type", "website"),
                 Meta("property", "og:url", url),
                 Meta("property", "og:site_name", context.site_name),
+                *og_image,
                 Meta("name", "twitter:card", "summary"),
+                *twitter_image,
             )
         page_title = title if title == context.site_name else f"{title} – {context.site_name}"
         return Page(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from markupsafe import Markup
 
+from publisher.channel import RenderContext
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -52,6 +53,7 @@ __all__ = [
     "clean",
     "html_lang",
     "human_time",
+    "image_meta",
     "jsonld",
     "link_warnings",
     "newest_first",
@@ -61,6 +63,7 @@ __all__ = [
     "resolution_heading",
     "root_for",
     "safety_contacts",
+    "share_image",
     "site_feeds",
 ]
 
@@ -493,6 +496,27 @@ def check_path(appeal: Appeal) -> str:
 
 def area_path(slug: str) -> str:
     return f"areas/{slug}/index.html"
+
+
+def share_image(context: RenderContext) -> tuple[str, str] | None:
+    """The site's share image and its alt text (settings SHARE_IMAGE_URL, SHARE_IMAGE_ALT), for
+    pages with no image of their own; None unless both are set and the URL is a safe http(s)
+    one."""
+    url = safe_href(context.share_image_url) if context.share_image_url else None
+    alt = " ".join((context.share_image_alt or "").split())
+    if url is None or not url.lower().startswith(("http://", "https://")) or not alt:
+        return None
+    return url, alt
+
+
+def image_meta(url: str, alt: str | None) -> tuple[list[Meta], list[Meta]]:
+    """Open Graph and X (Twitter) tags for a page's share image: (og, twitter)."""
+    og = [Meta("property", "og:image", url)]
+    twitter = [Meta("name", "twitter:image", url)]
+    if alt:
+        og.append(Meta("property", "og:image:alt", alt))
+        twitter.append(Meta("name", "twitter:image:alt", alt))
+    return og, twitter
 
 
 def site_feeds(root: str, site_name: str) -> tuple[FeedLink, ...]:

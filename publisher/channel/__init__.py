@@ -41,6 +41,11 @@ class RenderContext:
     exit_url: str = "https://www.bbc.co.uk/weather"
     """Where 'Exit this page' goes: a neutral site."""
     language: str = "en-GB"
+    share_image_url: str | None = None
+    """An absolute image URL for pages with no image of their own (indexes, the safety page,
+    appeals without a photo): their ``og:image`` and ``twitter:image``."""
+    share_image_alt: str | None = None
+    """What that image shows (``og:image:alt``); set whenever ``share_image_url`` is."""
 
     def absolute(self, path: str) -> str:
         """An absolute URL for a path under the site root."""
