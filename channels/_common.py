@@ -24,8 +24,9 @@ __all__ = [
 # C0 controls except tab and newline (CR is folded to a newline first), DEL, C1 controls,
 # lone surrogates and the two non-characters XML 1.0 forbids.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_NO_SPACE_BEFORE = re.compile(r"^[.,;:!?)\]}%…’]")
+_NO_SPACE_BEFORE = re.compile(r"^[.,;:!?)\]}%…’”]")
 _NO_SPACE_AFTER = re.compile(r"[(\[{£$‘“]$")
+_CLOSES = re.compile(r"\s|[.,;:!?)\]}…]")
 
 
 def strip_control(text: str) -> str:
@@ -38,11 +39,23 @@ def needs_space(before: str, after: str) -> bool:
 
     Spans keep their spaces as written, but the channels clean each run on its own (which
     trims it), so the space between "call" and "999" has to be put back: never before closing
-    punctuation or after an opening bracket, and never twice.
+    punctuation or after an opening bracket or quote, and never twice. A straight double
+    quote opens or closes by count: after an odd number of them in ``before`` a quote is still
+    open, so ``Call "`` + ``101`` + ``" now.`` reads ``Call "101" now.``, not
+    ``Call " 101 " now.``; a single quote by its place.
     """
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
-    return not (_NO_SPACE_BEFORE.match(after) or _NO_SPACE_AFTER.search(before))
+    if _NO_SPACE_BEFORE.match(after) or _NO_SPACE_AFTER.search(before):
+        return False
+    quote_open = before.count('"') % 2 == 1
+    if quote_open and (before.endswith('"') or after.startswith('"')):
+        return False
+    # A single quote opens after a space or an opening bracket, and closes before a space or
+    # closing punctuation; otherwise it may be an apostrophe, and the rules above apply.
+    if before.endswith("'") and (len(before) == 1 or before[-2].isspace() or before[-2] in "([{"):
+        return False
+    return not (after.startswith("'") and (len(after) == 1 or _CLOSES.match(after[1:])))
 
 
 def join_texts(texts: Iterable[str]) -> str:

@@ -22,6 +22,7 @@ from publisher.channels.x.text import (
     truncate,
     weigh,
 )
+from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
     Appeal,
     AppealKind,
@@ -33,6 +34,7 @@ from publisher.domain.record import (
     ContactList,
     Paragraph,
     Quote,
+    Span,
 )
 
 __all__ = [
@@ -100,19 +102,33 @@ def _lead(appeal: Appeal) -> str:
     return f"{label}: {title}"
 
 
+def _text(spans: tuple[Span, ...]) -> str:
+    """A paragraph's text, its numbers grouped as every channel shows them ("0808 802 4040"
+    for "0808 8024040": :func:`~publisher.domain.phones.written_number`)."""
+    out = []
+    for span in spans:
+        text = span.text
+        if span.contact is not None and span.contact.is_number and text.strip():
+            core = text.strip()
+            start = text.index(core)
+            text = text[:start] + written_number(core, span.contact) + text[start + len(core) :]
+        out.append(text)
+    return "".join(out)
+
+
 def _paragraphs(appeal: Appeal) -> Iterator[str]:
     """Every paragraph of running text, in reading order."""
     for block in appeal.body:
         if isinstance(block, Paragraph | CallToAction):
-            yield block.text
+            yield _text(block.spans)
         elif isinstance(block, Quote):
-            yield from (p.text for p in block.paragraphs)
+            yield from (_text(p.spans) for p in block.paragraphs)
         elif isinstance(block, BulletList):
             if block.intro is not None:
-                yield block.intro.text
-            yield from (p.text for p in block.items)
+                yield _text(block.intro.spans)
+            yield from (_text(p.spans) for p in block.items)
         elif isinstance(block, ContactList) and block.intro is not None:
-            yield block.intro.text
+            yield _text(block.intro.spans)
 
 
 def _age(text: str) -> str | None:
@@ -145,8 +161,8 @@ def _call_to_action(appeal: Appeal) -> str | None:
     """The CallToAction block, else the first sentence that gives a number to call."""
     for block in appeal.body:
         if isinstance(block, CallToAction):
-            return clean_inline(block.text) or None
-    numbers = {c.display for c in appeal.contacts if c.is_number}
+            return clean_inline(_text(block.spans)) or None
+    numbers = {grouped(c) for c in appeal.contacts if c.is_number}
     for paragraph in _paragraphs(appeal):
         for sentence in sentences(clean_inline(paragraph)):
             if _PHONE.search(sentence) or any(n in sentence for n in numbers):
@@ -156,7 +172,7 @@ def _call_to_action(appeal: Appeal) -> str | None:
 
 def _contact_line(contact: Contact) -> str:
     name = clean_inline(contact.name)
-    value = contact.value if contact.kind is ContactKind.WEB else contact.display
+    value = contact.value if contact.kind is ContactKind.WEB else grouped(contact)
     value = clean_inline(value)
     word = _KIND_WORD.get(contact.kind)
     if word and word not in name.lower():

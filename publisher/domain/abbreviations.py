@@ -11,7 +11,8 @@ Matching rules, built for unseen text rather than for the seeds:
 - the longest written form wins where forms overlap ("T/Ch. Insp." before "Ch. Insp." before
   "Insp.");
 - a rank may carry a "T/" (temporary) or "A/" (acting) prefix, expanded as
-  "Temporary …"/"Acting …";
+  "Temporary …"/"Acting …"; "D/Sgt", "D/Insp", "D/Supt", "C/Insp" and "C/Supt" are ranks
+  written with a slash of their own;
 - abbreviations that are also ordinary words or place names elsewhere ("PC", "DC", "DI", "DS",
   "PS", "CC", "SC"…) count only directly before a capitalised name (optionally after a collar
   number: "PC 1234 Smith"), and not straight after another capitalised word ("Washington DC
@@ -90,25 +91,35 @@ _RANKS: tuple[Abbreviation, ...] = (
     Abbreviation("PS", "Police Sergeant", ("PS",), "rank", needs_name=True),
     Abbreviation("Sgt", "Sergeant", (_dotted("Sgt"), _dotted("Sergt")), "rank"),
     Abbreviation("DS", "Detective Sergeant", ("DS",), "rank", needs_name=True),
-    Abbreviation("Det Sgt", "Detective Sergeant", (_dotted("Det", "Sgt"),), "rank"),
+    Abbreviation("Det Sgt", "Detective Sergeant", (_dotted("Det", "Sgt"), r"D/\s?Sgt\.?"), "rank"),
     Abbreviation("Insp", "Inspector", (_dotted("Insp"),), "rank"),
     Abbreviation("DI", "Detective Inspector", ("DI",), "rank", needs_name=True),
-    Abbreviation("Det Insp", "Detective Inspector", (_dotted("Det", "Insp"),), "rank"),
+    Abbreviation(
+        "Det Insp", "Detective Inspector", (_dotted("Det", "Insp"), r"D/\s?Insp\.?"), "rank"
+    ),
     Abbreviation("DCI", "Detective Chief Inspector", ("DCI",), "rank"),
     Abbreviation(
-        "Ch Insp", "Chief Inspector", (_dotted("Ch", "Insp"), _dotted("Chief", "Insp")), "rank"
+        "Ch Insp",
+        "Chief Inspector",
+        (_dotted("Ch", "Insp"), _dotted("Chief", "Insp"), r"C/\s?Insp\.?"),
+        "rank",
     ),
     Abbreviation(
         "Det Ch Insp", "Detective Chief Inspector", (_dotted("Det", "Ch", "Insp"),), "rank"
     ),
     Abbreviation("Supt", "Superintendent", (_dotted("Supt"),), "rank"),
-    Abbreviation("Det Supt", "Detective Superintendent", (_dotted("Det", "Supt"),), "rank"),
+    Abbreviation(
+        "Det Supt",
+        "Detective Superintendent",
+        (_dotted("Det", "Supt"), r"D/\s?Supt\.?"),
+        "rank",
+    ),
     Abbreviation("DSupt", "Detective Superintendent", (_dotted("DSupt"),), "rank"),
     Abbreviation("DSU", "Detective Superintendent", ("DSU",), "rank", needs_name=True),
     Abbreviation(
         "Ch Supt",
         "Chief Superintendent",
-        (_dotted("Ch", "Supt"), _dotted("Chief", "Supt"), _dotted("C", "Supt")),
+        (_dotted("Ch", "Supt"), _dotted("Chief", "Supt"), _dotted("C", "Supt"), r"C/\s?Supt\.?"),
         "rank",
     ),
     Abbreviation(
@@ -121,6 +132,7 @@ _RANKS: tuple[Abbreviation, ...] = (
     Abbreviation("ACC", "Assistant Chief Constable", ("ACC",), "rank"),
     Abbreviation("DCC", "Deputy Chief Constable", ("DCC",), "rank"),
     Abbreviation("CC", "Chief Constable", ("CC",), "rank", needs_name=True),
+    Abbreviation("Cmdr", "Commander", (_dotted("Cmdr"), _dotted("Cdr")), "rank"),
     Abbreviation("Cllr", "Councillor", (_dotted("Cllr"),), "rank"),
 )
 
@@ -138,6 +150,29 @@ _TERMS: tuple[Abbreviation, ...] = (
     Abbreviation("DVPO", "Domestic Violence Protection Order", ("DVPO",)),
     Abbreviation("CPS", "Crown Prosecution Service", ("CPS",)),
     Abbreviation("NCA", "National Crime Agency", ("NCA",)),
+    # Teams, roles and terms forces use in appeals (their own capitals for names of units).
+    Abbreviation("SIO", "senior investigating officer", ("SIO",)),
+    Abbreviation("FLO", "family liaison officer", ("FLO",)),
+    Abbreviation("PPU", "Public Protection Unit", ("PPU",)),
+    Abbreviation("MASH", "Multi-Agency Safeguarding Hub", ("MASH",)),
+    Abbreviation("MARAC", "Multi-Agency Risk Assessment Conference", ("MARAC",)),
+    Abbreviation("IDVA", "Independent Domestic Violence Adviser", ("IDVA",)),
+    Abbreviation("ISVA", "Independent Sexual Violence Adviser", ("ISVA",)),
+    Abbreviation("SARC", "Sexual Assault Referral Centre", ("SARC",)),
+    Abbreviation("CAIT", "Child Abuse Investigation Team", ("CAIT",)),
+    Abbreviation("MIT", "Major Investigation Team", ("MIT",)),
+    Abbreviation("RPU", "Roads Policing Unit", ("RPU",)),
+    Abbreviation("PSD", "Professional Standards Department", ("PSD",)),
+    Abbreviation("IOPC", "Independent Office for Police Conduct", ("IOPC",)),
+    Abbreviation("DSI", "death or serious injury", ("DSI",)),
+    Abbreviation("PCC", "Police and Crime Commissioner", ("PCC",)),
+    Abbreviation("OPCC", "Office of the Police and Crime Commissioner", ("OPCC",)),
+    Abbreviation("NPCC", "National Police Chiefs' Council", ("NPCC",)),
+    Abbreviation("BTP", "British Transport Police", ("BTP",)),
+    Abbreviation("ANPR", "automatic number plate recognition", ("ANPR",)),
+    Abbreviation("OCG", "organised crime group", ("OCG",)),
+    Abbreviation("CCE", "child criminal exploitation", ("CCE",)),
+    Abbreviation("VAWG", "violence against women and girls", ("VAWG",)),
 )
 
 ABBREVIATIONS: tuple[Abbreviation, ...] = _RANKS + _TERMS
@@ -203,7 +238,14 @@ def find_abbreviations(text: str) -> list[Match]:
         entry = entries[int(group[1:])]
         written = hit.group()
         prefix = ""
-        if entry.kind == "rank" and len(written) > 2 and written[1] == "/":
+        if (
+            entry.kind == "rank"
+            and len(written) > 2
+            and written[1] == "/"
+            and (
+                written[0] in _PREFIXES  # not the slash of "D/Sgt" or "C/Supt"
+            )
+        ):
             prefix = written[0]
         if (
             entry.needs_name

@@ -450,3 +450,139 @@ def test_seed_001_expands_the_abbreviated_rank() -> None:
     assert "Temporary Chief Inspector (T/Ch. Insp.) Bilby added" in text
     assert "textphone service on 18001 101 (Relay UK)" in text
     assert "\n- " not in text and "\n * " not in text
+
+
+# Quotes around a number ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        (['Call "', "101", '" quoting incident 412.'], 'Call "101" quoting incident 412.'),
+        (['Call "', "101", '".'], 'Call "101".'),
+        (["Call “", "101", "” now."], 'Call "101" now.'),
+        (["Call ‘", "101", "’ now."], "Call '101' now."),
+        (['He said "call', "999", '" twice.'], 'He said "call 999" twice.'),
+        (['"Call', "999", '" and "text', "999", '".'], '"Call 999" and "text 999".'),
+        (["Call (", "101", ")."], "Call (101)."),
+        (["Call", "101", "now."], "Call 101 now."),  # spans without spaces still read apart
+    ],
+)
+def test_quotes_around_a_number_get_no_spaces_inside(spans: list[str], expected: str) -> None:
+    parts: list[dict[str, Any] | str] = [
+        span(part, contact=phone("Police", part, part)) if part in ("101", "999") else part
+        for part in spans
+    ]
+    text = text_of(make_appeal(body=[paragraph(*parts)]))
+    assert f"\n\n{expected}\n\n" in text
+
+
+# Ranks and terms, as forces write them --------------------------------------------------------
+
+RANKS_AND_TERMS = [
+    # (as written, spelled out)
+    ("PC", "Police Constable"),
+    ("PCSO", "Police Community Support Officer"),
+    ("SC", "Special Constable"),
+    ("DC", "Detective Constable"),
+    ("Det. Con.", "Detective Constable"),
+    ("PS", "Police Sergeant"),
+    ("Sgt", "Sergeant"),
+    ("Sgt.", "Sergeant"),
+    ("DS", "Detective Sergeant"),
+    ("Det. Sgt.", "Detective Sergeant"),
+    ("D/Sgt", "Detective Sergeant"),
+    ("Insp", "Inspector"),
+    ("Insp.", "Inspector"),
+    ("DI", "Detective Inspector"),
+    ("Det Insp", "Detective Inspector"),
+    ("D/Insp.", "Detective Inspector"),
+    ("Ch Insp", "Chief Inspector"),
+    ("Ch. Insp.", "Chief Inspector"),
+    ("Chief Insp.", "Chief Inspector"),
+    ("C/Insp", "Chief Inspector"),
+    ("DCI", "Detective Chief Inspector"),
+    ("Det. Ch. Insp.", "Detective Chief Inspector"),
+    ("Supt", "Superintendent"),
+    ("Supt.", "Superintendent"),
+    ("Det. Supt.", "Detective Superintendent"),
+    ("Det Supt", "Detective Superintendent"),
+    ("D/Supt", "Detective Superintendent"),
+    ("DSupt", "Detective Superintendent"),
+    ("DSU", "Detective Superintendent"),
+    ("Ch. Supt.", "Chief Superintendent"),
+    ("C/Supt", "Chief Superintendent"),
+    ("Chief Supt", "Chief Superintendent"),
+    ("Det. Ch. Supt.", "Detective Chief Superintendent"),
+    ("DCS", "Detective Chief Superintendent"),
+    ("Cmdr", "Commander"),
+    ("ACC", "Assistant Chief Constable"),
+    ("DCC", "Deputy Chief Constable"),
+    ("CC", "Chief Constable"),
+    # Acting and temporary
+    ("A/DS", "Acting Detective Sergeant"),
+    ("A/Sgt", "Acting Sergeant"),
+    ("A/Insp.", "Acting Inspector"),
+    ("T/DCI", "Temporary Detective Chief Inspector"),
+    ("T/Ch. Insp.", "Temporary Chief Inspector"),
+    ("T/Det. Supt.", "Temporary Detective Superintendent"),
+    ("T/Supt", "Temporary Superintendent"),
+    ("A/DCC", "Acting Deputy Chief Constable"),
+]
+TERMS = [
+    ("SIO", "senior investigating officer"),
+    ("FLO", "family liaison officer"),
+    ("CID", "Criminal Investigation Department"),
+    ("PPU", "Public Protection Unit"),
+    ("MASH", "Multi-Agency Safeguarding Hub"),
+    ("MARAC", "Multi-Agency Risk Assessment Conference"),
+    ("IDVA", "Independent Domestic Violence Adviser"),
+    ("ISVA", "Independent Sexual Violence Adviser"),
+    ("SARC", "Sexual Assault Referral Centre"),
+    ("CAIT", "Child Abuse Investigation Team"),
+    ("MIT", "Major Investigation Team"),
+    ("RPU", "Roads Policing Unit"),
+    ("PSD", "Professional Standards Department"),
+    ("IOPC", "Independent Office for Police Conduct"),
+    ("DSI", "death or serious injury"),
+    ("PCC", "Police and Crime Commissioner"),
+    ("OPCC", "Office of the Police and Crime Commissioner"),
+    ("NPCC", "National Police Chiefs' Council"),
+    ("BTP", "British Transport Police"),
+    ("ANPR", "automatic number plate recognition"),
+    ("OCG", "organised crime group"),
+    ("CCE", "child criminal exploitation"),
+    ("CSE", "child sexual exploitation"),
+    ("VAWG", "violence against women and girls"),
+    ("DVPO", "Domestic Violence Protection Order"),
+    ("CPS", "Crown Prosecution Service"),
+]
+
+
+def test_the_table_has_at_least_forty_ranks_and_terms() -> None:
+    assert len(RANKS_AND_TERMS) + len(TERMS) >= 40
+    assert len({written for written, _ in RANKS_AND_TERMS + TERMS}) == len(RANKS_AND_TERMS) + len(
+        TERMS
+    )
+
+
+@pytest.mark.parametrize(("written", "spelled"), RANKS_AND_TERMS)
+def test_a_rank_is_spelled_out_at_first_use(written: str, spelled: str) -> None:
+    body = [
+        paragraph(f"{written} Jo Bloggs said the road will stay closed."),
+        paragraph(f"{written} Bloggs thanked everyone who called."),
+    ]
+    text = text_of(make_appeal(body=body))
+    assert f"\n\n{spelled} ({written}) Jo Bloggs said the road will stay closed.\n\n" in text
+    assert f"\n\n{written} Bloggs thanked everyone who called.\n\n" in text  # once only
+
+
+@pytest.mark.parametrize(("written", "spelled"), TERMS)
+def test_a_term_is_spelled_out_at_first_use(written: str, spelled: str) -> None:
+    body = [
+        paragraph(f"Officers from the {written} are working on the case."),
+        paragraph(f"The {written} will update the family."),
+    ]
+    text = text_of(make_appeal(body=body))
+    assert f"\n\nOfficers from the {spelled} ({written}) are working on the case.\n\n" in text
+    assert f"\n\nThe {written} will update the family.\n\n" in text
