@@ -219,8 +219,9 @@ class WebChannel(ChannelBase):
         if image is not None:
             data["image"] = [image]
 
+        lang = html_lang(appeal.locale, context.language)
         return Page(
-            lang=html_lang(appeal.locale, context.language),
+            lang=lang,
             title=f"{appeal.title} – {organisation}",
             root=root,
             site_name=context.site_name,
@@ -229,7 +230,7 @@ class WebChannel(ChannelBase):
             noindex=resolved,
             breadcrumbs=(
                 Crumb("Home", f"{root}index.html"),
-                Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}"),
+                Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}", lang=lang),
             ),
             meta=tuple(meta),
             feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name),

@@ -191,6 +191,9 @@ class BlockView:
 class Crumb:
     text: str
     href: str
+    lang: str | None = None
+    """The language of ``text`` when it is the record's words (an area's name) on a page whose
+    chrome is marked English."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,13 @@ class Page:
     @property
     def exit(self) -> bool:
         return self.exit_url is not None
+
+    @property
+    def english_chrome(self) -> bool:
+        """The page is in another language (a Welsh appeal, say) but our own words on it, the
+        header, breadcrumbs, dates, labels and footer, are English: they carry
+        ``lang="en"`` so that screen readers and translators read them as English."""
+        return self.lang.split("-")[0].lower() != "en"
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,15 @@ def generated_appeals() -> list[Appeal]:
         summary="Ampersands & <b>tags</b> ]]> stay text.",
         area="Other <Area>",
     )
-    return [base, sensitive, resolved, hostile]
+    welsh = _variant(
+        sensitive,
+        id="welsh-example",
+        url="https://www.example.police.uk/news/2021/june/welsh-example/",
+        locale="cy_GB",
+        title="Mae cymorth ar gael os nad yw eich cartref yn ddiogel",
+        summary="Mae cymorth ar gael i unrhyw un sy'n byw gyda cham-drin domestig.",
+    )
+    return [base, sensitive, resolved, hostile, welsh]
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,8 @@ def test_site_has_the_pages_we_expect(site: Site) -> None:
     assert "index.html" in pages
     assert "safety/index.html" in pages
     assert any(p.startswith("areas/") for p in pages)
-    # The two seeds and four generated appeals each have a page.
-    assert len([p for p in pages if p.startswith("news/")]) == 6
+    # The two seeds and five generated appeals each have a page.
+    assert len([p for p in pages if p.startswith("news/")]) == 7
 
 
 @pytest.mark.parametrize("width", [1280, 320])

@@ -426,6 +426,99 @@ def test_json_ld_is_a_news_article_with_offsets() -> None:
         assert datetime.fromisoformat(data[key]).utcoffset() is not None
 
 
+# A page in another language -------------------------------------------------------------------
+
+
+def welsh(**changes: Any) -> Appeal:
+    body = json.loads(sample().to_json())["body"]
+    body[0] = para(span("Gwelwyd Sam ddiwethaf yn Heol Example am 11pm nos Wener 23 Hydref."))
+    relay = {
+        "name": "Ffôn testun",
+        "kind": "textphone",
+        "value": "18001101",
+        "display": "18001 101",
+    }
+    body.append(para(span("Ffoniwch "), span("18001 101", contact=relay), span(".")))
+    fields: dict[str, Any] = {
+        "locale": "cy_GB",
+        "title": "Ydych chi wedi gweld Sam Example?",
+        "summary": "Rydym yn apelio am help i ddod o hyd i Sam, 34, sydd ar goll ers dydd Gwener.",
+        "area": "Sir Enghraifft",
+        "body": body,
+        "topics": ["stalking"],  # the exit button and the warning too
+    }
+    fields.update(changes)
+    return variant(sample(), **fields)
+
+
+def _lang_of(element: Any) -> str | None:
+    while element is not None:
+        if element.get("lang") is not None:
+            return str(element.get("lang"))
+        element = element.getparent()
+    return None
+
+
+def _text_in(doc: Any, words: str) -> Any:
+    found = [el for el in doc.xpath("//body//*") if words in "".join(el.xpath("./text()"))]
+    assert found, words
+    return found[0]
+
+
+OUR_WORDS = [
+    "Skip to main content",
+    "Exit this page",
+    "Missing person",
+    "Published",
+    "If you are in danger, call",
+    "How to browse more safely",
+    "Get help",  # a sensitive topic's contact heading
+    "Telephone:",
+    "(textphone, Relay UK)",  # the note after a number in a sentence
+    "Read this page as plain text",
+    "Home",
+    "All appeals",
+    "In an emergency, call",
+]
+
+
+def test_a_welsh_page_marks_our_english_words_as_english() -> None:
+    appeal = welsh()
+    _, doc = page_of(appeal)
+    assert doc.xpath("/html/@lang") == ["cy-GB"]
+    for words in OUR_WORDS:
+        assert _lang_of(_text_in(doc, words)) == "en", words
+    # The record's words are in the page's language: nothing marks them English.
+    for words in (
+        appeal.title,
+        "Gwelwyd Sam ddiwethaf",
+        "Sir Enghraifft",  # the area, a breadcrumb among English ones
+        "DCI Jane Doe",
+        "National Domestic Abuse Helpline",
+    ):
+        assert _lang_of(_text_in(doc, words)) == "cy-GB", words
+    (img,) = doc.xpath("//main//img")
+    assert _lang_of(img) == "cy-GB"  # its alt text is the record's
+    assert doc.xpath("//nav[@aria-label='Breadcrumb']/@lang") == ["en"]
+
+
+def test_an_english_page_has_no_lang_attributes_but_the_documents() -> None:
+    text, doc = page_of(variant(sample(), topics=["stalking"]))
+    assert doc.xpath("//@lang") == ["en-GB"]
+    assert ' lang="en"' not in text
+    site = WebChannel().render_site([welsh()], CTX)
+    for item in site.files:
+        if item.path.endswith(".html"):
+            assert b' lang="en"' not in item.content, item.path
+
+
+def test_a_resolved_welsh_page_marks_found_as_english() -> None:
+    appeal = welsh(status="resolved", resolution="Mae Sam wedi cael ei chanfod yn ddiogel.")
+    _, doc = page_of(appeal)
+    assert _lang_of(_text_in(doc, "Found")) == "en"
+    assert _lang_of(_text_in(doc, "Mae Sam wedi cael ei chanfod")) == "cy-GB"
+
+
 # The person's photo ---------------------------------------------------------------------------
 
 
