@@ -1,4 +1,6 @@
-"""The ``web`` channel: accessible, static HTML pages with no third-party requests.
+"""The ``web`` channel: accessible, static HTML pages with no third-party requests but one: a
+missing or wanted person's photo is shown from where the force publishes it (the share image's
+own address, the one ``og:image`` names), requested without a referrer.
 
 ``render`` turns one appeal into its page (``<appeal.path>index.html``); ``render_site`` makes the
 site-wide files (home and area indexes, the safety page, the 404 page and the assets). Python

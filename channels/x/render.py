@@ -320,7 +320,8 @@ def render_posts(appeal: Appeal) -> Posts:
 
     - withdrawn: nothing;
     - resolved: one post, the resolution line and the link, no image and no personal details;
-    - otherwise a first post (title or attention line, call to action, link, at most two
+    - otherwise a first post (title or attention line; for a missing person their age and
+      where they were last seen, when the record says them; call to action, link, at most two
       CamelCase hashtags, the share image with its alt text) and, when there is more to say,
       a thread: the summary, then every contact, never splitting a number or a URL. Posts are
       numbered "1/3" when numbering fits.

@@ -28,7 +28,7 @@ from publisher.channels.x.entities import (
     limit_hashtags,
 )
 from publisher.channels.x.render import render_posts, render_update_posts
-from publisher.channels.x.text import clean_inline
+from publisher.channels.x.text import ELLIPSIS, clean_inline, truncate, weigh
 from publisher.domain.record import Appeal, ContactKind
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -107,6 +107,19 @@ def test_cleaning_a_line_never_changes_a_url() -> None:
         "caf\u00e9 https://example.org/a bc"
     )
     assert clean_inline("a\u202e b") == "a b"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.org/a-", "http://example.org/view/slug-url-?foo=bar", "https://x.org/b"]
+)
+def test_a_shortened_line_never_trims_the_end_of_a_url(url: str) -> None:
+    kept = f"Find out more at {url}"  # twitter-text keeps a URL's final "-"
+    text = f"{kept} and share this appeal with your friends and family, please."
+    shortened = truncate(text, weigh(kept + ELLIPSIS))
+    assert shortened == kept + ELLIPSIS
+    assert [u.text for u in extract_urls(shortened)] == [url]
+    # Words, not URLs, still lose a trailing comma.
+    assert truncate("Call us, today or tomorrow", weigh("Call us,…")) == "Call us…"
 
 
 def test_a_hash_inside_a_url_is_not_a_hashtag_and_the_url_is_never_changed() -> None:
@@ -204,9 +217,14 @@ def _words(most: int) -> st.SearchStrategy[str]:
     deadline=None,  # no timed tests on a shared machine
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(title=_words(5), summary=_words(10), paragraphs=st.lists(_words(10), min_size=1, max_size=4))
+@given(
+    title=_words(5),
+    summary=_words(10),
+    paragraphs=st.lists(_words(10), min_size=1, max_size=4),
+    resolution=_words(24),  # long enough to be shortened to fit one post
+)
 def test_no_post_ever_changes_a_url_from_the_record(
-    title: str, summary: str, paragraphs: list[str]
+    title: str, summary: str, paragraphs: list[str], resolution: str
 ) -> None:
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     data.update(title=title, summary=summary)
@@ -216,7 +234,16 @@ def test_no_post_ever_changes_a_url_from_the_record(
     appeal = Appeal.model_validate(data)
     allowed = _record_urls(appeal)
     rendition = XChannel().render(appeal, RenderContext())
-    for posts in (rendition.posts, render_update_posts(appeal).posts):
+    resolved = Appeal.model_validate(
+        {**appeal.model_dump(), "status": "resolved", "resolution": resolution}
+    )
+    allowed |= {url.text for url in extract_urls(resolution)}
+    for posts in (
+        rendition.posts,
+        render_update_posts(appeal).posts,
+        render_posts(resolved).posts,
+        render_update_posts(resolved).posts,
+    ):
         for post in posts:
             for url in extract_urls(post.text):
                 assert url.text in allowed, (url.text, post.text)
