@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from publisher.domain.hashtags import is_valid_tag
+
 __all__ = [
     "Appeal",
     "AppealKind",
@@ -262,10 +264,13 @@ class Appeal(_Frozen):
     @field_validator("hashtags")
     @classmethod
     def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(tag.lstrip("#") for tag in value)
+        cleaned = tuple(tag.lstrip("#＃") for tag in value)
         for tag in cleaned:
-            if not re.fullmatch(r"\w+", tag):
-                raise ValueError(f"hashtag {tag!r} must be letters, digits or underscores")
+            if not is_valid_tag(tag):
+                raise ValueError(
+                    f"hashtag {tag!r} is not one X would link: use letters (any script), "
+                    "digits and underscores, with at least one letter, and no spaces"
+                )
         return cleaned
 
     @model_validator(mode="after")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from publisher.domain.hashtags import END_OF_HASHTAG, hashtag_pattern
 from publisher.domain.phones import (
     FoundNumber,
     find_numbers,
@@ -43,7 +45,18 @@ _URL = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])", re.I)
-_HASHTAG = re.compile(r"(?<![\w&#/])#(?P<tag>\w*[^\W\d]\w*)")
+
+
+def _hashtags(text: str) -> Iterator[re.Match[str]]:
+    """Every hashtag in ``text`` by X's rules (:mod:`publisher.domain.hashtags`), not one in
+    an address: group 1 is the tag without its ``#``."""
+    if "#" not in text and "＃" not in text:
+        return
+    for match in hashtag_pattern().finditer(text):
+        if not END_OF_HASHTAG.match(text, match.end()):
+            yield match
+
+
 MARKDOWN_LINK = re.compile(
     r"\[(?P<text>[^\]\n]+)\]\(\s*<?(?P<url>[^\s)<>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<(?P<auto>(?:https?://|mailto:)[^\s<>]+)>"
 )
@@ -170,7 +183,7 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
 def find_hashtags(text: str) -> list[str]:
     """Hashtags in ``text`` (without '#'), outside web addresses."""
     links = _Taken([(start, end) for start, end, _ in find_links(text)])
-    return [m.group("tag") for m in _HASHTAG.finditer(text) if not links.holds(m.start())]
+    return [m.group(1) for m in _hashtags(text) if not links.holds(m.start())]
 
 
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’+&-]*(?: (?:(?:of|and|for|the|on) )*[A-Z][\w'’+&-]*)*")
@@ -284,7 +297,7 @@ def to_spans(
     taken.add(
         [
             take(match.start(), match.end(), Span(text=match.group(0), hashtag=True))
-            for match in _HASHTAG.finditer(text)
+            for match in _hashtags(text)
             if not taken.overlaps(match.start(), match.end())
         ]
     )

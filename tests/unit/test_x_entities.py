@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from publisher.channel import RenderContext
 from publisher.channels.x import XChannel
 from publisher.channels.x.entities import (
-    SCANNED,
     extract_hashtags,
     extract_urls,
     hashtags_in,
@@ -29,6 +28,7 @@ from publisher.channels.x.entities import (
 )
 from publisher.channels.x.render import render_posts, render_update_posts
 from publisher.channels.x.text import ELLIPSIS, clean_inline, truncate, weigh
+from publisher.domain.hashtags import SCANNED, is_valid_tag
 from publisher.domain.record import Appeal, ContactKind
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -158,12 +158,15 @@ def test_what_is_not_a_hashtag(text: str) -> None:
     assert not is_hashtag(text.lstrip("#"))
 
 
-def test_record_hashtags_x_would_not_link_are_not_posted() -> None:
+def test_record_hashtags_x_would_not_link_are_refused_and_good_ones_posted() -> None:
+    from pydantic import ValidationError
+
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     data["hashtags"] = ["122", "_", "Exampletown"]
+    with pytest.raises(ValidationError, match="'122' is not one X would link"):
+        Appeal.model_validate(data)
+    data["hashtags"] = ["Exampletown"]
     posts = render_posts(Appeal.model_validate(data)).posts
-    text = "\n".join(post.text for post in posts)
-    assert "#122" not in text and "#_" not in text
     assert "#Exampletown" in posts[0].text
 
 
@@ -247,3 +250,34 @@ def test_no_post_ever_changes_a_url_from_the_record(
         for post in posts:
             for url in extract_urls(post.text):
                 assert url.text in allowed, (url.text, post.text)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["FindSam", "מצאו_את_שרה", "खोजें", "Catalunya·Sí", "👨\u200d👩", "Sam2020", "_Sam"],
+)
+def test_the_record_and_the_importers_take_the_hashtags_x_links(tag: str) -> None:
+    """One rule everywhere: a hashtag X links is one the record accepts and the importers find."""
+    from publisher.importers.inline import find_hashtags
+
+    x_links = is_hashtag(tag)
+    assert is_valid_tag(tag) == x_links
+    if x_links:
+        assert find_hashtags(f"Share this: #{tag} now") == [tag]
+
+
+@pytest.mark.parametrize("tag", ["122", "_", "Find Sam", "Find-Sam", ""])
+def test_the_record_refuses_what_x_would_not_link(tag: str) -> None:
+    from pydantic import ValidationError
+
+    sample = json.loads((TESTS / "fixtures" / "sample.json").read_text(encoding="utf-8"))
+    assert not is_valid_tag(tag)
+    with pytest.raises(ValidationError, match="not one X would link"):
+        Appeal.model_validate({**sample, "hashtags": [tag]})
+
+
+def test_the_importers_keep_a_hash_in_an_address_out_of_the_hashtags() -> None:
+    from publisher.importers.inline import find_hashtags
+
+    text = "See https://www.example.police.uk/missing/#how-to-help and #FindSam, #122 or #_."
+    assert find_hashtags(text) == ["FindSam"]
