@@ -54,8 +54,10 @@ def _wait(what: str, check: Callable[[], bool], log: Path, timeout: float = 60) 
         time.sleep(0.25)
 
 
-@pytest.fixture()
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """One ``publisher run`` for the module (each test writes its own appeal)."""
+    tmp_path = tmp_path_factory.mktemp("acceptance")
     site_port, app_port = _free_port(), _free_port()
     app_url = f"http://127.0.0.1:{app_port}/"
     env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_VARIABLES}
