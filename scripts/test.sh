@@ -56,7 +56,7 @@ say "ruff"
 say "mypy"
 .venv/bin/mypy publisher  # publisher/channels is the channels/ folder
 say "pytest"
-# Two processes (pytest-xdist), the idle one taking tests from the busy one's queue: most of
+# Two processes, each taking whole test files (module-scoped servers are started once): most of
 # the suite waits on real servers and workers, so two cores run it in about half the time.
 # PYTEST_WORKERS=0 runs it in one process.
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist worksteal "$@"
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
