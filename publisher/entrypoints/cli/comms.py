@@ -5,7 +5,6 @@ refuses an appeal with accessibility or safety errors whatever the entry point. 
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,20 +138,11 @@ def schedule(
     names = _checked_channels(wired, channels)
     zone = rules.zone(tz)  # raises ScheduleError naming an unknown zone
     moment = now()
-    times: list[datetime] = []
-    if at is not None and not (at.strip().lower() == "now" and not every):
 
-        def warn(message: str) -> None:
-            click.echo(f"warning: {message}", err=True)
+    def warn(message: str) -> None:
+        click.echo(f"warning: {message}", err=True)
 
-        start = rules.parse_when(at, tz=zone, now=moment, warn=warn)
-        times = rules.expand_rule(
-            start,
-            every=rules.parse_every(every) if every else None,
-            until=rules.parse_until(until, tz=zone, now=moment, warn=warn) if until else None,
-            tz=zone,
-            warn=warn,
-        )
+    times = rules.plan_times(at, every=every, until=until, tz=zone, now=moment, warn=warn)
     readiness, imported = _ready_appeal(wired, appeal)
     appeal_id = readiness.appeal_id
     if imported is not None and not as_json:

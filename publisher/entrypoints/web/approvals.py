@@ -18,11 +18,11 @@ from publisher.domain.approval import urgent_reason
 from publisher.entrypoints.web import security
 from publisher.entrypoints.web.comms import (
     Problem,
-    _appeal_url,
-    _field,
-    _render,
-    _see_other,
-    _sentence,
+    appeal_url,
+    form_field,
+    render_page,
+    see_other,
+    sentence,
 )
 from publisher.entrypoints.web.security import wired
 from publisher.services.accounts import CurrentSession
@@ -40,7 +40,7 @@ async def approve(request: Request, appeal_id: str, current: Approver) -> Respon
     one stored meanwhile is refused, so nobody approves a text they have not read."""
     form = await request.form()
     security.check_csrf(current, form.get("csrf_token"))
-    text = _field(form, "revision")
+    text = form_field(form, "revision")
     revision = int(text) if text.isdigit() else None
     app = wired(request)
     services.approve(
@@ -51,7 +51,7 @@ async def approve(request: Request, appeal_id: str, current: Approver) -> Respon
         revision=revision,
         now=datetime.now(UTC),
     )
-    return _see_other(_appeal_url(appeal_id, "#approval"))
+    return see_other(appeal_url(appeal_id, "#approval"))
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _urgent_page(
 ) -> HTMLResponse:
     app = wired(request)
     appeal = services.current_appeal(app.store, appeal_id)
-    return _render(
+    return render_page(
         request,
         "urgent.html",
         title=f"Publish urgently: {appeal.title}",
@@ -99,7 +99,7 @@ async def urgent(request: Request, appeal_id: str, current: Admin) -> Response:
     security.check_csrf(current, form.get("csrf_token"))
     app = wired(request)
     values = UrgentForm(
-        reason=_field(form, "reason"),
+        reason=form_field(form, "reason"),
         channels=[c for c in form.getlist("channels") if isinstance(c, str)],
     )
     problems: list[Problem] = []
@@ -111,10 +111,10 @@ async def urgent(request: Request, appeal_id: str, current: Admin) -> Response:
     try:
         urgent_reason(values.reason)
     except ValueError as exc:
-        problems.append(Problem("reason", _sentence(exc)))
+        problems.append(Problem("reason", sentence(exc)))
     if problems:
         return _urgent_page(request, current, appeal_id, values, problems=problems)
-    text = _field(form, "revision")
+    text = form_field(form, "revision")
     revision = int(text) if text.isdigit() else None
     now = datetime.now(UTC)
     try:
@@ -143,4 +143,4 @@ async def urgent(request: Request, appeal_id: str, current: Admin) -> Response:
     except errors.ScheduleConflict as exc:
         found = [Problem("channels", str(exc))]
         return _urgent_page(request, current, appeal_id, values, problems=found)
-    return _see_other(_appeal_url(appeal_id, "/deliveries"))
+    return see_other(appeal_url(appeal_id, "/deliveries"))

@@ -26,7 +26,16 @@ from publisher.entrypoints.web.views import appeal_from_text, read_upload
 from publisher.services.accounts import CurrentSession
 from publisher.services.status import AuditPage
 
-__all__ = ["local_time", "router"]
+__all__ = [
+    "Problem",
+    "appeal_url",
+    "form_field",
+    "local_time",
+    "render_page",
+    "router",
+    "see_other",
+    "sentence",
+]
 
 LONDON = rules.zone(rules.DEFAULT_TZ)
 router = APIRouter(include_in_schema=False)
@@ -45,7 +54,7 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
 
 
-def _render(
+def render_page(
     request: Request, template: str, *, title: str, current: CurrentSession, **context: Any
 ) -> HTMLResponse:
     status = 422 if context.get("problems") else 200
@@ -62,17 +71,17 @@ def _render(
     )
 
 
-def _field(form: FormData, name: str) -> str:
+def form_field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
 
-def _sentence(exc: Exception) -> str:
+def sentence(exc: Exception) -> str:
     text = str(exc)
     return text[:1].upper() + text[1:]
 
 
-def _see_other(url: str) -> RedirectResponse:
+def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
@@ -84,7 +93,7 @@ class Problem:
     message: str
 
 
-def _appeal_url(appeal_id: str, suffix: str = "") -> str:
+def appeal_url(appeal_id: str, suffix: str = "") -> str:
     return f"/appeals/{quote(appeal_id, safe='')}{suffix}"
 
 
@@ -106,13 +115,13 @@ class ScheduleForm:
     def read(cls, form: FormData) -> ScheduleForm:
         return cls(
             channels=tuple(v for v in form.getlist("channels") if isinstance(v, str)),
-            when=_field(form, "when") or "later",
-            at=_field(form, "at"),
-            every_n=_field(form, "every_n"),
-            every_unit=_field(form, "every_unit") or "days",
-            until=_field(form, "until"),
-            campaign=_field(form, "campaign"),
-            tz=_field(form, "tz") or rules.DEFAULT_TZ,
+            when=form_field(form, "when") or "later",
+            at=form_field(form, "at"),
+            every_n=form_field(form, "every_n"),
+            every_unit=form_field(form, "every_unit") or "days",
+            until=form_field(form, "until"),
+            campaign=form_field(form, "campaign"),
+            tz=form_field(form, "tz") or rules.DEFAULT_TZ,
         )
 
 
@@ -129,13 +138,13 @@ def _times(
     try:
         zone = rules.zone(values.tz)
     except errors.ScheduleError as exc:
-        return [], [*problems, Problem("tz", _sentence(exc))]
+        return [], [*problems, Problem("tz", sentence(exc))]
     if not values.at:
         return [], [*problems, Problem("at", "Enter the date and time, e.g. 07:15 31/10/2026")]
     try:
         start = rules.parse_when(values.at, tz=zone, now=now, warn=notes.append)
     except errors.ScheduleError as exc:
-        return [], [*problems, Problem("at", _sentence(exc))]
+        return [], [*problems, Problem("at", sentence(exc))]
     every = until = None
     if values.every_n:
         unit = UNITS.get(values.every_unit)
@@ -149,13 +158,13 @@ def _times(
             try:
                 until = rules.parse_until(values.until, tz=zone, now=now, warn=notes.append)
             except errors.ScheduleError as exc:
-                problems.append(Problem("until", _sentence(exc)))
+                problems.append(Problem("until", sentence(exc)))
     if problems:
         return [], problems
     try:
         return rules.expand_rule(start, every=every, until=until, tz=zone, warn=notes.append), []
     except errors.ScheduleError as exc:
-        return [], [Problem("until" if values.every_n else "at", _sentence(exc))]
+        return [], [Problem("until" if values.every_n else "at", sentence(exc))]
 
 
 def _schedule_page(
@@ -172,7 +181,7 @@ def _schedule_page(
 ) -> HTMLResponse:
     app = wired(request)
     appeal = services.current_appeal(app.store, appeal_id)
-    return _render(
+    return render_page(
         request,
         "schedule_confirm.html" if confirm else "schedule.html",
         title=("Check the schedule" if confirm else "Schedule") + f": {appeal.title}",
@@ -204,7 +213,7 @@ async def schedule(request: Request, appeal_id: str, current: Author) -> Respons
     times, problems = _times(values, now, notes)
     if problems:
         return _schedule_page(request, current, appeal_id, values, problems=problems)
-    confirmed = _field(form, "confirm") == "yes"
+    confirmed = form_field(form, "confirm") == "yes"
     try:
         if not confirmed:
             services.check_schedulable(app.store, app.registry, appeal_id)
@@ -240,14 +249,14 @@ async def schedule(request: Request, appeal_id: str, current: Author) -> Respons
             request, current, appeal_id, values, problems=[Problem("at", str(exc))]
         )
     except errors.NotApproved as exc:
-        found = [Problem("channels", _sentence(exc))]
+        found = [Problem("channels", sentence(exc))]
         return _schedule_page(request, current, appeal_id, values, problems=found)
     except (errors.UsageError, errors.InvalidTransition) as exc:
         field = "channels" if isinstance(exc, errors.UnknownChannel) else "at"
-        found = [Problem(field, _sentence(exc))]
+        found = [Problem(field, sentence(exc))]
         return _schedule_page(request, current, appeal_id, values, problems=found)
     first = times[0] if times else now
-    return _see_other(f"/calendar?week={first.astimezone(LONDON).date().isoformat()}")
+    return see_other(f"/calendar?week={first.astimezone(LONDON).date().isoformat()}")
 
 
 # --------------------------------------------------------------------------------- calendar
@@ -296,7 +305,7 @@ async def calendar(
             weeks.append([start + timedelta(days=n) for n in range(7)])
             start += timedelta(days=7)
         previous = (first - timedelta(days=1)).replace(day=1)
-        return _render(
+        return render_page(
             request,
             "calendar_month.html",
             title=f"Calendar: {first:%B %Y}",
@@ -315,7 +324,7 @@ async def calendar(
         day = _local_day(d.due_at)
         if day in by_day:
             by_day[day].append(d)
-    return _render(
+    return render_page(
         request,
         "calendar.html",
         title=f"Calendar: week of {monday:%a %d %b %Y}",
@@ -348,7 +357,7 @@ async def cancel_form(
     request: Request, delivery_id: int, current: Author, next: str = "/calendar"
 ) -> HTMLResponse:
     d = _delivery(request, delivery_id)
-    return _render(
+    return render_page(
         request,
         "delivery_cancel.html",
         title=f"Cancel delivery {d.id}",
@@ -363,7 +372,7 @@ async def cancel(request: Request, delivery_id: int, current: Author) -> Respons
     form = await request.form()
     security.check_csrf(current, form.get("csrf_token"))
     services.cancel(wired(request).store, delivery_id, actor=current.user.name)
-    return _see_other(safe_next(form.get("next")))
+    return see_other(safe_next(form.get("next")))
 
 
 def _move_page(
@@ -375,7 +384,7 @@ def _move_page(
     problems: Sequence[Problem] = (),
     notes: Sequence[str] = (),
 ) -> HTMLResponse:
-    return _render(
+    return render_page(
         request,
         "delivery_move.html",
         title=f"Move delivery {d.id}",
@@ -398,7 +407,7 @@ async def move(request: Request, delivery_id: int, current: Author) -> Response:
     security.check_csrf(current, form.get("csrf_token"))
     app = wired(request)
     d = _delivery(request, delivery_id)
-    at = _field(form, "at")
+    at = form_field(form, "at")
     now = datetime.now(UTC)
     notes: list[str] = []
     try:
@@ -407,16 +416,16 @@ async def move(request: Request, delivery_id: int, current: Author) -> Response:
             app.store, app.registry, delivery_id, new_time, actor=current.user.name, now=now
         )
     except (errors.UsageError, errors.Conflict, errors.ContentError) as exc:
-        problems = [Problem("at", _sentence(exc))]
+        problems = [Problem("at", sentence(exc))]
         return _move_page(request, current, d, at=at, problems=problems, notes=notes)
-    return _see_other(f"/calendar?week={new_time.astimezone(LONDON).date().isoformat()}")
+    return see_other(f"/calendar?week={new_time.astimezone(LONDON).date().isoformat()}")
 
 
 @router.get("/appeals/{appeal_id}/deliveries")
 async def appeal_deliveries(request: Request, appeal_id: str, current: Session) -> HTMLResponse:
     app = wired(request)
     appeal = services.current_appeal(app.store, appeal_id)
-    return _render(
+    return render_page(
         request,
         "appeal_deliveries.html",
         title=f"Deliveries: {appeal.title}",
@@ -441,7 +450,7 @@ def _audit_page(
     appeal: Any = None,
     nav: str = "",
 ) -> HTMLResponse:
-    return _render(
+    return render_page(
         request,
         "audit.html",
         title=title,
@@ -476,7 +485,7 @@ async def appeal_history(
         current,
         found,
         title=f"History: {appeal.title}",
-        base=_appeal_url(appeal_id, "/history"),
+        base=appeal_url(appeal_id, "/history"),
         appeal=appeal,
     )
 
@@ -520,7 +529,7 @@ def _lifecycle_page(
 ) -> HTMLResponse:
     appeal = services.current_appeal(wired(request).store, appeal_id)
     verb = {"update": "Update", "resolve": "Resolve", "withdraw": "Withdraw"}[action]
-    return _render(
+    return render_page(
         request,
         "lifecycle.html",
         title=("Check: " if confirm else "") + f"{verb} {appeal.title}",
@@ -553,15 +562,15 @@ async def lifecycle(request: Request, appeal_id: str, action: str, current: Auth
     form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_UPLOAD)
     security.check_csrf(current, form.get("csrf_token"))
     app = wired(request)
-    confirmed = _field(form, "confirm") == "yes"
-    announce = _field(form, "announce") == "yes"
+    confirmed = form_field(form, "confirm") == "yes"
+    announce = form_field(form, "announce") == "yes"
     actor, now = current.user.name, datetime.now(UTC)
     values: dict[str, Any] = {"announce": announce}
     try:
         if action == "withdraw":
             services.withdraw_appeal(app.store, appeal_id, app.registry, actor=actor, now=now)
         elif action == "resolve":
-            resolution = " ".join(_field(form, "resolution").split())
+            resolution = " ".join(form_field(form, "resolution").split())
             values["resolution"] = resolution
             if not resolution:
                 problem = Problem("resolution", "Enter the resolution, e.g. Sam has been found")
@@ -623,4 +632,4 @@ async def lifecycle(request: Request, appeal_id: str, action: str, current: Auth
     except (errors.InvalidTransition, errors.RecordInvalid) as exc:
         problem = Problem("resolution" if action == "resolve" else "text", exc.format_message())
         return _lifecycle_page(request, current, appeal_id, action, problems=[problem], **values)
-    return _see_other(_appeal_url(appeal_id, "/deliveries"))
+    return see_other(appeal_url(appeal_id, "/deliveries"))
