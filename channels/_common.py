@@ -13,6 +13,8 @@ from publisher.channel import RenderContext
 from publisher.domain.record import Appeal, Block, Paragraph
 
 __all__ = [
+    "Joiner",
+    "drop_tags",
     "join_texts",
     "needs_space",
     "opening_text",
@@ -24,8 +26,10 @@ __all__ = [
 # C0 controls except tab and newline (CR is folded to a newline first), DEL, C1 controls,
 # lone surrogates and the two non-characters XML 1.0 forbids.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# An HTML tag, comment, declaration or processing instruction as a browser would see one.
+_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![^<>]*|\?[^<>]*)>", re.DOTALL)
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?)\]}%…’”]")
-_NO_SPACE_AFTER = re.compile(r"[(\[{£$‘“]$")
+_NO_SPACE_AFTER = re.compile(r"[(\[{£$‘“]")
 _CLOSES = re.compile(r"\s|[.,;:!?)\]}…]")
 
 
@@ -34,7 +38,17 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def needs_space(before: str, after: str) -> bool:
+def drop_tags(text: str) -> str:
+    """``text`` with every HTML tag (and comment) replaced by a space.
+
+    Record text is text: a channel that is not HTML has nowhere to escape markup to, so tags
+    are dropped rather than passed on for someone else's renderer to run. A stray ``<`` that
+    opens no tag ("aged <18") stays.
+    """
+    return _TAG.sub(" ", text)
+
+
+def needs_space(before: str, after: str, *, quotes_before: int | None = None) -> bool:
     """Whether two inline runs (spans) need a space between them.
 
     Spans keep their spaces as written, but the channels clean each run on its own (which
@@ -43,12 +57,17 @@ def needs_space(before: str, after: str) -> bool:
     quote opens or closes by count: after an odd number of them in ``before`` a quote is still
     open, so ``Call "`` + ``101`` + ``" now.`` reads ``Call "101" now.``, not
     ``Call " 101 " now.``; a single quote by its place.
+
+    Only the last two characters of ``before`` are looked at, and the number of straight
+    double quotes in it: a caller that joins many runs passes that count as ``quotes_before``
+    and the tail of what it has so far, so joining stays linear in the length of the text.
     """
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
-    if _NO_SPACE_BEFORE.match(after) or _NO_SPACE_AFTER.search(before):
+    if _NO_SPACE_BEFORE.match(after) or _NO_SPACE_AFTER.match(before[-1]):
         return False
-    quote_open = before.count('"') % 2 == 1
+    quotes = before.count('"') if quotes_before is None else quotes_before
+    quote_open = quotes % 2 == 1
     if quote_open and (before.endswith('"') or after.startswith('"')):
         return False
     # A single quote opens after a space or an opening bracket, and closes before a space or
@@ -58,14 +77,37 @@ def needs_space(before: str, after: str) -> bool:
     return not (after.startswith("'") and (len(after) == 1 or _CLOSES.match(after[1:])))
 
 
+class Joiner:
+    """Joins inline runs with :func:`needs_space` spacing, in time linear in their length.
+
+    ``add(plain, shown)`` spaces by the plain text and appends what is shown (escaped markup
+    in a feed), so a channel that joins rendered runs spaces them as the text reads.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._tail = ""  # the last two plain characters so far
+        self._quotes = 0  # straight double quotes so far
+
+    def add(self, plain: str, shown: str | None = None) -> None:
+        if needs_space(self._tail, plain, quotes_before=self._quotes):
+            self._parts.append(" ")
+            self._tail = self._tail[-1:] + " "
+        self._parts.append(plain if shown is None else shown)
+        if plain:
+            self._tail = (self._tail + plain)[-2:]
+            self._quotes += plain.count('"')
+
+    def joined(self) -> str:
+        return "".join(self._parts)
+
+
 def join_texts(texts: Iterable[str]) -> str:
     """Join inline runs with :func:`needs_space` spacing."""
-    out = ""
+    joiner = Joiner()
     for text in texts:
-        if needs_space(out, text):
-            out += " "
-        out += text
-    return out
+        joiner.add(text)
+    return joiner.joined()
 
 
 def same_words(a: str, b: str) -> bool:

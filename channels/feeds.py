@@ -74,7 +74,7 @@ from feedgen.feed import FeedGenerator
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channels._common import (
-    needs_space,
+    Joiner,
     opening_text,
     page_url,
     same_words,
@@ -283,15 +283,10 @@ def _spans_html(spans: Iterable[Span], base: str) -> str:
         else:
             markup = _link(_esc(text), span.href, base)
         parts.append((text, markup))
-    out = ""
-    plain = ""
+    joiner = Joiner()
     for text, markup in parts:
-        if needs_space(plain, text):
-            out += " "
-            plain += " "
-        out += markup
-        plain += text
-    return out
+        joiner.add(text, markup)
+    return joiner.joined()
 
 
 def _contact_html(contact: Contact, base: str) -> str:

@@ -47,7 +47,13 @@ import emoji
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
-from publisher.channels._common import needs_space, opening_text, same_words, strip_control
+from publisher.channels._common import (
+    Joiner,
+    drop_tags,
+    opening_text,
+    same_words,
+    strip_control,
+)
 from publisher.domain.abbreviations import expand_first_use
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, says_number
@@ -137,7 +143,6 @@ def sms_segments(text: str) -> SmsInfo:
 # --- Cleaning --------------------------------------------------------------------------------
 
 _KEEP_SIGNS = frozenset("©®™")
-_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![^<>]*|\?[^<>]*)>", re.DOTALL)
 _MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\(\s*([^()\s]+)\s*\)")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
@@ -189,7 +194,7 @@ def clean_text(text: str) -> str:
     """One run of record text made plain: no markup, Markdown, emoji or control characters,
     typography folded to plain characters, whitespace collapsed to single spaces."""
     text = unicodedata.normalize("NFC", strip_control(text))
-    text = _TAG.sub(" ", text)
+    text = drop_tags(text)
     text = text.replace("<", " less than ").replace(">", " greater than ")
     text = _no_emoji(text)
     text = _INVISIBLE.sub("", text)
@@ -294,7 +299,7 @@ class _Writer:
     def spans(self, spans: Iterable[Span]) -> str:
         items = tuple(spans)
         context = " ".join(span.text for span in items)
-        out = ""
+        joiner = Joiner()
         for span in items:
             if span.contact is not None:
                 piece = self._contact_span(span, span.contact, context)
@@ -302,12 +307,9 @@ class _Writer:
                 piece = self._link(span.text, span.href)
             else:
                 piece = self.words(span.text)
-            if not piece:
-                continue
-            if needs_space(out, piece):
-                out += " "
-            out += piece
-        return out
+            if piece:
+                joiner.add(piece)
+        return joiner.joined()
 
     def contact(self, contact: Contact) -> str:
         name = self.words(contact.name)

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 
+from publisher.channels._common import drop_tags
 from publisher.channels.x._twitter_text import (
     has_invalid_characters,
     parse_tweet,
@@ -93,12 +94,13 @@ def _allowed(char: str) -> bool:
 def clean_inline(text: str) -> str:
     """One line of plain text: NFC, no control/format/bidi characters, single spaces.
 
-    Markup is not interpreted: ``<script>`` stays the eight characters it is (X shows text as
-    text). Only characters that X rejects or that could reorder or hide text are removed.
+    Markup is not passed on: HTML tags are dropped as the text channel drops them (X shows
+    text as text, but a post is copied into other people's apps and pages). A stray ``<``
+    stays. Characters that X rejects or that could reorder or hide text are removed.
     Every URL in the text (as X finds them) is kept exactly as written, even its Unicode
     normalisation: a post never changes a link.
     """
-    text = _WHITESPACE.sub(" ", text)
+    text = _WHITESPACE.sub(" ", drop_tags(text))
     urls = extract_urls(text)
     cleaned = _clean_around(text, urls, "")
     if [url.text for url in extract_urls(cleaned)] != [url.text for url in urls]:

@@ -186,6 +186,7 @@ _NOT_NAMES = frozenset(
 )  # fmt: skip
 _NAME_AFTER = re.compile(r"\s+(?:\d+\s+)?([A-Z][\w'’-]*)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w'’-]*)\s+$")
+_LOOK_BACK = 400
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\n])\s*$")
 # Web addresses and e-mail addresses written in the text: never matched inside.
 _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+", re.IGNORECASE)
@@ -217,11 +218,14 @@ def _is_before_name(text: str, end: int) -> bool:
 
 def _follows_proper_noun(text: str, start: int) -> bool:
     """True after a capitalised word that does not begin a sentence ("Washington DC")."""
-    before = text[:start]
-    word = _WORD_BEFORE.search(before)
+    # Only the word before and what precedes it matter: look back a bounded window (a word is
+    # at most a hundred characters), so a long text with many hits stays linear. ``^`` still
+    # means the start of the text, not of the window.
+    window = max(0, start - _LOOK_BACK)
+    word = _WORD_BEFORE.search(text, window, start)
     if word is None or not word.group(1)[0].isupper():
         return False
-    return _SENTENCE_START.search(before[: word.start()]) is None
+    return _SENTENCE_START.search(text, max(0, word.start() - _LOOK_BACK), word.start()) is None
 
 
 def find_abbreviations(text: str) -> list[Match]:

@@ -140,6 +140,11 @@ def _rendered(result: ImportResult, registry: Registry) -> None:
                 assert b"<script" not in item.content.lower(), where
             elif channel.name == "x":
                 json.loads(item.content)  # the posts stay one JSON document
+                assert not _TAG_LIKE.search(item.content.decode("utf-8")), where
+
+
+# What a browser would take for a tag, a comment or a declaration.
+_TAG_LIKE = re.compile(r"<(?:/?[A-Za-z]|!|\?)[^<>]*>")
 
 
 def _x_posts(appeal: Appeal, registry: Registry) -> str:
@@ -600,16 +605,22 @@ def test_random_bytes(
     _rendered(result, registry)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="channels/x keeps the record's text as written, markup included (reported; not "
-    "this change's to fix): X shows it as text, but the posts are not free of '<script'",
-)
 def test_x_posts_carry_no_markup_from_the_record(registry: Registry) -> None:
     text = SEEDS[0].read_text(encoding="utf-8")
     text = text.replace("title: Domestic", "title: <script>alert(1)</script> Domestic")
+    text = text.replace("Bilby", 'Bilby <img src=x onerror="alert(1)"> <!-- a comment -->', 1)
     appeal = parse_appeal(text, source="x.txt").appeal
-    assert "<script" not in _x_posts(appeal, registry).lower()
+    posts = _x_posts(appeal, registry)
+    assert "<script" not in posts.lower()
+    assert not _TAG_LIKE.search(posts), _TAG_LIKE.search(posts)
+    assert "alert(1) Domestic" in posts  # the words stay; only the tags go
+
+
+def test_x_posts_keep_a_stray_angle_bracket(registry: Registry) -> None:
+    text = SEEDS[0].read_text(encoding="utf-8")
+    text = text.replace("title: Domestic", "title: Under <18s and > 65s - Domestic")
+    appeal = parse_appeal(text, source="x.txt").appeal
+    assert "Under <18s and > 65s" in _x_posts(appeal, registry)
 
 
 # --------------------------------------------------------------------------------------------
