@@ -43,9 +43,14 @@ def drop_tags(text: str) -> str:
 
     Record text is text: a channel that is not HTML has nowhere to escape markup to, so tags
     are dropped rather than passed on for someone else's renderer to run. A stray ``<`` that
-    opens no tag ("aged <18") stays.
+    opens no tag ("aged <18") stays. Dropping repeats until nothing is left that a browser
+    would take for a tag: ``<![CDATA[<b>x</b>]]>`` first loses ``<b>`` and ``</b>``, and then
+    what they held apart is a tag of its own.
     """
-    return _TAG.sub(" ", text)
+    while True:
+        text, count = _TAG.subn(" ", text)
+        if not count:
+            return text
 
 
 def needs_space(before: str, after: str, *, quotes_before: int | None = None) -> bool:

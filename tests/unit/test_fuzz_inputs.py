@@ -608,7 +608,11 @@ def test_random_bytes(
 def test_x_posts_carry_no_markup_from_the_record(registry: Registry) -> None:
     text = SEEDS[0].read_text(encoding="utf-8")
     text = text.replace("title: Domestic", "title: <script>alert(1)</script> Domestic")
-    text = text.replace("Bilby", 'Bilby <img src=x onerror="alert(1)"> <!-- a comment -->', 1)
+    text = text.replace(
+        "Bilby",
+        'Bilby <img src=x onerror="alert(1)"> <!-- a comment --> <![CDATA[<b>x</b>]]>',
+        1,
+    )
     appeal = parse_appeal(text, source="x.txt").appeal
     posts = _x_posts(appeal, registry)
     assert "<script" not in posts.lower()
