@@ -183,6 +183,9 @@ _SPACE_BEFORE_PUNCT = re.compile(r" +([.,;:!?)](?:\s|$))")
 
 
 def _no_emoji(text: str) -> str:
+    if text.isascii():  # every emoji has a character outside ASCII (keycaps end in U+20E3)
+        return text
+
     def keep(chars: str, data: dict[str, str]) -> str:
         base = chars.replace("\ufe0f", "").replace("\ufe0e", "")
         return base if base in _KEEP_SIGNS else " "

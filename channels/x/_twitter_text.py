@@ -2,20 +2,33 @@
 
 Every use of the library in the X channel imports it from here: :mod:`.text` (weights) and
 :mod:`.entities` (URLs). See :func:`pkg_resources_stand_in`.
+
+:func:`measure` is the library's ``parse_tweet`` (weighted length and validity), computed the
+same way from the library's own configuration, URL extractor, emoji expression and invalid
+characters, but without its costs: ``parse_tweet`` runs the emoji expression (an alternation of
+every emoji sequence) over every text, and weighs every character through a list search. Here
+the expression runs only on a text that holds a character some emoji is made of, and runs of
+plain characters are weighed at once. ``tests/unit/test_x_weighing.py`` compares the two on the
+conformance cases and on thousands of generated texts.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import types
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib.resources import files
+from typing import Any
 
 __all__ = [
     "extract_urls_with_indices",
     "has_invalid_characters",
+    "measure",
     "parse_tweet",
     "pkg_resources_stand_in",
 ]
@@ -55,5 +68,84 @@ def pkg_resources_stand_in() -> Iterator[None]:
 
 with pkg_resources_stand_in():
     from twitter_text import parse_tweet
+    from twitter_text.config import config as _config
     from twitter_text.extract_urls import extract_urls_with_indices
     from twitter_text.parse_tweet import has_invalid_characters
+    from twitter_text.regexp.emoji import emoji as _emoji_expression
+    from twitter_text.regexp.emoji import emoji_list as _emoji_list
+    from twitter_text.regexp.invalid_chars import invalid_chars as _invalid_chars
+
+_OPTIONS: dict[str, Any] = _config["defaults"]  # what parse_tweet uses when given no options
+_SCALE: int = _OPTIONS["scale"]
+_URL_WEIGHT: int = _OPTIONS["transformed_url_length"] * _SCALE
+_EMOJI_WEIGHT: int = _OPTIONS["default_weight"]
+_DEFAULT_WEIGHT: int = _OPTIONS["default_weight"]
+_MAX_LENGTH: int = _OPTIONS["max_weighted_tweet_length"]
+_RANGES: tuple[tuple[int, int, int], ...] = tuple(
+    (r["start"], r["end"], r["weight"]) for r in _OPTIONS["ranges"]
+)
+_LINE_ENDINGS = re.compile(r"\r\n|\r|\n")  # parse_tweet's convert_line_ending
+
+# A match of the emoji expression is either one of its multi-code-point sequences, all of whose
+# characters are then in the text, or one character of its single-code-point class. So a text
+# can hold an emoji only if it holds a character of the class or, for each sequence, one chosen
+# character of it (its first non-ASCII one: digits and "#" begin keycap sequences, but "\u20e3"
+# ends them). A text without any of these holds no emoji, and needs no search.
+_SEQUENCES = [
+    "".join(chr(int(point, 16)) for point in entry.codepoint.split()) for entry in _emoji_list
+]
+_SEQUENCE_MARKS = frozenset(
+    next((ch for ch in sequence if not ch.isascii()), sequence[0])
+    for sequence in _SEQUENCES
+    if len(sequence) > 1
+)
+
+
+@cache
+def _may_be_emoji(char: str) -> bool:
+    return char in _SEQUENCE_MARKS or _emoji_expression.fullmatch(char) is not None
+
+
+@cache
+def _char_weight(char: str) -> int:
+    point = ord(char)
+    for start, end, weight in _RANGES:
+        if start <= point <= end:
+            return weight
+    return _DEFAULT_WEIGHT
+
+
+def _plain_weight(text: str) -> int:
+    if text.isascii():  # all in the first range
+        return len(text) * _char_weight("a")
+    return sum(map(_char_weight, text))
+
+
+def measure(text: str) -> tuple[int, bool]:
+    """``(weightedLength, valid)`` of ``parse_tweet(text)``, exactly."""
+    text = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
+    # Entities by start index, as parse_tweet keys them; a URL wins over an emoji there.
+    entities: dict[int, tuple[int, int]] = {}
+    if any(map(_may_be_emoji, set(text))):
+        for match in _emoji_expression.finditer(text):
+            entities[match.start()] = (len(match.group(0)), _EMOJI_WEIGHT)
+    for url in extract_urls_with_indices(text):
+        entities[url["indices"][0]] = (len(url["url"]), _URL_WEIGHT)
+    total = 0
+    valid = True
+    position = 0
+    for start in sorted(entities):
+        if start < position:  # inside the entity before: parse_tweet stepped over it
+            continue
+        plain = text[position:start]
+        total += _plain_weight(plain)
+        length, weight = entities[start]
+        total += weight
+        # parse_tweet checks each character it steps on: plain ones and an entity's first.
+        valid = valid and _invalid_chars.search(plain + text[start]) is None
+        position = start + length
+    plain = text[position:]
+    total += _plain_weight(plain)
+    valid = valid and _invalid_chars.search(plain) is None
+    weighted = int(total / _SCALE)
+    return weighted, valid and 0 < weighted <= _MAX_LENGTH

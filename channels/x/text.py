@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from publisher.channels._common import drop_tags
 from publisher.channels.x._twitter_text import (
     has_invalid_characters,
-    parse_tweet,
+    measure,
     pkg_resources_stand_in,
 )
 from publisher.channels.x.entities import Entity, extract_urls
@@ -49,21 +49,24 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]]?)\s+(?=[\"'“‘(\[]?[A-
 _KEEP_TOGETHER = "\u2060"  # WORD JOINER: internal marker only, never left in output
 
 
+# Packing a thread tries the same candidate posts and lines again and again: remember them.
+_measured = lru_cache(maxsize=16_384)(measure)
+
+
 def weigh(text: str) -> int:
     """The weighted length X gives ``text`` (twitter-text v3; URLs count 23)."""
-    return int(parse_tweet(text).weightedLength)
+    return _measured(text)[0]
 
 
 def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
     """True when X would accept ``text`` and it weighs at most ``limit``."""
-    parsed = parse_tweet(text)
-    return bool(parsed.valid) and int(parsed.weightedLength) <= limit
+    weight, valid = _measured(text)
+    return valid and weight <= limit
 
 
-@lru_cache(maxsize=4096)
 def _measure_line(line: str) -> tuple[int, bool]:
-    """A line's weight and whether X accepts all its characters (memoised: lines repeat)."""
-    return int(parse_tweet(line).weightedLength), not has_invalid_characters(line)
+    """A line's weight and whether X accepts all its characters."""
+    return _measured(line)[0], not has_invalid_characters(line)
 
 
 def lines_fit(lines: Sequence[str], limit: int = MAX_WEIGHT) -> bool:
@@ -82,6 +85,7 @@ def lines_fit(lines: Sequence[str], limit: int = MAX_WEIGHT) -> bool:
     return 0 < total <= min(limit, MAX_WEIGHT)
 
 
+@cache
 def _allowed(char: str) -> bool:
     if char == _ZWJ:  # joins emoji sequences; harmless
         return True
@@ -124,7 +128,10 @@ def _clean_around(text: str, urls: Sequence[Entity], gap: str) -> str:
 
 
 def _clean_piece(text: str, gap: str) -> str:
-    return "".join(ch if _allowed(ch) else gap for ch in unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFC", text)
+    if text.isascii() and text.isprintable():  # nothing to take out (the common case)
+        return text
+    return "".join(ch if _allowed(ch) else gap for ch in text)
 
 
 def sentences(text: str) -> list[str]:

@@ -34,6 +34,10 @@ _FTFY = ftfy.TextFixerConfig(
     explain=False,
 )
 
+# Text ftfy has nothing to fix in: printable ASCII, tabs and newlines (mojibake, odd widths,
+# ligatures and C1 controls all need characters outside ASCII; tests/unit compare the two).
+_PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")
+
 # "Â" is what U+00A0 (NBSP, bytes C2 A0) leaves behind when read as Windows-1252 and the NBSP
 # itself is then lost or turned into a space. Remove it when it stands at the start of a word
 # (after the start of the text or a space) and is followed by a space or directly by a lower-case
@@ -86,7 +90,8 @@ def _drop_zero_width(text: str) -> str:
 def clean_text(text: str) -> str:
     """Clean a multi-line text (see the module doc). Keeps line structure."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = ftfy.fix_text(text, config=_FTFY)
+    if not _PLAIN_ASCII.fullmatch(text):  # ftfy leaves printable ASCII as it is: skip it
+        text = ftfy.fix_text(text, config=_FTFY)
     text = html.unescape(text)
     text = repair_stray_a_circumflex(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")

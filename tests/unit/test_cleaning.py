@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from publisher.domain import cleaning
 from publisher.domain.cleaning import clean_inline, clean_text, repair_stray_a_circumflex
 
 
@@ -71,3 +75,19 @@ def test_clean_inline_makes_one_line_with_single_spaces() -> None:
 def test_cleaning_is_stable_on_clean_text() -> None:
     text = "Call 0800 085 3481 – it’s free & confidential."
     assert clean_text(text) == text
+
+
+@settings(max_examples=2_000, deadline=None, derandomize=True, database=None)
+@given(
+    text=st.lists(
+        st.one_of(
+            st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+            st.sampled_from(["\t", "\n", "&amp;", "&lt;b&gt;", "&#39;", "--", "``", "<b>", "A\tB"]),
+        ),
+        max_size=60,
+    ).map("".join)
+)
+def test_ftfy_has_nothing_to_fix_in_printable_ascii(text: str) -> None:
+    """clean_text skips ftfy on printable ASCII: that is only right while ftfy leaves it as is."""
+    assert cleaning._PLAIN_ASCII.fullmatch(text)
+    assert ftfy.fix_text(text, config=cleaning._FTFY) == text

@@ -586,3 +586,10 @@ def test_a_term_is_spelled_out_at_first_use(written: str, spelled: str) -> None:
     text = text_of(make_appeal(body=body))
     assert f"\n\nOfficers from the {spelled} ({written}) are working on the case.\n\n" in text
     assert f"\n\nThe {written} will update the family.\n\n" in text
+
+
+def test_no_emoji_is_pure_ascii() -> None:
+    """The text channel skips the emoji search on ASCII text: right only while no emoji is."""
+    import emoji
+
+    assert not any(sequence.isascii() for sequence in emoji.EMOJI_DATA)

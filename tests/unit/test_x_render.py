@@ -13,13 +13,9 @@ import pytest
 
 from publisher.channel import RenderContext, Rendition
 from publisher.channels.x import RateLimitState, XChannel
+from publisher.channels.x._twitter_text import parse_tweet  # the library, as X counts
 from publisher.channels.x.entities import hashtags_in
-from publisher.channels.x.text import (
-    camel_case,
-    parse_tweet,  # twitter-text, imported without pkg_resources
-    split_to_fit,
-    tokens,
-)
+from publisher.channels.x.text import camel_case, split_to_fit, tokens
 from publisher.domain.phones import grouped
 from publisher.domain.record import Appeal, Contact
 from publisher.errors import TransientPublishError
