@@ -354,14 +354,15 @@ def entry_html(appeal: Appeal) -> str:
     return "".join(parts)
 
 
-def _rss_description(appeal: Appeal) -> str:
-    """RSS has one field for text: the summary (as a paragraph), then the entry's HTML."""
+def _rss_description(appeal: Appeal, body: str) -> str:
+    """RSS has one field for text: the summary (as a paragraph), then the entry's HTML
+    (``body``, :func:`entry_html` of the appeal)."""
     if _resolved(appeal):
-        return entry_html(appeal)
+        return body
     opening = opening_text(appeal.body)
     if same_words(appeal.summary, appeal.title) or same_words(appeal.summary, opening):
-        return entry_html(appeal)  # the summary would only repeat the title or the opening
-    return f"<p>{_esc(appeal.summary)}</p>{entry_html(appeal)}"
+        return body  # the summary would only repeat the title or the opening
+    return f"<p>{_esc(appeal.summary)}</p>{body}"
 
 
 def _local(moment: datetime, appeal: Appeal) -> datetime:
@@ -505,18 +506,27 @@ class FeedsChannel(ChannelBase):
                 )
             )
         files: list[OutputFile] = []
+        bodies: dict[int, str] = {}  # an appeal is in several feeds: its HTML is made once
         for spec in specs:
-            files.extend(self._pair(spec, context))
+            files.extend(self._pair(spec, context, bodies))
         return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
 
-    def _pair(self, spec: _FeedSpec, context: RenderContext) -> tuple[OutputFile, OutputFile]:
+    def _pair(
+        self, spec: _FeedSpec, context: RenderContext, bodies: dict[int, str] | None = None
+    ) -> tuple[OutputFile, OutputFile]:
+        """The RSS and Atom files of one feed. ``bodies`` remembers each entry's HTML by the
+        appeal object's identity, for as long as the caller holds the appeals."""
+        bodies = {} if bodies is None else bodies
         entries = _newest_first(spec.appeals)
         author = _author(spec.appeals, context)
         rss = self._generator(spec, context, author, rss=True)
         atom = self._generator(spec, context, author, rss=False)
         for appeal in entries:
-            self._add_rss_entry(rss, appeal, author, context)
-            self._add_atom_entry(atom, appeal, author, context)
+            body = bodies.get(id(appeal))
+            if body is None:
+                body = bodies[id(appeal)] = entry_html(appeal)
+            self._add_rss_entry(rss, appeal, author, context, body)
+            self._add_atom_entry(atom, appeal, author, context, body)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         atom_bytes: bytes = atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         return (
@@ -555,7 +565,7 @@ class FeedsChannel(ChannelBase):
 
     @staticmethod
     def _add_rss_entry(
-        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext, body: str
     ) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")  # we sorted; feedgen would prepend
@@ -565,7 +575,7 @@ class FeedsChannel(ChannelBase):
         fe.guid(url, permalink=True)
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
-        fe.description(_rss_description(appeal))
+        fe.description(_rss_description(appeal, body))
         enclosure = _enclosure(appeal)
         if enclosure is not None:
             # Length 0: unknown (the RSS Advisory Board's practice, which the W3C accepts).
@@ -574,7 +584,7 @@ class FeedsChannel(ChannelBase):
 
     @staticmethod
     def _add_atom_entry(
-        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext
+        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext, body: str
     ) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")
@@ -589,7 +599,7 @@ class FeedsChannel(ChannelBase):
         fe.updated(_local(appeal.modified_at, appeal))
         fe.author({"name": _meta(_clean(appeal.organisation or "") or author)})
         fe.summary(_meta(_summary(appeal)), type="html")
-        fe.content(entry_html(appeal), type="html")
+        fe.content(body, type="html")
 
     # Publishing ------------------------------------------------------------------------------
 
