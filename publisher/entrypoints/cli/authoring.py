@@ -98,8 +98,15 @@ class _Bar:
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder to build into. It is replaced as a whole, only once everything is valid.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that read and render appeals at once. [default: one per core]",
+)
 @errors_to_exit
-def build(inputs: tuple[Path, ...], out: Path) -> None:
+def build(inputs: tuple[Path, ...], out: Path, jobs: int | None) -> None:
     """Build the whole static output from INPUTS (files or folders).
 
     Pages, area and site indexes, RSS and Atom feeds, plain-text files and social renditions.
@@ -119,10 +126,11 @@ def build(inputs: tuple[Path, ...], out: Path) -> None:
                 yield path
                 bar.update(1)
 
-        report = build_site(list(inputs), out, registry, progress=progress)
+        report = build_site(list(inputs), out, registry, progress=progress, jobs=jobs)
     warn(report.warnings)
     click.echo(
-        f"Built {len(report.appeals)} appeal(s), {report.files} files, into {report.out}\n"
+        f"Built {len(report.appeals)} appeal(s), {report.files} files, into {report.out}"
+        f"{f' ({report.processes} processes)' if report.processes > 1 else ''}\n"
         f"Open {report.out / 'index.html'} in a browser, or serve the folder."
     )
 
