@@ -32,6 +32,8 @@ from publisher.channel.registry import Registry
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
 from publisher.importers import ImportResult, find_inputs, load_appeal
+from publisher.services import build_cache
+from publisher.services.build_cache import BuildState, CachedInput
 
 __all__ = [
     "BUILD_MARKER",
@@ -57,6 +59,10 @@ class BuildReport:
     files: int = 0
     processes: int = 1
     """How many processes read and rendered the appeals."""
+    rendered: int = 0
+    """How many inputs were read and rendered (the others came from the build cache)."""
+    written: int = 0
+    """How many files were written (the others were left as they were)."""
 
 
 def _identity(items: Iterable[Path]) -> Iterable[Path]:
@@ -166,13 +172,9 @@ def default_jobs() -> int:
 _CHUNK = 24
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    """What reading and rendering some appeals sends back: each input's appeal and warnings
-    (or the problem that refused it), and every file written, as (path, digest, owner)."""
-
-    loaded: list[tuple[Appeal, tuple[Problem, ...]] | Problem]
-    files: list[tuple[str, bytes, str]]
+# What reading and rendering one input gives: its record, warnings and files (all written under
+# the staging folder), or the problem that refused it.
+_Read = CachedInput | Problem
 
 
 def _digest(content: bytes) -> bytes:
@@ -185,33 +187,32 @@ def _write(staging: Path, item: OutputFile) -> None:
     target.write_bytes(item.content)
 
 
-def _read_and_render(paths: Sequence[Path], staging: Path, registry: Registry) -> _Rendered:
+def _read_and_render(paths: Sequence[Path], staging: Path, registry: Registry) -> list[_Read]:
     """Import each path and write its appeal's files (every channel) under ``staging``."""
-    loaded: list[tuple[Appeal, tuple[Problem, ...]] | Problem] = []
-    files: list[tuple[str, bytes, str]] = []
+    done: list[_Read] = []
     context = registry.context
     for path in paths:
         try:
             result = load_appeal(path)
         except RecordInvalid as exc:
-            loaded.append(exc.problem)
+            done.append(exc.problem)
             continue
         appeal = result.appeal
-        loaded.append((appeal, result.warnings))
-        if appeal.status is AppealStatus.WITHDRAWN:
-            continue
-        for name in registry.names:
-            for item in registry.get(name).render(appeal, context).files:
-                _write(staging, item)
-                files.append((item.path, _digest(item.content), f"{name}: {appeal.id}"))
-    return _Rendered(loaded=loaded, files=files)
+        files: list[tuple[str, bytes, str]] = []
+        if appeal.status is not AppealStatus.WITHDRAWN:
+            for name in registry.names:
+                for item in registry.get(name).render(appeal, context).files:
+                    _write(staging, item)
+                    files.append((item.path, _digest(item.content), f"{name}: {appeal.id}"))
+        done.append(CachedInput(appeal=appeal, warnings=result.warnings, files=tuple(files)))
+    return done
 
 
 # The registry a forked worker renders with: set in the parent just before the workers start.
 _WORKER_REGISTRY: Registry | None = None
 
 
-def _worker_chunk(paths: Sequence[Path], staging: Path) -> _Rendered:
+def _worker_chunk(paths: Sequence[Path], staging: Path) -> list[_Read]:
     if _WORKER_REGISTRY is None:  # pragma: no cover - only if started other than by fork
         raise BuildError("build worker started without a registry")
     with _fewer_collections():
@@ -228,46 +229,34 @@ def _chunks(paths: Sequence[Path]) -> list[list[Path]]:
 
 
 def _render_appeals(
-    paths: Sequence[Path], staging: Path, registry: Registry, jobs: int, progress: Progress
-) -> tuple[list[_Rendered], int]:
+    paths: Sequence[Path], staging: Path, registry: Registry, jobs: int
+) -> Iterator[tuple[Path, _Read]]:
     """Read and render every path, in ``jobs`` processes when there is enough to share (and
-    this process can fork safely). Returns the results in input order, and how many processes
-    did the work."""
+    this process can fork safely), yielding each path with its result, in input order."""
     chunks = _chunks(paths)
     if jobs <= 1 or len(chunks) < 2 or not _can_fork():
-        done: list[_Rendered] = []
-
-        def serial() -> Iterator[Path]:
-            for chunk in chunks:
-                done.append(_read_and_render(chunk, staging, registry))
-                yield from chunk
-
-        for _ in progress(serial()):
-            pass
-        return done, 1
-
+        for chunk in chunks:
+            yield from zip(chunk, _read_and_render(chunk, staging, registry), strict=True)
+        return
     global _WORKER_REGISTRY
     _WORKER_REGISTRY = registry
     sys.stdout.flush()
     sys.stderr.flush()
-    workers = min(jobs, len(chunks))
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            max_workers=min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")
         ) as pool:
             futures = [pool.submit(_worker_chunk, chunk, staging) for chunk in chunks]
-            results: list[_Rendered] = []
-
-            def parallel() -> Iterator[Path]:
-                for chunk, future in zip(chunks, futures, strict=True):
-                    results.append(future.result())  # in order: the output is deterministic
-                    yield from chunk
-
-            for _ in progress(parallel()):
-                pass
-            return results, workers
+            for chunk, future in zip(chunks, futures, strict=True):
+                yield from zip(chunk, future.result(), strict=True)
     finally:
         _WORKER_REGISTRY = None
+
+
+def _processes(jobs: int, count: int) -> int:
+    """How many processes :func:`_render_appeals` uses for ``count`` inputs."""
+    chunks = -(-count // _CHUNK)
+    return min(jobs, chunks) if jobs > 1 and chunks >= 2 and _can_fork() else 1
 
 
 @contextmanager
@@ -290,53 +279,114 @@ def build_site(
     *,
     progress: Progress = _identity,
     jobs: int | None = None,
+    cache: Path | None = None,
 ) -> BuildReport:
-    """Validate every input, render every channel, then swap the result into ``out``.
+    """Validate every input, render every channel, then put the result in ``out``.
 
     ``jobs`` processes read and render the appeals (default :func:`default_jobs`; 1 for this
     process only); the result is the same whatever their number.
+
+    With a ``cache`` folder (:func:`build_cache.cache_folder`), a build into a folder an earlier
+    build made renders only what changed and rewrites only the files whose bytes change (see
+    :mod:`publisher.services.build_cache`); the result is the same, byte for byte, as a build
+    from nothing. Without one, or when the cache cannot be used, the whole output is built in a
+    staging folder and swapped in by rename.
     """
     out = out.resolve()
     _check_target(out)
     paths = _input_paths(inputs)
+    jobs = default_jobs() if jobs is None else jobs
+    if cache is None:
+        return _build(paths, out, registry, progress, jobs, None, None)
+    with build_cache.locked(cache):
+        expected = build_cache.fingerprint(registry)
+        state = build_cache.load(cache, expected)
+        if state is not None and state.marker != build_cache.stat_of(out / BUILD_MARKER):
+            state = None  # another build has been there since
+        return _build(paths, out, registry, progress, jobs, cache, (expected, state))
+
+
+def _build(
+    paths: Sequence[Path],
+    out: Path,
+    registry: Registry,
+    progress: Progress,
+    jobs: int,
+    cache: Path | None,
+    cached: tuple[str, BuildState | None] | None,
+) -> BuildReport:
+    state = None if cached is None else cached[1]
+    # An input is read again unless the cache has it, with these bytes, and its files are on
+    # disk as the cached build left them.
+    reuse: dict[Path, CachedInput] = {}
+    digests: dict[Path, bytes] = {}
+    if cached is not None:
+        for path in paths:
+            digests[path] = _digest(path.read_bytes())
+            if state is None:
+                continue
+            known = state.inputs.get((str(path), digests[path]))
+            if known is not None and all(state.intact(out, f[0]) for f in known.files):
+                reuse[path] = known
+    todo = [path for path in paths if path not in reuse]
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         with _fewer_collections():
-            rendered, processes = _render_appeals(
-                paths, staging, registry, default_jobs() if jobs is None else jobs, progress
-            )
-            appeals, warnings, count = _finish(rendered, staging, registry)
-        (staging / BUILD_MARKER).write_text(
-            "Built by publisher. This whole folder is replaced by the next build.\n",
-            encoding="utf-8",
-        )
-        staging.chmod(0o755)
-        _swap_in(staging, out)
+            read: dict[Path, _Read] = dict(reuse)
+
+            def everything() -> Iterator[Path]:
+                yield from reuse
+                for path, result in _render_appeals(todo, staging, registry, jobs):
+                    read[path] = result
+                    yield path
+
+            for _ in progress(everything()):
+                pass
+            entries = [read[path] for path in paths]
+            appeals, warnings, outputs = _finish(entries, staging, registry)
+        if state is None:
+            (staging / BUILD_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            staging.chmod(0o755)
+            _swap_in(staging, out)
+            written = set(outputs)
+        else:
+            written = _update_in_place(staging, out, outputs, state)
+            shutil.rmtree(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if cache is not None and cached is not None:
+        _remember(cache, cached[0], out, paths, digests, entries, outputs, written, state)
     return BuildReport(
-        appeals=appeals, warnings=warnings, files=count, out=out, processes=processes
+        appeals=appeals,
+        warnings=warnings,
+        files=len(outputs),
+        out=out,
+        processes=_processes(jobs, len(todo)),
+        rendered=len(todo),
+        written=len(written),
     )
 
 
-def _finish(
-    rendered: Sequence[_Rendered], staging: Path, registry: Registry
-) -> tuple[list[Appeal], list[Problem], int]:
-    """Check what the workers sent, then render and write the files of the whole site.
+MARKER_TEXT = "Built by publisher. This whole folder is replaced by the next build.\n"
 
-    Returns the appeals, the warnings and the number of files."""
+
+def _finish(
+    entries: Sequence[_Read], staging: Path, registry: Registry
+) -> tuple[list[Appeal], list[Problem], dict[str, bytes]]:
+    """Check every input, then render the files of the whole site into ``staging``.
+
+    Returns the appeals, the warnings and every output file's digest."""
     appeals: list[Appeal] = []
     warnings: list[Problem] = []
     problems: list[Problem] = []
-    for part in rendered:
-        for entry in part.loaded:
-            if isinstance(entry, Problem):
-                problems.append(entry)
-            else:
-                appeals.append(entry[0])
-                warnings.extend(entry[1])
+    for entry in entries:
+        if isinstance(entry, Problem):
+            problems.append(entry)
+        else:
+            appeals.append(entry.appeal)
+            warnings.extend(entry.warnings)
     _check_loaded(appeals, problems)
     owners: dict[str, tuple[bytes, str]] = {}
 
@@ -349,8 +399,9 @@ def _finish(
         owners[path] = (digest, owner)
         return True
 
-    for part in rendered:
-        for path, digest, owner in part.files:
+    for entry in entries:
+        assert isinstance(entry, CachedInput)  # problems raised above
+        for path, digest, owner in entry.files:
             claim(path, digest, owner)
     live = [a for a in appeals if a.status is not AppealStatus.WITHDRAWN]
     context = registry.context
@@ -360,4 +411,69 @@ def _finish(
             for item in channel.render_site(live, context).files:
                 if claim(item.path, _digest(item.content), f"{name}: site"):
                     _write(staging, item)
-    return appeals, warnings, len(owners)
+    return appeals, warnings, {path: digest for path, (digest, _) in owners.items()}
+
+
+def _update_in_place(
+    staging: Path, out: Path, outputs: dict[str, bytes], state: BuildState
+) -> set[str]:
+    """Bring ``out`` to ``outputs``: move in each staged file whose bytes differ from what is
+    there, delete what is no longer built. Each file is replaced atomically; unchanged files
+    are not touched (their modification times stay). Returns the paths written."""
+    written: set[str] = set()
+    for path, digest in outputs.items():
+        staged = staging / path
+        known = state.outputs.get(path)
+        if known is not None and known[0] == digest and state.intact(out, path):
+            continue
+        if not staged.exists():  # pragma: no cover - a reused input's file is intact by choice
+            raise BuildError(f"{path} was neither built nor found as the last build left it")
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged.chmod(0o644)
+        os.replace(staged, target)
+        written.add(path)
+    for path in state.outputs.keys() - outputs.keys():
+        gone = out / path
+        gone.unlink(missing_ok=True)
+        folder = gone.parent
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return written
+
+
+def _remember(
+    cache: Path,
+    expected: str,
+    out: Path,
+    paths: Sequence[Path],
+    digests: dict[Path, bytes],
+    entries: Sequence[_Read],
+    outputs: dict[str, bytes],
+    written: set[str],
+    state: BuildState | None,
+) -> None:
+    """Save what this build read and wrote, for the next one."""
+    known: dict[str, tuple[bytes, build_cache.Stat]] = {}
+    for path, digest in outputs.items():
+        if path not in written and state is not None and path in state.outputs:
+            known[path] = state.outputs[path]
+            continue
+        stat = build_cache.stat_of(out / path)
+        if stat is not None:
+            known[path] = (digest, stat)
+    inputs = {
+        (str(path), digests[path]): entry
+        for path, entry in zip(paths, entries, strict=True)
+        if isinstance(entry, CachedInput)
+    }
+    build_cache.save(
+        cache,
+        BuildState(
+            fingerprint=expected,
+            marker=build_cache.stat_of(out / BUILD_MARKER),
+            inputs=inputs,
+            outputs=known,
+        ),
+    )

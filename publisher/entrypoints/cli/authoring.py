@@ -105,18 +105,29 @@ class _Bar:
     default=None,
     help="Processes that read and render appeals at once. [default: one per core]",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read and render every input and rewrite the whole folder, whatever the build cache "
+    "remembers.",
+)
 @errors_to_exit
-def build(inputs: tuple[Path, ...], out: Path, jobs: int | None) -> None:
+def build(inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool) -> None:
     """Build the whole static output from INPUTS (files or folders).
 
     Pages, area and site indexes, RSS and Atom feeds, plain-text files and social renditions.
     Every input is validated before anything is written: a bad file leaves the previous build
-    untouched.
+    untouched. A build into a folder an earlier build made reads and renders again only the
+    inputs that changed, and rewrites only the files whose bytes change (the build cache is in
+    the data folder, PUBLISHER_DATA_DIR); the result is the same as with --full.
     """
     from publisher.importers import find_inputs
     from publisher.services.build import build_site
+    from publisher.services.build_cache import cache_folder
 
-    registry = app().registry
+    application = app()
+    registry = application.registry
+    cache = None if full else cache_folder(application.settings.data_dir, out)
     total = len(find_inputs(list(inputs)))
 
     with _Bar("Reading appeals", total) as bar:
@@ -126,11 +137,15 @@ def build(inputs: tuple[Path, ...], out: Path, jobs: int | None) -> None:
                 yield path
                 bar.update(1)
 
-        report = build_site(list(inputs), out, registry, progress=progress, jobs=jobs)
+        report = build_site(
+            list(inputs), out, registry, progress=progress, jobs=jobs, cache=cache
+        )
     warn(report.warnings)
+    processes = f", {report.processes} processes" if report.processes > 1 else ""
     click.echo(
-        f"Built {len(report.appeals)} appeal(s), {report.files} files, into {report.out}"
-        f"{f' ({report.processes} processes)' if report.processes > 1 else ''}\n"
+        f"Built {len(report.appeals)} appeal(s), {report.files} files, into {report.out}\n"
+        f"({report.rendered} appeal(s) read and rendered{processes}; "
+        f"{report.written} file(s) written, the others unchanged)\n"
         f"Open {report.out / 'index.html'} in a browser, or serve the folder."
     )
 
