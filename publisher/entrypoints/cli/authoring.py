@@ -137,9 +137,7 @@ def build(inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool) -> 
                 yield path
                 bar.update(1)
 
-        report = build_site(
-            list(inputs), out, registry, progress=progress, jobs=jobs, cache=cache
-        )
+        report = build_site(list(inputs), out, registry, progress=progress, jobs=jobs, cache=cache)
     warn(report.warnings)
     processes = f", {report.processes} processes" if report.processes > 1 else ""
     click.echo(
