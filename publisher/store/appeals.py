@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -146,7 +147,16 @@ def site_appeals(
         .where(wanted)
         .order_by(AppealRow.id)
     )
-    return [Appeal.from_json(text) for text in session.scalars(query)]
+    return [_site_record(text) for text in session.scalars(query)]
+
+
+@lru_cache(maxsize=20_000)
+def _site_record(record_json: str) -> Appeal:
+    """An appeal from its stored JSON, validated once per text in a process: every web and
+    feeds delivery reads every appeal of the site, and validating them again each time was
+    most of its cost. Keyed by the text itself, so a different record is never mistaken for
+    a remembered one; records are frozen, so sharing one is safe."""
+    return Appeal.from_json(record_json)
 
 
 @dataclass(frozen=True)

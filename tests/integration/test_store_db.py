@@ -223,3 +223,19 @@ def test_site_appeals_is_one_query_over_live_revisions(registry: Registry, store
         ("withdrawn-one", 2, "withdrawn"),
     ]
     assert found[0].title == "Second"
+
+    # The next delivery reads the same records without validating any of them again.
+    from publisher.domain.record import Appeal
+
+    calls: list[str] = []
+    validate = Appeal.from_json
+
+    def counting(text: str | bytes) -> Appeal:
+        calls.append(str(text))
+        return validate(text)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Appeal, "from_json", counting)
+        with store.session() as session:
+            again = site_appeals(session, channel="web", target="default", including="pending")
+    assert again == found and not calls
