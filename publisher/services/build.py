@@ -31,7 +31,7 @@ from publisher.channel import OutputFile
 from publisher.channel.registry import Registry
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
-from publisher.importers import ImportResult, find_inputs, load_appeal
+from publisher.importers import find_inputs, load_appeal
 from publisher.services import build_cache
 from publisher.services.build_cache import BuildState, CachedInput
 
@@ -41,8 +41,6 @@ __all__ = [
     "InputsInvalid",
     "build_site",
     "default_jobs",
-    "load_all",
-    "render_all",
 ]
 
 #: A file every build writes at the root of its output, so a later build knows the folder is ours.
@@ -77,21 +75,6 @@ def _input_paths(inputs: Sequence[Path]) -> list[Path]:
     return paths
 
 
-def load_all(
-    inputs: Sequence[Path], *, progress: Progress = _identity
-) -> tuple[list[ImportResult], list[Problem]]:
-    """Import every input. Returns results, or raises InputsInvalid listing every bad file."""
-    results: list[ImportResult] = []
-    problems: list[Problem] = []
-    for path in progress(_input_paths(inputs)):
-        try:
-            results.append(load_appeal(path))
-        except RecordInvalid as exc:
-            problems.append(exc.problem)
-    _check_loaded([r.appeal for r in results], problems)
-    return results, [w for r in results for w in r.warnings]
-
-
 def _check_loaded(appeals: Sequence[Appeal], problems: list[Problem]) -> None:
     """Raise InputsInvalid for every file that failed and every appeal id used twice."""
     seen: dict[str, str] = {}
@@ -107,30 +90,6 @@ def _check_loaded(appeals: Sequence[Appeal], problems: list[Problem]) -> None:
         seen[appeal.id] = appeal.source or appeal.id
     if problems:
         raise InputsInvalid(problems)
-
-
-def render_all(
-    appeals: Sequence[Appeal], registry: Registry, channels: Sequence[str] | None = None
-) -> list[OutputFile]:
-    """Every file of a static build (of ``channels``, default every channel of the registry),
-    in a stable order. Raises if two renditions collide."""
-    context = registry.context
-    files: dict[str, OutputFile] = {}
-
-    def add(items: Iterable[OutputFile], owner: str) -> None:
-        for item in items:
-            if item.path in files and files[item.path].content != item.content:
-                raise BuildError(f"two outputs want the same path {item.path!r} ({owner})")
-            files[item.path] = item
-
-    live = [a for a in appeals if a.status is not AppealStatus.WITHDRAWN]
-    for name in registry.names if channels is None else channels:
-        channel = registry.get(name)
-        for appeal in live:
-            add(channel.render(appeal, context).files, f"{name}: {appeal.id}")
-        if channel.writes_site_files:
-            add(channel.render_site(live, context).files, f"{name}: site")
-    return [files[path] for path in sorted(files)]
 
 
 def _check_target(out: Path) -> None:
@@ -229,12 +188,12 @@ def _chunks(paths: Sequence[Path]) -> list[list[Path]]:
 
 
 def _render_appeals(
-    paths: Sequence[Path], staging: Path, registry: Registry, jobs: int
+    paths: Sequence[Path], staging: Path, registry: Registry, processes: int
 ) -> Iterator[tuple[Path, _Read]]:
-    """Read and render every path, in ``jobs`` processes when there is enough to share (and
-    this process can fork safely), yielding each path with its result, in input order."""
+    """Read and render every path in ``processes`` processes (:func:`_processes`), yielding
+    each path with its result, in input order."""
     chunks = _chunks(paths)
-    if jobs <= 1 or len(chunks) < 2 or not _can_fork():
+    if processes <= 1:
         for chunk in chunks:
             yield from zip(chunk, _read_and_render(chunk, staging, registry), strict=True)
         return
@@ -244,7 +203,7 @@ def _render_appeals(
     sys.stderr.flush()
     try:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")
+            max_workers=processes, mp_context=multiprocessing.get_context("fork")
         ) as pool:
             futures = [pool.submit(_worker_chunk, chunk, staging) for chunk in chunks]
             for chunk, future in zip(chunks, futures, strict=True):
@@ -254,7 +213,8 @@ def _render_appeals(
 
 
 def _processes(jobs: int, count: int) -> int:
-    """How many processes :func:`_render_appeals` uses for ``count`` inputs."""
+    """How many processes share ``count`` inputs: up to ``jobs``, when there is enough to
+    share and this process can fork safely."""
     chunks = -(-count // _CHUNK)
     return min(jobs, chunks) if jobs > 1 and chunks >= 2 and _can_fork() else 1
 
@@ -297,13 +257,13 @@ def build_site(
     paths = _input_paths(inputs)
     jobs = default_jobs() if jobs is None else jobs
     if cache is None:
-        return _build(paths, out, registry, progress, jobs, None, None)
+        return _build(paths, out, registry, progress, jobs, None)
     with build_cache.locked(cache):
         expected = build_cache.fingerprint(registry)
         state = build_cache.load(cache, expected)
         if state is not None and state.marker != build_cache.stat_of(out / BUILD_MARKER):
             state = None  # another build has been there since
-        return _build(paths, out, registry, progress, jobs, cache, (expected, state))
+        return _build(paths, out, registry, progress, jobs, (cache, expected, state))
 
 
 def _build(
@@ -312,10 +272,10 @@ def _build(
     registry: Registry,
     progress: Progress,
     jobs: int,
-    cache: Path | None,
-    cached: tuple[str, BuildState | None] | None,
+    cached: tuple[Path, str, BuildState | None] | None,
 ) -> BuildReport:
-    state = None if cached is None else cached[1]
+    """The build; ``cached`` is the cache folder, the fingerprint and the usable state."""
+    state = None if cached is None else cached[2]
     # An input is read again unless the cache has it, with these bytes, and its files are on
     # disk as the cached build left them.
     reuse: dict[Path, CachedInput] = {}
@@ -329,6 +289,7 @@ def _build(
             if known is not None and all(state.intact(out, f[0]) for f in known.files):
                 reuse[path] = known
     todo = [path for path in paths if path not in reuse]
+    processes = _processes(jobs, len(todo))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
@@ -337,7 +298,7 @@ def _build(
 
             def everything() -> Iterator[Path]:
                 yield from reuse
-                for path, result in _render_appeals(todo, staging, registry, jobs):
+                for path, result in _render_appeals(todo, staging, registry, processes):
                     read[path] = result
                     yield path
 
@@ -356,14 +317,14 @@ def _build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if cache is not None and cached is not None:
-        _remember(cache, cached[0], out, paths, digests, entries, outputs, written, state)
+    if cached is not None:
+        _remember(cached[0], cached[1], out, paths, digests, entries, outputs, written, state)
     return BuildReport(
         appeals=appeals,
         warnings=warnings,
         files=len(outputs),
         out=out,
-        processes=_processes(jobs, len(todo)),
+        processes=processes,
         rendered=len(todo),
         written=len(written),
     )
