@@ -105,6 +105,15 @@ def clean_inline(text: str) -> str:
     normalisation: a post never changes a link.
     """
     text = _WHITESPACE.sub(" ", drop_tags(text))
+    if text.isascii() and text.isprintable():
+        # Nothing to take out and nothing to normalise (the common case): what
+        # _clean_keeping_urls would make of it, without looking for URLs to keep apart.
+        return text.strip()
+    return _clean_keeping_urls(text)
+
+
+def _clean_keeping_urls(text: str) -> str:
+    """:func:`clean_inline`'s work on a line with single spaces and no tags."""
     urls = extract_urls(text)
     cleaned = _clean_around(text, urls, "")
     if [url.text for url in extract_urls(cleaned)] != [url.text for url in urls]:

@@ -196,8 +196,15 @@ _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+", re.IGNORECAS
 def _matcher() -> tuple[re.Pattern[str], tuple[Abbreviation, ...]]:
     """One alternation over every form, longest first; each form is its own named group."""
     alternatives: list[tuple[str, Abbreviation]] = []
+    # The characters a form can begin with, when every form begins with a plain letter or
+    # digit: checked first, so that the alternation is tried only where one could start.
+    firsts: set[str] | None = {"T", "A"}
     for entry in ABBREVIATIONS:
         for form in entry.forms:
+            if firsts is not None and form[:1].isalnum() and form[:1].isascii():
+                firsts.add(form[0])
+            else:
+                firsts = None
             if entry.kind == "rank":
                 alternatives.append((rf"(?:[TA]/\s?)?(?:{form})", entry))
             else:
@@ -207,7 +214,8 @@ def _matcher() -> tuple[re.Pattern[str], tuple[Abbreviation, ...]]:
     parts = [f"(?P<g{index}>{pattern})" for index, (pattern, _) in enumerate(alternatives)]
     # Whole tokens: not after a letter, digit, slash, dot, '+' or hyphen-joined word;
     # not before a letter or digit (a trailing "+" or "." belongs to the form itself).
-    pattern = re.compile(r"(?<![\w/.+&-])(?:" + "|".join(parts) + r")(?![\w+&]|-\w)")
+    start = "" if firsts is None else "(?=[" + "".join(sorted(firsts)) + "])"
+    pattern = re.compile(r"(?<![\w/.+&-])" + start + "(?:" + "|".join(parts) + r")(?![\w+&]|-\w)")
     return pattern, tuple(entry for _, entry in alternatives)
 
 
@@ -231,7 +239,11 @@ def _follows_proper_noun(text: str, start: int) -> bool:
 def find_abbreviations(text: str) -> list[Match]:
     """Every abbreviation in ``text``, in order of appearance."""
     pattern, entries = _matcher()
-    addresses = [(m.start(), m.end()) for m in _ADDRESS.finditer(text)]
+    addresses = (
+        [(m.start(), m.end()) for m in _ADDRESS.finditer(text)]
+        if "@" in text or "://" in text or "www." in text.casefold()  # what _ADDRESS needs
+        else []
+    )
     found: list[Match] = []
     for hit in pattern.finditer(text):
         group = hit.lastgroup

@@ -8,6 +8,7 @@ licence, under ``tests/conformance/twitter-text/``), as the suite asks: not copi
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.channel import RenderContext
+from publisher.channels._common import drop_tags
 from publisher.channels.x import XChannel
 from publisher.channels.x.entities import (
     extract_hashtags,
@@ -27,7 +29,7 @@ from publisher.channels.x.entities import (
     limit_hashtags,
 )
 from publisher.channels.x.render import render_posts, render_update_posts
-from publisher.channels.x.text import ELLIPSIS, clean_inline, truncate, weigh
+from publisher.channels.x.text import ELLIPSIS, _clean_keeping_urls, clean_inline, truncate, weigh
 from publisher.domain.hashtags import SCANNED, is_valid_tag
 from publisher.domain.record import Appeal, ContactKind
 
@@ -107,6 +109,24 @@ def test_cleaning_a_line_never_changes_a_url() -> None:
         "caf\u00e9 https://example.org/a bc"
     )
     assert clean_inline("a\u202e b") == "a b"
+
+
+_ASCII_LINE = st.lists(
+    st.one_of(
+        st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12),
+        st.sampled_from(
+            ["https://example.org/a-", "www.x.co.uk/p?q=1", "derbyshire.police.uk", " ", "#Tag"]
+        ),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(_ASCII_LINE)
+def test_the_ascii_shortcut_cleans_a_line_as_the_url_keeping_path_does(line: str) -> None:
+    single = re.sub(r"\s+", " ", drop_tags(line))
+    assert clean_inline(line) == _clean_keeping_urls(single)
 
 
 @pytest.mark.parametrize(
