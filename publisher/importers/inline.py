@@ -45,6 +45,10 @@ _URL = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])", re.I)
+# What every _URL and _EMAIL match holds: "://", "www.", or a label's last character (a hyphen
+# ends an email's), a dot and the next label's or the TLD's first character. A text with none of
+# them has no address to look for.
+_MAY_HOLD_URL = re.compile(r"://|www\.|[a-z0-9-]\.[a-z0-9]", re.IGNORECASE)
 
 
 def _hashtags(text: str) -> Iterator[re.Match[str]]:
@@ -165,6 +169,8 @@ class _Taken:
 def find_links(text: str) -> list[tuple[int, int, str]]:
     """Web and email addresses in running text: ``(start, end, href)``, href absolute."""
     hits: list[tuple[int, int, str]] = []
+    if _MAY_HOLD_URL.search(text) is None:
+        return hits  # and so no email address either: it needs a dot between labels too
     for match in _EMAIL.finditer(text):
         hits.append((match.start(), match.end(), f"mailto:{match.group(0)}"))
     # addresses found by one pattern never overlap each other: only the emails can be in the way
@@ -182,6 +188,8 @@ def find_links(text: str) -> list[tuple[int, int, str]]:
 
 def find_hashtags(text: str) -> list[str]:
     """Hashtags in ``text`` (without '#'), outside web addresses."""
+    if "#" not in text and "＃" not in text:
+        return []
     links = _Taken([(start, end) for start, end, _ in find_links(text)])
     return [m.group(1) for m in _hashtags(text) if not links.holds(m.start())]
 

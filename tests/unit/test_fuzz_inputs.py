@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -698,12 +698,17 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _refused(args: list[str], path: Path) -> None:
-    """``publisher ARGS`` answers within a few seconds: exit 1 and one error line naming the
-    file, no traceback."""
-    started = time.monotonic()
-    result = CliRunner().invoke(cli, args)
-    elapsed = time.monotonic() - started
-    assert elapsed < 5, f"{args[0]} took {elapsed:.1f}s"
+    """``publisher ARGS`` answers (it does not hang or expand the file without bound): exit 1
+    and one error line naming the file, no traceback.
+
+    The guard is a hang detector, not a speed claim (speed is the benchmarks' business): a
+    refusal that has not come after two minutes never will on any machine."""
+    results: list[Result] = []
+    runner = threading.Thread(target=lambda: results.append(CliRunner().invoke(cli, args)))
+    runner.start()
+    runner.join(120)
+    assert not runner.is_alive(), f"publisher {args[0]} did not answer"
+    (result,) = results
     assert result.exit_code == 1, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, result.stderr
