@@ -199,12 +199,14 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", strip_control(text))
     text = drop_tags(text)
     text = text.replace("<", " less than ").replace(">", " greater than ")
-    text = _no_emoji(text)
-    text = _INVISIBLE.sub("", text)
+    if not text.isascii():  # every emoji and every invisible character is beyond ASCII
+        text = _INVISIBLE.sub("", _no_emoji(text))
     text = text.translate(_FOLD)
-    text = _MD_LINK.sub(r"\1: \2", text)
-    text = _MD_STRONG.sub(r"\2", text)
-    text = _MD_EM.sub(r"\2", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1: \2", text)
+    if "*" in text or "_" in text:
+        text = _MD_STRONG.sub(r"\2", text)
+        text = _MD_EM.sub(r"\2", text)
     text = text.replace("`", "").replace("~~", "")
     text = _MD_LINE_START.sub("", text)
     text = _SPACES.sub(" ", text).strip()

@@ -28,5 +28,8 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates are package files, fixed for the life of a process (and part of a build's
+        # fingerprint): no stat of every template on every render.
+        auto_reload=False,
     )
     return env

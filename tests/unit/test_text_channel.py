@@ -593,3 +593,10 @@ def test_no_emoji_is_pure_ascii() -> None:
     import emoji
 
     assert not any(sequence.isascii() for sequence in emoji.EMOJI_DATA)
+
+
+def test_no_invisible_character_is_ascii() -> None:
+    """clean_text looks for invisible characters only beyond ASCII: right only while none is."""
+    from publisher.channels.text import _INVISIBLE
+
+    assert not any(_INVISIBLE.match(chr(code)) for code in range(128))
