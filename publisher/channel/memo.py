@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Generic, TypeVar
 
 from publisher.domain.record import Appeal
@@ -60,6 +61,7 @@ class FragmentMemo(Generic[V]):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ID = attrgetter("id")
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -119,8 +121,9 @@ class SiteChanges:
         """(gone, came) from the last set to ``appeals``, or None when an id appears twice
         (the caller reports that). Nothing is remembered until :meth:`commit`."""
         last = self._by_id
-        came = [a for a in appeals if last.get(a.id) is not a]
-        ids = {a.id for a in appeals}
+        ids_in_order = list(map(_ID, appeals))
+        came = [a for a, i in zip(appeals, ids_in_order, strict=True) if last.get(i) is not a]
+        ids = set(ids_in_order)
         if len(ids) != len(appeals):
             return None
         gone = [last[a.id] for a in came if a.id in last]
