@@ -61,8 +61,10 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
 from __future__ import annotations
 
 import html
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -73,6 +75,13 @@ from feedgen.feed import FeedGenerator
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
+from publisher.channel.memo import (
+    FragmentMemo,
+    OrderedGroup,
+    SiteChanges,
+    instant,
+    newest_key,
+)
 from publisher.channels._common import (
     Joiner,
     opening_text,
@@ -121,6 +130,125 @@ _ATOM_HTML_TEXT = frozenset({"title", "subtitle"})
 """Atom text constructs feedgen writes without a ``type``, which :class:`_AtomHtmlText` sets."""
 
 
+# Entries' HTML remembered (an appeal is in the site's, its area's and its campaigns' feeds).
+_BODY_MEMO_LIMIT = 20_000
+
+
+# Sites remembered, one per render context (a process renders one; tests render several).
+_SITES_REMEMBERED = 4
+
+
+@dataclass(frozen=True)
+class _MadeFeed:
+    """A site feed's files and what they were made from (entries compared by identity)."""
+
+    about: tuple[object, ...]
+    entries: tuple[Appeal, ...]
+    files: tuple[OutputFile, OutputFile]
+
+
+def _modified_key(appeal: Appeal) -> tuple[int, str]:
+    """The order of :func:`_feed_updated`: the modification instant, then the id."""
+    return instant(appeal.modified_at), appeal.id
+
+
+def _count(counts: Counter[str], key: str, by: int) -> None:
+    counts[key] += by
+    if counts[key] <= 0:
+        del counts[key]
+
+
+@dataclass
+class _FeedGroup:
+    """What one feed covers, kept up to date record by record: its live appeals newest first
+    (the entries are the first :data:`MAX_ENTRIES`), every appeal by modification (the last
+    gives ``updated``), and how many name each organisation (and, for an area, each way of
+    writing its name)."""
+
+    live: OrderedGroup[None] = field(default_factory=OrderedGroup)
+    modified: OrderedGroup[None] = field(default_factory=OrderedGroup)
+    organisations: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.modified)
+
+    def change(self, appeal: Appeal, by: int) -> None:
+        """Add (``by`` 1) or remove (-1) one appeal."""
+        if appeal.status is not AppealStatus.WITHDRAWN:
+            if by > 0:
+                self.live.add(newest_key(appeal), appeal, None)
+            else:
+                self.live.remove(newest_key(appeal))
+        if by > 0:
+            self.modified.add(_modified_key(appeal), appeal, None)
+        else:
+            self.modified.remove(_modified_key(appeal))
+        if appeal.organisation:
+            _count(self.organisations, _clean(appeal.organisation), by)
+        _count(self.names, _clean(appeal.area), by)
+
+    def author(self) -> str | None:
+        """As :func:`_author` says, or None for the site's name."""
+        named = [name for name in self.organisations if name]
+        return named[0] if len(named) == 1 else None
+
+    def updated(self) -> datetime:
+        """As :func:`_feed_updated` says."""
+        if not self.modified:
+            return EMPTY_FEED_UPDATED
+        latest = self.modified.last
+        return _local(latest.modified_at, latest)
+
+
+@dataclass
+class _FeedsSite:
+    """The site as the feeds channel last rendered it for one context: its appeals, what each
+    feed covers, and each feed's last files."""
+
+    changes: SiteChanges = field(default_factory=SiteChanges)
+    everything: _FeedGroup = field(default_factory=_FeedGroup)
+    areas: dict[str, _FeedGroup] = field(default_factory=dict)
+    campaigns: dict[str, _FeedGroup] = field(default_factory=dict)
+    feeds: dict[str, _MadeFeed] = field(default_factory=dict)
+
+    def add(self, appeal: Appeal) -> None:
+        self._change(appeal, 1)
+
+    def remove(self, appeal: Appeal) -> None:
+        self._change(appeal, -1)
+
+    def _change(self, appeal: Appeal, by: int) -> None:
+        groups = [
+            (self.areas, appeal.area_slug),
+            *((self.campaigns, c) for c in dict.fromkeys(slugify(c) for c in appeal.campaigns)),
+        ]
+        self.everything.change(appeal, by)
+        for table, slug in groups:
+            group = table.get(slug)
+            if group is None:
+                group = table[slug] = _FeedGroup()
+            group.change(appeal, by)
+            if not group:  # its feed is no longer made
+                del table[slug]
+                kind = "areas" if table is self.areas else "campaigns"
+                self.feeds.pop(f"feeds/{kind}/{slug}/", None)
+
+    def area_names(self, appeals: Sequence[Appeal]) -> dict[str, str]:
+        """Each area's name as the first of ``appeals`` in it writes it: the one way it is
+        written, unless its appeals write it in more than one (then they are read in order)."""
+        names = {slug: next(iter(group.names)) for slug, group in self.areas.items()}
+        mixed = {slug for slug, group in self.areas.items() if len(group.names) > 1}
+        if mixed:
+            first: dict[str, str] = {}
+            for appeal in appeals:
+                slug = appeal.area_slug
+                if slug in mixed and slug not in first:
+                    first[slug] = _clean(appeal.area)
+            names.update(first)
+        return names
+
+
 @dataclass(frozen=True)
 class _FeedSpec:
     """One feed pair: where it lives, what it is called, what it covers."""
@@ -131,7 +259,9 @@ class _FeedSpec:
     description: str
     alternate: str
     appeals: tuple[Appeal, ...]
-    """Every appeal the feed covers, withdrawn ones included (they only move ``updated``)."""
+    """Every appeal the feed covers, withdrawn ones included (they only move ``updated``);
+    empty for the site's feeds, whose entries, author and ``updated`` come from their
+    :class:`_FeedGroup`."""
 
     @property
     def rss_path(self) -> str:
@@ -438,6 +568,13 @@ class FeedsChannel(ChannelBase):
         """``editor_email``: the RSS ``managingEditor`` address (RSS requires an address there;
         without one only ``dc:creator`` and the Atom author name the organisation)."""
         self.editor_email = editor_email
+        # What the site's renderings made, for the next one (a delivery renders the whole
+        # site, which changes by one appeal at a time): each entry's HTML by its record (see
+        # publisher.channel.memo), and the site as last rendered in each context, with each
+        # feed's last pair of files and what it was made from (_FeedsSite).
+        self._bodies: FragmentMemo[str] = FragmentMemo(_BODY_MEMO_LIMIT)
+        self._sites: dict[RenderContext, _FeedsSite] = {}
+        self._site_lock = threading.Lock()
 
     # Rendering -------------------------------------------------------------------------------
 
@@ -463,68 +600,134 @@ class FeedsChannel(ChannelBase):
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
-        ids = [appeal.id for appeal in appeals]
-        if len(set(ids)) != len(ids):
+        """The site's feeds: overall, per area and per campaign.
+
+        The channel remembers the site it rendered last (for each of a few contexts): what
+        each feed covers is brought up to date with the records that changed, and a feed is
+        made again only when what it is made of changed (see :class:`_FeedsSite`)."""
+        with self._site_lock:
+            # Taken out while it changes: if the rendering fails, it is forgotten, and the
+            # next one starts from nothing.
+            site = self._sites.pop(context, None) or _FeedsSite()
+            files = self._render_site(site, appeals, context)
+            self._sites[context] = site  # the most recently used last
+            while len(self._sites) > _SITES_REMEMBERED:
+                del self._sites[next(iter(self._sites))]
+        return Rendition(channel=self.name, appeal_id=None, revision=None, files=files)
+
+    def _render_site(
+        self, site: _FeedsSite, appeals: Sequence[Appeal], context: RenderContext
+    ) -> tuple[OutputFile, ...]:
+        diff = site.changes.diff(appeals)
+        if diff is None:
+            ids = [appeal.id for appeal in appeals]
             twice = sorted({i for i in ids if ids.count(i) > 1})
             raise BuildError(f"appeals appear more than once in the site: {', '.join(twice)}")
-        site = _site_name(context)
-        specs = [
-            _FeedSpec(
-                folder="feeds/",
-                title=site,
-                description=f"Appeals, advice and news from {site}.",
-                alternate=context.site_url,
-                appeals=tuple(appeals),
+        gone, came = diff
+        for appeal in gone:
+            site.remove(appeal)
+        for appeal in came:
+            site.add(appeal)
+        site.changes.commit(gone, came)
+        name = _site_name(context)
+        specs: list[tuple[_FeedSpec, _FeedGroup]] = [
+            (
+                _FeedSpec(
+                    folder="feeds/",
+                    title=name,
+                    description=f"Appeals, advice and news from {name}.",
+                    alternate=context.site_url,
+                    appeals=(),
+                ),
+                site.everything,
             )
         ]
-        areas: dict[str, list[Appeal]] = {}
-        area_names: dict[str, str] = {}
-        campaigns: dict[str, list[Appeal]] = {}
-        for appeal in appeals:
-            areas.setdefault(appeal.area_slug, []).append(appeal)
-            area_names.setdefault(appeal.area_slug, _clean(appeal.area))
-            for campaign in dict.fromkeys(slugify(c) for c in appeal.campaigns):
-                campaigns.setdefault(campaign, []).append(appeal)
-        for slug in sorted(areas):
+        area_names = site.area_names(appeals)
+        for slug in sorted(site.areas):
+            group = site.areas[slug]
             specs.append(
-                _FeedSpec(
-                    folder=f"feeds/areas/{slug}/",
-                    title=f"{site}: {area_names[slug]}",
-                    description=f"Appeals, advice and news for {area_names[slug]} from {site}.",
-                    alternate=_area_page(slug, areas[slug], context),
-                    appeals=tuple(areas[slug]),
+                (
+                    _FeedSpec(
+                        folder=f"feeds/areas/{slug}/",
+                        title=f"{name}: {area_names[slug]}",
+                        description=(
+                            f"Appeals, advice and news for {area_names[slug]} from {name}."
+                        ),
+                        alternate=(
+                            context.absolute(f"areas/{slug}/") if group.live else context.site_url
+                        ),
+                        appeals=(),
+                    ),
+                    group,
                 )
             )
-        for slug in sorted(campaigns):
+        for slug in sorted(site.campaigns):
             specs.append(
-                _FeedSpec(
-                    folder=f"feeds/campaigns/{slug}/",
-                    title=f"{site}: campaign {slug}",
-                    description=f"Appeals, advice and news in the {slug} campaign from {site}.",
-                    alternate=context.site_url,
-                    appeals=tuple(campaigns[slug]),
+                (
+                    _FeedSpec(
+                        folder=f"feeds/campaigns/{slug}/",
+                        title=f"{name}: campaign {slug}",
+                        description=f"Appeals, advice and news in the {slug} campaign from {name}.",
+                        alternate=context.site_url,
+                        appeals=(),
+                    ),
+                    site.campaigns[slug],
                 )
             )
         files: list[OutputFile] = []
-        bodies: dict[int, str] = {}  # an appeal is in several feeds: its HTML is made once
-        for spec in specs:
-            files.extend(self._pair(spec, context, bodies))
-        return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
+        for spec, group in specs:
+            files.extend(self._site_pair(site, spec, group, context))
+        return tuple(files)
+
+    def _site_pair(
+        self, site: _FeedsSite, spec: _FeedSpec, group: _FeedGroup, context: RenderContext
+    ) -> tuple[OutputFile, OutputFile]:
+        """The files of one feed of the site: the last ones made for its folder when the feed
+        is made of the same things (its words and links, the author, ``updated`` and the very
+        same entry records), else made anew."""
+        entries = tuple(group.live.records[:MAX_ENTRIES])
+        author = group.author() or _site_name(context)
+        updated = group.updated()
+        about = (
+            spec.title,
+            spec.description,
+            spec.alternate,
+            author,
+            updated.isoformat(),  # not the datetime: equal instants in two offsets
+            tuple(id(a) for a in entries),
+        )
+        last = site.feeds.get(spec.folder)
+        if (
+            last is not None
+            and last.about == about
+            and all(a is b for a, b in zip(last.entries, entries, strict=True))
+        ):
+            return last.files
+        files = self._pair(spec, context, entries=entries, author=author, updated=updated)
+        site.feeds[spec.folder] = _MadeFeed(about, entries, files)
+        return files
 
     def _pair(
-        self, spec: _FeedSpec, context: RenderContext, bodies: dict[int, str] | None = None
+        self,
+        spec: _FeedSpec,
+        context: RenderContext,
+        *,
+        entries: Sequence[Appeal] | None = None,
+        author: str | None = None,
+        updated: datetime | None = None,
     ) -> tuple[OutputFile, OutputFile]:
-        """The RSS and Atom files of one feed. ``bodies`` remembers each entry's HTML by the
-        appeal object's identity, for as long as the caller holds the appeals."""
-        bodies = {} if bodies is None else bodies
-        entries = _newest_first(spec.appeals)
-        author = _author(spec.appeals, context)
-        rss = self._generator(spec, context, author, rss=True)
-        atom = self._generator(spec, context, author, rss=False)
+        """The RSS and Atom files of one feed (``entries``, ``author`` and ``updated``: what
+        :func:`_newest_first`, :func:`_author` and :func:`_feed_updated` make of its appeals,
+        when known)."""
+        entries = _newest_first(spec.appeals) if entries is None else entries
+        author = _author(spec.appeals, context) if author is None else author
+        updated = _feed_updated(spec.appeals) if updated is None else updated
+        rss = self._generator(spec, context, author, updated, rss=True)
+        atom = self._generator(spec, context, author, updated, rss=False)
         for appeal in entries:
-            body = bodies.get(id(appeal))
+            body = self._bodies.get(appeal, None)
             if body is None:
-                body = bodies[id(appeal)] = entry_html(appeal)
+                body = self._bodies.put(appeal, None, entry_html(appeal))
             self._add_rss_entry(rss, appeal, author, context, body)
             self._add_atom_entry(atom, appeal, author, context, body)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -535,7 +738,13 @@ class FeedsChannel(ChannelBase):
         )
 
     def _generator(
-        self, spec: _FeedSpec, context: RenderContext, author: str, *, rss: bool
+        self,
+        spec: _FeedSpec,
+        context: RenderContext,
+        author: str,
+        updated: datetime,
+        *,
+        rss: bool,
     ) -> FeedGenerator:
         fg = FeedGenerator()
         self_url = context.absolute(spec.rss_path if rss else spec.atom_path)
@@ -554,7 +763,7 @@ class FeedsChannel(ChannelBase):
         fg.link(href=self_url, rel="self", type=_RSS_TYPE if rss else _ATOM_TYPE)
         fg.link(href=spec.alternate, rel="alternate", type="text/html")
         fg.author({"name": _meta(author)})
-        fg.updated(_feed_updated(spec.appeals))  # also RSS lastBuildDate; never "now"
+        fg.updated(updated)  # also RSS lastBuildDate; never "now"
         if rss:
             fg.load_extension("dc", atom=False, rss=True)  # the items' dc:creator too
             if self.editor_email:

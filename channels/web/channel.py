@@ -16,15 +16,19 @@ the exception: a server shows it at any depth, so its links are rooted at the si
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_error, publish_files
+from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
 from publisher.channels.web.views import (
     HTML,
@@ -46,7 +50,6 @@ from publisher.channels.web.views import (
     image_meta,
     jsonld,
     link_warnings,
-    newest_first,
     page_path,
     photo,
     photo_warnings,
@@ -65,6 +68,28 @@ from publisher.errors import BuildError
 
 __all__ = ["WebChannel"]
 
+# Where an index's list of cards goes in the page around it, which is rendered (and cleaned)
+# apart from the cards. A record's text could hold it only by containing NUL characters, and
+# then the page is made in one piece instead (see WebChannel._list_page).
+_CARDS_HERE = "\x00publisher:cards\x00"
+
+# Each appeal is a card on the home page and on its area's page.
+_CARD_MEMO_LIMIT = 50_000
+# Sites remembered, one per render context (a process renders one; tests render several).
+_SITES_REMEMBERED = 4
+
+
+@dataclass
+class _WebSite:
+    """The site as the channel last rendered it for one context: its appeals, the cards of
+    the live ones in index order (all, and by area), and the pages made from them."""
+
+    changes: SiteChanges = field(default_factory=SiteChanges)
+    home: OrderedGroup[bytes] = field(default_factory=OrderedGroup)
+    areas: dict[str, OrderedGroup[bytes]] = field(default_factory=dict)
+    pages: dict[str, OutputFile] = field(default_factory=dict)
+    fixed: tuple[OutputFile, ...] | None = None
+
 
 class WebChannel(ChannelBase):
     """Static, accessible HTML pages, the site's indexes, safety page and assets."""
@@ -76,6 +101,12 @@ class WebChannel(ChannelBase):
 
     def __init__(self, env: jinja2.Environment | None = None) -> None:
         self._env = env if env is not None else environment()
+        # Each card's bytes, by the record and where the card is shown (the page's root, and
+        # whether it names the area): an index is re-assembled from them, and only a changed
+        # appeal's cards are rendered again (see publisher.channel.memo).
+        self._cards: FragmentMemo[bytes] = FragmentMemo(_CARD_MEMO_LIMIT)
+        self._sites: dict[RenderContext, _WebSite] = {}
+        self._site_lock = threading.Lock()
 
     # Rendering (pure) ---------------------------------------------------------------------
 
@@ -106,34 +137,84 @@ class WebChannel(ChannelBase):
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
         """Indexes (home, one per area), the safety page, the 404 page and the assets.
-        Withdrawn appeals are left out; the same appeals give the same bytes."""
-        seen: set[str] = set()
-        for appeal in appeals:
-            if appeal.id in seen:
-                raise BuildError(f"appeal {appeal.id!r} appears more than once in the site")
-            seen.add(appeal.id)
-            check_path(appeal)
-        listed = newest_first(a for a in appeals if a.status is not AppealStatus.WITHDRAWN)
-        areas: dict[str, list[Appeal]] = {}
-        for appeal in listed:
-            areas.setdefault(appeal.area_slug, []).append(appeal)
-        area_names = {slug: items[0].area for slug, items in areas.items()}
-        ordered_slugs = sorted(areas, key=lambda s: (area_names[s].casefold(), s))
+        Withdrawn appeals are left out; the same appeals give the same bytes.
 
-        files = [self._index(listed, context, ordered_slugs, area_names, areas)]
-        for slug in ordered_slugs:
-            files.append(self._area_index(slug, area_names[slug], areas[slug], context))
-        files.append(self._simple_page("safety/index.html", "web/safety.html", context))
-        files.append(self._not_found(context))
-        files.append(self._asset("assets/style.css", "web/style.css", "text/css; charset=utf-8"))
-        files.append(
-            self._asset(
-                "assets/exit-this-page.js",
-                "web/exit-this-page.js",
-                "text/javascript; charset=utf-8",
+        The channel remembers the site it rendered last (for each of a few contexts), so a
+        rendering costs what changed since: the cards of new or changed records are made and
+        put in their place, and only the pages they are on are made again (see
+        :mod:`publisher.channel.memo`)."""
+        with self._site_lock:
+            # Taken out while it changes: if the rendering fails, it is forgotten, and the
+            # next one starts from nothing.
+            site = self._sites.pop(context, None) or _WebSite()
+            files = self._render_site(site, appeals, context)
+            self._sites[context] = site  # the most recently used last
+            while len(self._sites) > _SITES_REMEMBERED:
+                del self._sites[next(iter(self._sites))]
+        return Rendition(channel=self.name, appeal_id=None, revision=None, files=files)
+
+    def _render_site(
+        self, site: _WebSite, appeals: Sequence[Appeal], context: RenderContext
+    ) -> tuple[OutputFile, ...]:
+        diff = site.changes.diff(appeals)
+        if diff is None:
+            seen: set[str] = set()
+            for appeal in appeals:
+                if appeal.id in seen:
+                    raise BuildError(f"appeal {appeal.id!r} appears more than once in the site")
+                seen.add(appeal.id)
+            raise AssertionError("unreachable: SiteChanges found an id twice")
+        gone, came = diff
+        for appeal in came:
+            check_path(appeal)
+        dirty: set[str] = set()
+        for appeal in gone:
+            if appeal.status is not AppealStatus.WITHDRAWN:
+                key, slug = newest_key(appeal), appeal.area_slug
+                site.home.remove(key)
+                site.areas[slug].remove(key)
+                dirty.add(slug)
+        for appeal in came:
+            if appeal.status is not AppealStatus.WITHDRAWN:
+                key, slug = newest_key(appeal), appeal.area_slug
+                site.home.add(key, appeal, self._card_html(appeal, "", show_area=True))
+                group = site.areas.get(slug)
+                if group is None:
+                    group = site.areas[slug] = OrderedGroup()
+                root = root_for(area_path(slug))
+                group.add(key, appeal, self._card_html(appeal, root, show_area=False))
+                dirty.add(slug)
+        site.changes.commit(gone, came)
+        for slug in dirty:
+            if not site.areas[slug]:
+                del site.areas[slug]
+                site.pages.pop(area_path(slug), None)
+        # The area's name as its newest appeal writes it.
+        area_names = {slug: group.records[0].area for slug, group in site.areas.items()}
+        ordered_slugs = sorted(site.areas, key=lambda s: (area_names[s].casefold(), s))
+        if dirty or "index.html" not in site.pages:
+            site.pages["index.html"] = self._index(
+                site.home.values, context, ordered_slugs, area_names, site.areas
             )
+        for slug in dirty & site.areas.keys():
+            page = self._area_index(slug, area_names[slug], site.areas[slug].values, context)
+            site.pages[page.path] = page
+        if site.fixed is None:
+            site.fixed = (
+                self._simple_page("safety/index.html", "web/safety.html", context),
+                self._not_found(context),
+                self._asset("assets/style.css", "web/style.css", "text/css; charset=utf-8"),
+                self._asset(
+                    "assets/exit-this-page.js",
+                    "web/exit-this-page.js",
+                    "text/javascript; charset=utf-8",
+                ),
+            )
+        return (
+            site.pages["index.html"],
+            *(site.pages[area_path(slug)] for slug in ordered_slugs),
+            *site.fixed,
         )
-        return Rendition(channel=self.name, appeal_id=None, revision=None, files=tuple(files))
 
     # Publishing (the only side effect) ----------------------------------------------------
 
@@ -303,11 +384,11 @@ class WebChannel(ChannelBase):
 
     def _index(
         self,
-        listed: Sequence[Appeal],
+        cards: Sequence[bytes],
         context: RenderContext,
         slugs: Sequence[str],
         area_names: dict[str, str],
-        areas: dict[str, list[Appeal]],
+        areas: dict[str, OrderedGroup[bytes]],
     ) -> OutputFile:
         path = "index.html"
         page = self._site_page(
@@ -318,18 +399,17 @@ class WebChannel(ChannelBase):
             breadcrumbs=False,
             feeds=site_feeds("", context.site_name),
         )
-        html = self._env.get_template("web/index.html").render(
+        content = self._list_page(
+            cards,
             page=page,
             heading=context.site_name,
-            cards=[self._card(a, "") for a in listed],
             areas=[AreaLink(area_names[s], area_path(s), len(areas[s])) for s in slugs],
             feeds=page.feeds,
-            show_area=True,
         )
-        return OutputFile(path=path, content=clean(html), media_type=HTML)
+        return OutputFile(path=path, content=content, media_type=HTML)
 
     def _area_index(
-        self, slug: str, name: str, appeals: Sequence[Appeal], context: RenderContext
+        self, slug: str, name: str, cards: Sequence[bytes], context: RenderContext
     ) -> OutputFile:
         path = area_path(slug)
         root = root_for(path)
@@ -342,15 +422,40 @@ class WebChannel(ChannelBase):
             f"Appeals, advice and news for {name} from {context.site_name}.",
             feeds=feeds,
         )
-        html = self._env.get_template("web/index.html").render(
+        content = self._list_page(
+            cards,
             page=page,
             heading=heading,
-            cards=[self._card(a, root) for a in appeals],
             areas=[],
             feeds=feeds,
-            show_area=False,
         )
-        return OutputFile(path=path, content=clean(html), media_type=HTML)
+        return OutputFile(path=path, content=content, media_type=HTML)
+
+    def _card_html(self, appeal: Appeal, root: str, *, show_area: bool) -> bytes:
+        """One appeal's card in an index, cleaned and encoded; made once per record."""
+        key = (root, show_area)
+        made = self._cards.get(appeal, key)
+        if made is None:
+            html = self._env.get_template("web/_card.html").render(
+                card=self._card(appeal, root), show_area=show_area
+            )
+            made = self._cards.put(appeal, key, clean(html))
+        return made
+
+    def _list_page(self, cards: Sequence[bytes], **values: Any) -> bytes:
+        """An index page (``web/index.html``) holding ``cards``. The page around the cards is
+        rendered with a placeholder where they go, cleaned, and the cards' bytes put in its
+        place: the same bytes as one rendering of the whole (cleaning drops single
+        characters, so cleaning the parts apart gives what cleaning them together would)."""
+        template = self._env.get_template("web/index.html")
+        if not cards:
+            return clean(template.render(cards=Markup(""), **values))
+        html = template.render(cards=Markup(_CARDS_HERE), **values)
+        if html.count(_CARDS_HERE) != 1:  # the placeholder's characters are in a record
+            joined = b"".join(cards).decode("utf-8")
+            return clean(template.render(cards=Markup(joined), **values))
+        before, _, after = html.partition(_CARDS_HERE)
+        return b"".join((clean(before), *cards, clean(after)))
 
     def _simple_page(self, path: str, template: str, context: RenderContext) -> OutputFile:
         page = self._site_page(

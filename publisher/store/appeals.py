@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from publisher.domain.delivery import DeliveryState
 from publisher.domain.record import Appeal
@@ -122,41 +124,105 @@ def site_appeals(
     session: Session, *, channel: str, target: str, including: str | None = None
 ) -> list[Appeal]:
     """The appeals a site channel's indexes and feeds are built from, at their live (newest
-    approved) revision, in one query: every appeal with a published delivery on
-    ``channel``/``target``, plus ``including`` (the appeal being published now). A revision
-    waiting for approval never reaches the site, not even through another appeal's indexes.
-    Withdrawn appeals are included so that site channels can account for them (a feed's
-    ``updated`` moves when an entry leaves); the built-in channels list only live ones.
-    Ordered by appeal id."""
-    published = exists().where(
-        DeliveryRow.appeal_id == AppealRow.id,
+    approved) revision: every appeal with a published delivery on ``channel``/``target``, plus
+    ``including`` (the appeal being published now). A revision waiting for approval never
+    reaches the site, not even through another appeal's indexes. Withdrawn appeals are
+    included so that site channels can account for them (a feed's ``updated`` moves when an
+    entry leaves); the built-in channels list only live ones. Ordered by appeal id.
+
+    One query reads which revision of each appeal is live (two small columns, no record
+    text); the records themselves are read and validated only for revisions this database's
+    engine has not met before (:class:`_RecordCache`), in a second query. So a delivery into a
+    site of thousands of appeals reads and validates only what changed since the last one,
+    and gets the very same record objects as before for the rest (which lets the channels
+    remember what they made of each)."""
+    published = select(DeliveryRow.appeal_id).where(
         DeliveryRow.channel == channel,
         DeliveryRow.target == target,
         DeliveryRow.state == DeliveryState.PUBLISHED.value,
     )
-    wanted = published if including is None else or_(published, AppealRow.id == including)
+    wanted: ColumnElement[bool] = AppealRow.id.in_(published)
+    if including is not None:
+        wanted = or_(wanted, AppealRow.id == including)
     query = (
-        select(AppealRevisionRow.record_json)
-        .join(
-            AppealRow,
-            and_(
-                AppealRow.id == AppealRevisionRow.appeal_id,
-                AppealRow.live_revision == AppealRevisionRow.revision,
-            ),
-        )
-        .where(wanted)
+        select(AppealRow.id, AppealRow.live_revision)
+        .where(AppealRow.live_revision.is_not(None), wanted)
         .order_by(AppealRow.id)
     )
-    return [_site_record(text) for text in session.scalars(query)]
+    # Through the connection: plain rows, none of the ORM's loading for 10,000 of them.
+    rows = session.connection().execute(query)
+    keys: list[_RecordKey] = [(a, r) for a, r in rows if r is not None]
+    cache = _RecordCache.of(session)
+    found = cache.get_many(keys)
+    missing = [key for key, appeal in zip(keys, found, strict=True) if appeal is None]
+    if missing:
+        read = _read_records(session, missing)
+        for index, key in enumerate(keys):
+            if found[index] is None:
+                found[index] = cache.put(key, read[key])
+    return [appeal for appeal in found if appeal is not None]
 
 
-@lru_cache(maxsize=20_000)
-def _site_record(record_json: str) -> Appeal:
-    """An appeal from its stored JSON, validated once per text in a process: every web and
-    feeds delivery reads every appeal of the site, and validating them again each time was
-    most of its cost. Keyed by the text itself, so a different record is never mistaken for
-    a remembered one; records are frozen, so sharing one is safe."""
-    return Appeal.from_json(record_json)
+_RecordKey = tuple[str, int]
+"""(appeal id, revision)."""
+
+_READ_AT_ONCE = 400  # revisions per query (well under every database's parameter limit)
+
+
+def _read_records(session: Session, keys: list[_RecordKey]) -> dict[_RecordKey, Appeal]:
+    """The records of ``keys``, validated."""
+    read: dict[_RecordKey, Appeal] = {}
+    for first in range(0, len(keys), _READ_AT_ONCE):
+        pairs = keys[first : first + _READ_AT_ONCE]
+        query = select(
+            AppealRevisionRow.appeal_id, AppealRevisionRow.revision, AppealRevisionRow.record_json
+        ).where(tuple_(AppealRevisionRow.appeal_id, AppealRevisionRow.revision).in_(pairs))
+        for appeal_id, revision, record_json in session.execute(query):
+            read[(appeal_id, revision)] = Appeal.from_json(record_json)
+    return read
+
+
+class _RecordCache:
+    """Validated records of one database, by (appeal id, revision).
+
+    A revision is never changed once stored (a change is a new revision: revisions are only
+    ever added, by :func:`store_revision`), so that key names one record for the life of a
+    database. The cache belongs to the engine (one per :class:`~publisher.store.Store`), so
+    another database, or a test's fresh one that reuses ids, never shares it; records are
+    frozen, so handing one out again is safe. It holds at most :attr:`LIMIT` records, and
+    forgets them all when it would hold more."""
+
+    LIMIT = 40_000
+
+    def __init__(self) -> None:
+        self._records: dict[_RecordKey, Appeal] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, session: Session) -> _RecordCache:
+        engine = session.get_bind()
+        with _CACHES_LOCK:
+            cache = _CACHES.get(engine)
+            if cache is None:
+                cache = _CACHES[engine] = cls()
+            return cache
+
+    def get_many(self, keys: list[_RecordKey]) -> list[Appeal | None]:
+        get = self._records.get
+        return [get(key) for key in keys]
+
+    def put(self, key: _RecordKey, appeal: Appeal) -> Appeal:
+        with self._lock:
+            if len(self._records) >= self.LIMIT:
+                # Rare (the site's records and their replaced revisions, many times over):
+                # start again rather than keep an order on every read.
+                self._records.clear()
+            self._records[key] = appeal
+            return appeal
+
+
+_CACHES: weakref.WeakKeyDictionary[object, _RecordCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)

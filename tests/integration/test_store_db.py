@@ -172,7 +172,7 @@ def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
         store.dispose()
 
 
-def test_site_appeals_is_one_query_over_live_revisions(registry: Registry, store: Store) -> None:
+def test_site_appeals_reads_only_records_it_has_not_met(registry: Registry, store: Store) -> None:
     from sqlalchemy import event
 
     from publisher import services
@@ -214,7 +214,12 @@ def test_site_appeals_is_one_query_over_live_revisions(registry: Registry, store
         with store.session() as session:
             statements.clear()
             found = site_appeals(session, channel="web", target="default", including="pending")
-            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+            # Which revisions are live, then the records of those not met before.
+            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+            statements.clear()
+            site_appeals(session, channel="web", target="default", including="pending")
+            [again_query] = statements
+            assert "record_json" not in again_query  # no record text read again
     finally:
         event.remove(store.engine, "before_cursor_execute", count)
     assert [(a.id, a.revision, a.status.value) for a in found] == [
@@ -239,3 +244,30 @@ def test_site_appeals_is_one_query_over_live_revisions(registry: Registry, store
         with store.session() as session:
             again = site_appeals(session, channel="web", target="default", including="pending")
     assert again == found and not calls
+    assert all(a is b for a, b in zip(again, found, strict=True))  # the same objects
+
+    # A new live revision: only its record is read and validated.
+    services.import_appeal(store, sample_appeal("pending", title="Pending, changed"), now=T0)
+    approve_current(store, "pending", registry=registry, now=T0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Appeal, "from_json", counting)
+        with store.session() as session:
+            changed = site_appeals(session, channel="web", target="default", including="pending")
+    assert len(calls) == 1 and "Pending, changed" in calls[0]
+    assert [(a.id, a.revision) for a in changed] == [
+        ("on-web", 2),
+        ("pending", 2),
+        ("withdrawn-one", 2),
+    ]
+    assert changed[0] is found[0] and changed[2] is found[2]
+
+    # Another database (its own engine) never shares the records of this one.
+    other = Store(store.url)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Appeal, "from_json", counting)
+            with other.session() as session:
+                site_appeals(session, channel="web", target="default", including="pending")
+        assert len(calls) == 4
+    finally:
+        other.dispose()

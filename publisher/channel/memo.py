@@ -1,0 +1,142 @@
+"""What a channel made of a record, remembered for the next rendering of the site.
+
+A site channel renders every appeal of the site into its indexes and feeds on every delivery,
+and a site of thousands changes by one appeal at a time. :class:`FragmentMemo` remembers a
+fragment (a list item's HTML, a feed entry's body) by the identity of the record it was made
+from and a key for everything else it depends on. Records are frozen and the store hands out
+the same record object for an unchanged revision, so the identity of a record stands for its
+content: an entry is only ever found again for that very object, which the memo keeps alive
+while it holds the entry (so its identity cannot be reused by another). A changed appeal is a
+new object, so nothing stale is ever returned.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter
+from typing import Generic, TypeVar
+
+from publisher.domain.record import Appeal
+
+__all__ = ["FragmentMemo", "OrderedGroup", "SiteChanges", "instant", "newest_key"]
+
+V = TypeVar("V")
+
+
+class FragmentMemo(Generic[V]):
+    """Values by (a record's identity, a key), at most ``limit`` of them (the least recently
+    used are forgotten). Safe to share between threads."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"a memo must hold at least one entry, not {limit}")
+        self.limit = limit
+        self._entries: OrderedDict[tuple[int, Hashable], tuple[object, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, record: object, key: Hashable) -> V | None:
+        """The value remembered for this very ``record`` object and ``key``, else None."""
+        with self._lock:
+            found = self._entries.get((id(record), key))
+            if found is None or found[0] is not record:
+                return None
+            self._entries.move_to_end((id(record), key))
+            return found[1]
+
+    def put(self, record: object, key: Hashable, value: V) -> V:
+        """Remember ``value`` for ``record`` and ``key``; returns ``value``."""
+        with self._lock:
+            self._entries[(id(record), key)] = (record, value)
+            self._entries.move_to_end((id(record), key))
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+            return value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ID = attrgetter("id")
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def instant(moment: datetime) -> int:
+    """An aware datetime as microseconds since 1970: ordered as the datetimes are (by the
+    instant, whatever their zones), and exact (datetimes hold whole microseconds)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def newest_key(appeal: Appeal) -> tuple[int, str]:
+    """The order of index lists and feeds, as one sortable key: published, newest first,
+    then by id."""
+    return -instant(appeal.published_at), appeal.id
+
+
+class OrderedGroup(Generic[V]):
+    """Records kept in the order of their keys, each with a value (say, its card's bytes):
+    adding or removing one costs a search and a move, not a sort of the group."""
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[int, str]] = []
+        self.records: list[Appeal] = []
+        self.values: list[V] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: tuple[int, str], record: Appeal, value: V) -> None:
+        at = bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            raise ValueError(f"{key!r} is already in the group")
+        self._keys.insert(at, key)
+        self.records.insert(at, record)
+        self.values.insert(at, value)
+
+    def remove(self, key: tuple[int, str]) -> None:
+        at = bisect_left(self._keys, key)
+        if at == len(self._keys) or self._keys[at] != key:
+            raise KeyError(key)
+        del self._keys[at], self.records[at], self.values[at]
+
+    @property
+    def last(self) -> Appeal:
+        return self.records[-1]
+
+
+class SiteChanges:
+    """The appeals of a site as last rendered, to tell what a new set changed: the records
+    that left it (or were replaced by a new revision) and those that came. Records are
+    compared by identity (see the module docstring): the store hands out the same object for
+    an unchanged revision, so a site of thousands differs by the few that changed."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Appeal] = {}
+
+    def diff(self, appeals: Sequence[Appeal]) -> tuple[list[Appeal], list[Appeal]] | None:
+        """(gone, came) from the last set to ``appeals``, or None when an id appears twice
+        (the caller reports that). Nothing is remembered until :meth:`commit`."""
+        last = self._by_id
+        ids_in_order = list(map(_ID, appeals))
+        came = [a for a, i in zip(appeals, ids_in_order, strict=True) if last.get(i) is not a]
+        ids = set(ids_in_order)
+        if len(ids) != len(appeals):
+            return None
+        gone = [last[a.id] for a in came if a.id in last]
+        if len(appeals) - len(came) + len(gone) != len(last):  # some left the site
+            gone.extend(last[i] for i in last.keys() - ids)
+        return gone, came
+
+    def commit(self, gone: Sequence[Appeal], came: Sequence[Appeal]) -> None:
+        for appeal in gone:
+            if self._by_id.get(appeal.id) is appeal:
+                del self._by_id[appeal.id]
+        for appeal in came:
+            self._by_id[appeal.id] = appeal
+
+    def __iter__(self) -> Iterator[Appeal]:
+        return iter(self._by_id.values())

@@ -1,0 +1,182 @@
+"""The site channels remember the site they rendered last and bring it up to date with what
+changed: after any series of changes, their files are exactly those a fresh channel renders
+from the same appeals (whose bytes the golden files pin)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from publisher.channel import RenderContext
+from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges
+from publisher.channels.feeds import MAX_ENTRIES, FeedsChannel
+from publisher.channels.web import WebChannel
+from publisher.domain.record import Appeal
+from publisher.errors import BuildError
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
+CONTEXT = RenderContext(site_url="https://appeals.example.org/", site_name="Example appeals")
+AREAS = ["Derbyshire", "Amber Valley", "amber valley", "High Peak", "Erewash"]
+ORGANISATIONS = [None, "Derbyshire Constabulary", "Other Force", ""]
+CAMPAIGNS = [(), ("keep-safe",), ("keep-safe", "Summer Nights"), ("summer-nights",)]
+T0 = datetime(2020, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _appeal(number: int, rng: random.Random, revision: int = 1) -> Appeal:
+    data: dict[str, Any] = json.loads(FIXTURE.read_text())
+    published = T0 + timedelta(hours=rng.choice([0, 5, 5, 300, 2000, 4000]) + number)
+    status = rng.choice(["active", "active", "updated", "resolved", "withdrawn"])
+    data.update(
+        id=f"appeal-{number}",
+        url=f"https://www.example.police.uk/news/appeal-{number}/",
+        title=f"Appeal {number}, revision {revision}",
+        area=rng.choice(AREAS),
+        organisation=rng.choice(ORGANISATIONS),
+        campaigns=list(rng.choice(CAMPAIGNS)),
+        published_at=published.isoformat(),
+        status=status,
+        revision=revision,
+    )
+    if status == "resolved":
+        data["resolution"] = f"Appeal {number} is resolved."
+    if rng.random() < 0.5:
+        data["updated_at"] = (published + timedelta(days=rng.randint(0, 400))).isoformat()
+    return Appeal.model_validate(data)
+
+
+def _files(rendition: Any) -> list[tuple[str, bytes]]:
+    return [(f.path, f.content) for f in rendition.files]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_site_brought_up_to_date_equals_a_fresh_rendering(seed: int) -> None:
+    rng = random.Random(seed)
+    web, feeds = WebChannel(), FeedsChannel()
+    site = {n: _appeal(n, rng) for n in range(70)}  # more than MAX_ENTRIES in a feed
+    revisions = dict.fromkeys(site, 1)
+    assert len(site) > MAX_ENTRIES
+    for _step in range(25):
+        action = rng.choice(["add", "remove", "revise", "revise", "shuffle", "same"])
+        if action == "add":
+            number = max(revisions) + 1
+            revisions[number] = 1
+            site[number] = _appeal(number, rng)
+        elif action == "remove" and site:
+            del site[rng.choice(sorted(site))]
+        elif action == "revise":
+            for number in rng.sample(sorted(site), k=min(len(site), rng.randint(1, 3))):
+                revisions[number] += 1
+                site[number] = _appeal(number, rng, revisions[number])
+        elif action == "same":  # an equal record, but another object
+            number = rng.choice(sorted(site))
+            site[number] = site[number].model_copy()
+        appeals = list(site.values())
+        if action == "shuffle":
+            rng.shuffle(appeals)
+        else:
+            appeals.sort(key=lambda a: a.id)
+        assert _files(web.render_site(appeals, CONTEXT)) == _files(
+            WebChannel().render_site(appeals, CONTEXT)
+        )
+        assert _files(feeds.render_site(appeals, CONTEXT)) == _files(
+            FeedsChannel().render_site(appeals, CONTEXT)
+        )
+
+
+def test_an_unchanged_site_reuses_every_file_and_one_change_makes_only_its_own() -> None:
+    rng = random.Random(5)
+    appeals = [_appeal(n, rng) for n in range(60)]
+    feeds, web = FeedsChannel(), WebChannel()
+    first = {f.path: f for f in feeds.render_site(appeals, CONTEXT).files}
+    again = {f.path: f for f in feeds.render_site(appeals, CONTEXT).files}
+    assert all(again[path] is first[path] for path in first)  # nothing made again
+    pages = {f.path: f for f in web.render_site(appeals, CONTEXT).files}
+    assert all(
+        f is pages[f.path] for f in web.render_site(appeals, CONTEXT).files
+    )  # the same pages
+
+    # A change to one appeal: only the feeds it is in are made again.
+    changed = [
+        a.model_copy(update={"title": "Changed"}) if a.id == "appeal-7" else a for a in appeals
+    ]
+    after = {f.path: f for f in feeds.render_site(changed, CONTEXT).files}
+    fresh = {f.path: f.content for f in FeedsChannel().render_site(changed, CONTEXT).files}
+    assert {p: f.content for p, f in after.items()} == fresh
+    area = appeals[7].area_slug
+    remade = {p for p in after if after[p] is not first[p]}
+    assert remade <= {
+        "feeds/rss.xml",
+        "feeds/atom.xml",
+        f"feeds/areas/{area}/rss.xml",
+        f"feeds/areas/{area}/atom.xml",
+        *(
+            f"feeds/campaigns/{c}/{n}"
+            for c in ("keep-safe", "summer-nights")
+            for n in ("rss.xml", "atom.xml")
+        ),
+    }
+
+
+def test_a_site_with_an_id_twice_is_refused_and_forgotten() -> None:
+    rng = random.Random(9)
+    appeals = [_appeal(n, rng) for n in range(5)]
+    web, feeds = WebChannel(), FeedsChannel()
+    web.render_site(appeals, CONTEXT)
+    feeds.render_site(appeals, CONTEXT)
+    twice = [*appeals, appeals[2].model_copy()]
+    with pytest.raises(BuildError, match="appeal-2"):
+        web.render_site(twice, CONTEXT)
+    with pytest.raises(BuildError, match="appeal-2"):
+        feeds.render_site(twice, CONTEXT)
+    assert _files(web.render_site(appeals[:3], CONTEXT)) == _files(
+        WebChannel().render_site(appeals[:3], CONTEXT)
+    )
+    assert _files(feeds.render_site(appeals[:3], CONTEXT)) == _files(
+        FeedsChannel().render_site(appeals[:3], CONTEXT)
+    )
+
+
+def test_memo_finds_only_the_very_same_record() -> None:
+    rng = random.Random(3)
+    one = _appeal(1, rng)
+    equal = one.model_copy()
+    memo: FragmentMemo[str] = FragmentMemo(2)
+    memo.put(one, "k", "made")
+    assert memo.get(one, "k") == "made"
+    assert memo.get(equal, "k") is None  # equal, but not the record it was made from
+    assert memo.get(one, "other") is None
+    memo.put(equal, "k", "b")
+    memo.put(one, "x", "c")  # the least recently used, (one, "k"), is forgotten
+    assert memo.get(one, "k") is None and len(memo) == 2
+    with pytest.raises(ValueError, match="at least one"):
+        FragmentMemo(0)
+
+
+def test_site_changes_and_ordered_groups() -> None:
+    rng = random.Random(4)
+    a, b, c = (_appeal(n, rng) for n in range(3))
+    changes = SiteChanges()
+    assert changes.diff([a, b]) == ([], [a, b])
+    changes.commit([], [a, b])
+    b2 = b.model_copy()
+    diff = changes.diff([b2, c])
+    assert diff is not None
+    gone, came = diff
+    assert sorted(x.id for x in gone) == ["appeal-0", "appeal-1"] and gone[0] is b
+    assert came == [b2, c]
+    assert changes.diff([a, a.model_copy()]) is None  # an id twice
+    group: OrderedGroup[int] = OrderedGroup()
+    group.add((2, "b"), b, 2)
+    group.add((1, "a"), a, 1)
+    assert group.values == [1, 2] and group.last is b
+    with pytest.raises(ValueError, match="already"):
+        group.add((1, "a"), a, 1)
+    group.remove((1, "a"))
+    with pytest.raises(KeyError):
+        group.remove((1, "a"))
+    assert len(group) == 1
