@@ -20,19 +20,29 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import cache
+from typing import TYPE_CHECKING
 
-import ftfy
+if TYPE_CHECKING:
+    import ftfy
 
 __all__ = ["clean_inline", "clean_text", "repair_stray_a_circumflex"]
 
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False,  # we unescape exactly once ourselves; ftfy's "auto" would do it twice
-    uncurl_quotes=False,  # curly quotes are correct typography: keep them
-    fix_character_width=True,
-    fix_line_breaks=True,
-    normalization="NFC",
-    explain=False,
-)
+
+@cache
+def _ftfy_config() -> ftfy.TextFixerConfig:
+    """How ftfy is run (ftfy is imported on first use: printable ASCII never needs it)."""
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,  # we unescape exactly once ourselves; ftfy's "auto" would do it twice
+        uncurl_quotes=False,  # curly quotes are correct typography: keep them
+        fix_character_width=True,
+        fix_line_breaks=True,
+        normalization="NFC",
+        explain=False,
+    )
+
 
 # Text ftfy has nothing to fix in: printable ASCII, tabs and newlines (mojibake, odd widths,
 # ligatures and C1 controls all need characters outside ASCII; tests/unit compare the two).
@@ -91,7 +101,9 @@ def clean_text(text: str) -> str:
     """Clean a multi-line text (see the module doc). Keeps line structure."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _PLAIN_ASCII.fullmatch(text):  # ftfy leaves printable ASCII as it is: skip it
-        text = ftfy.fix_text(text, config=_FTFY)
+        import ftfy
+
+        text = ftfy.fix_text(text, config=_ftfy_config())
     text = html.unescape(text)
     text = repair_stray_a_circumflex(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")

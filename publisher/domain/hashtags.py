@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 __all__ = [
@@ -24,8 +25,12 @@ __all__ = [
     "SCANNED",
     "SPECIAL",
     "VARIATION_SELECTORS",
+    "Ranges",
     "hashtag_pattern",
+    "hashtag_pattern_text",
     "is_valid_tag",
+    "scan_unicode",
+    "unicode_ranges",
 ]
 
 HASH_SIGNS = "#＃"
@@ -75,56 +80,92 @@ def is_valid_tag(tag: str) -> bool:
     )
 
 
-class _Ranges:
-    """A regular-expression character class body, built from code points given in order."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.start: int | None = None
-        self.last = -2
-
-    def add(self, code: int) -> None:
-        if code != self.last + 1:
-            self.close()
-            self.start = code
-        self.last = code
-
-    def close(self) -> None:
-        if self.start is not None:
-            first, last = re.escape(chr(self.start)), re.escape(chr(self.last))
-            self.parts.append(first if self.start == self.last else f"{first}-{last}")
-            self.start = None
-
-    def body(self) -> str:
-        self.close()
-        return "".join(self.parts)
+Ranges = tuple[tuple[int, int], ...]
+"""Code points as ``(first, last)`` runs, ascending, not touching one another."""
 
 
-@cache
-def hashtag_pattern() -> re.Pattern[str]:
-    """twitter-text's ``VALID_HASHTAG``, built once (one pass over Unicode's categories); group
-    1 is the tag without its ``#``. Check :data:`END_OF_HASHTAG` after a match.
+def _runs(codes: Iterable[int]) -> Ranges:
+    runs: list[tuple[int, int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return tuple(runs)
 
-    ``[numerals]*[letter][letter or numeral]*`` matches what twitter-text's
-    ``[alnum]*[letter][alnum]*`` does (the longest run, if it holds a letter), in linear time.
-    """
-    letters, numerals, before = _Ranges(), _Ranges(), _Ranges()
+
+def scan_unicode() -> tuple[Ranges, Ranges]:
+    """The hashtag letters (Unicode's L* and M*) and numerals (Nd and :data:`SPECIAL`) among the
+    :data:`SCANNED` code points, from this Python's Unicode data: one pass over its categories,
+    which takes a noticeable part of a second. :mod:`publisher.domain._hashtag_ranges` holds
+    the result for one Unicode version (a test compares the two)."""
+    letters: list[int] = []
+    numerals: list[int] = []
     for code in itertools.chain(*SCANNED):
         if 0xD800 <= code <= 0xDFFF:
             continue
         char = chr(code)
         category = unicodedata.category(char)
         if category[0] in "LM":
-            letters.add(code)
+            letters.append(code)
         elif category == "Nd" or char in SPECIAL:
-            numerals.add(code)
+            numerals.append(code)
+    return _runs(letters), _runs(numerals)
+
+
+def unicode_ranges() -> tuple[Ranges, Ranges]:
+    """:func:`scan_unicode`'s answer: the stored one when it was made from this Python's Unicode
+    version, else scanned now."""
+    from publisher.domain import _hashtag_ranges as stored
+
+    if unicodedata.unidata_version == stored.UNIDATA_VERSION:
+        return stored.LETTERS, stored.NUMERALS
+    return scan_unicode()
+
+
+def _class_body(runs: Iterable[tuple[int, int]]) -> str:
+    """A regular-expression character class body for ``runs``."""
+    parts = []
+    for first, last in runs:
+        start, end = re.escape(chr(first)), re.escape(chr(last))
+        parts.append(start if first == last else f"{start}-{end}")
+    return "".join(parts)
+
+
+def _hashtag_chars(letters: Ranges, numerals: Ranges) -> Ranges:
+    """Letters and numerals together, without the variation selectors."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted((*letters, *numerals)):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
         else:
-            continue
-        if char not in VARIATION_SELECTORS:
-            # Not after a hashtag character, except a variation selector (emoji: "✌️#tag").
-            before.add(code)
-    letter, numeral = letters.body(), numerals.body()
-    return re.compile(
-        rf"(?<![&{before.body()}])[{HASH_SIGNS}](?![\ufe0f\u20e3])"
+            merged.append((first, last))
+    for selector in sorted(map(ord, VARIATION_SELECTORS)):
+        for index, (first, last) in enumerate(merged):
+            if first <= selector <= last:
+                pieces = [(first, selector - 1), (selector + 1, last)]
+                merged[index : index + 1] = [(a, b) for a, b in pieces if a <= b]
+                break
+    return tuple(merged)
+
+
+def hashtag_pattern_text(letters: Ranges, numerals: Ranges) -> str:
+    """The text of :func:`hashtag_pattern` for these letters and numerals."""
+    letter, numeral = _class_body(letters), _class_body(numerals)
+    # Not after a hashtag character, except a variation selector (emoji: "✌️#tag").
+    before = _class_body(_hashtag_chars(letters, numerals))
+    return (
+        rf"(?<![&{before}])[{HASH_SIGNS}](?![\ufe0f\u20e3])"
         rf"([{numeral}]*[{letter}][{letter}{numeral}]*)"
     )
+
+
+@cache
+def hashtag_pattern() -> re.Pattern[str]:
+    """twitter-text's ``VALID_HASHTAG``, built once; group 1 is the tag without its ``#``.
+    Check :data:`END_OF_HASHTAG` after a match.
+
+    ``[numerals]*[letter][letter or numeral]*`` matches what twitter-text's
+    ``[alnum]*[letter][alnum]*`` does (the longest run, if it holds a letter), in linear time.
+    """
+    return re.compile(hashtag_pattern_text(*unicode_ranges()))

@@ -12,6 +12,9 @@ Every error is a :class:`~publisher.errors.RecordInvalid` naming the file, line 
 including a file over one of the limits of :mod:`publisher.importers.limits`. An
 :class:`ImportResult` also maps the record's fields to the source lines they came from (seed and
 native formats), so that ``publisher check`` can name the line of each finding.
+
+Each format's parser is imported when a text of that format is first parsed: reading a seed
+file does not load the Markdown parser.
 """
 
 from __future__ import annotations
@@ -23,9 +26,6 @@ from typing import Literal
 from publisher.errors import Problem, RecordInvalid
 from publisher.importers.bounds import check_text, read_bounded
 from publisher.importers.common import ImportResult
-from publisher.importers.jsonfile import parse_json
-from publisher.importers.native import parse_native
-from publisher.importers.seed import parse_seed
 
 __all__ = [
     "INPUT_SUFFIXES",
@@ -62,10 +62,16 @@ def parse_appeal(text: str, *, source: str, fmt: Format | None = None) -> Import
     check_text(text, source=source)
     chosen = fmt or sniff(text) or "seed"
     if chosen == "json":
+        from publisher.importers.jsonfile import parse_json
+
         return ImportResult(parse_json(text, source=source), ())
     if chosen == "native":
+        from publisher.importers.native import parse_native
+
         return parse_native(text, source=source)
     if chosen == "seed":
+        from publisher.importers.seed import parse_seed
+
         return parse_seed(text, source=source)
     raise ValueError(f"unknown format {chosen!r}")  # pragma: no cover - Literal guards this
 

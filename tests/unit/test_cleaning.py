@@ -90,4 +90,4 @@ def test_cleaning_is_stable_on_clean_text() -> None:
 def test_ftfy_has_nothing_to_fix_in_printable_ascii(text: str) -> None:
     """clean_text skips ftfy on printable ASCII: that is only right while ftfy leaves it as is."""
     assert cleaning._PLAIN_ASCII.fullmatch(text)
-    assert ftfy.fix_text(text, config=cleaning._FTFY) == text
+    assert ftfy.fix_text(text, config=cleaning._ftfy_config()) == text

@@ -7,7 +7,9 @@ licence, under ``tests/conformance/twitter-text/``), as the suite asks: not copi
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -30,7 +32,18 @@ from publisher.channels.x.entities import (
 )
 from publisher.channels.x.render import render_posts, render_update_posts
 from publisher.channels.x.text import ELLIPSIS, _clean_keeping_urls, clean_inline, truncate, weigh
-from publisher.domain.hashtags import SCANNED, is_valid_tag
+from publisher.domain import _hashtag_ranges
+from publisher.domain.hashtags import (
+    HASH_SIGNS,
+    SCANNED,
+    SPECIAL,
+    VARIATION_SELECTORS,
+    Ranges,
+    hashtag_pattern,
+    is_valid_tag,
+    scan_unicode,
+    unicode_ranges,
+)
 from publisher.domain.record import Appeal, ContactKind
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -96,6 +109,97 @@ def test_the_unscanned_planes_hold_no_letter_mark_or_digit() -> None:
             continue
         category = unicodedata.category(chr(code))
         assert category[0] not in "LM" and category != "Nd", hex(code)
+
+
+STORED = Path(_hashtag_ranges.__file__)
+
+
+def _stored_module_text(letters: Ranges, numerals: Ranges) -> str:
+    """The source of ``publisher/domain/_hashtag_ranges.py`` for these ranges."""
+
+    def table(name: str, runs: Ranges) -> str:
+        lines, row = [f"{name}: Ranges = ("], ""
+        for first, last in runs:
+            item = f"(0x{first:X}, 0x{last:X}), "
+            if len(row) + len(item) > 95:
+                lines.append("    " + row.rstrip())
+                row = ""
+            row += item
+        lines.append("    " + row.rstrip())
+        return "\n".join([*lines, ")"])
+
+    return (
+        '"""Hashtag letters and numerals for one Unicode version, as\n'
+        ":func:`publisher.domain.hashtags.scan_unicode` finds them (generated: do not edit).\n\n"
+        "Scanning Unicode takes a noticeable part of a second, which every process that reads or\n"
+        "renders a hashtag would pay. ``tests/unit/test_x_entities.py`` checks this table\n"
+        "against a scan; to write it again (another Python's Unicode, or new rules), run\n"
+        "``PUBLISHER_REGEN_GOLDEN=1 .venv/bin/pytest tests/unit/test_x_entities.py -k stored``.\n"
+        '"""\n\n'
+        "from __future__ import annotations\n\n"
+        "from typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n"
+        "    from publisher.domain.hashtags import Ranges\n\n"
+        f'UNIDATA_VERSION = "{unicodedata.unidata_version}"\n\n'
+        "# fmt: off\n"
+        f"{table('LETTERS', letters)}\n"
+        f"{table('NUMERALS', numerals)}\n"
+        "# fmt: on\n"
+    )
+
+
+def test_the_stored_hashtag_ranges_are_this_pythons_scan() -> None:
+    scanned = scan_unicode()
+    if os.environ.get("PUBLISHER_REGEN_GOLDEN") == "1":
+        STORED.write_text(_stored_module_text(*scanned), encoding="utf-8")
+    if unicodedata.unidata_version == _hashtag_ranges.UNIDATA_VERSION:
+        assert STORED.read_text(encoding="utf-8") == _stored_module_text(*scanned)
+        assert scanned == (_hashtag_ranges.LETTERS, _hashtag_ranges.NUMERALS)
+    # stored or (for another Unicode version) scanned now, the answer is this Python's
+    assert unicode_ranges() == scanned
+
+
+def _pattern_in_one_pass() -> str:
+    """The hashtag pattern as it was first built: one pass over the code points, adding each
+    to the class bodies it belongs to (an independent oracle for :func:`hashtag_pattern`)."""
+    bodies: dict[str, list[str]] = {"letter": [], "numeral": [], "before": []}
+    runs: dict[str, list[int]] = {name: [] for name in bodies}
+
+    def close(name: str) -> None:
+        if runs[name]:
+            first, last = re.escape(chr(runs[name][0])), re.escape(chr(runs[name][-1]))
+            bodies[name].append(first if len(runs[name]) == 1 else f"{first}-{last}")
+            runs[name] = []
+
+    def add(name: str, code: int) -> None:
+        if runs[name] and runs[name][-1] != code - 1:
+            close(name)
+        runs[name].append(code)
+
+    for code in itertools.chain(*SCANNED):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        category = unicodedata.category(char)
+        if category[0] in "LM":
+            add("letter", code)
+        elif category == "Nd" or char in SPECIAL:
+            add("numeral", code)
+        else:
+            continue
+        if char not in VARIATION_SELECTORS:
+            add("before", code)
+    for name in bodies:
+        close(name)
+    letter, numeral, before = ("".join(bodies[name]) for name in ("letter", "numeral", "before"))
+    return (
+        rf"(?<![&{before}])[{HASH_SIGNS}](?![\ufe0f\u20e3])"
+        rf"([{numeral}]*[{letter}][{letter}{numeral}]*)"
+    )
+
+
+def test_the_hashtag_pattern_is_the_one_pass_pattern() -> None:
+    assert hashtag_pattern().pattern == _pattern_in_one_pass()
 
 
 # What the issue reported -------------------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""``publisher`` imports a command's module only when that command runs.
+
+The table :data:`publisher.entrypoints.cli.LAZY` says where each command lives and what
+``publisher --help`` says of it; these tests hold it to the commands the modules really define,
+and run the real console entry in fresh processes to see which modules a command loads.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from publisher.entrypoints.cli import LAZY, MODULES, PublisherGroup, cli, register
+from publisher.entrypoints.cli import __doc__ as cli_doc
+
+TESTS = Path(__file__).parents[1]
+FIXTURES = TESTS / "fixtures"
+SEED_FILES = sorted((FIXTURES / "seeds").glob("*.txt"))
+GOLDEN = TESTS / "golden" / "seeds"
+
+# What a command that reads one file must never load.
+ADAPTERS = ("celery", "kombu", "sqlalchemy", "alembic", "jinja2", "tweepy", "feedgen", "httpx")
+COMMAND_MODULES = tuple(f"publisher.entrypoints.cli.{module}" for module in MODULES)
+
+
+def _real_commands() -> dict[str, tuple[str, click.Command]]:
+    eager = click.Group("eager")
+    register(eager)
+    return {
+        name: (command.callback.__module__.rsplit(".", 1)[-1], command)  # type: ignore[union-attr]
+        for name, command in eager.commands.items()
+    }
+
+
+def test_the_table_names_every_command_and_its_module() -> None:
+    real = _real_commands()
+    assert sorted(LAZY) == sorted(real)
+    for name, (module, command) in real.items():
+        assert LAZY[name].module == module, name
+        assert LAZY[name].hidden == command.hidden, name
+
+
+@pytest.mark.parametrize("name", sorted(LAZY))
+def test_the_table_gives_each_command_its_own_short_help(name: str) -> None:
+    """Click shortens the summary to the terminal's width: equal at every width it can use."""
+    _, command = _real_commands()[name]
+    stand_in = click.Command(name, help=LAZY[name].summary, hidden=LAZY[name].hidden)
+    for limit in range(10, 200):
+        assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), limit
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_help_lists_the_commands_as_an_eager_group_would(width: int) -> None:
+    eager = click.Group("publisher", help=cli.help)
+    register(eager)
+    lazy = PublisherGroup("publisher", help=cli.help)
+    shown = []
+    for group_ in (eager, lazy):
+        with click.Context(group_, info_name="publisher", terminal_width=width) as ctx:
+            formatter = ctx.make_formatter()
+            group_.format_commands(ctx, formatter)
+            shown.append(formatter.getvalue())
+    assert "inspect" in shown[0] and "enable " not in shown[0]
+    assert shown[1] == shown[0]
+
+
+def test_a_command_loads_when_it_is_used() -> None:
+    group_ = PublisherGroup("publisher")
+    with click.Context(group_) as ctx:
+        assert group_.get_command(ctx, "no-such-command") is None
+        inspect = group_.get_command(ctx, "inspect")
+    assert inspect is not None and inspect.name == "inspect"
+    assert group_.commands["inspect"] is inspect
+
+
+@pytest.mark.parametrize("name", sorted(LAZY))
+def test_every_command_answers_help(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "--help"], prog_name="publisher")
+    assert result.exit_code == 0, result.output
+    assert f"Usage: publisher {name}" in result.output
+
+
+def test_an_unknown_command_is_refused() -> None:
+    result = CliRunner().invoke(cli, ["inspecct"], prog_name="publisher")
+    assert result.exit_code == 2
+    assert "No such command 'inspecct'" in result.output
+
+
+# Runs the console entry as the ``publisher`` script does; on the way out (also through
+# ``sys.exit``) writes the names of every module it imported to stderr, after a marker.
+_ENTRY = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\n@modules " + json.dumps(sorted(sys.modules))))
+from publisher.entrypoints.cli import main
+main()
+"""
+
+
+def _run(*args: str, cwd: Path) -> tuple[str, set[str]]:
+    """Run ``publisher ARGS`` in a fresh process: its stdout and the modules it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _ENTRY, *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    _, marker, listed = proc.stderr.rpartition("\n@modules ")
+    assert marker, proc.stderr[-2000:]
+    modules = set(json.loads(listed))
+    assert "publisher.entrypoints.cli" in modules
+    return proc.stdout, modules
+
+
+def _tops(modules: set[str]) -> set[str]:
+    return {name.partition(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
+def test_inspect_loads_the_importers_and_nothing_else(path: Path) -> None:
+    out, modules = _run("inspect", f"seeds/{path.name}", cwd=FIXTURES)
+    assert out == (GOLDEN / f"{path.stem}.record.json").read_text(encoding="utf-8")
+    assert "publisher.importers.seed" in modules
+    assert not _tops(modules) & set(ADAPTERS), _tops(modules) & set(ADAPTERS)
+    assert "markdown_it" not in _tops(modules)  # the Markdown parser is for native files
+    loaded = {m for m in modules if m.startswith("publisher.")}
+    assert loaded & set(COMMAND_MODULES) == {"publisher.entrypoints.cli.authoring"}
+    for unwanted in ("publisher.services", "publisher.bootstrap", "publisher.store"):
+        assert not {m for m in loaded if m == unwanted or m.startswith(unwanted + ".")}, unwanted
+    assert not {m for m in loaded if m.startswith("publisher.channels")}
+
+
+def test_inspect_of_printable_ascii_does_not_load_ftfy() -> None:
+    """ftfy has nothing to fix in printable ASCII (tests/unit/test_cleaning.py), so a seed
+    written in it is read without importing ftfy; one with other characters loads it."""
+    ascii_seeds = [p for p in SEED_FILES if p.read_bytes().isascii()]
+    other_seeds = [p for p in SEED_FILES if not p.read_bytes().isascii()]
+    assert ascii_seeds and other_seeds
+    _, modules = _run("inspect", str(ascii_seeds[0]), cwd=FIXTURES)
+    assert "ftfy" not in _tops(modules)
+    _, modules = _run("inspect", str(other_seeds[0]), cwd=FIXTURES)
+    assert "ftfy" in _tops(modules)
+
+
+def test_help_imports_no_command_module() -> None:
+    out, modules = _run("--help", cwd=FIXTURES)
+    assert "inspect " in out and "users " in out
+    assert not modules & set(COMMAND_MODULES), modules & set(COMMAND_MODULES)
+    assert not _tops(modules) & {*ADAPTERS, "pydantic", "yaml"}
+
+
+def test_the_module_doc_names_every_command_module() -> None:
+    assert cli_doc is not None
+    for module in MODULES:
+        assert f"cli.{module}`" in cli_doc, module
