@@ -19,6 +19,7 @@ from publisher.store.models import AppealRevisionRow, AppealRow, AuditRow, Deliv
 __all__ = [
     "AppealSummary",
     "RevisionSummary",
+    "cached_record",
     "list_current",
     "load_current",
     "load_revision",
@@ -147,15 +148,16 @@ def site_appeals(
         .where(wanted)
         .order_by(AppealRow.id)
     )
-    return [_site_record(text) for text in session.scalars(query)]
+    return [cached_record(text) for text in session.scalars(query)]
 
 
 @lru_cache(maxsize=20_000)
-def _site_record(record_json: str) -> Appeal:
+def cached_record(record_json: str) -> Appeal:
     """An appeal from its stored JSON, validated once per text in a process: every web and
-    feeds delivery reads every appeal of the site, and validating them again each time was
-    most of its cost. Keyed by the text itself, so a different record is never mistaken for
-    a remembered one; records are frozen, so sharing one is safe."""
+    feeds delivery reads every appeal of the site, and every delivery its own appeal, and
+    validating them again each time was most of their cost. Keyed by the text itself, so a
+    different record is never mistaken for a remembered one; records are frozen, so sharing
+    one is safe."""
     return Appeal.from_json(record_json)
 
 
