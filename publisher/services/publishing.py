@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +27,7 @@ from publisher.errors import (
 from publisher.services._common import Clock, seconds, utc
 from publisher.store import Store, appeals, ledger
 
-__all__ = ["publish_delivery"]
+__all__ = ["publish_deliveries", "publish_delivery"]
 
 log = logging.getLogger(__name__)
 
@@ -415,3 +415,32 @@ def publish_delivery(
                 state,
             )
         return state
+
+
+def publish_deliveries(
+    store: Store,
+    registry: Registry,
+    delivery_ids: Sequence[int],
+    *,
+    lease: float | timedelta = 600.0,
+) -> list[tuple[int, str]]:
+    """Publish several claimed deliveries one after another (one of the dispatcher's batches,
+    see :func:`publisher.services.scheduling.batches`); return (id, state) for each that was
+    handled. Each is :func:`publish_delivery` with its own checks, lease and transactions, so
+    the guarantees are those of one delivery.
+
+    An error on one (the database unavailable, a bug) does not stop the others: it is logged
+    with its traceback, its row stays where it was (the reconciler returns a claimed one to
+    the schedule), and once the rest are done the first such error is raised, so the task
+    that called this is seen to fail."""
+    done: list[tuple[int, str]] = []
+    first: Exception | None = None
+    for delivery_id in delivery_ids:
+        try:
+            done.append((delivery_id, publish_delivery(store, registry, delivery_id, lease=lease)))
+        except Exception as exc:
+            log.exception("delivery %d: publishing it raised; the others go on", delivery_id)
+            first = first or exc
+    if first is not None:
+        raise first
+    return done

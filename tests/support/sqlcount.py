@@ -3,7 +3,7 @@ SQLAlchemy's own events on a real engine. A count, not a timing: tests may asser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +55,12 @@ def counting(store: Store) -> Iterator[SQLCount]:
     def ended(connection: Any) -> None:
         count.ends += 1
 
-    listeners = (("begin", begun), ("before_cursor_execute", executed))
-    listeners += (("commit", ended), ("rollback", ended))
+    listeners: list[tuple[str, Callable[..., None]]] = [
+        ("begin", begun),
+        ("before_cursor_execute", executed),
+        ("commit", ended),
+        ("rollback", ended),
+    ]
     for name, listener in listeners:
         event.listen(engine, name, listener)
     try:
