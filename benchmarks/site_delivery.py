@@ -78,8 +78,8 @@ def make_site(work: Path, count: int) -> None:
     the dispatcher's query, sent and recorded as published. Then one real web and one real
     feeds delivery, through the services, write the site."""
     from publisher import services
-    from publisher.domain.delivery import PART_MAIN, Outcome, decide
     from publisher.domain.approval import ApprovalKind
+    from publisher.domain.delivery import PART_MAIN, Outcome, decide
     from publisher.importers import load_appeal
     from publisher.services.accounts import add_user
     from publisher.store import Store, appeals, approvals, ledger

@@ -3,7 +3,8 @@
 The broker only carries "do this now" messages: the schedule lives in the deliveries table
 (see ARCHITECTURE.md §3), so no task here is ever sent with an ETA or a countdown. Beat enqueues
 ``publisher.dispatch`` every few seconds; the dispatcher claims due deliveries and enqueues one
-``publisher.publish`` per claimed id.
+``publisher.publish`` per claimed id, or, for a burst, ``publisher.publish_many`` with a few ids
+each (``services.batches``).
 
 Two queues: ``publisher`` carries the publications, for ``publisher worker``; the dispatcher, the
 reconciler and the alert courier (``publisher.alerts``: it hands the alert outbox to a thread of
@@ -44,6 +45,7 @@ __all__ = [
     "TASK_CANARY",
     "TASK_DISPATCH",
     "TASK_PUBLISH",
+    "TASK_PUBLISH_MANY",
     "TASK_RECONCILE",
     "BrokerKind",
     "BrokerProbe",
@@ -63,6 +65,7 @@ BEAT_WORKER_PREFIX = "publisher-beat-"
 TASK_DISPATCH = "publisher.dispatch"
 TASK_RECONCILE = "publisher.reconcile"
 TASK_PUBLISH = "publisher.publish"
+TASK_PUBLISH_MANY = "publisher.publish_many"
 TASK_CANARY = "publisher.canary"
 TASK_ALERTS = "publisher.alerts"
 

@@ -25,12 +25,22 @@ from publisher.entrypoints.celery_app import (
     TASK_CANARY,
     TASK_DISPATCH,
     TASK_PUBLISH,
+    TASK_PUBLISH_MANY,
     TASK_RECONCILE,
 )
 from publisher.settings import Settings
 from publisher.store import Store
 
-__all__ = ["Runtime", "alerts", "canary", "dispatch", "publish", "reconcile", "runtime"]
+__all__ = [
+    "Runtime",
+    "alerts",
+    "canary",
+    "dispatch",
+    "publish",
+    "publish_many",
+    "reconcile",
+    "runtime",
+]
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +96,8 @@ def _now() -> datetime:
 
 @_task(TASK_DISPATCH, bind=True)
 def dispatch(self: Any) -> int:
-    """One dispatcher tick: heartbeat, claim due deliveries, enqueue one publish per claim."""
+    """One dispatcher tick: heartbeat, claim due deliveries, enqueue their publication (one
+    message per delivery, or a few per message in a burst: ``services.batches``)."""
     from publisher import services
 
     rt = runtime()
@@ -95,8 +106,15 @@ def dispatch(self: Any) -> int:
     claimed = services.dispatch_due(rt.store, now=now)
     # Enqueued after the claim committed. If this process dies before every message is sent,
     # the reconciler returns the claimed rows to "scheduled" after CLAIMED_TIMEOUT.
-    for delivery_id in claimed:
-        self.app.send_task(TASK_PUBLISH, args=[delivery_id], queue=QUEUE)
+    if claimed:
+        with self.app.producer_or_acquire() as producer:
+            for batch in services.batches(claimed):
+                if len(batch) == 1:
+                    self.app.send_task(TASK_PUBLISH, args=batch, queue=QUEUE, producer=producer)
+                else:
+                    self.app.send_task(
+                        TASK_PUBLISH_MANY, args=[batch], queue=QUEUE, producer=producer
+                    )
     if claimed:
         log.info("dispatched %d delivery(ies): %s", len(claimed), claimed)
     return len(claimed)
@@ -113,6 +131,20 @@ def publish(delivery_id: int) -> str:
     )
     log.info("delivery %d: %s", delivery_id, state)
     return str(state)
+
+
+@_task(TASK_PUBLISH_MANY)
+def publish_many(delivery_ids: list[int]) -> str:
+    """Publish a batch of deliveries one after another (the dispatcher's burst messages); each
+    is checked and recorded as if it came alone, so a duplicate is harmless."""
+    from publisher import services
+
+    rt = runtime()
+    states = services.publish_deliveries(
+        rt.store, rt.registry, delivery_ids, lease=rt.settings.sending_timeout
+    )
+    log.info("deliveries %s", ", ".join(f"{d}: {state}" for d, state in states))
+    return str(len(states))
 
 
 @_task(TASK_RECONCILE)

@@ -59,9 +59,10 @@ from publisher.services.operations import (
     reconcile,
     retry,
 )
-from publisher.services.publishing import publish_delivery
+from publisher.services.publishing import publish_deliveries, publish_delivery
 from publisher.services.scheduling import (
     Publication,
+    batches,
     dispatch_due,
     publish_everywhere,
     publish_now,
@@ -119,6 +120,7 @@ __all__ = [
     "approve_urgently",
     "audit_log",
     "backoff",
+    "batches",
     "cancel",
     "channel_statuses",
     "check_ready",
@@ -137,6 +139,7 @@ __all__ = [
     "lint_findings",
     "list_appeals",
     "list_deliveries",
+    "publish_deliveries",
     "publish_delivery",
     "publish_everywhere",
     "publish_now",

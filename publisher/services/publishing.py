@@ -6,8 +6,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,9 +25,9 @@ from publisher.errors import (
     TransientPublishError,
 )
 from publisher.services._common import Clock, seconds, utc
-from publisher.store import Store, appeals, approvals, health, ledger
+from publisher.store import Store, appeals, ledger
 
-__all__ = ["publish_delivery"]
+__all__ = ["publish_deliveries", "publish_delivery"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,14 @@ class _Job:
     target: Target
     site: tuple[Appeal, ...] | None
     part: int
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """The world said no: the delivery ends in ``state`` without being sent."""
+
+    state: DeliveryState
+    reason: str
 
 
 def _combine(page: Rendition, site: Rendition) -> Rendition:
@@ -94,61 +103,44 @@ def _outcome(error: BaseException) -> Outcome:
     return Outcome("unexpected", message, posted_ids=posted)
 
 
-def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime) -> _Job | str:
-    """Assert the world; the job to run, or the state the delivery ended in without one."""
-    with store.session() as session:
-        row = ledger.get(session, delivery_id)
+def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | str:
+    """Assert the world, reading only (no write lock is taken): the job to run; or why the
+    delivery must end without one; or, when it is not claimed, the state it is in."""
+    with store.session(read_only=True) as session:
+        row = ledger.prepare(session, delivery_id)
         if row.state != _S.CLAIMED:
             log.info("delivery %d is %s, not claimed: nothing to do", delivery_id, row.state)
             return row.state
-        live = approvals.load_live(session, row.appeal_id)
+        live = row.live
         if live is None or live[0] < row.revision:
             # The dispatcher claims only approved deliveries; a row that says otherwise (put
             # there by hand, or by a bug) is refused here too, and nothing is sent.
-            refused = (
+            return _Refusal(
+                _S.FAILED,
                 f"revision {row.revision} of appeal {row.appeal_id!r} is not approved: "
-                "nothing was sent; approve it, then retry"
+                "nothing was sent; approve it, then retry",
             )
-            if ledger.fail_claimed(
-                session, delivery_id, _S.FAILED, refused, at=start, actor=_ACTOR
-            ):
-                log.warning("delivery %d: failed (%s)", delivery_id, refused)
-                return _S.FAILED.value
-            return ledger.state_of(session, delivery_id)
         appeal = live[1]
         try:
-            channel: Channel | None = registry.get(row.channel)
-            reason = ""
+            channel = registry.get(row.channel)
         except PublisherError as exc:  # unknown channel, or one that cannot be built
-            channel, reason = None, f"{type(exc).__name__}: {exc}"
-        status = health.channel_status(session, row.channel, row.target)
-        decision: tuple[DeliveryState, str] | None = None
-        if channel is None:
-            decision = (_S.FAILED, reason)
-        elif status is not None and status.disabled:
-            decision = (
+            return _Refusal(_S.FAILED, f"{type(exc).__name__}: {exc}")
+        if row.disabled:
+            return _Refusal(
                 _S.FAILED,
                 f"channel {row.channel} (target {row.target!r}) is disabled: "
-                f"{status.reason or 'no reason given'}; re-enable it, then retry",
+                f"{row.disabled_reason or 'no reason given'}; re-enable it, then retry",
             )
-        elif appeal.status is AppealStatus.WITHDRAWN and not channel.idempotent:
-            decision = (_S.CANCELLED, f"appeal {appeal.id!r} was withdrawn")
-        elif (
+        if appeal.status is AppealStatus.WITHDRAWN and not channel.idempotent:
+            return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was withdrawn")
+        if (
             appeal.status is AppealStatus.RESOLVED
             and not channel.idempotent
             and row.part == PART_MAIN
         ):
-            decision = (_S.CANCELLED, f"appeal {appeal.id!r} was resolved")
-        elif row.part == PART_UPDATE and ledger.newer_update_exists(session, row):
-            decision = (_S.SUPERSEDED, "a newer update replaces this one")
-        if decision is not None or channel is None:
-            assert decision is not None
-            if ledger.fail_claimed(
-                session, delivery_id, decision[0], decision[1], at=start, actor=_ACTOR
-            ):
-                log.info("delivery %d: %s (%s)", delivery_id, decision[0].value, decision[1])
-                return decision[0].value
-            return ledger.state_of(session, delivery_id)
+            return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was resolved")
+        if row.part == PART_UPDATE and ledger.newer_update_exists(session, row):
+            return _Refusal(_S.SUPERSEDED, "a newer update replaces this one")
         site = None
         if channel.writes_site_files:
             site = tuple(
@@ -156,7 +148,7 @@ def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime
                     session, channel=row.channel, target=row.target, including=appeal.id
                 )
             )
-        ids = ledger.prepared(row).remote_ids
+        ids = row.remote_ids
         return _Job(
             channel=channel,
             appeal=appeal,
@@ -171,47 +163,120 @@ def _prepare(store: Store, registry: Registry, delivery_id: int, start: datetime
         )
 
 
+def _refuse(store: Store, delivery_id: int, refusal: _Refusal, at: datetime) -> str:
+    """claimed → the refusal's state, nothing sent (one write transaction); the state the
+    delivery is in."""
+    with store.session() as session:
+        if ledger.fail_claimed(
+            session, delivery_id, refusal.state, refusal.reason, at=at, actor=_ACTOR
+        ):
+            level = logging.WARNING if refusal.state is _S.FAILED else logging.INFO
+            log.log(level, "delivery %d: %s (%s)", delivery_id, refusal.state.value, refusal.reason)
+            return refusal.state.value
+        return ledger.state_of(session, delivery_id)
+
+
 def _lease_owner() -> str:
     """Who holds a lease: this host and process, and a random part for this one send."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-@contextmanager
-def _lease_kept(
-    store: Store, delivery_id: int, owner: str, lease: timedelta, clock: Clock
-) -> Iterator[None]:
-    """While the block runs (the one call to the channel), renew the delivery's lease every
-    third of its length from a thread of its own, so that a slow send is never taken for a
-    dead one. Renewal stops when the block ends or the delivery is no longer ours."""
-    stop = threading.Event()
+@dataclass
+class _Held:
+    """One send in flight in this process, and when its lease is next renewed."""
 
-    def renew() -> None:
-        while not stop.wait(lease.total_seconds() / 3):
-            try:
-                with store.session() as session:
-                    ours = ledger.renew_lease(
-                        session, delivery_id, owner=owner, until=utc(clock()) + lease
-                    )
-            except PublisherError as exc:  # the database is unavailable: try again next time
-                log.warning("delivery %d: could not renew its lease: %s", delivery_id, exc)
-                continue
-            if not ours:
-                return
+    store: Store
+    delivery_id: int
+    owner: str
+    lease: timedelta
+    clock: Clock
+    renew_at: float
+    """``time.monotonic()`` of the next renewal."""
 
-    renewer = threading.Thread(target=renew, name=f"lease-{delivery_id}", daemon=True)
-    renewer.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        renewer.join()
+
+class _LeaseKeeper:
+    """Renews the leases of the sends in flight in this process, from one thread of its own
+    (started on first use, and again in a forked child), so that a slow send is never taken
+    for a dead one: each lease every third of its length, from when its send started, until
+    the send ends or the delivery is no longer ours. A send that ends sooner (most do) costs
+    two dictionary operations, not a thread."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._held: dict[str, _Held] = {}
+        self._pid = -1
+        self._thread: threading.Thread | None = None
+        self._wake_at = 0.0
+        """``time.monotonic()`` when the thread next looks at the leases by itself."""
+
+    @contextmanager
+    def kept(
+        self, store: Store, delivery_id: int, owner: str, lease: timedelta, clock: Clock
+    ) -> Iterator[None]:
+        period = lease.total_seconds() / 3
+        held = _Held(store, delivery_id, owner, lease, clock, time.monotonic() + period)
+        with self._changed:
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                # First use in this process (a fork copies the dictionary but not the thread).
+                self._held = {}
+                self._pid = os.getpid()
+                self._wake_at = 0.0
+                self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+                self._thread.start()
+            self._held[owner] = held
+            if held.renew_at < self._wake_at:  # sooner than the thread will look: tell it
+                self._changed.notify()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held.pop(owner, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [h for h in self._held.values() if h.renew_at <= now]
+                if not due:
+                    soonest = min((h.renew_at for h in self._held.values()), default=now + _IDLE)
+                    self._wake_at = min(soonest, now + _IDLE)
+                    self._changed.wait(self._wake_at - now)
+                    continue
+            for held in due:
+                ours = self._renew(held)
+                with self._changed:
+                    if not ours:
+                        self._held.pop(held.owner, None)
+                    else:
+                        held.renew_at = time.monotonic() + held.lease.total_seconds() / 3
+
+    @staticmethod
+    def _renew(held: _Held) -> bool:
+        """Renew one lease; False once the delivery is no longer ours (then renewal stops)."""
+        try:
+            with held.store.session() as session:
+                return ledger.renew_lease(
+                    session,
+                    held.delivery_id,
+                    owner=held.owner,
+                    until=utc(held.clock()) + held.lease,
+                )
+        except PublisherError as exc:  # the database is unavailable: try again next time
+            log.warning("delivery %d: could not renew its lease: %s", held.delivery_id, exc)
+            return True
+        except Exception:  # a bug must not stop the renewal of the other sends
+            log.exception("delivery %d: renewing its lease failed", held.delivery_id)
+            return True
+
+
+_IDLE = 1.0
+"""Seconds the lease keeper sleeps at most: a send registered meanwhile whose first renewal is
+later than that needs no wake-up call (the usual case: a lease lasts minutes)."""
+_leases = _LeaseKeeper()
 
 
 def _fail(store: Store, delivery_id: int, reason: str, at: datetime) -> str:
-    with store.session() as session:
-        if ledger.fail_claimed(session, delivery_id, _S.FAILED, reason, at=at, actor=_ACTOR):
-            return _S.FAILED.value
-        return ledger.state_of(session, delivery_id)
+    return _refuse(store, delivery_id, _Refusal(_S.FAILED, reason), at)
 
 
 def publish_delivery(
@@ -249,9 +314,11 @@ def publish_delivery(
     start = utc(now) if now is not None else utc(clock())
 
     # 1. Assert the world.
-    job = _prepare(store, registry, delivery_id, start)
+    job = _prepare(store, registry, delivery_id)
     if isinstance(job, str):
         return job
+    if isinstance(job, _Refusal):
+        return _refuse(store, delivery_id, job, start)
 
     # 2. Render (pure). A rendering that fails will fail again: the delivery fails.
     channel = job.channel
@@ -284,7 +351,7 @@ def publish_delivery(
     # 4. The one call to the channel.
     receipt: Receipt | None = None
     error: BaseException | None = None
-    with _lease_kept(store, delivery_id, owner, held, clock):
+    with _leases.kept(store, delivery_id, owner, held, clock):
         try:
             receipt = channel.publish(rendition, job.target)
         except (TransientPublishError, PermanentPublishError, AmbiguousPublishError) as exc:
@@ -293,17 +360,16 @@ def publish_delivery(
             log.exception("delivery %d: %s raised an unexpected error", delivery_id, channel.name)
             error = exc
 
-    # 5. Record the outcome.
+    # 5. Record the outcome, in one write transaction.
     at = utc(clock())
     with store.session() as session:
-        attempts = ledger.attempts_of(session, delivery_id)
         if error is None:
             assert receipt is not None
             decision = decide(
                 Outcome("published"),
                 idempotent=channel.idempotent,
                 resumes_threads=channel.resumes_threads,
-                attempts=attempts,
+                attempts=0,  # a success's decision does not depend on the tries before it
                 at=at,
             )
             return ledger.record_outcome(
@@ -325,7 +391,7 @@ def publish_delivery(
             outcome,
             idempotent=channel.idempotent,
             resumes_threads=channel.resumes_threads,
-            attempts=attempts,
+            attempts=ledger.attempts_of(session, delivery_id),
             at=at,
         )
         posted = ",".join(outcome.posted_ids)
@@ -349,3 +415,32 @@ def publish_delivery(
                 state,
             )
         return state
+
+
+def publish_deliveries(
+    store: Store,
+    registry: Registry,
+    delivery_ids: Sequence[int],
+    *,
+    lease: float | timedelta = 600.0,
+) -> list[tuple[int, str]]:
+    """Publish several claimed deliveries one after another (one of the dispatcher's batches,
+    see :func:`publisher.services.scheduling.batches`); return (id, state) for each that was
+    handled. Each is :func:`publish_delivery` with its own checks, lease and transactions, so
+    the guarantees are those of one delivery.
+
+    An error on one (the database unavailable, a bug) does not stop the others: it is logged
+    with its traceback, its row stays where it was (the reconciler returns a claimed one to
+    the schedule), and once the rest are done the first such error is raised, so the task
+    that called this is seen to fail."""
+    done: list[tuple[int, str]] = []
+    first: Exception | None = None
+    for delivery_id in delivery_ids:
+        try:
+            done.append((delivery_id, publish_delivery(store, registry, delivery_id, lease=lease)))
+        except Exception as exc:
+            log.exception("delivery %d: publishing it raised; the others go on", delivery_id)
+            first = first or exc
+    if first is not None:
+        raise first
+    return done

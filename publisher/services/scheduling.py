@@ -27,7 +27,10 @@ from publisher.store import Store, appeals, approvals, ledger, views
 from publisher.store.audit import audit
 
 __all__ = [
+    "BATCH_MOST",
+    "BATCH_SPREAD",
     "Publication",
+    "batches",
     "dispatch_due",
     "publish_everywhere",
     "publish_now",
@@ -217,6 +220,24 @@ def dispatch_due(store: Store, *, now: datetime, limit: int = 500) -> list[int]:
     at = utc(now)
     with store.session() as session:
         return ledger.claim_due(session, store.dialect, at=at, limit=limit)
+
+
+BATCH_SPREAD = 16
+"""Up to this many deliveries claimed in one tick, each goes in a message of its own."""
+BATCH_MOST = 10
+"""The most deliveries one message carries."""
+
+
+def batches(claimed: Sequence[int]) -> list[list[int]]:
+    """The dispatcher's messages for the deliveries it just claimed, in order.
+
+    A usual tick claims a few: one delivery per message, so no send ever waits behind another.
+    A burst (a backlog after an outage, a campaign due at one minute) is spread over about
+    :data:`BATCH_SPREAD` messages of at most :data:`BATCH_MOST` deliveries, which a worker
+    publishes one after another: the broker and Celery then cost a message per few deliveries
+    rather than one each, which is what a drain of thousands is limited by."""
+    size = min(BATCH_MOST, max(1, -(-len(claimed) // BATCH_SPREAD)))
+    return [list(claimed[i : i + size]) for i in range(0, len(claimed), size)]
 
 
 @dataclass(frozen=True)

@@ -9,24 +9,40 @@ and PostgreSQL differences), :mod:`~publisher.store.models` (the schema) and
 :mod:`~publisher.store.db` (engines and migrations).
 
 ``Store(url)`` builds an engine and a session factory (nothing happens at import time);
-``store.session()`` is a unit of work that commits on success and rolls back on error.
+``store.session()`` is a unit of work that commits on success and rolls back on error, and
+``store.session(read_only=True)`` one that only reads (outside SQLite's write lock).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from publisher.errors import Unavailable
 from publisher.store.appeals import site_appeals
-from publisher.store.db import DatabaseURLError, make_engine, migrate, normalize_url
+from publisher.store.db import READ_ONLY, DatabaseURLError, make_engine, migrate, normalize_url
 from publisher.store.models import DeliveryState
 
-__all__ = ["DatabaseURLError", "DeliveryState", "Store", "site_appeals"]
+__all__ = ["DatabaseURLError", "DeliveryState", "ReadOnlySession", "Store", "site_appeals"]
+
+
+class ReadOnlySession(RuntimeError):
+    """A read-only session was asked to write: a bug in the caller, never a runtime state."""
+
+
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlySession(f"a read-only session cannot run {state.statement!s:.80}")
+
+
+def _refuse_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession("a read-only session cannot write changed objects")
 
 
 class Store:
@@ -36,6 +52,14 @@ class Store:
         self.url = normalize_url(url)
         self.engine: Engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        self._readers = sessionmaker(
+            self.engine.execution_options(**options), expire_on_commit=False
+        )
+        event.listen(self._readers, "do_orm_execute", _refuse_writes)
+        event.listen(self._readers, "before_flush", _refuse_flush)
 
     @property
     def dialect(self) -> str:
@@ -43,13 +67,18 @@ class Store:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A transaction: commit when the block ends normally, roll back when it raises.
+
+        ``read_only``: a transaction that only reads. On SQLite it takes no write lock (a
+        deferred ``BEGIN``, reading a WAL snapshot), so it neither waits for writers nor makes
+        them wait; on PostgreSQL it is ``READ ONLY``. Asking it to write raises
+        :class:`ReadOnlySession`.
 
         A database that cannot be reached (or answers that it cannot work) is
         :class:`~publisher.errors.Unavailable`, naming the database without its password.
         """
-        session = self._sessions()
+        session = self._readers() if read_only else self._sessions()
         try:
             yield session
             session.commit()

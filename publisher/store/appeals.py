@@ -7,6 +7,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from publisher.store.models import AppealRevisionRow, AppealRow, AuditRow, Deliv
 __all__ = [
     "AppealSummary",
     "RevisionSummary",
+    "cached_record",
     "list_current",
     "load_current",
     "load_revision",
@@ -223,6 +225,16 @@ class _RecordCache:
 
 _CACHES: weakref.WeakKeyDictionary[object, _RecordCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=20_000)
+def cached_record(record_json: str) -> Appeal:
+    """An appeal from its stored JSON, validated once per text in a process: every web and
+    feeds delivery reads every appeal of the site, and every delivery its own appeal, and
+    validating them again each time was most of their cost. Keyed by the text itself, so a
+    different record is never mistaken for a remembered one; records are frozen, so sharing
+    one is safe."""
+    return Appeal.from_json(record_json)
 
 
 @dataclass(frozen=True)

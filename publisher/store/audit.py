@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, literal, or_, select
+from sqlalchemy import String, cast, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from publisher.store.models import AuditRow, DeliveryRow
+from publisher.store.models import AuditRow, Base, DeliveryRow
 
 __all__ = ["AuditEntry", "audit", "audit_entries"]
+
+_INSERT = insert(Base.metadata.tables[AuditRow.__tablename__])
+"""Built once: every change writes one audit row."""
 
 
 def audit(
@@ -25,9 +28,13 @@ def audit(
     subject: str,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """Add an audit row: who (``actor``) did what (``action``) to which ``subject``, when."""
+    """Add an audit row: who (``actor``) did what (``action``) to which ``subject``, when.
+
+    One INSERT, run at once in the caller's transaction (no ORM object to flush later)."""
     text = None if detail is None else json.dumps(detail, sort_keys=True, default=str)
-    session.add(AuditRow(at=at, actor=actor, action=action, subject=subject, detail=text))
+    session.execute(
+        _INSERT, {"at": at, "actor": actor, "action": action, "subject": subject, "detail": text}
+    )
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
 """Engines and migrations.
 
 SQLite (the embedded default) runs in WAL mode with a 30 s busy timeout and foreign keys on;
-every transaction starts with ``BEGIN IMMEDIATE`` so that two processes never discover half-way
-through a transaction that they cannot write (SQLite's ``SQLITE_BUSY_SNAPSHOT``): writers queue
-on the busy timeout instead. PostgreSQL is reached through psycopg 3.
+every transaction that may write starts with ``BEGIN IMMEDIATE`` so that two processes never
+discover half-way through a transaction that they cannot write (SQLite's
+``SQLITE_BUSY_SNAPSHOT``): writers queue on the busy timeout instead. A read-only transaction
+(a connection with the :data:`READ_ONLY` execution option, see ``Store.session``) starts with a
+plain deferred ``BEGIN``: in WAL mode it reads a snapshot and takes no write lock, so checks
+never queue behind, or hold up, the writers. PostgreSQL is reached through psycopg 3, and its
+read-only transactions are ``BEGIN READ ONLY`` (the server refuses a write in one).
 
 Migrations are Alembic's, shipped inside the package (``publisher/migrations``) and run from
 code: no ``alembic.ini`` is needed, so they work from an installed wheel.
@@ -22,6 +26,7 @@ from publisher.errors import DatabaseURLError
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "READ_ONLY",
     "DatabaseURLError",
     "alembic_config",
     "make_engine",
@@ -31,6 +36,8 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "publisher_read_only"
+"""The execution option that marks a connection's transactions read-only."""
 
 
 def normalize_url(url: str) -> str:
@@ -73,7 +80,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,15 +28,20 @@ from publisher.domain.delivery import (
     Decision,
     DeliveryState,
 )
-from publisher.errors import InvalidTransition, ScheduleConflict, UnknownDelivery
+from publisher.domain.record import Appeal
+from publisher.errors import InvalidTransition, ScheduleConflict, UnknownAppeal, UnknownDelivery
 from publisher.store.alerts import record_delivery_alerts
+from publisher.store.appeals import cached_record
 from publisher.store.audit import audit
 from publisher.store.dialect import move_deliveries
 from publisher.store.health import set_channel_status
 from publisher.store.models import (
+    AppealRevisionRow,
     AppealRow,
     AttemptRow,
+    Base,
     CampaignRow,
+    ChannelStatusRow,
     DeliveryRow,
 )
 
@@ -56,7 +62,7 @@ __all__ = [
     "manual_move",
     "newer_update_exists",
     "now_slot",
-    "prepared",
+    "prepare",
     "published_pairs",
     "record_outcome",
     "renew_lease",
@@ -236,9 +242,12 @@ def claim_due(session: Session, dialect: str, *, at: datetime, limit: int) -> li
 
 @dataclass(frozen=True)
 class Prepared:
-    """What the ledger knows of a claimed delivery, read in the transaction that checks it."""
+    """What the ledger knows of a delivery a worker is about to send, with its appeal's live
+    revision and its channel's status: everything the worker checks, read by :func:`prepare`
+    in one query."""
 
     id: int
+    state: str
     appeal_id: str
     revision: int
     channel: str
@@ -246,17 +255,85 @@ class Prepared:
     part: int
     remote_ids: tuple[str, ...]
     """The remote ids recorded so far (parts of a thread posted by an earlier attempt)."""
+    live: tuple[int, Appeal] | None
+    """The appeal's live (newest approved) revision and the record at it; None when no
+    revision of it is approved."""
+    disabled: bool
+    """Its channel and target are disabled."""
+    disabled_reason: str | None
 
 
-def prepared(row: DeliveryRow) -> Prepared:
+# The publishing path's statements, built once (Core, on the tables): each delivery runs them,
+# and building and keying a statement anew every time cost more than running it.
+_DELIVERIES = Base.metadata.tables[DeliveryRow.__tablename__]
+_APPEALS = Base.metadata.tables[AppealRow.__tablename__]
+_REVISIONS = Base.metadata.tables[AppealRevisionRow.__tablename__]
+_STATUS = Base.metadata.tables[ChannelStatusRow.__tablename__]
+_ATTEMPTS = Base.metadata.tables[AttemptRow.__tablename__]
+_D, _A, _R, _C, _T = _DELIVERIES.c, _APPEALS.c, _REVISIONS.c, _STATUS.c, _ATTEMPTS.c
+
+_PREPARE = (
+    select(
+        _D.state,
+        _D.appeal_id,
+        _D.revision,
+        _D.channel,
+        _D.target,
+        _D.part,
+        _D.remote_id,
+        _A.id,
+        _A.live_revision,
+        _R.record_json,
+        _C.disabled,
+        _C.reason,
+    )
+    .select_from(_DELIVERIES)
+    .outerjoin(_APPEALS, _A.id == _D.appeal_id)
+    .outerjoin(_REVISIONS, and_(_R.appeal_id == _A.id, _R.revision == _A.live_revision))
+    .outerjoin(_STATUS, and_(_C.channel == _D.channel, _C.target == _D.target))
+    .where(_D.id == bindparam("b_delivery"))
+)
+_START_SENDING = (
+    update(_DELIVERIES)
+    .where(_D.id == bindparam("b_delivery"), _D.state == _S.CLAIMED.value)
+    .values(attempts=_D.attempts + 1)
+)
+_NEW_ATTEMPT = insert(_ATTEMPTS)
+_FINISH_ATTEMPT = update(_ATTEMPTS).where(_T.id == bindparam("b_attempt"))
+_SETTLE = update(_DELIVERIES).where(
+    _D.id == bindparam("b_delivery"), _D.state == bindparam("b_from")
+)
+"""A delivery's outcome, by a conditional UPDATE from the state it was sent in."""
+
+
+def prepare(session: Session, delivery_id: int) -> Prepared:
+    """The delivery, its appeal's live record and its channel's status, in one SELECT (a
+    read-only session suffices). :class:`UnknownDelivery` if there is no such delivery,
+    :class:`UnknownAppeal` if its appeal is gone."""
+    found = session.execute(_PREPARE, {"b_delivery": delivery_id}).first()
+    if found is None:
+        raise UnknownDelivery(f"no delivery {delivery_id}")
+    state, appeal_id, revision, channel, target, part, remote_id = found[:7]
+    appeal_row, live_revision, record_json, disabled, reason = found[7:]
+    if appeal_row is None:
+        raise UnknownAppeal(f"no appeal {appeal_id!r} in the store: import it first")
+    live: tuple[int, Appeal] | None = None
+    if live_revision is not None:
+        if record_json is None:  # the foreign keys make this impossible short of manual edits
+            raise UnknownAppeal(f"appeal {appeal_id!r} has lost revision {live_revision}")
+        live = (live_revision, cached_record(record_json))
     return Prepared(
-        id=row.id,
-        appeal_id=row.appeal_id,
-        revision=row.revision,
-        channel=row.channel,
-        target=row.target,
-        part=row.part,
-        remote_ids=tuple(row.remote_id.split(",")) if row.remote_id else (),
+        id=delivery_id,
+        state=state,
+        appeal_id=appeal_id,
+        revision=revision,
+        channel=channel,
+        target=target,
+        part=part,
+        remote_ids=tuple(remote_id.split(",")) if remote_id else (),
+        live=live,
+        disabled=bool(disabled),
+        disabled_reason=reason,
     )
 
 
@@ -296,7 +373,7 @@ def fail_claimed(
     return True
 
 
-def first_post(session: Session, row: DeliveryRow) -> str | None:
+def first_post(session: Session, row: DeliveryRow | Prepared) -> str | None:
     """The remote id of the first post of the appeal's main publication on this channel and
     target (UPDATE replies answer it)."""
     remote = session.scalars(
@@ -315,7 +392,7 @@ def first_post(session: Session, row: DeliveryRow) -> str | None:
     return None if remote is None else remote.split(",")[0]
 
 
-def newer_update_exists(session: Session, row: DeliveryRow) -> bool:
+def newer_update_exists(session: Session, row: DeliveryRow | Prepared) -> bool:
     newer = session.scalars(
         select(DeliveryRow.id).where(
             DeliveryRow.appeal_id == row.appeal_id,
@@ -341,26 +418,28 @@ def start_sending(
     lease_until: datetime,
 ) -> int | None:
     """claimed → sending with a new attempt row and a lease held by ``lease_owner`` until
-    ``lease_until``; the attempt's id, or None if someone else took the delivery first."""
+    ``lease_until``; the attempt's id, or None if someone else took the delivery first. Three
+    statements (the move, the attempt, the audit row), in the caller's transaction."""
     moved = session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
-        .values(
-            state=_S.SENDING.value,
-            sending_at=at,
-            attempts=DeliveryRow.attempts + 1,
-            idempotent=idempotent,
-            lease_owner=lease_owner,
-            lease_expires_at=lease_until,
-            updated_at=at,
-        ),
-        execution_options={"synchronize_session": False},
+        _START_SENDING,
+        {
+            "b_delivery": delivery_id,
+            "state": _S.SENDING.value,
+            "sending_at": at,
+            "idempotent": idempotent,
+            "lease_owner": lease_owner,
+            "lease_expires_at": lease_until,
+            "updated_at": at,
+        },
     )
     if _rowcount(moved) != 1:
         return None
-    attempt = AttemptRow(delivery_id=delivery_id, started_at=at)
-    session.add(attempt)
-    session.flush()
+    created = cast(
+        CursorResult[Any],
+        session.execute(_NEW_ATTEMPT, {"delivery_id": delivery_id, "started_at": at}),
+    )
+    key = created.inserted_primary_key
+    assert key is not None
     audit(
         session,
         at=at,
@@ -369,7 +448,7 @@ def start_sending(
         subject=f"delivery:{delivery_id}",
         detail=detail,
     )
-    return attempt.id
+    return int(key[0])
 
 
 def renew_lease(session: Session, delivery_id: int, *, owner: str, until: datetime) -> bool:
@@ -421,9 +500,10 @@ def record_outcome(
 ) -> str:
     """Write ``decision`` on the attempt and, by a conditional UPDATE from sending, on the
     delivery; return the state the delivery is in. A published result also settles a
-    delivery the reconciler judged unknown meanwhile; any other late result is only audited."""
-    row = get(session, delivery_id)
-    was = row.state
+    delivery the reconciler judged unknown meanwhile; any other late result is only audited.
+
+    A result recorded in time is three statements (the attempt, the delivery, the audit row);
+    the delivery row is read only when the decision concerns its channel, or came late."""
     values: dict[str, Any] = {
         "updated_at": at,
         "claimed_at": None,
@@ -431,7 +511,6 @@ def record_outcome(
         "lease_owner": None,
         "lease_expires_at": None,
     }
-    from_states: tuple[str, ...] = (_S.SENDING.value,)
     if decision.state is _S.PUBLISHED:
         values.update(
             published_at=published_at or at,
@@ -440,46 +519,56 @@ def record_outcome(
             last_error=None,
             next_attempt_at=None,
         )
-        from_states = (_S.SENDING.value, _S.UNKNOWN.value)
     else:
         if remote_ids:
             values["remote_id"] = ",".join(remote_ids)
         values["last_error"] = decision.last_error
         if decision.state is _S.SCHEDULED:
             values.update(next_attempt_at=decision.next_attempt_at, sending_at=None)
-    if decision.rate_limited_until is not None:
-        set_channel_status(
-            session,
-            dialect,
-            row.channel,
-            row.target,
-            at,
-            rate_limit={"retry_at": decision.rate_limited_until.isoformat()},
-        )
-    if decision.disable_channel:
-        set_channel_status(
-            session,
-            dialect,
-            row.channel,
-            row.target,
-            at,
-            disabled=True,
-            reason=message,
-            delivery_id=delivery_id,
-        )
+    if decision.rate_limited_until is not None or decision.disable_channel:
+        channel, target = session.execute(
+            select(_D.channel, _D.target).where(_D.id == delivery_id)
+        ).one()
+        if decision.rate_limited_until is not None:
+            set_channel_status(
+                session,
+                dialect,
+                channel,
+                target,
+                at,
+                rate_limit={"retry_at": decision.rate_limited_until.isoformat()},
+            )
+        if decision.disable_channel:
+            set_channel_status(
+                session,
+                dialect,
+                channel,
+                target,
+                at,
+                disabled=True,
+                reason=message,
+                delivery_id=delivery_id,
+            )
     session.execute(
-        update(AttemptRow)
-        .where(AttemptRow.id == attempt_id)
-        .values(finished_at=at, outcome=decision.outcome, error=message, response_summary=summary),
-        execution_options={"synchronize_session": False},
+        _FINISH_ATTEMPT,
+        {
+            "b_attempt": attempt_id,
+            "finished_at": at,
+            "outcome": decision.outcome,
+            "error": message,
+            "response_summary": summary,
+        },
     )
-    moved = session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id, DeliveryRow.state.in_(from_states))
-        .values(**values),
-        execution_options={"synchronize_session": False},
+    was = _S.SENDING.value
+    moved = _rowcount(
+        session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
     )
-    if _rowcount(moved) == 1:
+    if moved != 1 and decision.state is _S.PUBLISHED:
+        was = _S.UNKNOWN.value
+        moved = _rowcount(
+            session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
+        )
+    if moved == 1:
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
             "error": message,
@@ -498,6 +587,7 @@ def record_outcome(
         if decision.state in (_S.FAILED, _S.UNKNOWN):
             record_delivery_alerts(session, [delivery_id], at=at)  # a person is told
         return decision.state.value
+    row = get(session, delivery_id)
     session.refresh(row)
     if remote_ids and not row.remote_id:
         # What went out is never forgotten, whatever state a person or the reconciler set.

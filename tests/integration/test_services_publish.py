@@ -20,6 +20,7 @@ from publisher.testing import FakeChannel, FakeSiteChannel, FixedClock
 from tests.integration.conftest import wait_until
 from tests.integration.db_fixtures import sample_appeal
 from tests.support.approving import import_approved
+from tests.support.sqlcount import counting
 
 T0 = datetime(2020, 10, 20, 6, 0, tzinfo=UTC)
 
@@ -519,3 +520,54 @@ def test_a_lapsed_lease_means_the_worker_died(store: Store, tmp_path: Path) -> N
     report = services.reconcile(store, now=T0, claimed_timeout=300, sending_timeout=600)
     assert (report.unknown, report.rerun) == ((social,), (files,))
     assert services.retry(store, social, now=T0) == "scheduled"
+
+
+# ------------------------------------------------------------------ what a delivery costs
+
+
+@pytest.mark.parametrize("site", [False, True], ids=["channel", "site-channel"])
+def test_a_delivery_is_one_read_only_and_two_write_transactions(
+    store: Store, tmp_path: Path, site: bool
+) -> None:
+    """Issue 11: the checks read outside the write lock (a read-only transaction: on SQLite a
+    deferred BEGIN), then claimed → sending and the outcome are one write transaction each.
+    Counted with SQLAlchemy's events on the real engine, so a change that adds a write (or
+    makes the checks write) fails here."""
+    fake = FakeSiteChannel("fake") if site else FakeChannel("fake")
+    registry = registry_with(tmp_path, fake)
+    delivery = claimed(store, "fake")
+    with counting(store) as count:
+        assert services.publish_delivery(store, registry, delivery, now=T0) == "published"
+    assert (count.writes, count.reads) == (2, 1)
+    if not site:
+        # the read: one SELECT; sending: move, attempt, audit; outcome: attempt, move, audit
+        assert count.statements == 7
+
+
+def test_the_dispatcher_claims_a_batch_in_one_write_transaction(
+    store: Store, tmp_path: Path
+) -> None:
+    registry = registry_with(tmp_path, FakeChannel("fake"))
+    import_approved(store, sample_appeal("appeal-one"), now=T0)
+    times = [T0 + timedelta(minutes=i) for i in range(40)]
+    planned = services.schedule(store, registry, "appeal-one", ["fake"], times, now=T0)
+    with counting(store) as count:
+        assert services.dispatch_due(store, now=T0 + timedelta(hours=1)) == planned
+    assert count.writes == 1 and count.reads == 0
+
+
+def test_a_batch_publishes_each_and_one_error_does_not_stop_the_others(
+    store: Store, tmp_path: Path
+) -> None:
+    fake = FakeChannel("fake")
+    registry = registry_with(tmp_path, fake)
+    first = claimed(store, "fake")
+    second = claimed(store, "fake")
+    with pytest.raises(errors.UnknownDelivery):
+        services.publish_deliveries(store, registry, [first, 12345, second])
+    assert (_state(store, first), _state(store, second)) == ("published", "published")
+    assert services.publish_deliveries(store, registry, [first, second]) == [
+        (first, "published"),
+        (second, "published"),
+    ]  # a duplicate batch is harmless: nothing is sent again
+    assert len(fake.calls) == 2

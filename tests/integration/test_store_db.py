@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,11 +12,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from publisher.channel.registry import Registry
-from publisher.store import DatabaseURLError, Store
+from publisher.store import DatabaseURLError, ReadOnlySession, Store
 from publisher.store.db import MIGRATIONS_DIR, alembic_config, migrate, normalize_url
 from publisher.store.models import AppealRow, Base, DeliveryRow, HeartbeatRow
 
@@ -271,3 +272,27 @@ def test_site_appeals_reads_only_records_it_has_not_met(registry: Registry, stor
         assert len(calls) == 4
     finally:
         other.dispose()
+
+
+def test_a_read_only_session_takes_no_write_lock_and_refuses_writes(
+    store: Store, make_store: Callable[[], Store]
+) -> None:
+    """Issue 11: checks that only read must not queue for SQLite's write lock. Another store
+    holds the write lock (BEGIN IMMEDIATE) while a read-only session reads: were it to ask for
+    the lock it would wait out the busy timeout and fail as unavailable. Writing in one is a
+    bug, refused whatever the statement."""
+    with store.session() as session:
+        session.add(HeartbeatRow(name="dispatcher", at=T0))
+    other = make_store()
+    with other.session() as holder:
+        holder.execute(update(HeartbeatRow).values(at=T0 + timedelta(seconds=1)))  # lock held
+        with store.session(read_only=True) as session:
+            assert session.scalars(select(HeartbeatRow.at)).one() == T0
+    with pytest.raises(ReadOnlySession), store.session(read_only=True) as session:
+        session.execute(update(HeartbeatRow).values(at=T0))
+    with pytest.raises(ReadOnlySession), store.session(read_only=True) as session:
+        session.add(HeartbeatRow(name="worker", at=T0))
+    with pytest.raises(ReadOnlySession), store.session(read_only=True) as session:
+        session.execute(text("DELETE FROM heartbeats"))
+    with store.session(read_only=True) as session:
+        assert session.scalars(select(HeartbeatRow.name)).all() == ["dispatcher"]
