@@ -159,6 +159,9 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("appeal_id", "channel", "target", "part", "slot"),
         Index("ix_deliveries_state_due_at", "state", "due_at"),
+        Index(
+            "ix_deliveries_channel_target_state_appeal", "channel", "target", "state", "appeal_id"
+        ),
         ForeignKeyConstraint(["appeal_id"], ["appeals.id"]),
         ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
     )
