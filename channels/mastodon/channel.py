@@ -438,7 +438,9 @@ class MastodonChannel(ChannelBase):
                 idempotency_key=key,
             )
         except MastodonError as exc:
-            retry_at = self._rate_limited(client, CREATE_STATUS)
+            retry_at = None
+            if isinstance(exc, MastodonRatelimitError):
+                retry_at = self._rate_limited(client, CREATE_STATUS)
             raise translate_error(exc, what, creates=True, retry_at=retry_at) from exc
         try:
             status_id = str(status["id"])
@@ -466,7 +468,9 @@ class MastodonChannel(ChannelBase):
                 file_name=f"share-image.{extension}",
             )
         except MastodonError as exc:
-            retry_at = self._rate_limited(client, UPLOAD_MEDIA)
+            retry_at = None
+            if isinstance(exc, MastodonRatelimitError):
+                retry_at = self._rate_limited(client, UPLOAD_MEDIA)
             raise translate_error(exc, "image upload", creates=False, retry_at=retry_at) from exc
         try:
             return str(media["id"])
