@@ -69,11 +69,22 @@ def _x(settings: Settings) -> Channel:
     return XChannel(settings=x, outbox=settings.outbox_dir)
 
 
+def _mastodon(settings: Settings) -> Channel:
+    from publisher.channels.mastodon import MastodonChannel, MastodonSettings
+
+    mastodon = MastodonSettings(
+        base_url=settings.mastodon_base_url,
+        access_token=settings.mastodon_access_token,
+    )
+    return MastodonChannel(settings=mastodon, outbox=settings.outbox_dir)
+
+
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "web": _web,
     "feeds": _feeds,
     "text": _text,
     "x": _x,
+    "mastodon": _mastodon,
 }
 
 

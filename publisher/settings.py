@@ -76,6 +76,11 @@ class Settings:
     """X_ACCESS_TOKEN"""
     x_access_token_secret: Secret | None = None
     """X_ACCESS_TOKEN_SECRET"""
+    mastodon_base_url: str = ""
+    """MASTODON_BASE_URL: the Mastodon instance of the account (e.g. https://mastodon.social);
+    with MASTODON_ACCESS_TOKEN unset too, Mastodon statuses go to the dry-run outbox."""
+    mastodon_access_token: Secret | None = None
+    """MASTODON_ACCESS_TOKEN: the account's access token (scopes write:statuses, write:media)."""
     alert_webhook_url: str = field(default="", repr=False)
     """ALERT_WEBHOOK_URL: where alerts (a delivery failed or unknown, a channel disabled) are
     POSTed as signed JSON. Empty: alerts are recorded but never sent (``not-configured``). A
@@ -104,6 +109,10 @@ class Settings:
             self.x_access_token,
             self.x_access_token_secret,
         )
+
+    @property
+    def mastodon_configured(self) -> bool:
+        return bool(self.mastodon_base_url) and self.mastodon_access_token is not None
 
     @property
     def alerts_configured(self) -> bool:
@@ -203,6 +212,23 @@ class Settings:
         if not x_base.startswith(("http://", "https://")):
             raise SettingsError(f"X_API_BASE_URL={x_base!r} must be an absolute http(s) URL")
 
+        mastodon_base = text("MASTODON_BASE_URL", "").rstrip("/")
+        mastodon_token = secret("MASTODON_ACCESS_TOKEN")
+        if mastodon_base and not mastodon_base.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"MASTODON_BASE_URL={mastodon_base!r} must be an absolute http(s) URL"
+            )
+        if bool(mastodon_base) != (mastodon_token is not None):
+            given, missing = (
+                ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN")
+                if mastodon_base
+                else ("MASTODON_ACCESS_TOKEN", "MASTODON_BASE_URL")
+            )
+            raise SettingsError(
+                f"{given} is set but {missing} is not: Mastodon needs both (or neither, for "
+                "the dry-run outbox)"
+            )
+
         def port_number(name: str, default: int) -> int:
             port = number(name, default)
             if port != int(port) or not 0 < port < 65536:
@@ -257,6 +283,8 @@ class Settings:
             x_api_secret=secret("X_API_SECRET"),
             x_access_token=secret("X_ACCESS_TOKEN"),
             x_access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
+            mastodon_base_url=mastodon_base,
+            mastodon_access_token=mastodon_token,
             alert_webhook_url=alert_url,
             alert_webhook_secret=alert_secret,
             alert_webhook_timeout=number("ALERT_WEBHOOK_TIMEOUT", cls.alert_webhook_timeout),
@@ -296,6 +324,8 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "X_API_SECRET",
         "X_ACCESS_TOKEN",
         "X_ACCESS_TOKEN_SECRET",
+        "MASTODON_BASE_URL",
+        "MASTODON_ACCESS_TOKEN",
         "ALERT_WEBHOOK_URL",
         "ALERT_WEBHOOK_SECRET",
         "ALERT_WEBHOOK_TIMEOUT",

@@ -29,7 +29,6 @@ from typing import Any
 
 import requests
 import tweepy
-import urllib3.exceptions
 
 from publisher.channel import (
     ChannelBase,
@@ -42,6 +41,7 @@ from publisher.channel import (
     Target,
 )
 from publisher.channel.files import atomic_write
+from publisher.channels._http import request_was_sent
 from publisher.channels.x.client import (
     CREATE_TWEET,
     MEDIA_METADATA,
@@ -77,27 +77,6 @@ OUTBOX_FILE = "x.jsonl"
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def request_was_sent(exc: requests.RequestException) -> bool:
-    """Whether the request may have reached X (so a post may exist).
-
-    False only when the connection itself failed: refused, DNS, connect timeout, TLS handshake.
-    A read timeout, a reset or a truncated response after sending is "maybe".
-    """
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return False
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
-        return False
-    if isinstance(exc, requests.exceptions.InvalidSchema):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason: object = exc.args[0] if exc.args else None
-        if isinstance(reason, urllib3.exceptions.MaxRetryError):
-            reason = reason.reason
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return False
-    return True
 
 
 def _details(exc: tweepy.HTTPException) -> str:

@@ -5,16 +5,18 @@ Pure: the same appeal gives the same posts, byte for byte. See :func:`render_pos
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from publisher.channel import Media, PlatformLimits, SocialPost
-from publisher.channels.x.entities import hashtags_in, is_hashtag, limit_hashtags
+from publisher.channels.x.entities import limit_hashtags
+from publisher.channels.x.lines import call_to_action as _call_to_action
+from publisher.channels.x.lines import contact_line as _contact_line
+from publisher.channels.x.lines import hashtags_for
+from publisher.channels.x.lines import lead_line as _lead
+from publisher.channels.x.lines import person_details as _details
 from publisher.channels.x.text import (
     ELLIPSIS,
     MAX_WEIGHT,
-    camel_case,
     clean_inline,
     fits,
     pack,
@@ -22,20 +24,7 @@ from publisher.channels.x.text import (
     truncate,
     weigh,
 )
-from publisher.domain.phones import grouped, written_number
-from publisher.domain.record import (
-    Appeal,
-    AppealKind,
-    AppealStatus,
-    BulletList,
-    CallToAction,
-    Contact,
-    ContactKind,
-    ContactList,
-    Paragraph,
-    Quote,
-    Span,
-)
+from publisher.domain.record import Appeal, AppealStatus
 
 __all__ = [
     "ALT_TEXT_LIMIT",
@@ -53,29 +42,6 @@ ALT_TEXT_LIMIT = X_LIMITS.max_alt
 MAX_HASHTAGS = 2
 """Never more than two hashtags in one post (more reads as spam and hurts screen readers)."""
 
-_ATTENTION = {
-    AppealKind.MISSING_PERSON: ("Missing person", ("missing",)),
-    AppealKind.WITNESS_APPEAL: ("Witness appeal", ("witness",)),
-}
-# Phone numbers in running text: UK numbers (0… or +44…) and the short codes people are told
-# to call. Contacts marked up in spans are found without this.
-_PHONE = re.compile(
-    r"(?<![\w+£$])(?:(?:\+44\s?(?:\(0\)\s?)?|0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}"
-    r"|999|101|111|112|116\s?\d{3}|18001\s?\d{3,11})(?![\w.,]\d)"
-)
-# What a missing-person appeal says about the person, as forces write it: an age ("Sam, 34,",
-# "Sam Example (34)", "aged 34", "34-year-old", "who is 34") and where they were last seen.
-_AGE = re.compile(
-    r"\b(\d{1,3})[- ]years?[- ]old\b|\baged\s(\d{1,3})\b|\bwho is (\d{1,3})\b"
-    r"|\b[A-Z][\w'’-]*(?:, (\d{1,3}),| \((\d{1,3})\))"
-)
-_LAST_SEEN = re.compile(r"\blast (?:seen|spotted|heard from)\b", re.IGNORECASE)
-_KIND_WORD = {
-    ContactKind.TEXT: "text",
-    ContactKind.TEXTPHONE: "textphone",
-    ContactKind.EMAIL: "email",
-}
-
 
 @dataclass(frozen=True)
 class Posts:
@@ -91,111 +57,9 @@ def _post(text: str, media: tuple[Media, ...] = ()) -> SocialPost:
     return SocialPost(text=text, weight=weigh(text), media=media)
 
 
-def _lead(appeal: Appeal) -> str:
-    title = clean_inline(appeal.title)
-    attention = _ATTENTION.get(appeal.kind)
-    if attention is None:
-        return title
-    label, words = attention
-    if any(word in title.lower() for word in words):
-        return title
-    return f"{label}: {title}"
-
-
-def _text(spans: tuple[Span, ...]) -> str:
-    """A paragraph's text, its numbers grouped as every channel shows them ("0808 802 4040"
-    for "0808 8024040": :func:`~publisher.domain.phones.written_number`)."""
-    out = []
-    for span in spans:
-        text = span.text
-        if span.contact is not None and span.contact.is_number and text.strip():
-            core = text.strip()
-            start = text.index(core)
-            text = text[:start] + written_number(core, span.contact) + text[start + len(core) :]
-        out.append(text)
-    return "".join(out)
-
-
-def _paragraphs(appeal: Appeal) -> Iterator[str]:
-    """Every paragraph of running text, in reading order."""
-    for block in appeal.body:
-        if isinstance(block, Paragraph | CallToAction):
-            yield _text(block.spans)
-        elif isinstance(block, Quote):
-            yield from (_text(p.spans) for p in block.paragraphs)
-        elif isinstance(block, BulletList):
-            if block.intro is not None:
-                yield _text(block.intro.spans)
-            yield from (_text(p.spans) for p in block.items)
-        elif isinstance(block, ContactList) and block.intro is not None:
-            yield _text(block.intro.spans)
-
-
-def _age(text: str) -> str | None:
-    """The first age ``text`` gives, as written ("34"), if any."""
-    for match in _AGE.finditer(text):
-        age = next(group for group in match.groups() if group is not None)
-        if 0 < int(age) < 120:
-            return age
-    return None
-
-
-def _details(appeal: Appeal, lead: str) -> list[str]:
-    """For a missing person: their age ("Aged 34.") and the first sentence, summary then body
-    in reading order, that says where they were last seen (as written), unless the lead
-    already says them. Nothing is guessed: an appeal that does not say them gets neither."""
-    if appeal.kind is not AppealKind.MISSING_PERSON:
-        return []
-    texts = [clean_inline(text) for text in (appeal.summary, *_paragraphs(appeal))]
-    seen: str | None = None
-    if not _LAST_SEEN.search(lead):
-        found = (s for text in texts for s in sentences(text) if _LAST_SEEN.search(s))
-        seen = next(found, None)
-    age = None
-    if _age(lead) is None and (seen is None or _age(seen) is None):
-        age = next((a for a in map(_age, texts) if a is not None), None)
-    return [line for line in (f"Aged {age}." if age else None, seen) if line]
-
-
-def _call_to_action(appeal: Appeal) -> str | None:
-    """The CallToAction block, else the first sentence that gives a number to call."""
-    for block in appeal.body:
-        if isinstance(block, CallToAction):
-            return clean_inline(_text(block.spans)) or None
-    numbers = {grouped(c) for c in appeal.contacts if c.is_number}
-    for paragraph in _paragraphs(appeal):
-        for sentence in sentences(clean_inline(paragraph)):
-            if _PHONE.search(sentence) or any(n in sentence for n in numbers):
-                return sentence
-    return None
-
-
-def _contact_line(contact: Contact) -> str:
-    name = clean_inline(contact.name)
-    value = contact.value if contact.kind is ContactKind.WEB else grouped(contact)
-    value = clean_inline(value)
-    word = _KIND_WORD.get(contact.kind)
-    if word and word not in name.lower():
-        value = f"{word} {value}"
-    line = f"{name}: {value}"
-    if contact.note:
-        line += f" ({clean_inline(contact.note)})"
-    return line
-
-
 def _tags(appeal: Appeal, present: str) -> list[str]:
     """The appeal's hashtags in CamelCase, skipping ones ``present`` already shows."""
-    seen = {t.lower() for t in hashtags_in(present)}
-    room = MAX_HASHTAGS - len(seen)
-    chosen: list[str] = []
-    for tag in appeal.hashtags:
-        if len(chosen) >= room:
-            break
-        if tag.lower() in seen or not is_hashtag(tag):
-            continue  # already shown, or X would not link it ("#122", "#_")
-        seen.add(tag.lower())
-        chosen.append("#" + camel_case(tag))
-    return chosen
+    return hashtags_for(appeal, present, MAX_HASHTAGS)
 
 
 def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, list[str]]:

@@ -134,6 +134,11 @@ class Target:
     already_posted: tuple[str, ...] = ()
     """For threads: the remote ids of the first parts, posted by an earlier attempt that failed
     half-way. A channel that ``resumes_threads`` posts the rest after them."""
+    idempotency_key: str | None = None
+    """The same on every attempt of one delivery, and only of it (set by the publishing
+    service from the delivery's durable identity, before the first attempt): a platform that
+    deduplicates requests by a key (Mastodon's ``Idempotency-Key``) is given this key plus the
+    post's number, so a retry after a crash or an unanswered request cannot post twice."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ asks :func:`decide` what to do with what a channel said.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ __all__ = [
     "OutcomeKind",
     "backoff",
     "decide",
+    "idempotency_key",
     "is_overdue",
 ]
 
@@ -200,3 +202,14 @@ def decide(
         state=_S.UNKNOWN,
         last_error=f"{message} (the post may have gone out: confirm it)",
     )
+
+
+def idempotency_key(
+    delivery_id: int, appeal_id: str, channel: str, target: str, part: int, slot: str
+) -> str:
+    """The idempotency key of one delivery: the same on every attempt of it (it is made of the
+    delivery's durable identity, stored when it was planned, before any attempt), different for
+    every other delivery, in this database or another one posting to the same account (the
+    slot of a "publish now" is a fresh UUID; the id tells two databases' rows apart)."""
+    identity = "\0".join((str(delivery_id), appeal_id, channel, target, str(part), slot))
+    return "publisher-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:40]

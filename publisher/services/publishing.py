@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 
 from publisher.channel import Channel, Receipt, RenderContext, Rendition, Target
 from publisher.channel.registry import Registry
-from publisher.domain.delivery import PART_MAIN, PART_UPDATE, DeliveryState, Outcome, decide
+from publisher.domain.delivery import (
+    PART_MAIN,
+    PART_UPDATE,
+    DeliveryState,
+    Outcome,
+    decide,
+    idempotency_key,
+)
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import (
     AmbiguousPublishError,
@@ -157,6 +164,9 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
                 output_dir=registry.output_dir,
                 reply_to=ledger.first_post(session, row) if row.part == PART_UPDATE else None,
                 already_posted=ids if ids and channel.resumes_threads else (),
+                idempotency_key=idempotency_key(
+                    row.id, row.appeal_id, row.channel, row.target, row.part, row.slot
+                ),
             ),
             site=site,
             part=row.part,
@@ -339,7 +349,11 @@ def publish_delivery(
             at=sent_at,
             idempotent=channel.idempotent,
             actor=_ACTOR,
-            detail={"channel": channel.name, "revision": job.appeal.revision},
+            detail={
+                "channel": channel.name,
+                "revision": job.appeal.revision,
+                "idempotency_key": job.target.idempotency_key,
+            },
             lease_owner=owner,
             lease_until=sent_at + held,
         )

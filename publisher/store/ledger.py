@@ -253,6 +253,7 @@ class Prepared:
     channel: str
     target: str
     part: int
+    slot: str
     remote_ids: tuple[str, ...]
     """The remote ids recorded so far (parts of a thread posted by an earlier attempt)."""
     live: tuple[int, Appeal] | None
@@ -281,6 +282,7 @@ _PREPARE = (
         _D.target,
         _D.part,
         _D.remote_id,
+        _D.slot,
         _A.id,
         _A.live_revision,
         _R.record_json,
@@ -313,8 +315,8 @@ def prepare(session: Session, delivery_id: int) -> Prepared:
     found = session.execute(_PREPARE, {"b_delivery": delivery_id}).first()
     if found is None:
         raise UnknownDelivery(f"no delivery {delivery_id}")
-    state, appeal_id, revision, channel, target, part, remote_id = found[:7]
-    appeal_row, live_revision, record_json, disabled, reason = found[7:]
+    state, appeal_id, revision, channel, target, part, remote_id, slot = found[:8]
+    appeal_row, live_revision, record_json, disabled, reason = found[8:]
     if appeal_row is None:
         raise UnknownAppeal(f"no appeal {appeal_id!r} in the store: import it first")
     live: tuple[int, Appeal] | None = None
@@ -330,6 +332,7 @@ def prepare(session: Session, delivery_id: int) -> Prepared:
         channel=channel,
         target=target,
         part=part,
+        slot=slot,
         remote_ids=tuple(remote_id.split(",")) if remote_id else (),
         live=live,
         disabled=bool(disabled),

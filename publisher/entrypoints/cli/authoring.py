@@ -19,7 +19,7 @@ from publisher.errors import PublisherError
 
 __all__ = ["COMMANDS"]
 
-RENDER_CHOICES = ("web", "rss", "atom", "x", "text")
+RENDER_CHOICES = ("web", "rss", "atom", "x", "mastodon", "text")
 
 
 @click.command()
@@ -44,7 +44,10 @@ def inspect(file: Path) -> None:
     "-c",
     type=click.Choice(RENDER_CHOICES),
     required=True,
-    help="web: the HTML page; rss/atom: a one-entry feed; x: JSON of the posts; text: plain text.",
+    help=(
+        "web: the HTML page; rss/atom: a one-entry feed; x, mastodon: JSON of the posts; "
+        "text: plain text."
+    ),
 )
 @errors_to_exit
 def render(file: Path, channel: str) -> None:
@@ -58,7 +61,14 @@ def render(file: Path, channel: str) -> None:
     rendition = registry.get(name).render(result.appeal, registry.context)
     for warning in rendition.warnings:
         click.echo(f"warning: {warning}", err=True)
-    suffix = {"web": ".html", "rss": "rss.xml", "atom": "atom.xml", "x": ".json", "text": ".txt"}
+    suffix = {
+        "web": ".html",
+        "rss": "rss.xml",
+        "atom": "atom.xml",
+        "x": ".json",
+        "mastodon": ".json",
+        "text": ".txt",
+    }
     if not rendition.files:
         raise PublisherError(
             f"{file}: the {channel} channel renders nothing for a {result.appeal.status} appeal"

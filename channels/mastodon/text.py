@@ -1,0 +1,115 @@
+"""How Mastodon counts a status, exactly as its ``StatusLengthValidator`` does.
+
+Mastodon (``app/validators/status_length_validator.rb``, 4.x) counts a status like this:
+
+1. the URLs, found by twitter-text's extractor with ``extract_url_without_protocol: false``
+   (only URLs with a scheme; ``police.uk/x`` is plain text), and the mentions
+   (``Account::MENTION_RE``), overlapping entities removed, are rewritten: every URL becomes
+   23 ``x`` (``characters_reserved_per_url`` in ``/api/v2/instance``; a short URL counts 23 too),
+   a mention ``@name@example.social`` becomes ``@name``;
+2. the result (after the content warning, which we never set) is measured with
+   ``mb_chars.grapheme_length``: **extended grapheme clusters**, not code points. A family
+   emoji (five code points) counts 1, and so does ``e`` with a combining accent.
+
+The limit is the instance's own (``configuration.statuses.max_characters``; 500 by default).
+Pure functions only; :func:`weigh` is what :class:`~publisher.channel.SocialPost.weight` holds.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from publisher.channels.x._twitter_text import extract_urls_with_indices
+
+__all__ = [
+    "DEFAULT_CHARACTERS_PER_URL",
+    "DEFAULT_MAX_CHARACTERS",
+    "fits",
+    "graphemes",
+    "mentions",
+    "weigh",
+]
+
+DEFAULT_MAX_CHARACTERS = 500
+DEFAULT_CHARACTERS_PER_URL = 23
+
+# Account::USERNAME_RE and Account::MENTION_RE (app/models/account.rb):
+#   USERNAME_RE = /[a-z0-9_]+([.-]+[a-z0-9_]+)*/i
+#   MENTION_RE  = %r{(?<![=/[:word:]])@((#{USERNAME_RE})(?:@[[:word:]]+([.-]+[[:word:]]+)*)?)}
+_MENTION = regex.compile(
+    r"(?<![=/\w])@((?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@\w+(?:[.-]+\w+)*)?)",
+    regex.UNICODE,
+)
+# twitter-text's end_mention_match: a mention followed by one of these is not a mention.
+_END_MENTION = regex.compile(
+    r"[@＠\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263"
+    r"\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF]|://"
+)
+_MAX_DOMAIN_LENGTH = 253
+_GRAPHEME = regex.compile(r"\X")
+
+
+def graphemes(text: str) -> int:
+    """Extended grapheme clusters in ``text`` (Ruby's ``mb_chars.grapheme_length``)."""
+    if text.isascii():  # "\r\n" is one cluster; every other ASCII character is its own
+        return len(text) - text.count("\r\n")
+    return len(_GRAPHEME.findall(text))
+
+
+def mentions(text: str) -> list[tuple[int, int, str]]:
+    """Mastodon's ``extract_mentions_or_lists_with_indices``: (start, end, ``name[@domain]``)."""
+    if "@" not in text and "＠" not in text:
+        return []
+    found = []
+    for match in _MENTION.finditer(text):
+        if _END_MENTION.match(text, match.end()):
+            continue
+        _, _, domain = match.group(1).partition("@")
+        if domain and len(domain) > _MAX_DOMAIN_LENGTH:
+            continue
+        found.append((match.start(1) - 1, match.end(1), match.group(1)))
+    return found
+
+
+def _countable(text: str, per_url: int) -> str:
+    """The text as Mastodon counts it: URLs as ``per_url`` x's, mentions without domains."""
+    entities: list[tuple[int, int, str]] = [
+        (url["indices"][0], url["indices"][1], "x" * per_url)
+        for url in extract_urls_with_indices(text, False)
+    ]
+    entities.extend((start, end, "@" + name.split("@")[0]) for start, end, name in mentions(text))
+    if not entities:
+        return text
+    # twitter-text's remove_overlapping_entities: by start; one that begins inside the last
+    # kept one is dropped.
+    entities.sort(key=lambda e: e[0])
+    kept: list[tuple[int, int, str]] = []
+    for entity in entities:
+        if kept and entity[0] < kept[-1][1]:
+            continue
+        kept.append(entity)
+    pieces, position = [], 0
+    for start, end, replacement in kept:
+        pieces.append(text[position:start])
+        pieces.append(replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=16_384)
+def weigh(text: str, per_url: int = DEFAULT_CHARACTERS_PER_URL) -> int:
+    """The length Mastodon gives ``text``, with URLs counting ``per_url`` characters."""
+    if not text.strip():
+        return 0  # Ruby's str.blank?: counted as ''
+    return graphemes(_countable(text, per_url))
+
+
+def fits(
+    text: str, limit: int = DEFAULT_MAX_CHARACTERS, per_url: int = DEFAULT_CHARACTERS_PER_URL
+) -> bool:
+    """True when Mastodon would accept ``text`` as a status of at most ``limit`` characters
+    (an empty or blank status without media is refused)."""
+    return bool(text.strip()) and weigh(text, per_url) <= limit
