@@ -108,8 +108,19 @@ def clean_inline(text: str) -> str:
     if text.isascii() and text.isprintable():
         # Nothing to take out and nothing to normalise (the common case): what
         # _clean_keeping_urls would make of it, without looking for URLs to keep apart.
-        return text.strip()
-    return _clean_keeping_urls(text)
+        return _defuse_tag_openers(text.strip())
+    return _defuse_tag_openers(_clean_keeping_urls(text))
+
+
+# A "<" a browser would read as the start of a tag, comment or declaration: one left in a line
+# (its ">" is not in the same line) could close with a ">" in the next line of the post, or in
+# the image's alt text, wherever the post is pasted as HTML.
+_TAG_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _defuse_tag_openers(text: str) -> str:
+    """``<`` followed by a space where it would open a tag: "a <b" reads "a < b"."""
+    return _TAG_OPENER.sub("< ", text) if "<" in text else text
 
 
 def _clean_keeping_urls(text: str) -> str:

@@ -620,6 +620,17 @@ def test_x_posts_carry_no_markup_from_the_record(registry: Registry) -> None:
     assert "alert(1) Domestic" in posts  # the words stay; only the tags go
 
 
+def test_x_posts_open_no_tag_across_lines_or_into_the_alt_text(registry: Registry) -> None:
+    # Found by the fuzz test: "<?" in the title and ">" in the image's alt text made one
+    # processing instruction of everything between them once the posts were pasted as HTML.
+    text = SEEDS[0].read_text(encoding="utf-8")
+    text = text.replace("title: Domestic", "title: Appeal <?x <a <!y </b - Domestic")
+    appeal = parse_appeal(text, source="x.txt").appeal
+    posts = _x_posts(appeal, registry)
+    assert not re.search(r"<[A-Za-z/!?]", posts)
+    assert "Appeal < ?x < a < !y < /b" in posts
+
+
 def test_x_posts_keep_a_stray_angle_bracket(registry: Registry) -> None:
     text = SEEDS[0].read_text(encoding="utf-8")
     text = text.replace("title: Domestic", "title: Under <18s and > 65s - Domestic")

@@ -31,7 +31,14 @@ from publisher.channels.x.entities import (
     limit_hashtags,
 )
 from publisher.channels.x.render import render_posts, render_update_posts
-from publisher.channels.x.text import ELLIPSIS, _clean_keeping_urls, clean_inline, truncate, weigh
+from publisher.channels.x.text import (
+    ELLIPSIS,
+    _clean_keeping_urls,
+    _defuse_tag_openers,
+    clean_inline,
+    truncate,
+    weigh,
+)
 from publisher.domain import _hashtag_ranges
 from publisher.domain.hashtags import (
     HASH_SIGNS,
@@ -230,7 +237,7 @@ _ASCII_LINE = st.lists(
 @given(_ASCII_LINE)
 def test_the_ascii_shortcut_cleans_a_line_as_the_url_keeping_path_does(line: str) -> None:
     single = re.sub(r"\s+", " ", drop_tags(line))
-    assert clean_inline(line) == _clean_keeping_urls(single)
+    assert clean_inline(line) == _defuse_tag_openers(_clean_keeping_urls(single))
 
 
 @pytest.mark.parametrize(
