@@ -62,6 +62,9 @@ class BuildReport:
     """How many inputs were read and rendered (the others came from the build cache)."""
     written: int = 0
     """How many files were written (the others were left as they were)."""
+    records_read: int = 0
+    """How many records of unchanged inputs were read back from the build cache (for the
+    site pages and feeds that show them and had to be made again): the others were not."""
 
 
 def _identity(items: Iterable[Path]) -> Iterable[Path]:
@@ -419,6 +422,7 @@ def _build(
         processes=processes,
         rendered=len(todo),
         written=len(written),
+        records_read=0 if cached is None else cached.records.reads,
     )
 
 

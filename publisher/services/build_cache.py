@@ -194,6 +194,8 @@ class Records:
         self.where = dict(state.records) if state is not None else {}
         self._objects: dict[RecordKey, Appeal] = {}
         self._file: BinaryIO | None = None
+        self.reads = 0
+        """How many records were read (by something looking at them)."""
 
     def get(self, key: RecordKey) -> Appeal:
         """The record for ``key``, the same object each time, read when first looked at."""
@@ -217,13 +219,20 @@ class Records:
         self._file.seek(offset)
         data = self._file.read(length)
         if len(data) != length:
-            raise BuildError(f"the build cache's records file {self.name} is cut short")
+            raise BuildError(
+                f"the build cache's records file {self.folder / self.name} is cut short; "
+                "build with --full"
+            )
         return data
 
     def read(self, key: RecordKey) -> Appeal:
+        self.reads += 1
         record = pickle.loads(self._blob(key))
         if not isinstance(record, Appeal):
-            raise BuildError(f"the build cache's records file {self.name} is damaged")
+            raise BuildError(
+                f"the build cache's records file {self.folder / self.name} is damaged; "
+                "build with --full"
+            )
         return record
 
     def close(self) -> None:
@@ -354,6 +363,9 @@ def load(folder: Path, expected: str) -> tuple[BuildState, Records] | None:
                 return None
             if state.fingerprint != expected:
                 return None
+            end = max((o + n for o, n in state.records.values()), default=0)
+            if end and os.stat(folder / state.records_file).st_size < end:
+                return None  # the records file is cut short: build in full
             return state, unpickler.tie(state)
     except FileNotFoundError:
         return None
