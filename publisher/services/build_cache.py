@@ -1,20 +1,34 @@
-"""What a build remembers for the next one: each input's record and files, and the output.
+"""What a build remembers for the next one: each input's record and files, the output, and
+the site as the site channels rendered it.
 
 ``publisher build`` keeps it in the data folder (``<data dir>/build-cache/<id of the output
 folder>/``), never in the output, which a web server publishes: the cache holds the records of
 every input, withdrawn ones too. A later build into the same folder reads an input again only
-when its bytes have changed, renders again only its appeal and the pages of the whole site, and
-rewrites only the files whose bytes change.
+when it has changed, renders again only its appeal and what of the site shows it (the web and
+feeds channels carry on from the site they rendered last: see
+:meth:`publisher.channel.Channel.site_memory`), and rewrites only the files whose bytes change.
+
+Two files: ``state.pickle``, small enough to read whole on every build (each input's stat,
+digest, id, warnings and files; each output's digest and stat; the channels' memory of the
+site, whose records are references), and ``records-*.bin``, each record pickled alone and
+read only when something looks at it (:class:`Records`): a rebuild after one change reads back
+a handful of records, not the site's thousands.
 
 Nothing is trusted that could have changed unseen. The cache is used only when
 
 - its *fingerprint* is the build's: the same Python, the same installed distributions and
   versions, the same bytes in every file of the publisher package (code and templates), the
-  same channels and render context (whatever else a rendering depends on);
+  same channels and render context (whatever else a rendering depends on); so a channel's
+  memory of the site is only ever given back to the code that made it, for the same context;
 - the output folder's marker file is the one the cached build wrote (no other build has been
   there since);
 
-and an input's cached files are reused only when each is on disk with the size and
+an input counts as unchanged when its size, modification time, inode and change time are the
+ones recorded (as git's index does: an edit that keeps the size and puts the modification time
+back still moves the change time), unless those times are within :data:`RACY_NS` of when the
+recording build looked (a file edited in the same tick of a coarse clock): then it is read and
+its digest compared. Records are compared by content (input path and digest), never by place
+or time. An input's cached files are reused only when each is on disk with the size and
 modification time the cache recorded. Anything else renders again. ``--full`` ignores the cache.
 """
 
