@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import publisher
 from publisher.channel.registry import Registry
@@ -305,34 +305,46 @@ class _Foreign(Exception):
     """A channel's memory holds a record this build does not know."""
 
 
+def _record(path: str, digest: bytes) -> Appeal:  # pragma: no cover - never called
+    """What a record in a memory is pickled as a call of; :class:`_StateUnpickler` gives its
+    own function for this name, which hands out the cache's record (one object per key)."""
+    raise BuildError("a build cache state is read with its own unpickler")
+
+
 class _StatePickler(pickle.Pickler):
+    """Pickles every record (a channel's memory holds thousands) as a reference to the
+    records file: a call of :func:`_record` with its key. Only records meet Python code here
+    (the pickler's dispatch table, by type), and each record once (the pickler's memo keeps
+    the others' references), so the rest pickles at the C pickler's pace."""
+
     def __init__(self, handle: BinaryIO, keys: Mapping[int, RecordKey]) -> None:
         super().__init__(handle, protocol=pickle.HIGHEST_PROTOCOL)
         self._keys = keys
+        self.dispatch_table = {Appeal: self._reduce, _Unread: self._reduce}
 
-    def persistent_id(self, obj: object) -> RecordKey | None:
-        if isinstance(obj, Appeal):
-            key = self._keys.get(id(obj))
-            if key is None:
-                raise _Foreign(obj)
-            return key
-        return None
+    def _reduce(self, record: Appeal) -> tuple[Callable[[str, bytes], Appeal], RecordKey]:
+        key = self._keys.get(id(record))
+        if key is None:
+            raise _Foreign(record)
+        return _record, key
 
 
 class _StateUnpickler(pickle.Unpickler):
     def __init__(self, handle: BinaryIO, records: Callable[[BuildState], Records]) -> None:
         super().__init__(handle)
         self._make = records
-        self.records: Records | None = None
         self._pending: dict[RecordKey, Appeal] = {}
 
-    def persistent_load(self, pid: object) -> Appeal:
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_record":
+            return self._unread
+        return super().find_class(module, name)
+
+    def _unread(self, path: str, digest: bytes) -> Appeal:
         # The state (which says where the records are) is read after the memories that
         # refer to them: hand out unread records now (one object per record), tied to their
         # file once it is known.
-        if not (isinstance(pid, tuple) and len(pid) == 2):
-            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
-        key = (str(pid[0]), bytes(pid[1]))
+        key = (path, digest)
         record = self._pending.get(key)
         if record is None:
             record = self._pending[key] = _Unread.__new__(_Unread)
