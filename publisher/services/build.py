@@ -324,14 +324,15 @@ class _Known:
 
 def _unchanged(
     paths: Sequence[Path], state: BuildState | None, out: Path
-) -> tuple[dict[Path, InputEntry], dict[Path, tuple[build_cache.InputStat, bytes]], set[str]]:
+) -> tuple[dict[str, InputEntry], dict[str, tuple[build_cache.InputStat, bytes]], set[str]]:
     """Which inputs have not changed since the cached build (and whose files are on disk as
     it left them), how every input looks now (stat and digest), and the output files found
     intact. An input is read and hashed only when its stat says it may have changed."""
-    same: dict[Path, InputEntry] = {}
-    seen: dict[Path, tuple[build_cache.InputStat, bytes]] = {}
+    same: dict[str, InputEntry] = {}
+    seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
     prefix = f"{out}/"
+    stat_of = build_cache.stat_of
     for path in paths:
         name = str(path)
         stat = build_cache.input_stat(name)
@@ -343,18 +344,18 @@ def _unchanged(
                 entry = known
         else:
             digest = entry.digest
-        seen[path] = (stat, digest)
+        seen[name] = (stat, digest)
         if entry is None or state is None:
             continue
         outputs = state.outputs
         files_intact = True
         for file, _digest_of, _owner in entry.files:
             recorded = outputs.get(file)
-            if recorded is None or build_cache.stat_of(prefix + file) != recorded[1]:
+            if recorded is None or stat_of(prefix + file) != recorded[1]:
                 files_intact = False
                 break
         if files_intact:
-            same[path] = entry
+            same[name] = entry
             intact.update(f[0] for f in entry.files)
     return same, seen, intact
 
@@ -373,31 +374,33 @@ def _build(
     # An input is read again unless the cache has it, with these bytes, and its files are on
     # disk as the cached build left them.
     scanned_at = time.time_ns()
-    reuse: dict[Path, _Known] = {}
-    seen: dict[Path, tuple[build_cache.InputStat, bytes]] = {}
+    reuse: dict[str, _Known] = {}
+    seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
     if cached is not None:
         same, seen, intact = _unchanged(paths, state, out)
-        for path, entry in same.items():
-            record = cached.records.get((str(path), entry.digest))
-            reuse[path] = _Known.cached(entry, record)
-    todo = [path for path in paths if path not in reuse]
+        for name, entry in same.items():
+            reuse[name] = _Known.cached(entry, cached.records.get((name, entry.digest)))
+    names = [str(path) for path in paths]
+    todo = [path for path, name in zip(paths, names, strict=True) if name not in reuse]
     processes = _processes(jobs, len(todo))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         with _fewer_collections():
-            read: dict[Path, _Known | Problem] = dict(reuse)
+            read: dict[str, _Known | Problem] = dict(reuse)
 
             def everything() -> Iterator[Path]:
-                yield from reuse
+                for path, name in zip(paths, names, strict=True):
+                    if name in reuse:
+                        yield path
                 for path, result in _render_appeals(todo, staging, registry, processes):
-                    read[path] = result if isinstance(result, Problem) else _Known.read(result)
+                    read[str(path)] = result if isinstance(result, Problem) else _Known.read(result)
                     yield path
 
             for _ in progress(everything()):
                 pass
-            entries = [read[path] for path in paths]
+            entries = [read[name] for name in names]
             if state is not None:
                 _recall_sites(registry, state)
             known, warnings, outputs, sites = _finish(entries, staging, registry)
@@ -413,7 +416,7 @@ def _build(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if cached is not None:
-        _remember(cached, out, paths, seen, known, outputs, written, sites, scanned_at)
+        _remember(cached, out, names, seen, known, outputs, written, sites, scanned_at)
     return BuildReport(
         appeals=[k.appeal for k in known],
         warnings=warnings,
@@ -515,8 +518,8 @@ def _update_in_place(
 def _remember(
     cached: _Cached,
     out: Path,
-    paths: Sequence[Path],
-    seen: dict[Path, tuple[build_cache.InputStat, bytes]],
+    names: Sequence[str],
+    seen: dict[str, tuple[build_cache.InputStat, bytes]],
     known: Sequence[_Known],
     outputs: dict[str, bytes],
     written: set[str],
@@ -535,9 +538,9 @@ def _remember(
             files[file] = (digest, stat)
     inputs: dict[str, InputEntry] = {}
     records: dict[build_cache.RecordKey, Appeal] = {}
-    for path, entry in zip(paths, known, strict=True):
-        looked, digest = seen[path]
-        inputs[str(path)] = InputEntry(
+    for name, entry in zip(names, known, strict=True):
+        looked, digest = seen[name]
+        inputs[name] = InputEntry(
             stat=looked,
             digest=digest,
             appeal_id=entry.appeal_id,
@@ -546,7 +549,7 @@ def _remember(
             warnings=entry.warnings,
             files=entry.files,
         )
-        records[(str(path), digest)] = entry.appeal
+        records[(name, digest)] = entry.appeal
     build_cache.save(
         cached.folder,
         BuildState(

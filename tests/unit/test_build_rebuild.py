@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,16 @@ def test_a_change_a_feed_shows_remakes_that_feed_byte_for_byte(site: Site) -> No
     assert tree(site.out) == site.clean()
 
 
-def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(site: Site) -> None:
+def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No file is racy here (the fixture's were written before the build looked), so every
+    # input is judged on its stat alone: the others are not even read.
+    monkeypatch.setattr(build_cache, "RACY_NS", 0)
+    state = _state(site)
+    others = [p for p in sorted(site.inputs.iterdir()) if p.name != "005.txt"]
+    for path in others:
+        assert state.unchanged(str(path), build_cache.input_stat(path)) is not None
     # Same length, modification time put back: only the change time (and the bytes) differ.
     site.edit(5, "Sadly,", "Sadlx,", keep_mtime=True)
     again = site.build()
@@ -133,19 +143,33 @@ def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(site: Site)
     assert tree(site.out) == site.clean()
 
 
-def test_an_input_changed_just_after_a_build_looked_at_it_is_hashed(site: Site) -> None:
-    """The racy case: a file whose times are as recent as the build's look is not trusted on
-    its stat, however equal; it is hashed, and an unchanged one is still reused."""
-    path = site.inputs / "009.txt"
-    path.touch()  # recent times, same bytes
-    again = site.build()
-    assert again.rendered == 0
-    state = _state(site)
-    entry = state.inputs[str(path)]
-    assert state.unchanged(str(path), entry.stat) is None  # racy: it will be hashed again
-    assert state.unchanged(
-        str(site.inputs / "008.txt"), state.inputs[str(site.inputs / "008.txt")].stat
+def test_an_input_whose_times_are_as_recent_as_the_look_is_hashed() -> None:
+    """The racy case: a file changed in the same tick of a coarse clock as the build looked
+    at it keeps its stat; one whose modification or change time is within RACY_NS of that
+    look is not trusted on its stat, however equal (it is hashed)."""
+    now = time.time_ns()
+    entry = build_cache.InputEntry(
+        stat=(10, now - 10**12, 1, now - 10**12),
+        digest=b"d",
+        appeal_id="a",
+        source="a.txt",
+        withdrawn=False,
+        warnings=(),
+        files=(),
     )
+    racy_m = replace(entry, stat=(10, now - 1000, 1, now - 10**12))
+    racy_c = replace(entry, stat=(10, now - 10**12, 1, now - 1000))
+    state = build_cache.BuildState(
+        fingerprint="f",
+        marker=None,
+        scanned_at=now,
+        inputs={"old.txt": entry, "m.txt": racy_m, "c.txt": racy_c},
+    )
+    assert state.unchanged("old.txt", entry.stat) is entry
+    assert state.unchanged("old.txt", (10, now - 10**12, 2, now - 10**12)) is None  # inode
+    assert state.unchanged("m.txt", racy_m.stat) is None
+    assert state.unchanged("c.txt", racy_c.stat) is None
+    assert state.unchanged("new.txt", entry.stat) is None
 
 
 def test_nothing_changed_reads_no_record_and_writes_nothing(site: Site) -> None:
@@ -191,3 +215,30 @@ def _state(site: Site) -> build_cache.BuildState:
     assert loaded is not None
     loaded[1].close()
     return loaded[0]
+
+
+def test_inputs_are_found_as_path_rglob_finds_them(tmp_path: Path) -> None:
+    """find_inputs lists folders with scandir (no stat per file): the same files, in the same
+    order, as sorting what ``Path.rglob`` finds."""
+    root = tmp_path / "in"
+    names = [
+        "a.txt", "a-b/x.md", "a/x.md", "a/b/c.JSON", "A.markdown", "b.txt.bak", "z/.hidden.txt",
+        ".git/x.txt", "c/d/e/f.txt", "c/d.txt", "c-d.txt", "é.txt", "10.txt", "9.txt",
+    ]  # fmt: skip
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x", encoding="utf-8")
+    (root / "linked").symlink_to(root / "c", target_is_directory=True)  # not followed
+    (root / "file-link.txt").symlink_to(root / "a.txt")  # a file: listed
+    (root / "broken.txt").symlink_to(root / "nowhere.txt")  # not a file
+    expected = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in {".txt", ".md", ".markdown", ".json"}
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+    from publisher.importers import find_inputs
+
+    assert find_inputs([root]) == expected
+    assert len(expected) == 12
