@@ -694,7 +694,7 @@ class FeedsChannel(ChannelBase):
             spec.alternate,
             author,
             updated.isoformat(),  # not the datetime: equal instants in two offsets
-            tuple(id(a) for a in entries),
+            len(entries),  # and the very same records (below)
         )
         last = site.feeds.get(spec.folder)
         if (
@@ -809,6 +809,22 @@ class FeedsChannel(ChannelBase):
         fe.author({"name": _meta(_clean(appeal.organisation or "") or author)})
         fe.summary(_meta(_summary(appeal)), type="html")
         fe.content(body, type="html")
+
+    def site_memory(self, context: RenderContext) -> object | None:
+        """The site as last rendered in ``context`` (records, keys, the pieces made of them),
+        for the build cache to keep with its records."""
+        with self._site_lock:
+            return self._sites.get(context)
+
+    def recall_site(self, context: RenderContext, memory: object) -> None:
+        """Carry on from a site :meth:`site_memory` gave in another process."""
+        if not isinstance(memory, _FeedsSite):
+            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}")
+        with self._site_lock:
+            self._sites.pop(context, None)
+            self._sites[context] = memory
+            while len(self._sites) > _SITES_REMEMBERED:
+                del self._sites[next(iter(self._sites))]
 
     # Publishing ------------------------------------------------------------------------------
 

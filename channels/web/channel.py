@@ -216,6 +216,22 @@ class WebChannel(ChannelBase):
             *site.fixed,
         )
 
+    def site_memory(self, context: RenderContext) -> object | None:
+        """The site as last rendered in ``context`` (records, keys, the pieces made of them),
+        for the build cache to keep with its records."""
+        with self._site_lock:
+            return self._sites.get(context)
+
+    def recall_site(self, context: RenderContext, memory: object) -> None:
+        """Carry on from a site :meth:`site_memory` gave in another process."""
+        if not isinstance(memory, _WebSite):
+            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}")
+        with self._site_lock:
+            self._sites.pop(context, None)
+            self._sites[context] = memory
+            while len(self._sites) > _SITES_REMEMBERED:
+                del self._sites[next(iter(self._sites))]
+
     # Publishing (the only side effect) ----------------------------------------------------
 
     def publish(self, rendition: Rendition, target: Target) -> Receipt:

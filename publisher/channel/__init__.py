@@ -188,6 +188,18 @@ class Channel(Protocol):
         """An "UPDATE" post for a new revision (only called if ``can_update``)."""
         ...
 
+    def site_memory(self, context: RenderContext) -> object | None:
+        """What the channel remembers of the site it rendered last in ``context`` (see
+        ``render_site``), for a later process to carry on from; None when nothing. The build
+        cache saves it (pickled, each record in it by reference) with the records it holds."""
+        ...
+
+    def recall_site(self, context: RenderContext, memory: object) -> None:
+        """Take back what :meth:`site_memory` gave, in a new process, as the site last rendered
+        in ``context``: its records are the very objects the caller passes to ``render_site``
+        for the appeals that have not changed since."""
+        ...
+
     def publish(self, rendition: Rendition, target: Target) -> Receipt: ...
 
 
@@ -209,3 +221,10 @@ class ChannelBase:
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """Refused: this channel does not post updates (``can_update`` is False)."""
         raise PermanentPublishError(f"the {self.name} channel does not post updates")
+
+    def site_memory(self, context: RenderContext) -> object | None:
+        """Nothing remembered."""
+        return None
+
+    def recall_site(self, context: RenderContext, memory: object) -> None:
+        """Nothing to take back."""

@@ -17,7 +17,6 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from typing import Generic, TypeVar
 
 from publisher.domain.record import Appeal
@@ -61,7 +60,6 @@ class FragmentMemo(Generic[V]):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ID = attrgetter("id")
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -112,17 +110,34 @@ class SiteChanges:
     """The appeals of a site as last rendered, to tell what a new set changed: the records
     that left it (or were replaced by a new revision) and those that came. Records are
     compared by identity (see the module docstring): the store hands out the same object for
-    an unchanged revision, so a site of thousands differs by the few that changed."""
+    an unchanged revision, so a site of thousands differs by the few that changed. A record
+    held is recognised by its identity alone, without reading it (a build cache's records are
+    read from disk only when something reads them)."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, Appeal] = {}
+        self._ids: dict[int, str] = {}
+        """Each held record's id, by the record's identity."""
+
+    def __getstate__(self) -> dict[str, Appeal]:
+        return self._by_id
+
+    def __setstate__(self, state: dict[str, Appeal]) -> None:
+        self._by_id = state
+        self._ids = {id(appeal): key for key, appeal in state.items()}
 
     def diff(self, appeals: Sequence[Appeal]) -> tuple[list[Appeal], list[Appeal]] | None:
         """(gone, came) from the last set to ``appeals``, or None when an id appears twice
         (the caller reports that). Nothing is remembered until :meth:`commit`."""
-        last = self._by_id
-        ids_in_order = list(map(_ID, appeals))
-        came = [a for a, i in zip(appeals, ids_in_order, strict=True) if last.get(i) is not a]
+        last, held = self._by_id, self._ids
+        ids_in_order: list[str] = []
+        came: list[Appeal] = []
+        for appeal in appeals:
+            key = held.get(id(appeal))
+            if key is None or last.get(key) is not appeal:
+                key = appeal.id
+                came.append(appeal)
+            ids_in_order.append(key)
         ids = set(ids_in_order)
         if len(ids) != len(appeals):
             return None
@@ -135,8 +150,10 @@ class SiteChanges:
         for appeal in gone:
             if self._by_id.get(appeal.id) is appeal:
                 del self._by_id[appeal.id]
+                del self._ids[id(appeal)]
         for appeal in came:
             self._by_id[appeal.id] = appeal
+            self._ids[id(appeal)] = appeal.id
 
     def __iter__(self) -> Iterator[Appeal]:
         return iter(self._by_id.values())

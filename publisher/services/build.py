@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
 from publisher.importers import find_inputs, load_appeal
 from publisher.services import build_cache
-from publisher.services.build_cache import BuildState, CachedInput
+from publisher.services.build_cache import BuildState, CachedInput, InputEntry
 
 __all__ = [
     "BUILD_MARKER",
@@ -61,6 +62,9 @@ class BuildReport:
     """How many inputs were read and rendered (the others came from the build cache)."""
     written: int = 0
     """How many files were written (the others were left as they were)."""
+    records_read: int = 0
+    """How many records of unchanged inputs were read back from the build cache (for the
+    site pages and feeds that show them and had to be made again): the others were not."""
 
 
 def _identity(items: Iterable[Path]) -> Iterable[Path]:
@@ -75,19 +79,19 @@ def _input_paths(inputs: Sequence[Path]) -> list[Path]:
     return paths
 
 
-def _check_loaded(appeals: Sequence[Appeal], problems: list[Problem]) -> None:
+def _check_loaded(inputs: Sequence[_Known], problems: list[Problem]) -> None:
     """Raise InputsInvalid for every file that failed and every appeal id used twice."""
     seen: dict[str, str] = {}
-    for appeal in appeals:
-        if appeal.id in seen:
+    for entry in inputs:
+        if entry.appeal_id in seen:
             problems.append(
                 Problem(
-                    f"appeal id {appeal.id!r} is also used by {seen[appeal.id]}",
-                    file=appeal.source,
+                    f"appeal id {entry.appeal_id!r} is also used by {seen[entry.appeal_id]}",
+                    file=entry.source,
                     field="id",
                 )
             )
-        seen[appeal.id] = appeal.source or appeal.id
+        seen[entry.appeal_id] = entry.source
     if problems:
         raise InputsInvalid(problems)
 
@@ -260,10 +264,100 @@ def build_site(
         return _build(paths, out, registry, progress, jobs, None)
     with build_cache.locked(cache):
         expected = build_cache.fingerprint(registry)
-        state = build_cache.load(cache, expected)
-        if state is not None and state.marker != build_cache.stat_of(out / BUILD_MARKER):
-            state = None  # another build has been there since
-        return _build(paths, out, registry, progress, jobs, (cache, expected, state))
+        loaded = build_cache.load(cache, expected)
+        if loaded is not None and loaded[0].marker != build_cache.stat_of(out / BUILD_MARKER):
+            loaded[1].close()
+            loaded = None  # another build has been there since
+        records = loaded[1] if loaded is not None else build_cache.Records(cache, None)
+        state = loaded[0] if loaded is not None else None
+        try:
+            return _build(
+                paths, out, registry, progress, jobs, _Cached(cache, expected, state, records)
+            )
+        finally:
+            records.close()
+
+
+@dataclass
+class _Cached:
+    folder: Path
+    fingerprint: str
+    state: BuildState | None
+    records: build_cache.Records
+
+
+@dataclass(frozen=True)
+class _Known:
+    """One input ready for the site: its record (perhaps not read yet, from the cache), what
+    the build needs to know of it without reading it, and its files."""
+
+    appeal: Appeal
+    appeal_id: str
+    source: str
+    withdrawn: bool
+    warnings: tuple[Problem, ...]
+    files: tuple[tuple[str, bytes, str], ...]
+
+    @classmethod
+    def read(cls, entry: CachedInput) -> _Known:
+        appeal = entry.appeal
+        return cls(
+            appeal=appeal,
+            appeal_id=appeal.id,
+            source=appeal.source or appeal.id,
+            withdrawn=appeal.status is AppealStatus.WITHDRAWN,
+            warnings=entry.warnings,
+            files=entry.files,
+        )
+
+    @classmethod
+    def cached(cls, entry: InputEntry, appeal: Appeal) -> _Known:
+        return cls(
+            appeal=appeal,
+            appeal_id=entry.appeal_id,
+            source=entry.source,
+            withdrawn=entry.withdrawn,
+            warnings=entry.warnings,
+            files=entry.files,
+        )
+
+
+def _unchanged(
+    paths: Sequence[Path], state: BuildState | None, out: Path
+) -> tuple[dict[str, InputEntry], dict[str, tuple[build_cache.InputStat, bytes]], set[str]]:
+    """Which inputs have not changed since the cached build (and whose files are on disk as
+    it left them), how every input looks now (stat and digest), and the output files found
+    intact. An input is read and hashed only when its stat says it may have changed."""
+    same: dict[str, InputEntry] = {}
+    seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
+    intact: set[str] = set()
+    prefix = f"{out}/"
+    stat_of = build_cache.stat_of
+    for path in paths:
+        name = str(path)
+        stat = build_cache.input_stat(name)
+        entry = state.unchanged(name, stat) if state is not None else None
+        if entry is None:
+            digest = _digest(path.read_bytes())
+            known = state.inputs.get(name) if state is not None else None
+            if known is not None and known.digest == digest:
+                entry = known
+        else:
+            digest = entry.digest
+        seen[name] = (stat, digest)
+        if entry is None or state is None:
+            continue
+        outputs = state.outputs
+        files_intact = True
+        for file, _digest_of, _owner in entry.files:
+            recorded = outputs.get(file)
+            if recorded is None or stat_of(prefix + file) != recorded[1]:
+                files_intact = False
+                break
+        if files_intact:
+            same[name] = entry
+            intact.update(f[0] for f in entry.files)
+    return same, seen, intact
 
 
 def _build(
@@ -272,83 +366,98 @@ def _build(
     registry: Registry,
     progress: Progress,
     jobs: int,
-    cached: tuple[Path, str, BuildState | None] | None,
+    cached: _Cached | None,
 ) -> BuildReport:
-    """The build; ``cached`` is the cache folder, the fingerprint and the usable state."""
-    state = None if cached is None else cached[2]
+    """The build; ``cached`` is the cache folder, the fingerprint, the usable state and its
+    records."""
+    state = None if cached is None else cached.state
     # An input is read again unless the cache has it, with these bytes, and its files are on
     # disk as the cached build left them.
-    reuse: dict[Path, CachedInput] = {}
-    digests: dict[Path, bytes] = {}
+    scanned_at = time.time_ns()
+    reuse: dict[str, _Known] = {}
+    seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
+    intact: set[str] = set()
     if cached is not None:
-        for path in paths:
-            digests[path] = _digest(path.read_bytes())
-            if state is None:
-                continue
-            known = state.inputs.get((str(path), digests[path]))
-            if known is not None and all(state.intact(out, f[0]) for f in known.files):
-                reuse[path] = known
-    todo = [path for path in paths if path not in reuse]
+        same, seen, intact = _unchanged(paths, state, out)
+        for name, entry in same.items():
+            reuse[name] = _Known.cached(entry, cached.records.get((name, entry.digest)))
+    names = [str(path) for path in paths]
+    todo = [path for path, name in zip(paths, names, strict=True) if name not in reuse]
     processes = _processes(jobs, len(todo))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         with _fewer_collections():
-            read: dict[Path, _Read] = dict(reuse)
+            read: dict[str, _Known | Problem] = dict(reuse)
 
             def everything() -> Iterator[Path]:
-                yield from reuse
+                for path, name in zip(paths, names, strict=True):
+                    if name in reuse:
+                        yield path
                 for path, result in _render_appeals(todo, staging, registry, processes):
-                    read[path] = result
+                    read[str(path)] = result if isinstance(result, Problem) else _Known.read(result)
                     yield path
 
             for _ in progress(everything()):
                 pass
-            entries = [read[path] for path in paths]
-            appeals, warnings, outputs = _finish(entries, staging, registry)
+            entries = [read[name] for name in names]
+            if state is not None:
+                _recall_sites(registry, state)
+            known, warnings, outputs, sites = _finish(entries, staging, registry)
         if state is None:
             (staging / BUILD_MARKER).write_text(MARKER_TEXT, encoding="utf-8")
             staging.chmod(0o755)
             _swap_in(staging, out)
             written = set(outputs)
         else:
-            written = _update_in_place(staging, out, outputs, state)
+            written = _update_in_place(staging, out, outputs, state, intact)
             shutil.rmtree(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if cached is not None:
-        _remember(cached[0], cached[1], out, paths, digests, entries, outputs, written, state)
+        _remember(cached, out, names, seen, known, outputs, written, sites, scanned_at)
     return BuildReport(
-        appeals=appeals,
+        appeals=[k.appeal for k in known],
         warnings=warnings,
         files=len(outputs),
         out=out,
         processes=processes,
         rendered=len(todo),
         written=len(written),
+        records_read=0 if cached is None else cached.records.reads,
     )
 
 
 MARKER_TEXT = "Built by publisher. This whole folder is replaced by the next build.\n"
 
 
+def _recall_sites(registry: Registry, state: BuildState) -> None:
+    """Give each site channel the site it rendered last (the cached records are the very
+    objects this build passes for the appeals that have not changed)."""
+    for name in state.site_channels:
+        memory = state.sites.get(name)
+        if memory is not None and name in registry.factories:
+            registry.get(name).recall_site(registry.context, memory)
+
+
 def _finish(
-    entries: Sequence[_Read], staging: Path, registry: Registry
-) -> tuple[list[Appeal], list[Problem], dict[str, bytes]]:
+    entries: Sequence[_Known | Problem], staging: Path, registry: Registry
+) -> tuple[list[_Known], list[Problem], dict[str, bytes], dict[str, object | None]]:
     """Check every input, then render the files of the whole site into ``staging``.
 
-    Returns the appeals, the warnings and every output file's digest."""
-    appeals: list[Appeal] = []
+    Returns the inputs, the warnings, every output file's digest, and each site channel's
+    memory of the site."""
+    known: list[_Known] = []
     warnings: list[Problem] = []
     problems: list[Problem] = []
     for entry in entries:
         if isinstance(entry, Problem):
             problems.append(entry)
         else:
-            appeals.append(entry.appeal)
+            known.append(entry)
             warnings.extend(entry.warnings)
-    _check_loaded(appeals, problems)
+    _check_loaded(known, problems)
     owners: dict[str, tuple[bytes, str]] = {}
 
     def claim(path: str, digest: bytes, owner: str) -> bool:
@@ -360,33 +469,35 @@ def _finish(
         owners[path] = (digest, owner)
         return True
 
-    for entry in entries:
-        assert isinstance(entry, CachedInput)  # problems raised above
+    for entry in known:
         for path, digest, owner in entry.files:
             claim(path, digest, owner)
-    live = [a for a in appeals if a.status is not AppealStatus.WITHDRAWN]
+    live = [k.appeal for k in known if not k.withdrawn]
     context = registry.context
+    sites: dict[str, object | None] = {}
     for name in registry.names:
         channel = registry.get(name)
         if channel.writes_site_files:
             for item in channel.render_site(live, context).files:
                 if claim(item.path, _digest(item.content), f"{name}: site"):
                     _write(staging, item)
-    return appeals, warnings, {path: digest for path, (digest, _) in owners.items()}
+            sites[name] = channel.site_memory(context)
+    return known, warnings, {path: digest for path, (digest, _) in owners.items()}, sites
 
 
 def _update_in_place(
-    staging: Path, out: Path, outputs: dict[str, bytes], state: BuildState
+    staging: Path, out: Path, outputs: dict[str, bytes], state: BuildState, intact: set[str]
 ) -> set[str]:
     """Bring ``out`` to ``outputs``: move in each staged file whose bytes differ from what is
     there, delete what is no longer built. Each file is replaced atomically; unchanged files
-    are not touched (their modification times stay). Returns the paths written."""
+    are not touched (their modification times stay). ``intact``: files already found on disk
+    as the state recorded them. Returns the paths written."""
     written: set[str] = set()
     for path, digest in outputs.items():
-        staged = staging / path
         known = state.outputs.get(path)
-        if known is not None and known[0] == digest and state.intact(out, path):
+        if known is not None and known[0] == digest and (path in intact or state.intact(out, path)):
             continue
+        staged = staging / path
         if not staged.exists():  # pragma: no cover - a reused input's file is intact by choice
             raise BuildError(f"{path} was neither built nor found as the last build left it")
         target = out / path
@@ -405,36 +516,51 @@ def _update_in_place(
 
 
 def _remember(
-    cache: Path,
-    expected: str,
+    cached: _Cached,
     out: Path,
-    paths: Sequence[Path],
-    digests: dict[Path, bytes],
-    entries: Sequence[_Read],
+    names: Sequence[str],
+    seen: dict[str, tuple[build_cache.InputStat, bytes]],
+    known: Sequence[_Known],
     outputs: dict[str, bytes],
     written: set[str],
-    state: BuildState | None,
+    sites: dict[str, object | None],
+    scanned_at: int,
 ) -> None:
     """Save what this build read and wrote, for the next one."""
-    known: dict[str, tuple[bytes, build_cache.Stat]] = {}
-    for path, digest in outputs.items():
-        if path not in written and state is not None and path in state.outputs:
-            known[path] = state.outputs[path]
+    state = cached.state
+    files: dict[str, tuple[bytes, build_cache.Stat]] = {}
+    for file, digest in outputs.items():
+        if file not in written and state is not None and file in state.outputs:
+            files[file] = state.outputs[file]
             continue
-        stat = build_cache.stat_of(out / path)
+        stat = build_cache.stat_of(out / file)
         if stat is not None:
-            known[path] = (digest, stat)
-    inputs = {
-        (str(path), digests[path]): entry
-        for path, entry in zip(paths, entries, strict=True)
-        if isinstance(entry, CachedInput)
-    }
+            files[file] = (digest, stat)
+    inputs: dict[str, InputEntry] = {}
+    records: dict[build_cache.RecordKey, Appeal] = {}
+    for name, entry in zip(names, known, strict=True):
+        looked, digest = seen[name]
+        inputs[name] = InputEntry(
+            stat=looked,
+            digest=digest,
+            appeal_id=entry.appeal_id,
+            source=entry.source,
+            withdrawn=entry.withdrawn,
+            warnings=entry.warnings,
+            files=entry.files,
+        )
+        records[(name, digest)] = entry.appeal
     build_cache.save(
-        cache,
+        cached.folder,
         BuildState(
-            fingerprint=expected,
+            fingerprint=cached.fingerprint,
             marker=build_cache.stat_of(out / BUILD_MARKER),
+            scanned_at=scanned_at,
             inputs=inputs,
-            outputs=known,
+            outputs=files,
+            sites={name: memory for name, memory in sites.items() if memory is not None},
+            site_channels=tuple(sites),
         ),
+        cached.records,
+        records,
     )

@@ -138,7 +138,9 @@ def build(inputs: tuple[Path, ...], out: Path, jobs: int | None, full: bool) -> 
     application = app()
     registry = application.registry
     cache = None if full else cache_folder(application.settings.data_dir, out)
-    total = len(find_inputs(list(inputs)))
+    # The inputs are listed again by the build: only a progress bar (shown in a terminal) needs
+    # their number first.
+    total = len(find_inputs(list(inputs))) if sys.stderr.isatty() else 0
 
     with _Bar("Reading appeals", total) as bar:
 
