@@ -259,7 +259,9 @@ class Records:
     ) -> tuple[str, dict[RecordKey, tuple[int, int]]]:
         """Make the file hold ``records`` (those it has are kept, the others appended, or
         all written to a new file when most of the old one is no longer used); returns the
-        file's name and where each record is. The old file is removed by :meth:`tidy`."""
+        file's name and where each record is (records not read yet are read from there
+        from now on, so a build's records can be read after it). The old file is removed by
+        :meth:`tidy`."""
         live = {key: self.where[key] for key in records if key in self.where}
         new = {key: record for key, record in records.items() if key not in live}
         path = self.folder / self.name if self.name else None
@@ -281,7 +283,8 @@ class Records:
                     handle.write(blob)
                 handle.flush()
                 os.fsync(handle.fileno())
-            return name, where
+            self.name, self.where = name, where
+            return name, dict(where)
         with open(path, "ab") as handle:
             end = handle.seek(0, os.SEEK_END)
             for key, record in new.items():
@@ -291,7 +294,8 @@ class Records:
                 end += len(blob)
             handle.flush()
             os.fsync(handle.fileno())
-        return self.name, live
+        self.where = live
+        return self.name, dict(live)
 
     def tidy(self, current: str) -> None:
         """Remove every records file but ``current``."""

@@ -184,6 +184,22 @@ def test_nothing_changed_reads_no_record_and_writes_nothing(site: Site) -> None:
     assert times(site.out) == stamps
 
 
+def test_the_records_a_build_reports_can_be_read_after_it(site: Site) -> None:
+    """Even when the build wrote the records file anew (most of it no longer used): its
+    unchanged records, not read during the build, are read from the new file."""
+    before = {p.name for p in site.cache.glob("records-*.bin")}
+    for word in ("once", "twice"):
+        for number in range(40):
+            site.edit(number, "Sadly,", f"Sadly, {word},")
+        again = site.build()
+        assert again.rendered == 40
+    after = {p.name for p in site.cache.glob("records-*.bin")}
+    assert len(after) == 1 and after != before  # written anew, the old one removed
+    expected = [load_appeal(p).appeal for p in sorted(site.inputs.iterdir())]
+    assert [a.model_dump() for a in again.appeals] == [a.model_dump() for a in expected]
+    assert site.build().rendered == 0
+
+
 def test_a_record_read_back_is_the_record(site: Site) -> None:
     loaded = build_cache.load(site.cache, build_cache.fingerprint(site.registry()))
     assert loaded is not None
