@@ -175,6 +175,9 @@ class Channel(Protocol):
     (``Target.reply_to``)."""
     can_delete: bool
     """Publishing a withdrawn appeal's rendition removes what was published."""
+    deletes_posts: bool
+    """``delete_posts`` takes down posts this channel published (social channels): resolving
+    or withdrawing an appeal deletes its posts as deliveries of their own."""
     limits: PlatformLimits | None
     """The platform's limits (social channels), which the linter checks renditions against."""
 
@@ -202,6 +205,12 @@ class Channel(Protocol):
 
     def publish(self, rendition: Rendition, target: Target) -> Receipt: ...
 
+    def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
+        """Delete the posts with these remote ids (only called if ``deletes_posts``). A post
+        that is already gone counts as deleted, so a retry is harmless; the receipt lists the
+        ids deleted. Raises only :class:`publisher.errors.PublishError` subclasses."""
+        ...
+
 
 class ChannelBase:
     """Defaults for a channel's abilities, for channels to inherit: none of the optional
@@ -212,6 +221,7 @@ class ChannelBase:
     resumes_threads: bool = False
     can_update: bool = False
     can_delete: bool = False
+    deletes_posts: bool = False
     limits: PlatformLimits | None = None
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
@@ -221,6 +231,10 @@ class ChannelBase:
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """Refused: this channel does not post updates (``can_update`` is False)."""
         raise PermanentPublishError(f"the {self.name} channel does not post updates")
+
+    def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
+        """Refused: this channel deletes no posts (``deletes_posts`` is False)."""
+        raise PermanentPublishError(f"the {self.name} channel does not delete posts")
 
     def site_memory(self, context: RenderContext) -> object | None:
         """Nothing remembered."""

@@ -40,22 +40,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from publisher.channels.mastodon import MastodonSettings, weigh
 from publisher.domain.secret import Secret
-from tests.support.xfake import PNG_1X1
+from tests.support.fakehttp import PNG_1X1, FakeHandler, LocalFake
 
 __all__ = ["FAULTS", "PNG_1X1", "FakeMastodon", "FakeMastodonConfig"]
 
@@ -98,127 +94,29 @@ def _iso(epoch: float) -> str:
     )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class FakeMastodon(LocalFake):
+    """The fake Mastodon instance. Thread-safe; a context manager, or ``start()``/``stop()``."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+    server_name = "fake-mastodon"
 
-    def handle(self) -> None:
-        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
-            super().handle()
+    def __init__(self, config: FakeMastodonConfig | None = None, *, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.config = config or FakeMastodonConfig()
+        self.reset()
 
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def send_json(
-        self, status: int, payload: Any, headers: Mapping[str, str] | None = None
-    ) -> None:
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _route(self, method: str) -> None:
-        fake = self.server.fake
-        path = urlsplit(self.path).path.rstrip("/")
-        body = self._body()
-        if len(body) < int(self.headers.get("Content-Length") or 0):
-            self.close_connection = True  # a client that died mid-request sent nothing
+    def route(self, handler: FakeHandler, method: str) -> None:
+        path = urlsplit(handler.path).path.rstrip("/")
+        body = handler.read_body()
+        if body is None:
             return
         if path.startswith("/_fake/image/") and method == "GET":
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(PNG_1X1)))
-            self.end_headers()
-            self.wfile.write(PNG_1X1)
+            handler.send_png()
             return
         if method == "DELETE" and path.startswith("/api/v1/statuses/"):
             endpoint = "DELETE /api/v1/statuses/:id"
         else:
             endpoint = f"{method} {path}"
-        fake.handle(self, endpoint, path, body)
-
-    def do_GET(self) -> None:
-        self._route("GET")
-
-    def do_POST(self) -> None:
-        self._route("POST")
-
-    def do_DELETE(self) -> None:
-        self._route("DELETE")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeMastodon
-
-
-class FakeMastodon:
-    """The fake Mastodon instance. Thread-safe; a context manager, or ``start()``/``stop()``."""
-
-    def __init__(self, config: FakeMastodonConfig | None = None, *, port: int = 0) -> None:
-        self.config = config or FakeMastodonConfig()
-        self._port = port
-        self.lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.reset()
-
-    # Life cycle ------------------------------------------------------------------------
-
-    def start(self) -> FakeMastodon:
-        server = _Server(("127.0.0.1", self._port), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-mastodon",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeMastodon:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake Mastodon server is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def image_url(self, name: str = "share.png") -> str:
-        return f"{self.base_url}/_fake/image/{name}"
+        self.handle(handler, endpoint, path, body)
 
     def settings(self, **overrides: Any) -> MastodonSettings:
         values: dict[str, Any] = {
@@ -317,7 +215,7 @@ class FakeMastodon:
         }
         return headers, over
 
-    def handle(self, handler: _Handler, endpoint: str, path: str, body: bytes) -> None:
+    def handle(self, handler: FakeHandler, endpoint: str, path: str, body: bytes) -> None:
         routes: dict[str, Callable[[str, Any], tuple[int, Any]]] = {
             "GET /api/v2/instance": self._instance,
             "POST /api/v2/media": self._upload,
@@ -364,7 +262,7 @@ class FakeMastodon:
 
     def _serve_fault(
         self,
-        handler: _Handler,
+        handler: FakeHandler,
         fault: _Fault,
         endpoint: str,
         form: dict[str, Any],

@@ -5,8 +5,8 @@ A real HTTP server on 127.0.0.1 (``ThreadingHTTPServer`` in a thread, or its own
     with FakeX() as fake:                       # or: python -m tests.support.xfake --port 0 \\
         client = XClient(fake.settings())       #        --state-file posts.json
         ...
-        fake.posts                              # every accepted post, in order
-        fake.requests                           # every API request received, refused too
+        self.posts                              # every accepted post, in order
+        self.requests                           # every API request received, refused too
 
 Endpoints (what :mod:`channels.x` and tweepy call):
 
@@ -54,22 +54,20 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import contextlib
 import json
 import math
 import os
 import signal
-import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.support.fakehttp import PNG_1X1, FakeHandler, LocalFake
 
 __all__ = ["FAULTS", "PNG_1X1", "FakeX", "FakeXConfig", "main"]
 
@@ -77,9 +75,6 @@ FAULTS = ("401", "403", "403-duplicate", "429", "503", "drop", "stall", "hang")
 _FIRST_ID = 1_860_000_000_000_000_000
 _DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 #: A 1×1 PNG, served at ``GET /_fake/image/<any name>`` so appeals in tests can have a share image.
-PNG_1X1 = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGOQ9e8GAAGEAPgybg4BAAAAAElFTkSuQmCC"
-)
 
 
 def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
@@ -130,83 +125,63 @@ class _Fault:
     """For ``503``: send ``retry-after`` with this many seconds."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class FakeX(LocalFake):
+    """The fake X API. Thread-safe; use as a context manager or ``start()``/``stop()``."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # quiet: tests read what happened from the recorded posts
+    server_name = "fake-x"
 
-    def handle(self) -> None:
-        # A client that dies (a SIGKILLed worker) resets its connection: nobody to answer.
-        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
-            super().handle()
-
-    # Plumbing --------------------------------------------------------------------------
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _send(
-        self, status: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    def __init__(
+        self,
+        config: FakeXConfig | None = None,
+        *,
+        port: int = 0,
+        state_file: Path | None = None,
     ) -> None:
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _drop(self) -> None:
-        """Close the connection without a response: the request was received, no answer."""
-        self.close_connection = True
-        # The client may already have gone: then there is nothing left to close.
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
+        super().__init__(port=port)
+        self.config = config or FakeXConfig()
+        self.state_file = state_file
+        self.reset()
 
     # Routing ---------------------------------------------------------------------------
 
-    def do_GET(self) -> None:
-        fake = self.server.fake
-        path = urlsplit(self.path).path
-        if path == "/_fake/posts":
-            self._send(200, {"posts": fake.posts})
-        elif path == "/_fake/media":
-            self._send(200, {"media": fake.media})
-        elif path == "/_fake/injected":
-            self._send(200, {"injected": fake.injected})
-        elif path.startswith("/_fake/image/"):
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(PNG_1X1)))
-            self.end_headers()
-            self.wfile.write(PNG_1X1)
+    def route(self, handler: FakeHandler, method: str) -> None:
+        if method == "GET":
+            self._get(handler)
+        elif method == "POST":
+            self._post(handler)
         else:
-            self._send(404, _problem(404, "Not Found", f"no route GET {path}"))
+            path = urlsplit(handler.path).path
+            handler.send_json(404, _problem(404, "Not Found", f"no route {method} {path}"))
 
-    def do_POST(self) -> None:
-        fake = self.server.fake
-        path = urlsplit(self.path).path
-        body = self._body()
-        if len(body) < int(self.headers.get("Content-Length") or 0):
-            # The client went away before its body arrived (a killed worker sends the headers,
-            # then dies): an incomplete request is not a request. Nothing to record or answer.
-            self.close_connection = True
+    def _get(self, handler: FakeHandler) -> None:
+        path = urlsplit(handler.path).path
+        if path == "/_fake/posts":
+            handler.send_json(200, {"posts": self.posts})
+        elif path == "/_fake/media":
+            handler.send_json(200, {"media": self.media})
+        elif path == "/_fake/injected":
+            handler.send_json(200, {"injected": self.injected})
+        elif path.startswith("/_fake/image/"):
+            handler.send_png()
+        else:
+            handler.send_json(404, _problem(404, "Not Found", f"no route GET {path}"))
+
+    def _post(self, handler: FakeHandler) -> None:
+        path = urlsplit(handler.path).path
+        body = handler.read_body()
+        if body is None:
             return
         if path.startswith("/_fake/"):
-            self._fake_control(path, body)
+            self._fake_control(handler, path, body)
             return
         endpoint = f"POST {path}"
-        handler = {
-            "POST /2/tweets": fake._create_tweet,
-            "POST /2/media/upload": fake._upload,
-            "POST /2/media/metadata": fake._metadata,
+        action = {
+            "POST /2/tweets": self._create_tweet,
+            "POST /2/media/upload": self._upload,
+            "POST /2/media/metadata": self._metadata,
         }.get(endpoint)
-        if handler is None:
-            self._send(404, _problem(404, "Not Found", f"no route {endpoint}"))
+        if action is None:
+            handler.send_json(404, _problem(404, "Not Found", f"no route {endpoint}"))
             return
         problem: dict[str, Any] | None
         try:
@@ -216,26 +191,25 @@ class _Handler(BaseHTTPRequestHandler):
             problem = _invalid("the request body is not JSON")
         else:
             problem = None
-        with fake.lock:  # every API request is recorded, refused ones too
-            fake.requests.append({"endpoint": endpoint, "body": payload})
-        auth_problem = fake._check_auth(self, body)
+        with self.lock:  # every API request is recorded, refused ones too
+            self.requests.append({"endpoint": endpoint, "body": payload})
+        auth_problem = self._check_auth(handler, body)
         if auth_problem is not None:
-            self._send(401, _problem(401, "Unauthorized", auth_problem))
+            handler.send_json(401, _problem(401, "Unauthorized", auth_problem))
         elif problem is not None:
-            self._send(400, problem)
+            handler.send_json(400, problem)
         else:
-            fake._dispatch(self, endpoint, payload, handler)
+            self._dispatch(handler, endpoint, payload, action)
 
-    def _fake_control(self, path: str, body: bytes) -> None:
-        fake = self.server.fake
+    def _fake_control(self, handler: FakeHandler, path: str, body: bytes) -> None:
         if path == "/_fake/reset":
-            fake.reset()
-            self._send(200, {"ok": True})
+            self.reset()
+            handler.send_json(200, {"ok": True})
         elif path == "/_fake/fail":
             request = json.loads(body or b"{}")
             reset_in, seconds = request.get("reset_in"), request.get("seconds")
             retry_after = request.get("retry_after")
-            fake.fail(
+            self.fail(
                 str(request.get("endpoint", "POST /2/tweets")),
                 str(request["fault"]),
                 skip=int(request.get("skip", 0)),
@@ -243,79 +217,9 @@ class _Handler(BaseHTTPRequestHandler):
                 seconds=None if seconds is None else float(seconds),
                 retry_after=None if retry_after is None else int(retry_after),
             )
-            self._send(200, {"ok": True})
+            handler.send_json(200, {"ok": True})
         else:
-            self._send(404, _problem(404, "Not Found", f"no route POST {path}"))
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeX
-
-
-class FakeX:
-    """The fake X API. Thread-safe; use as a context manager or ``start()``/``stop()``."""
-
-    def __init__(
-        self,
-        config: FakeXConfig | None = None,
-        *,
-        port: int = 0,
-        state_file: Path | None = None,
-    ) -> None:
-        self.config = config or FakeXConfig()
-        self.state_file = state_file
-        self._port = port
-        self.lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.reset()
-
-    # Life cycle ----------------------------------------------------------------------
-
-    def start(self) -> FakeX:
-        server = _Server(("127.0.0.1", self._port), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-x", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeX:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the fake X server is not running")
-        return int(self._server.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def image_url(self, name: str = "share.png") -> str:
-        """A URL this fake serves a small PNG at (for an appeal's share image in tests)."""
-        return f"{self.base_url}/_fake/image/{name}"
+            handler.send_json(404, _problem(404, "Not Found", f"no route POST {path}"))
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point ``publisher`` (settings, workers) at this fake."""
@@ -466,7 +370,7 @@ class FakeX:
 
     # Authentication ----------------------------------------------------------------------
 
-    def _check_auth(self, handler: _Handler, body: bytes) -> str | None:
+    def _check_auth(self, handler: FakeHandler, body: bytes) -> str | None:
         """None when the request is properly signed, else what is wrong."""
         header = handler.headers.get("Authorization", "")
         if not header.startswith("OAuth ") or "oauth_consumer_key=" not in header:
@@ -536,7 +440,7 @@ class FakeX:
 
     def _dispatch(
         self,
-        handler: _Handler,
+        handler: FakeHandler,
         endpoint: str,
         payload: Any,
         action: Callable[[Any], tuple[int, dict[str, Any]]],
@@ -585,20 +489,20 @@ class FakeX:
                 if fault == "drop":
                     assert queued is not None
                     self._note_fault(queued, payload, status, response)
-                    handler._drop()
+                    handler.drop()
                     return
             if queued is not None:
                 self._note_fault(queued, payload, status, response)
         if not stall:
-            handler._send(status, response, headers)
+            handler.send_json(status, response, headers)
             return
         assert queued is not None
         time.sleep(self.config.stall_seconds if queued.seconds is None else queued.seconds)
         if fault == "hang":
-            handler._drop()
+            handler.drop()
             return
         try:
-            handler._send(status, response, headers)
+            handler.send_json(status, response, headers)
         except OSError:  # the client gave up (its read timeout) and closed the connection
             handler.close_connection = True
 
