@@ -79,12 +79,24 @@ def _mastodon(settings: Settings) -> Channel:
     return MastodonChannel(settings=mastodon, outbox=settings.outbox_dir)
 
 
+def _bluesky(settings: Settings) -> Channel:
+    from publisher.channels.bluesky import BlueskyChannel, BlueskySettings
+
+    bluesky = BlueskySettings(
+        service_url=settings.bluesky_service_url,
+        handle=settings.bluesky_handle,
+        app_password=settings.bluesky_app_password,
+    )
+    return BlueskyChannel(settings=bluesky, outbox=settings.outbox_dir)
+
+
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "web": _web,
     "feeds": _feeds,
     "text": _text,
     "x": _x,
     "mastodon": _mastodon,
+    "bluesky": _bluesky,
 }
 
 

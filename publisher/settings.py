@@ -81,6 +81,14 @@ class Settings:
     with MASTODON_ACCESS_TOKEN unset too, Mastodon statuses go to the dry-run outbox."""
     mastodon_access_token: Secret | None = None
     """MASTODON_ACCESS_TOKEN: the account's access token (scopes write:statuses, write:media)."""
+    bluesky_service_url: str = ""
+    """BLUESKY_SERVICE_URL: the account's PDS (https://bsky.social when a handle is given and
+    this is not); with BLUESKY_HANDLE and BLUESKY_APP_PASSWORD unset, Bluesky posts go to the
+    dry-run outbox."""
+    bluesky_handle: str = ""
+    """BLUESKY_HANDLE: the account's handle (e.g. police.bsky.social) or DID."""
+    bluesky_app_password: Secret | None = None
+    """BLUESKY_APP_PASSWORD: an app password of the account (never the account's password)."""
     alert_webhook_url: str = field(default="", repr=False)
     """ALERT_WEBHOOK_URL: where alerts (a delivery failed or unknown, a channel disabled) are
     POSTed as signed JSON. Empty: alerts are recorded but never sent (``not-configured``). A
@@ -113,6 +121,10 @@ class Settings:
     @property
     def mastodon_configured(self) -> bool:
         return bool(self.mastodon_base_url) and self.mastodon_access_token is not None
+
+    @property
+    def bluesky_configured(self) -> bool:
+        return bool(self.bluesky_handle) and self.bluesky_app_password is not None
 
     @property
     def alerts_configured(self) -> bool:
@@ -229,6 +241,26 @@ class Settings:
                 "the dry-run outbox)"
             )
 
+        bluesky_handle = text("BLUESKY_HANDLE", "").strip()
+        bluesky_password = secret("BLUESKY_APP_PASSWORD")
+        if bool(bluesky_handle) != (bluesky_password is not None):
+            given, missing = (
+                ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
+                if bluesky_handle
+                else ("BLUESKY_APP_PASSWORD", "BLUESKY_HANDLE")
+            )
+            raise SettingsError(
+                f"{given} is set but {missing} is not: Bluesky needs both (or neither, for "
+                "the dry-run outbox)"
+            )
+        bluesky_service = text("BLUESKY_SERVICE_URL", "").rstrip("/")
+        if bluesky_handle and not bluesky_service:
+            bluesky_service = "https://bsky.social"
+        if bluesky_service and not bluesky_service.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"BLUESKY_SERVICE_URL={bluesky_service!r} must be an absolute http(s) URL"
+            )
+
         def port_number(name: str, default: int) -> int:
             port = number(name, default)
             if port != int(port) or not 0 < port < 65536:
@@ -285,6 +317,9 @@ class Settings:
             x_access_token_secret=secret("X_ACCESS_TOKEN_SECRET"),
             mastodon_base_url=mastodon_base,
             mastodon_access_token=mastodon_token,
+            bluesky_service_url=bluesky_service,
+            bluesky_handle=bluesky_handle,
+            bluesky_app_password=bluesky_password,
             alert_webhook_url=alert_url,
             alert_webhook_secret=alert_secret,
             alert_webhook_timeout=number("ALERT_WEBHOOK_TIMEOUT", cls.alert_webhook_timeout),
@@ -326,6 +361,9 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "X_ACCESS_TOKEN_SECRET",
         "MASTODON_BASE_URL",
         "MASTODON_ACCESS_TOKEN",
+        "BLUESKY_SERVICE_URL",
+        "BLUESKY_HANDLE",
+        "BLUESKY_APP_PASSWORD",
         "ALERT_WEBHOOK_URL",
         "ALERT_WEBHOOK_SECRET",
         "ALERT_WEBHOOK_TIMEOUT",
