@@ -545,15 +545,21 @@ class BlueskyChannel(ChannelBase):
                 )
             content = image.content
             try:
+                # The raw bytes as the request's content (the generated ``upload_blob``
+                # hands them to httpx as form data, which httpx deprecates).
                 upload = partial(
-                    client.com.atproto.repo.upload_blob,
-                    content,
+                    client.invoke_procedure,
+                    "com.atproto.repo.uploadBlob",
+                    content=content,
                     headers={"Content-Type": image.media_type},
                 )
                 answer = self._call(client, upload)
             except (AtProtocolError, httpx.HTTPError) as exc:
                 raise self._translate(exc, "image upload", creates=False) from exc
-            images.append({"alt": item.alt_text, "image": get_model_as_dict(answer.blob)})
+            blob = answer.content.get("blob") if isinstance(answer.content, dict) else None
+            if not isinstance(blob, dict) or not isinstance(blob.get("ref"), dict):
+                raise TransientPublishError("Bluesky answered the image upload without a blob")
+            images.append({"alt": item.alt_text, "image": blob})
         return {"$type": "app.bsky.embed.images", "images": images}
 
     # Dry runs ----------------------------------------------------------------------------
