@@ -271,3 +271,32 @@ def test_no_credentials_go_to_the_outbox_and_half_set_is_a_settings_error(
     given = Settings.from_env({"BLUESKY_HANDLE": "p.bsky.social", "BLUESKY_APP_PASSWORD": "x"})
     assert given.bluesky_service_url == "https://bsky.social"
     assert "x" not in repr(given.bluesky_app_password)
+
+
+def test_the_pds_refuses_facets_counted_in_characters_not_bytes(fake: FakeBluesky) -> None:
+    """The fake checks byte ranges as the lexicon means them: offsets counted in code points
+    (a common mistake) land inside "ŵ" and are refused; nothing is posted."""
+    from publisher.channels.bluesky import Facet
+
+    text = "Dŵr Dŵr #FindDwr"
+    start = text.index("#")  # characters: 8; bytes: 10
+    wrong = BlueskyPost(
+        text=text, weight=graphemes(text), facets=(Facet(start, start + 8, "tag", "FindDwr"),)
+    )
+    rendition = Rendition(
+        channel="bluesky", appeal_id="a", revision=1, posts=(wrong,), limits=LIMITS
+    )
+    with pytest.raises(PermanentPublishError, match="InvalidRequest"):
+        channel_for(fake).publish(rendition, Target(idempotency_key="bad-facet"))
+    assert fake.posts == []
+    right = richtext(text)
+    assert right.facets[0].byte_start == 10
+    fixed = Rendition(
+        channel="bluesky",
+        appeal_id="a",
+        revision=1,
+        posts=(BlueskyPost(text=text, weight=graphemes(text), facets=right.facets),),
+        limits=LIMITS,
+    )
+    channel_for(fake).publish(fixed, Target(idempotency_key="good-facet"))
+    assert len(fake.posts) == 1
