@@ -27,6 +27,9 @@ __all__ = ["DEFAULT_SERVICE_URL", "BlueskySettings", "build_client", "record_key
 DEFAULT_SERVICE_URL = "https://bsky.social"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 """The base32-sortable alphabet of a TID (``com.atproto`` record keys of type ``tid``)."""
+_TID_START = 1_672_531_200_000_000
+"""2023-01-01T00:00:00Z in microseconds."""
+_TID_SPAN = 3 * 365 * 86_400_000_000
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,20 @@ def build_client(settings: BlueskySettings) -> Client:
 
 
 def record_key(idempotency_key: str, part: int) -> str:
-    """A record key in TID form (13 characters of the base32-sortable alphabet, the first
-    with its top bit clear) made from the delivery's key and the post's number in the thread:
-    the same on every attempt of the delivery, so a second ``createRecord`` of the same post
-    names the same record and the PDS refuses it instead of posting twice."""
+    """A record key in TID form made from the delivery's key and the post's number in the
+    thread: the same on every attempt of the delivery, so a second ``createRecord`` of the same
+    post names the same record and the PDS refuses it instead of posting twice.
+
+    A TID is 64 bits written as 13 characters of the base32-sortable alphabet: the top bit 0,
+    53 bits of microseconds since 1970, 10 bits of clock id. Both parts come from a SHA-256 of
+    the key and number; the time is kept within 2023-2025, so that it is always in the past (a
+    record key from the future may be distrusted by the network) and never near the keys the
+    PDS makes itself for the account's other records."""
     digest = hashlib.sha256(f"{idempotency_key}\x00{part}".encode()).digest()
-    value = int.from_bytes(digest[:8], "big") & ((1 << 63) - 1)
+    number = int.from_bytes(digest[:8], "big")
+    micros = _TID_START + number % _TID_SPAN
+    clock_id = (number >> 54) & 0x3FF
+    value = (micros << 10) | clock_id
     characters = []
     for _ in range(13):
         characters.append(_TID_ALPHABET[value & 31])

@@ -150,6 +150,12 @@ def test_record_keys_are_tids_the_same_for_the_same_delivery_and_part() -> None:
     assert record_key("publisher-abc", 1) == key
     assert record_key("publisher-abc", 2) != key
     assert record_key("publisher-abd", 1) != key
+    # Its time part is in the past (2023-2025), never in the future.
+    value = 0
+    for character in key:
+        value = value * 32 + "234567abcdefghijklmnopqrstuvwxyz".index(character)
+    micros = value >> 10
+    assert 1_672_531_200_000_000 <= micros < 1_767_225_600_000_000
 
 
 def test_the_channel_declares_bluesky_limits_and_abilities() -> None:
