@@ -79,12 +79,25 @@ def _mastodon(settings: Settings) -> Channel:
     return MastodonChannel(settings=mastodon, outbox=settings.outbox_dir)
 
 
+def _facebook(settings: Settings) -> Channel:
+    from publisher.channels.facebook import FacebookChannel, FacebookSettings
+
+    facebook = FacebookSettings(
+        page_id=settings.facebook_page_id,
+        access_token=settings.facebook_page_access_token,
+        graph_url=settings.facebook_graph_url,
+        api_version=settings.facebook_api_version,
+    )
+    return FacebookChannel(settings=facebook, outbox=settings.outbox_dir)
+
+
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "web": _web,
     "feeds": _feeds,
     "text": _text,
     "x": _x,
     "mastodon": _mastodon,
+    "facebook": _facebook,
 }
 
 
