@@ -121,7 +121,7 @@ def render_posts(appeal: Appeal) -> Posts:
     contacts = [contact_line(c) for c in appeal.contacts]
     if contacts:
         tail.append("\n".join(["Who to contact:", *contacts]))
-    tags = hashtags_for(appeal, "", MAX_HASHTAGS)
+    tags = hashtags_for(appeal, "\n".join([*head, *body, *tail]), MAX_HASHTAGS)
     text = _compose([*head, *body, *tail], url, tags)
     while weigh(text) > MAX_CHARACTERS and body:
         body.pop()
