@@ -266,3 +266,20 @@ def test_not_configured_without_an_outbox_is_a_clear_credentials_error() -> None
     with pytest.raises(PermanentPublishError, match="FACEBOOK_PAGE_ID") as caught:
         channel.publish(channel.render(appeal(), RenderContext()), Target())
     assert caught.value.credentials
+
+
+def test_the_page_token_is_among_the_secrets_redacted_from_logs(tmp_path: Path) -> None:
+    from publisher import logsafe
+
+    token = "EAAB-page-token-redact-me-42"
+    settings = Settings.from_env(
+        {
+            "PUBLISHER_DATA_DIR": str(tmp_path),
+            "FACEBOOK_PAGE_ID": "104000000000001",
+            "FACEBOOK_PAGE_ACCESS_TOKEN": token,
+        }
+    )
+    assert token in logsafe.secret_values(settings)
+    assert token not in repr(settings)
+    redactor = logsafe.RedactingFilter(logsafe.secret_values(settings))
+    assert token not in redactor.redact(f"GET /v21.0/me?access_token={token}")

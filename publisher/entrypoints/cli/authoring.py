@@ -19,7 +19,7 @@ from publisher.errors import PublisherError
 
 __all__ = ["COMMANDS"]
 
-RENDER_CHOICES = ("web", "rss", "atom", "x", "mastodon", "text")
+RENDER_CHOICES = ("web", "rss", "atom", "x", "mastodon", "facebook", "text")
 
 
 @click.command()
@@ -45,7 +45,8 @@ def inspect(file: Path) -> None:
     type=click.Choice(RENDER_CHOICES),
     required=True,
     help=(
-        "web: the HTML page; rss/atom: a one-entry feed; x, mastodon: JSON of the posts; "
+        "web: the HTML page; rss/atom: a one-entry feed; x, mastodon, facebook: JSON of the "
+        "posts; "
         "text: plain text."
     ),
 )
@@ -67,6 +68,7 @@ def render(file: Path, channel: str) -> None:
         "atom": "atom.xml",
         "x": ".json",
         "mastodon": ".json",
+        "facebook": ".json",
         "text": ".txt",
     }
     if not rendition.files:
