@@ -37,8 +37,9 @@ __all__ = [
 
 MAX_CHARACTERS = 63_206
 """The longest Page post Facebook accepts, in characters."""
-MAX_HASHTAGS = 3
-"""Hashtags at the end of the post; more reads as spam and hurts screen readers."""
+MAX_HASHTAGS = 2
+"""Hashtags in a post (those in the text count too), the last line; more reads as spam and
+hurts screen readers (the linter's rule for every social post)."""
 FACEBOOK_LIMITS = PlatformLimits(
     name="Facebook", max_weight=MAX_CHARACTERS, max_alt=1000, max_media=1
 )

@@ -93,3 +93,13 @@ def test_an_appeal_longer_than_facebook_takes_keeps_contacts_and_link() -> None:
     assert len(post.text) <= MAX_CHARACTERS
     assert str(appeal.url) in post.text and "Who to contact:" in post.text
     assert any("left out" in w for w in rendered.warnings)
+
+
+def test_the_linter_checks_the_post_against_facebook_limits() -> None:
+    from publisher.lint import lint_renditions
+
+    appeal = sample(hashtags=("FindSam", "Exampletown", "MissingPerson", "PleaseShare"))
+    rendition = FacebookChannel().render(appeal, RenderContext())
+    codes = {finding.code for finding in lint_renditions(appeal, [rendition])}
+    assert "social-hashtags" not in codes  # at most two, whatever the record has
+    assert rendition.posts[0].text.count("#") <= 2
