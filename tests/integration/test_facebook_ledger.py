@@ -26,7 +26,7 @@ from publisher.bootstrap import Registry, build_registry
 from publisher.settings import Settings
 from publisher.store import Store
 from tests.integration.conftest import Deployment, Processes, make_appeal, wait_until, worker_ready
-from tests.support.approving import import_approved
+from tests.support.approving import approve_current, import_approved
 from tests.support.facebookfake import FakeFacebook
 
 pytestmark = pytest.mark.integration
@@ -73,6 +73,28 @@ def test_a_delivery_is_published_with_the_post_id(
     done = view(store, delivery)
     assert done.remote_id == post["id"]
     assert post["link"] == "https://www.example.police.uk/news/fb/1/"
+
+
+def test_an_update_is_a_comment_on_the_published_post(
+    store: Store, fake: FakeFacebook, tmp_path: Path
+) -> None:
+    registry = registry_for(fake, tmp_path)
+    delivery = claimed(store, registry, 6)
+    assert services.publish_delivery(store, registry, delivery, now=T0) == "published"
+    [post] = fake.posts
+    t1 = T0 + timedelta(hours=1)
+    updated = make_appeal(6, run="fb", prefix="New sighting:")
+    assert services.update_appeal(store, updated, registry, now=t1, social_update=True) == 2
+    approve_current(store, updated.id, registry=registry, now=t1)
+    due = services.dispatch_due(store, now=t1)
+    assert due, "the update is due"
+    assert [services.publish_delivery(store, registry, d, now=t1) for d in due] == [
+        "published"
+    ] * len(due)
+    [comment] = [p for p in fake.posts if p["kind"] == "comment"]
+    assert comment["parent"] == post["id"]
+    assert comment["message"].startswith("UPDATE: Witness appeal: New sighting: 6")
+    assert len(fake.posts) == 2
 
 
 def test_an_ambiguous_send_is_unknown_and_never_resent_by_itself(
