@@ -201,3 +201,7 @@ def test_no_post_twice_across_a_worker_sigkill(
     [row] = [r for r in deployment.rows() if r.id == delivery]
     assert row.remote_id == post["id"]
     assert len(fake.posts) == 1
+    # The worker and beat logs (INFO) never show the Page token.
+    logs = processes.logs(tail=10**7)
+    assert "facebook" in logs.lower() or "publish" in logs.lower()
+    assert fake.config.access_token not in logs
