@@ -88,6 +88,16 @@ def _bluesky(settings: Settings) -> Channel:
         app_password=settings.bluesky_app_password,
     )
     return BlueskyChannel(settings=bluesky, outbox=settings.outbox_dir)
+def _facebook(settings: Settings) -> Channel:
+    from publisher.channels.facebook import FacebookChannel, FacebookSettings
+
+    facebook = FacebookSettings(
+        page_id=settings.facebook_page_id,
+        access_token=settings.facebook_page_access_token,
+        graph_url=settings.facebook_graph_url,
+        api_version=settings.facebook_api_version,
+    )
+    return FacebookChannel(settings=facebook, outbox=settings.outbox_dir)
 
 
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
@@ -97,6 +107,7 @@ BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "x": _x,
     "mastodon": _mastodon,
     "bluesky": _bluesky,
+    "facebook": _facebook,
 }
 
 

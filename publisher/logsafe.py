@@ -246,8 +246,8 @@ def active_filter() -> RedactingFilter:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """The configured secrets: the X and Mastodon credentials, the alert webhook's secret and
-    address, and the passwords of the service URLs."""
+    """The configured secrets: the X, Mastodon and Facebook credentials, the alert webhook's
+    secret and address, and the passwords of the service URLs."""
     values = [
         secret.reveal()
         for secret in (
@@ -256,6 +256,7 @@ def secret_values(settings: Settings) -> list[str]:
             settings.x_access_token,
             settings.x_access_token_secret,
             settings.mastodon_access_token,
+            settings.facebook_page_access_token,
             settings.alert_webhook_secret,
         )
         if secret is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -89,6 +90,16 @@ class Settings:
     """BLUESKY_HANDLE: the account's handle (e.g. police.bsky.social) or DID."""
     bluesky_app_password: Secret | None = None
     """BLUESKY_APP_PASSWORD: an app password of the account (never the account's password)."""
+    facebook_page_id: str = ""
+    """FACEBOOK_PAGE_ID: the numeric id of the Facebook Page to post as; with
+    FACEBOOK_PAGE_ACCESS_TOKEN unset too, Page posts go to the dry-run outbox."""
+    facebook_page_access_token: Secret | None = None
+    """FACEBOOK_PAGE_ACCESS_TOKEN: a Page access token (pages_manage_posts,
+    pages_read_engagement). Sent only in the Authorization header, never in a URL."""
+    facebook_graph_url: str = "https://graph.facebook.com"
+    """FACEBOOK_GRAPH_URL: the Graph API (a local Graph-compatible server in tests)."""
+    facebook_api_version: str = "v21.0"
+    """FACEBOOK_API_VERSION: the Graph API version, e.g. v21.0."""
     alert_webhook_url: str = field(default="", repr=False)
     """ALERT_WEBHOOK_URL: where alerts (a delivery failed or unknown, a channel disabled) are
     POSTed as signed JSON. Empty: alerts are recorded but never sent (``not-configured``). A
@@ -260,6 +271,31 @@ class Settings:
             raise SettingsError(
                 f"BLUESKY_SERVICE_URL={bluesky_service!r} must be an absolute http(s) URL"
             )
+        facebook_page = text("FACEBOOK_PAGE_ID", "")
+        facebook_token = secret("FACEBOOK_PAGE_ACCESS_TOKEN")
+        if facebook_page and not facebook_page.isdigit():
+            raise SettingsError(f"FACEBOOK_PAGE_ID={facebook_page!r} must be the Page's numeric id")
+        if bool(facebook_page) != (facebook_token is not None):
+            given, missing = (
+                ("FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_ACCESS_TOKEN")
+                if facebook_page
+                else ("FACEBOOK_PAGE_ACCESS_TOKEN", "FACEBOOK_PAGE_ID")
+            )
+            raise SettingsError(
+                f"{given} is set but {missing} is not: Facebook needs both (or neither, for "
+                "the dry-run outbox)"
+            )
+        facebook_graph = text("FACEBOOK_GRAPH_URL", cls.facebook_graph_url).rstrip("/")
+        if not facebook_graph.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"FACEBOOK_GRAPH_URL={facebook_graph!r} must be an absolute http(s) URL"
+            )
+        facebook_version = text("FACEBOOK_API_VERSION", cls.facebook_api_version)
+        if not re.fullmatch(r"v\d+\.\d+", facebook_version):
+            raise SettingsError(
+                f"FACEBOOK_API_VERSION={facebook_version!r} must be a Graph API version such "
+                "as v21.0"
+            )
 
         def port_number(name: str, default: int) -> int:
             port = number(name, default)
@@ -320,6 +356,10 @@ class Settings:
             bluesky_service_url=bluesky_service,
             bluesky_handle=bluesky_handle,
             bluesky_app_password=bluesky_password,
+            facebook_page_id=facebook_page,
+            facebook_page_access_token=facebook_token,
+            facebook_graph_url=facebook_graph,
+            facebook_api_version=facebook_version,
             alert_webhook_url=alert_url,
             alert_webhook_secret=alert_secret,
             alert_webhook_timeout=number("ALERT_WEBHOOK_TIMEOUT", cls.alert_webhook_timeout),
@@ -364,6 +404,10 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "BLUESKY_SERVICE_URL",
         "BLUESKY_HANDLE",
         "BLUESKY_APP_PASSWORD",
+        "FACEBOOK_PAGE_ID",
+        "FACEBOOK_PAGE_ACCESS_TOKEN",
+        "FACEBOOK_GRAPH_URL",
+        "FACEBOOK_API_VERSION",
         "ALERT_WEBHOOK_URL",
         "ALERT_WEBHOOK_SECRET",
         "ALERT_WEBHOOK_TIMEOUT",

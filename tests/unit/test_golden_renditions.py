@@ -38,7 +38,7 @@ RESOLUTIONS = {
     ),
 }
 """How each fixture appeal is resolved: the resolution line and when."""
-CHANNELS = ("web", "feeds", "text", "x", "mastodon", "bluesky")
+CHANNELS = ("web", "feeds", "text", "x", "mastodon", "bluesky", "facebook")
 REGEN = os.environ.get("PUBLISHER_REGEN_GOLDEN") == "1"
 
 

@@ -13,6 +13,7 @@ import lxml.html
 import pytest
 
 from publisher.channel import RenderContext
+from publisher.channels.facebook import FacebookChannel
 from publisher.channels.feeds import FeedsChannel
 from publisher.channels.text import TextChannel
 from publisher.channels.web import WebChannel
@@ -75,12 +76,18 @@ def _x() -> str:
     )
 
 
+def _facebook() -> str:
+    (post,) = FacebookChannel().render(appeal(), CONTEXT).posts
+    return " ".join(post.text.split())
+
+
 RENDERED = {
     "web": _web,
     "rss": lambda: _feed("rss.xml"),
     "atom": lambda: _feed("atom.xml"),
     "text": _text,
     "x": _x,
+    "facebook": _facebook,
 }
 
 

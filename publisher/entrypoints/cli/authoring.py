@@ -19,7 +19,7 @@ from publisher.errors import PublisherError
 
 __all__ = ["COMMANDS"]
 
-RENDER_CHOICES = ("web", "rss", "atom", "x", "mastodon", "bluesky", "text")
+RENDER_CHOICES = ("web", "rss", "atom", "x", "mastodon", "bluesky", "facebook", "text")
 
 
 @click.command()
@@ -45,8 +45,8 @@ def inspect(file: Path) -> None:
     type=click.Choice(RENDER_CHOICES),
     required=True,
     help=(
-        "web: the HTML page; rss/atom: a one-entry feed; x, mastodon, bluesky: JSON of the "
-        "posts; "
+        "web: the HTML page; rss/atom: a one-entry feed; x, mastodon, bluesky, facebook: JSON "
+        "of the posts; "
         "text: plain text."
     ),
 )
@@ -69,6 +69,7 @@ def render(file: Path, channel: str) -> None:
         "x": ".json",
         "mastodon": ".json",
         "bluesky": ".json",
+        "facebook": ".json",
         "text": ".txt",
     }
     if not rendition.files:

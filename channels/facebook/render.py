@@ -1,0 +1,159 @@
+"""An appeal as one Facebook Page post: plain text, read top to bottom, never a thread.
+
+Facebook takes 63,206 characters in a post, so an appeal fits whole: the lead (a missing
+person's age and where they were last seen), the summary, the body's paragraphs, the call to
+action, every contact on its own line (numbers grouped as every channel writes them), the link,
+and the hashtags last, in CamelCase, as on X. Lines come from :mod:`publisher.channels.x.lines`,
+which every social channel shares. The share image goes with its alt text; an image without alt
+text is left out.
+
+Pure: the same appeal gives the same post, byte for byte.
+"""
+
+from __future__ import annotations
+
+from publisher.channel import Media, PlatformLimits, SocialPost
+from publisher.channels.x.lines import (
+    call_to_action,
+    contact_line,
+    hashtags_for,
+    lead_line,
+    paragraphs,
+    person_details,
+)
+from publisher.channels.x.render import Posts
+from publisher.channels.x.text import ELLIPSIS, clean_inline
+from publisher.domain.record import Appeal, AppealStatus
+
+__all__ = [
+    "FACEBOOK_LIMITS",
+    "MAX_CHARACTERS",
+    "MAX_HASHTAGS",
+    "Posts",
+    "render_posts",
+    "render_update_posts",
+    "weigh",
+]
+
+MAX_CHARACTERS = 63_206
+"""The longest Page post Facebook accepts, in characters."""
+MAX_HASHTAGS = 2
+"""Hashtags in a post (those in the text count too), the last line; more reads as spam and
+hurts screen readers (the linter's rule for every social post)."""
+FACEBOOK_LIMITS = PlatformLimits(
+    name="Facebook", max_weight=MAX_CHARACTERS, max_alt=1000, max_media=1
+)
+"""What a Page post takes: 63,206 characters, one photo (with ``alt_text_custom``). The alt text
+is kept to 1,000 characters, as on X: longer descriptions are not read well by screen readers."""
+
+
+def weigh(text: str) -> int:
+    """A post's length as Facebook counts it: characters (code points)."""
+    return len(text)
+
+
+def _media(appeal: Appeal, warnings: list[str]) -> tuple[Media, ...]:
+    image = appeal.image
+    if image is None:
+        return ()
+    alt = clean_inline(image.alt or "")
+    if not alt:
+        warnings.append(
+            "facebook: the share image has no alt text, so it is not attached (an image is "
+            "never posted without alt text); add a description of the image to attach it"
+        )
+        return ()
+    if len(alt) > FACEBOOK_LIMITS.max_alt:
+        cut = alt[: FACEBOOK_LIMITS.max_alt - len(ELLIPSIS)]
+        cut = cut[: cut.rfind(" ")] if " " in cut else cut
+        alt = cut + ELLIPSIS
+        warnings.append(
+            f"facebook: the image alt text was shortened to {FACEBOOK_LIMITS.max_alt} characters"
+        )
+    return (Media(url=str(image.url), alt_text=alt),)
+
+
+def _compose(blocks: list[str], url: str, tags: list[str]) -> str:
+    parts = [*blocks, url]
+    if tags:
+        parts.append(" ".join(tags))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _seen(text: str, shown: list[str]) -> bool:
+    key = text.lower().rstrip(".!? ")
+    return not key or any(key in block.lower() for block in shown)
+
+
+def render_posts(appeal: Appeal) -> Posts:
+    """The post for an appeal as it stands now.
+
+    - withdrawn: nothing;
+    - resolved: the resolution line and the link, no image, no personal details;
+    - otherwise the whole appeal in one post, with the share image and its alt text. Should it
+      ever be longer than Facebook takes, paragraphs are left out from the last (with a
+      warning), never the contacts or the link.
+    """
+    if appeal.status is AppealStatus.WITHDRAWN:
+        return Posts(posts=(), warnings=("facebook: the appeal is withdrawn; nothing is posted",))
+    url = str(appeal.url)
+    if appeal.status is AppealStatus.RESOLVED:
+        line = clean_inline(appeal.resolution or "")
+        return Posts(posts=(_post(_compose([line], url, [])),), warnings=())
+    warnings: list[str] = []
+    media = _media(appeal, warnings)
+    lead = lead_line(appeal)
+    head = [lead]
+    details = person_details(appeal, lead)
+    if details:
+        head.append(" ".join(details))
+    summary = clean_inline(appeal.summary)
+    if not _seen(summary, head):
+        head.append(summary)
+    body: list[str] = []
+    for paragraph in paragraphs(appeal):
+        text = clean_inline(paragraph)
+        if not _seen(text, [*head, *body]):
+            body.append(text)
+    action = call_to_action(appeal)
+    tail: list[str] = []
+    if action and not _seen(action, [*head, *body]):
+        tail.append(action)
+    contacts = [contact_line(c) for c in appeal.contacts]
+    if contacts:
+        tail.append("\n".join(["Who to contact:", *contacts]))
+    tags = hashtags_for(appeal, "\n".join([*head, *body, *tail]), MAX_HASHTAGS)
+    text = _compose([*head, *body, *tail], url, tags)
+    while weigh(text) > MAX_CHARACTERS and body:
+        body.pop()
+        warnings.append("facebook: a paragraph was left out to fit Facebook's 63,206 characters")
+        text = _compose([*head, *body, *tail], url, tags)
+    if weigh(text) > MAX_CHARACTERS:
+        room = MAX_CHARACTERS - weigh(_compose([], url, tags)) - 2 - len(ELLIPSIS)
+        text = _compose([text[: max(room, 0)] + ELLIPSIS], url, tags)
+        warnings.append("facebook: the text was shortened to fit Facebook's 63,206 characters")
+    return Posts(posts=(_post(text, media),), warnings=tuple(warnings))
+
+
+def render_update_posts(appeal: Appeal) -> Posts:
+    """One "UPDATE: …" text for a new revision or a resolution (posted as a comment on the
+    appeal's post, see the channel)."""
+    if appeal.status is AppealStatus.WITHDRAWN:
+        return Posts(posts=(), warnings=("facebook: the appeal is withdrawn; no update is posted",))
+    url = str(appeal.url)
+    if appeal.status is AppealStatus.RESOLVED:
+        return Posts(
+            posts=(_post(_compose([f"UPDATE: {clean_inline(appeal.resolution or '')}"], url, [])),),
+            warnings=(),
+        )
+    lines = [f"UPDATE: {lead_line(appeal)}"]
+    summary = clean_inline(appeal.summary)
+    if not _seen(summary, lines):
+        lines.append(summary)
+    return Posts(posts=(_post(_compose(lines, url, [])),), warnings=())
+
+
+def _post(text: str, media: tuple[Media, ...] = ()) -> SocialPost:
+    if weigh(text) > MAX_CHARACTERS:
+        raise AssertionError(f"post counts {weigh(text)} (> {MAX_CHARACTERS})")
+    return SocialPost(text=text, weight=weigh(text), media=media)
