@@ -88,6 +88,8 @@ def _bluesky(settings: Settings) -> Channel:
         app_password=settings.bluesky_app_password,
     )
     return BlueskyChannel(settings=bluesky, outbox=settings.outbox_dir)
+
+
 def _facebook(settings: Settings) -> Channel:
     from publisher.channels.facebook import FacebookChannel, FacebookSettings
 
