@@ -47,6 +47,10 @@ __all__ = [
     "system_status",
 ]
 
+TICK_GRACE_SECONDS = 5.0
+"""The least time without a dispatcher tick that counts as "down", however short the interval:
+a busy host delays a sub-second tick by a second or two, which is jitter, not an outage."""
+
 DISPATCHER_HEARTBEAT = "dispatcher"
 _S = DeliveryState
 
@@ -286,7 +290,7 @@ def system_status(
     if database_error is None:
         if age is None:
             down.append("the dispatcher has never ticked (is `publisher beat` running?)")
-        elif age > 3 * dispatch_interval:
+        elif age > max(3 * dispatch_interval, TICK_GRACE_SECONDS):
             down.append(
                 f"the dispatcher last ticked {age:.0f} s ago "
                 f"(expected every {dispatch_interval:g} s)"

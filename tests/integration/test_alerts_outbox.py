@@ -22,6 +22,7 @@ from publisher.errors import (
 )
 from publisher.services import alerts
 from publisher.services.alerts import AlertPolicy
+from publisher.services.status import TICK_GRACE_SECONDS
 from publisher.settings import Settings
 from publisher.store import Store, health, ledger
 from publisher.store.models import AlertRow, DeliveryRow
@@ -373,6 +374,28 @@ def test_status_says_down_or_needs_a_person_and_why(store: Store, tmp_path: Path
     assert down.problems[:2] == down.down and down.attention  # both are said
     late = services.system_status(store, now=T0 + timedelta(minutes=1), workers_alive=1)
     assert late.status == "down" and "last ticked 60 s ago" in late.down[0]
+
+
+def test_a_late_tick_is_down_only_past_the_grace_however_short_the_interval(
+    store: Store,
+) -> None:
+    """A sub-second dispatcher tick delayed a second or two by a busy host is jitter: status
+    says "down" only once the tick is both three intervals and the grace late."""
+    services.record_heartbeat(store, services.DISPATCHER_HEARTBEAT, now=T0)
+    grace = TICK_GRACE_SECONDS
+
+    def at(seconds: float) -> tuple[str, ...]:
+        return services.system_status(
+            store, now=T0 + timedelta(seconds=seconds), workers_alive=1, dispatch_interval=0.5
+        ).down
+
+    assert at(2.0) == ()
+    assert at(grace - 0.1) == ()
+    assert at(grace + 0.1) and "last ticked" in at(grace + 0.1)[0]
+    slow = services.system_status(
+        store, now=T0 + timedelta(seconds=grace + 1), workers_alive=1, dispatch_interval=60
+    )
+    assert slow.down == ()  # three intervals of a slow dispatcher are not yet up
 
 
 def test_status_with_the_database_unreachable_is_down_not_an_error() -> None:
