@@ -238,3 +238,62 @@ def _delete_by_hand(name: str, fake: SocialFake, remote_id: str) -> None:
         assert response.status_code == 200
     else:
         pytest.fail(f"no way to delete a {name} post by hand in this test")
+
+
+def test_the_confirmation_pages_say_what_will_be_deleted_where(
+    processes: Any, world: World, tmp_path: Path
+) -> None:
+    """The real ``publisher web``: the resolve and withdraw confirmations name, per social
+    channel, the posts that will be deleted."""
+    import httpx
+
+    from tests.integration.conftest import app_env, free_port, wait_until
+    from tests.integration.test_web_app import WebApp, csrf_of, sign_in
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = app_env(
+        {
+            "PUBLISHER_DATA_DIR": str(tmp_path / "var"),
+            "OUTPUT_DIR": str(tmp_path / "site"),
+            "PUBLISHER_APP_URL": url,
+        }
+    )
+    for fake in world.fakes.values():
+        env.update(fake.environment())
+    settings = Settings.from_env(env)
+    store = Store(settings.database_url)
+    store.migrate()
+    try:
+        posted = published_missing_person(store, world, "page-sam")
+    finally:
+        store.dispose()
+    process = processes.publisher("web", "web", "--port", str(port), env=env)
+
+    def up() -> bool:
+        processes.check_alive(process)
+        try:
+            return httpx.get(url + "healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(up, timeout=30, what="publisher web to answer /healthz")
+    web = WebApp(url=url, env=env, process=process)
+    web.add_user("alex", "author")
+    with web.client() as client:
+        assert sign_in(client, "alex").status_code == 303
+        form = client.get("/appeals/page-sam/resolve")
+        check = client.post(
+            "/appeals/page-sam/resolve",
+            data={"resolution": RESOLUTION, "csrf_token": csrf_of(form.text)},
+        )
+        assert check.status_code == 200, check.text
+        for name, ids in posted.items():
+            assert (
+                f"{name}: {len(ids)} posts deleted now, because they carry personal details "
+                "or the photo; then the resolution is posted as a new post." in check.text
+            ), name
+        withdraw = client.get("/appeals/page-sam/withdraw")
+        assert withdraw.status_code == 200
+        for name, ids in posted.items():
+            assert f"{name}: {len(ids)} posts deleted now." in withdraw.text, name
