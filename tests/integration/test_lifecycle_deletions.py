@@ -297,3 +297,48 @@ def test_the_confirmation_pages_say_what_will_be_deleted_where(
         assert withdraw.status_code == 200
         for name, ids in posted.items():
             assert f"{name}: {len(ids)} posts deleted now." in withdraw.text, name
+
+
+def test_resolve_through_a_real_worker_beat_redis_and_postgresql(
+    make_deployment: Any,
+    processes: Any,
+    redis_url: str,
+    postgres_databases: Any,
+    world: World,
+) -> None:
+    """The whole pipeline: beat's dispatcher claims the deletions and the resolution, a
+    ``publisher worker`` on a Redis broker sends them through the real clients."""
+    from tests.integration.conftest import wait_until, worker_ready
+
+    more: dict[str, str] = {}
+    for fake in world.fakes.values():
+        more.update(fake.environment())
+    deployment = make_deployment(postgres_databases.create(), redis_url, **more)
+    store, registry = deployment.store, deployment.registry()
+    image = {"url": world.image_url, "alt": "Sam Example, smiling."}
+    appeal = sample_appeal("worker-sam", image=image)
+    import_approved(store, appeal, registry=registry)
+    worker = processes.worker("worker", deployment.env, concurrency=1)
+    processes.beat(deployment.env)
+    wait_until(lambda: worker_ready(worker), timeout=60, what="the worker to be ready")
+
+    services.publish_now(store, registry, "worker-sam", sorted(world.fakes))
+
+    def settled() -> bool:
+        processes.check_alive()
+        return deployment.pending() == 0
+
+    wait_until(settled, timeout=60, what="the threads to be published")
+    assert set(deployment.counts()) == {"published"}, deployment.counts()
+    posted = {name: fake.post_ids() for name, fake in world.fakes.items()}
+
+    services.resolve_appeal(store, "worker-sam", RESOLUTION, registry)
+    wait_until(settled, timeout=60, what="the deletions and the resolution")
+    rows = deployment.rows()
+    deletions = [r for r in rows if r.part == PART_DELETE]
+    assert sorted(r.channel for r in deletions) == sorted(world.fakes)
+    assert {r.state for r in deletions} == {"published"}, [(r.channel, r.last_error) for r in rows]
+    for name, fake in world.fakes.items():
+        [resolution] = fake.live()
+        assert resolution["id"] not in posted[name]
+        assert "found safe and well" in resolution["text"]
