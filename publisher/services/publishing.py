@@ -57,6 +57,18 @@ class _Job:
 
 
 @dataclass(frozen=True)
+class _Wait:
+    """Not yet: the delivery goes back to the schedule, due again after ``DELETION_WAIT``,
+    nothing sent (a resolution waits for the deletion of the posts it replaces)."""
+
+    reason: str
+
+
+DELETION_WAIT = timedelta(seconds=10)
+"""How long a resolution post waits before looking again at the deletion it follows."""
+
+
+@dataclass(frozen=True)
 class _Refusal:
     """The world said no: the delivery ends in ``state`` without being sent."""
 
@@ -115,7 +127,7 @@ def _outcome(error: BaseException) -> Outcome:
     return Outcome("unexpected", message, posted_ids=posted)
 
 
-def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | str:
+def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | _Wait | str:
     """Assert the world, reading only (no write lock is taken): the job to run; or why the
     delivery must end without one; or, when it is not claimed, the state it is in."""
     with store.session(read_only=True) as session:
@@ -155,6 +167,10 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was resolved")
         if row.part == PART_UPDATE and ledger.newer_update_exists(session, row):
             return _Refusal(_S.SUPERSEDED, "a newer update replaces this one")
+        if row.part == PART_UPDATE and ledger.deletion_pending(session, row):
+            # The resolution is posted after the posts it replaces are deleted: then it is a
+            # post of its own, not a reply to one about to go.
+            return _Wait("waiting for the deletion of the appeal's posts on this channel")
         site = None
         if channel.writes_site_files:
             site = tuple(
@@ -372,6 +388,13 @@ def publish_delivery(
         return job
     if isinstance(job, _Refusal):
         return _refuse(store, delivery_id, job, start)
+    if isinstance(job, _Wait):
+        with store.session() as session:
+            ledger.defer_claimed(
+                session, delivery_id, until=start + DELETION_WAIT, reason=job.reason, at=start
+            )
+            log.info("delivery %d: %s", delivery_id, job.reason)
+            return ledger.state_of(session, delivery_id)
 
     # 2. Render (pure). A rendering that fails will fail again: the delivery fails.
     channel = job.channel

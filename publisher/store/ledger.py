@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import (
+    ACTIVE_STATES,
     PART_DELETE,
     PART_MAIN,
     PART_UPDATE,
@@ -56,7 +57,9 @@ __all__ = [
     "claim_due",
     "create_deletions",
     "create_deliveries",
+    "defer_claimed",
     "deleted_ids",
+    "deletion_pending",
     "ensure_campaign",
     "fail_claimed",
     "first_post",
@@ -379,6 +382,43 @@ def fail_claimed(
     if state == _S.FAILED:
         record_delivery_alerts(session, [delivery_id], at=at)  # a person is told
     return True
+
+
+def deletion_pending(session: Session, row: DeliveryRow | Prepared) -> bool:
+    """Whether a deletion of the appeal's posts on this channel and target is still to run
+    (scheduled, claimed or sending)."""
+    found = session.scalar(
+        select(DeliveryRow.id)
+        .where(
+            DeliveryRow.appeal_id == row.appeal_id,
+            DeliveryRow.channel == row.channel,
+            DeliveryRow.target == row.target,
+            DeliveryRow.part == PART_DELETE,
+            DeliveryRow.state.in_(ACTIVE_STATES),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def defer_claimed(
+    session: Session, delivery_id: int, *, until: datetime, reason: str, at: datetime
+) -> bool:
+    """claimed → scheduled again, due at ``until``, nothing sent (it waits for something
+    else to happen first). False if the delivery was no longer claimed."""
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
+        .values(
+            state=_S.SCHEDULED.value,
+            claimed_at=None,
+            next_attempt_at=until,
+            last_error=reason,
+            updated_at=at,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(moved) == 1
 
 
 def first_post(session: Session, row: DeliveryRow | Prepared) -> str | None:

@@ -147,7 +147,24 @@ def test_resolving_deletes_every_post_with_personal_details_and_posts_the_resolu
     # The confirmation pages' preview now names nothing more to delete (all is planned).
     assert services.planned_deletions(store, "found-sam", world.registry, withdraw=False) == []
 
-    done = run_due(store, world.registry, T1)
+    # The dispatcher claims the deletions and the resolutions at once. A resolution that a
+    # worker takes first waits for the deletion on its channel (it goes back to the schedule,
+    # nothing sent), so the resolution comes after the posts it replaces are gone.
+    claimed = services.dispatch_due(store, now=T1)
+    kinds = {v.id: v.part for v in views(store, "found-sam")}
+    updates = [d for d in claimed if kinds[d] == PART_UPDATE]
+    assert len(updates) == len(world.fakes)
+    for d in updates:
+        assert services.publish_delivery(store, world.registry, d, now=T1) == "scheduled"
+    assert all(len(fake.live()) == len(posted[name]) for name, fake in world.fakes.items())
+    for d in claimed:
+        if kinds[d] == PART_DELETE:
+            assert services.publish_delivery(store, world.registry, d, now=T1) == "published"
+    assert all(fake.live() == [] for fake in world.fakes.values())
+    assert run_due(store, world.registry, T1) == {}  # not due again yet
+    later = T1 + timedelta(minutes=1)
+    done = run_due(store, world.registry, later)
+    assert sorted(done) == sorted(updates)
     assert set(done.values()) == {"published"}, [
         (v.channel, v.part_name, v.last_error) for v in views(store, "found-sam")
     ]
