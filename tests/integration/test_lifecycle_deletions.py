@@ -359,3 +359,26 @@ def test_resolve_through_a_real_worker_beat_redis_and_postgresql(
         [resolution] = fake.live()
         assert resolution["id"] not in posted[name]
         assert "found safe and well" in resolution["text"]
+
+
+def test_an_unanswered_deletion_is_unknown_until_a_person_confirms(
+    store: Store, world: World
+) -> None:
+    """The deletion's request goes out and no answer comes: ``unknown``, never rerun by
+    itself; a person says it did not happen, and the rerun finishes it (what the lost request
+    did delete counts as deleted)."""
+    published_missing_person(store, world, "lost-sam")
+    for fake in world.fakes.values():
+        fake.fail_delete("drop")
+    services.withdraw_appeal(store, "lost-sam", world.registry, now=T1)
+    done = run_due(store, world.registry, T1)
+    deletions = [v for v in views(store, "lost-sam") if v.part == PART_DELETE]
+    assert {done[v.id] for v in deletions} == {"unknown"}
+    assert run_due(store, world.registry, T1 + timedelta(days=1)) == {}
+    later = T1 + timedelta(minutes=10)
+    for v in deletions:
+        assert services.confirm(store, v.id, published=False, now=later) == "scheduled"
+    done = run_due(store, world.registry, later)
+    assert {done[v.id] for v in deletions} == {"published"}
+    for name, fake in world.fakes.items():
+        assert fake.live() == [], name
