@@ -87,6 +87,7 @@ LIMITS_MAX_AGE = timedelta(hours=1)
 """How long the instance's limits are trusted before they are read again."""
 CREATE_STATUS = "POST /api/v1/statuses"
 UPLOAD_MEDIA = "POST /api/v2/media"
+DELETE_STATUS = "DELETE /api/v1/statuses/:id"
 _NOT_CONFIGURED = (
     "Mastodon is not configured: set MASTODON_BASE_URL (the instance, e.g. "
     "https://mastodon.social) and MASTODON_ACCESS_TOKEN (an access token with the write:statuses "
@@ -191,6 +192,7 @@ class MastodonChannel(ChannelBase):
     resumes_threads = True
     can_update = True
     can_delete = False
+    deletes_posts = True
 
     def __init__(
         self,
@@ -358,6 +360,68 @@ class MastodonChannel(ChannelBase):
             details=_receipt_details(len(posts), target, resumed=len(done)),
         )
 
+    def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
+        """Delete these statuses (``DELETE /api/v1/statuses/:id``), in order. A status the
+        instance no longer has (404) counts as deleted. Errors as for posting: 429 transient
+        until its reset, 5xx and connection failures transient, 401/403 the credentials, an
+        unanswered request ambiguous. A retry deletes them all again, which is harmless
+        (the ones already deleted are gone)."""
+        ids = tuple(str(i) for i in remote_ids)
+        client = self._get_client()
+        if client is None:
+            if self._outbox is None:
+                raise PermanentPublishError(_NOT_CONFIGURED, credentials=True)
+            return self._dry_run_delete(ids, target)
+        done: list[str] = []
+        gone: list[str] = []
+        with self._lock:
+            for number, status_id in enumerate(ids, start=1):
+                what = f"deleting status {status_id} ({number} of {len(ids)})"
+                if not self._delete(client, status_id, what):
+                    gone.append(status_id)
+                done.append(status_id)
+        details = {"deleted": str(len(done))}
+        if gone:
+            details["already_gone"] = ",".join(gone)
+        return Receipt(
+            channel=self.name, remote_ids=tuple(done), published_at=self._clock(), details=details
+        )
+
+    def _delete(self, client: Any, status_id: str, what: str) -> bool:
+        """Delete one status: True if deleted now, False if the instance no longer had it."""
+        self._check_blocked(DELETE_STATUS)
+        try:
+            client.status_delete(status_id)
+        except MastodonNotFoundError:
+            return False
+        except MastodonError as exc:
+            retry_at = None
+            if isinstance(exc, MastodonRatelimitError):
+                retry_at = self._rate_limited(client, DELETE_STATUS)
+            raise translate_error(exc, what, creates=True, retry_at=retry_at) from exc
+        return True
+
+    def _dry_run_delete(self, ids: tuple[str, ...], target: Target) -> Receipt:
+        now = self._clock()
+        records = [
+            {
+                "dry_run": True,
+                "channel": self.name,
+                "action": "delete",
+                "target": target.name,
+                "remote_id": status_id,
+                "at": now.isoformat(),
+            }
+            for status_id in ids
+        ]
+        path = self._append_outbox(records)
+        return Receipt(
+            channel=self.name,
+            paths=(str(path),),
+            published_at=now,
+            details={"dry_run": "true", "deleted": str(len(ids)), "outbox": str(path)},
+        )
+
     def _check_blocked(self, endpoint: str) -> None:
         until = self._blocked.get(endpoint)
         if until is not None and self._clock() < until:
@@ -522,6 +586,16 @@ class MastodonChannel(ChannelBase):
             for index, post in enumerate(rendition.posts)
             if index >= start
         ]
+        path = self._append_outbox(records)
+        return Receipt(
+            channel=self.name,
+            paths=(str(path),),
+            published_at=now,
+            details={"dry_run": "true", "posts": str(total - start), "outbox": str(path)},
+        )
+
+    def _append_outbox(self, records: Sequence[dict[str, Any]]) -> Path:
+        assert self._outbox is not None
         lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
         path = self._outbox / OUTBOX_FILE
         self._outbox.mkdir(parents=True, exist_ok=True)
@@ -529,12 +603,7 @@ class MastodonChannel(ChannelBase):
             fcntl.flock(lock, fcntl.LOCK_EX)
             existing = path.read_bytes() if path.exists() else b""
             atomic_write(path, existing + lines.encode("utf-8"))
-        return Receipt(
-            channel=self.name,
-            paths=(str(path),),
-            published_at=now,
-            details={"dry_run": "true", "posts": str(total - start), "outbox": str(path)},
-        )
+        return path
 
 
 def _describe(limits: PlatformLimits | None) -> str:

@@ -44,6 +44,7 @@ from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
 from publisher.channels.x.client import (
     CREATE_TWEET,
+    DELETE_TWEET,
     MEDIA_METADATA,
     MEDIA_UPLOAD,
     XClient,
@@ -140,6 +141,7 @@ class XChannel(ChannelBase):
     resumes_threads = True
     can_update = True
     can_delete = False
+    deletes_posts = True
     limits: PlatformLimits | None = X_LIMITS
 
     def __init__(
@@ -249,6 +251,86 @@ class XChannel(ChannelBase):
             url=STATUS_URL.format(id=ids[0]),
             published_at=self._clock(),
             details=self._receipt_details(len(posts), target, resumed=len(done)),
+        )
+
+    def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
+        """Delete these posts (``DELETE /2/tweets/:id``), in order. A post X no longer has
+        (404) counts as deleted. Errors as for posting: 429 and 5xx transient, a timeout after
+        the request was sent ambiguous (the post may be gone). A retry deletes them all again,
+        which is harmless (the ones already deleted are gone)."""
+        ids = tuple(str(i) for i in remote_ids)
+        client = self._get_client()
+        if client is None:
+            if self._outbox is None:
+                raise PermanentPublishError(
+                    "X credentials are not set (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
+                    "X_ACCESS_TOKEN_SECRET) and there is no dry-run outbox",
+                    credentials=True,
+                )
+            return self._dry_run_delete(ids, target)
+        done: list[str] = []
+        gone: list[str] = []
+        for number, remote_id in enumerate(ids, start=1):
+            what = f"deleting post {remote_id} ({number} of {len(ids)})"
+            if not self._delete(client, remote_id, what):
+                gone.append(remote_id)
+            done.append(remote_id)
+        details = {"deleted": str(len(done))}
+        if gone:
+            details["already_gone"] = ",".join(gone)
+        return Receipt(
+            channel=self.name,
+            remote_ids=tuple(done),
+            published_at=self._clock(),
+            details=details,
+        )
+
+    def _delete(self, client: Any, remote_id: str, what: str) -> bool:
+        """Delete one post: True if X deleted it now, False if it was already gone."""
+        self.rate_limits.check(DELETE_TWEET, self._clock())
+        try:
+            result = client.delete_tweet(remote_id, user_auth=True)
+        except tweepy.NotFound:
+            return False
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self._translate(exc, DELETE_TWEET, what, ambiguous=True) from exc
+        try:
+            if isinstance(result, requests.Response):
+                self.rate_limits.update(DELETE_TWEET, dict(result.headers))
+                data = result.json()["data"]
+            elif isinstance(result, tweepy.Response):
+                data = result.data
+            else:
+                data = result["data"]
+            deleted = data["deleted"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AmbiguousPublishError(
+                f"X answered {what} with success but no 'deleted': the post may be gone"
+            ) from exc
+        if deleted is not True:
+            raise PermanentPublishError(f"X did not delete the post ({what}): deleted={deleted!r}")
+        return True
+
+    def _dry_run_delete(self, ids: tuple[str, ...], target: Target) -> Receipt:
+        assert self._outbox is not None
+        now = self._clock()
+        records = [
+            {
+                "dry_run": True,
+                "channel": self.name,
+                "action": "delete",
+                "target": target.name,
+                "remote_id": remote_id,
+                "at": now.isoformat(),
+            }
+            for remote_id in ids
+        ]
+        path = self._append_outbox(records)
+        return Receipt(
+            channel=self.name,
+            paths=(str(path),),
+            published_at=now,
+            details={"dry_run": "true", "deleted": str(len(ids)), "outbox": str(path)},
         )
 
     @staticmethod
@@ -430,6 +512,16 @@ class XChannel(ChannelBase):
                     "at": now.isoformat(),
                 }
             )
+        path = self._append_outbox(records)
+        return Receipt(
+            channel=self.name,
+            paths=(str(path),),
+            published_at=now,
+            details={"dry_run": "true", "posts": str(total - start), "outbox": str(path)},
+        )
+
+    def _append_outbox(self, records: Sequence[dict[str, Any]]) -> Path:
+        assert self._outbox is not None
         lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
         path = self._outbox / OUTBOX_FILE
         self._outbox.mkdir(parents=True, exist_ok=True)
@@ -437,12 +529,7 @@ class XChannel(ChannelBase):
             fcntl.flock(lock, fcntl.LOCK_EX)
             existing = path.read_bytes() if path.exists() else b""
             atomic_write(path, existing + lines.encode("utf-8"))
-        return Receipt(
-            channel=self.name,
-            paths=(str(path),),
-            published_at=now,
-            details={"dry_run": "true", "posts": str(total - start), "outbox": str(path)},
-        )
+        return path
 
 
 def _post_json(post: SocialPost) -> dict[str, Any]:

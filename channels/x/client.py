@@ -26,6 +26,7 @@ from publisher.domain.secret import Secret
 
 __all__ = [
     "CREATE_TWEET",
+    "DELETE_TWEET",
     "MEDIA_METADATA",
     "MEDIA_UPLOAD",
     "TWEEPY_HOST",
@@ -38,6 +39,7 @@ __all__ = [
 TWEEPY_HOST = "https://api.twitter.com"
 """The host tweepy 4.17 hard-codes in ``BaseClient.request``."""
 CREATE_TWEET = "POST /2/tweets"
+DELETE_TWEET = "DELETE /2/tweets/:id"
 MEDIA_UPLOAD = "POST /2/media/upload"
 MEDIA_METADATA = "POST /2/media/metadata"
 

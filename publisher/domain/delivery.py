@@ -29,6 +29,8 @@ __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
     "OVERDUE_AFTER",
+    "PART_DELETE",
+    "PART_LABELS",
     "PART_MAIN",
     "PART_UPDATE",
     "PAST_TOLERANCE",
@@ -42,6 +44,7 @@ __all__ = [
     "decide",
     "idempotency_key",
     "is_overdue",
+    "part_label",
 ]
 
 
@@ -78,6 +81,18 @@ PART_MAIN = 0
 """The appeal itself (a whole thread, for social channels)."""
 PART_UPDATE = 1
 """An "UPDATE" reply to the first published post of a social channel."""
+PART_DELETE = 2
+"""The deletion of posts a social channel published (on resolve or withdraw): the delivery's
+remote ids are the posts it deletes, recorded when it is planned. Never cancelled by the
+appeal's own lifecycle, never superseded."""
+PART_LABELS: Mapping[int, str] = {PART_MAIN: "main", PART_UPDATE: "update", PART_DELETE: "delete"}
+"""What each part is called in listings."""
+
+
+def part_label(part: int) -> str:
+    """The name of a part in listings ("main", "update", "delete")."""
+    return PART_LABELS.get(part, str(part))
+
 
 OVERDUE_AFTER = timedelta(minutes=2)
 """A scheduled delivery this long past due (and not backing off) is overdue: alert."""

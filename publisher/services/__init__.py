@@ -16,7 +16,7 @@ call these, so a policy holds whatever the entry point; none of them writes SQL 
 
 from __future__ import annotations
 
-from publisher.domain.delivery import PART_MAIN, PART_UPDATE, backoff
+from publisher.domain.delivery import PART_DELETE, PART_MAIN, PART_UPDATE, backoff
 from publisher.services._common import Clock
 from publisher.services.appeals import (
     AppealSummary,
@@ -31,6 +31,7 @@ from publisher.services.appeals import (
     import_appeal,
     lint_findings,
     list_appeals,
+    planned_deletions,
     resolve_appeal,
     revisions,
     update_appeal,
@@ -92,6 +93,7 @@ from publisher.services.status import (
 
 __all__ = [
     "DISPATCHER_HEARTBEAT",
+    "PART_DELETE",
     "PART_MAIN",
     "PART_UPDATE",
     "AppealSummary",
@@ -139,6 +141,7 @@ __all__ = [
     "lint_findings",
     "list_appeals",
     "list_deliveries",
+    "planned_deletions",
     "publish_deliveries",
     "publish_delivery",
     "publish_everywhere",

@@ -52,6 +52,7 @@ __all__ = [
     "lint_findings",
     "list_appeals",
     "not_approved",
+    "planned_deletions",
     "resolve_appeal",
     "revisions",
     "update_appeal",
@@ -252,6 +253,61 @@ def follow_up(
     return ledger.create_deliveries(session, appeal_id, revision, plan, campaign_id=None, at=at)
 
 
+def _deletes_posts(name: str, registry: Registry) -> bool:
+    try:
+        return registry.get(name).deletes_posts
+    except UnknownChannel:
+        return False
+
+
+Deletion = tuple[str, str, tuple[str, ...]]
+"""(channel, target, the remote ids of the posts to delete there, newest first)."""
+
+
+def _deletions(
+    session: Session, appeal_id: str, registry: Registry, *, withdraw: bool
+) -> list[Deletion]:
+    """The posts of the appeal to delete, per channel and target that ``deletes_posts``.
+
+    - withdraw: every post of the appeal (main threads, UPDATE replies, the resolution);
+    - resolve: every post that carries personal details or the photo. The rule is the web and
+      text channels': a resolved appeal keeps its title and resolution line only, so every
+      post made from a revision that was not resolved (the whole main thread, its image, and
+      every UPDATE reply, which repeats the lead and summary) is deleted; a resolution posted
+      for an earlier resolved revision stays.
+
+    Posts already deleted, or that a deletion not cancelled or failed is still to delete, are
+    left out. Deleting newest first takes replies down before what they answer."""
+    found: dict[tuple[str, str], list[str]] = {}
+    unresolved: dict[int, bool] = {}
+    for posted in ledger.posted_deliveries(session, appeal_id):
+        if not _deletes_posts(posted.channel, registry):
+            continue
+        if not withdraw:
+            if posted.revision not in unresolved:
+                record = appeals.load_revision(session, appeal_id, posted.revision)
+                unresolved[posted.revision] = record.status is not AppealStatus.RESOLVED
+            if not unresolved[posted.revision]:
+                continue
+        found.setdefault((posted.channel, posted.target), []).extend(posted.remote_ids)
+    plan: list[Deletion] = []
+    for (channel, target), ids in sorted(found.items()):
+        done = ledger.deleted_ids(session, appeal_id, channel, target)
+        todo = tuple(i for i in reversed(list(dict.fromkeys(ids))) if i not in done)
+        if todo:
+            plan.append((channel, target, todo))
+    return plan
+
+
+def planned_deletions(
+    store: Store, appeal_id: str, registry: Registry, *, withdraw: bool
+) -> list[Deletion]:
+    """What resolving (or, with ``withdraw``, withdrawing) the appeal now would delete, per
+    channel and target: for the confirmation pages."""
+    with store.session(read_only=True) as session:
+        return _deletions(session, appeal_id, registry, withdraw=withdraw)
+
+
 def _can_update(name: str, registry: Registry) -> bool:
     try:
         return registry.get(name).can_update
@@ -319,8 +375,11 @@ def resolve_appeal(
     """Mark the appeal resolved with a resolution line (a new revision, from the live one: an
     edit still waiting for approval is set aside). Pending posts on channels that are not
     idempotent are cancelled; idempotent channels republish now (their resolved rendering
-    drops personal details and the photo); with ``social_update``, an UPDATE reply on channels
-    that can post one.
+    drops personal details and the photo). On every channel that ``deletes_posts``, the posts
+    that carried personal details or the photo are deleted, each channel and target by a
+    deletion delivery of its own (planned in this transaction, never cancelled), and the
+    resolution is posted there as a new post; with ``social_update``, an UPDATE reply on the
+    other channels that can post one.
 
     When a revision of the appeal is live, the resolution is approved at once (kind
     ``resolution``, audited): it adds one line and takes personal details down, which must
@@ -360,6 +419,10 @@ def resolve_appeal(
             "appeal resolved",
             only=lambda name: not _idempotent(name, registry),
         )
+        deletions = _deletions(session, appeal_id, registry, withdraw=False)
+        deleted = ledger.create_deletions(
+            session, appeal_id, number, deletions, reason="resolve", at=at
+        )
         ids = follow_up(
             session,
             appeal_id,
@@ -369,13 +432,32 @@ def resolve_appeal(
             social_update=social_update,
             at=at,
         )
+        # Where posts are deleted, the resolution is posted even without ``social_update``
+        # (a new post, since what it would answer is gone): an appeal that vanishes without
+        # a word would leave people looking.
+        answered = {
+            (name, target)
+            for name, target in ledger.published_pairs(session, appeal_id)
+            if social_update and not _idempotent(name, registry) and _can_update(name, registry)
+        }
+        announce: list[ledger.Plan] = [
+            (name, target, PART_UPDATE, f"update-r{number}", at)
+            for name, target, _ in deletions
+            if (name, target) not in answered and _can_update(name, registry)
+        ]
+        if announce:
+            ids.extend(
+                ledger.create_deliveries(
+                    session, appeal_id, number, announce, campaign_id=None, at=at
+                )
+            )
         audit(
             session,
             at=at,
             actor=actor,
             action="republish",
             subject=f"appeal:{appeal_id}",
-            detail={"deliveries": ids, "cancelled": cancelled},
+            detail={"deliveries": ids, "cancelled": cancelled, "deletions": deleted},
         )
         return number
 
@@ -389,9 +471,10 @@ def withdraw_appeal(
     now: datetime | None = None,
 ) -> None:
     """Withdraw the appeal (a new revision, status withdrawn, approved at once: taking things
-    down never waits for a second person): every pending delivery is cancelled; every
-    idempotent channel it is published on publishes again now, which removes its page and text
-    and rebuilds the indexes and feeds without it."""
+    down never waits for a second person): every pending delivery is cancelled (deletions
+    excepted); every idempotent channel it is published on publishes again now, which removes
+    its page and text and rebuilds the indexes and feeds without it; every post of it on a
+    channel that ``deletes_posts`` is deleted, by a deletion delivery per channel and target."""
     at = utc(now)
     with store.session() as session:
         if appeals.status_of(session, appeal_id) == AppealStatus.WITHDRAWN:
@@ -411,6 +494,14 @@ def withdraw_appeal(
             at=at,
         )
         cancelled = ledger.cancel_pending(session, appeal_id, at, "appeal withdrawn")
+        deleted = ledger.create_deletions(
+            session,
+            appeal_id,
+            number,
+            _deletions(session, appeal_id, registry, withdraw=True),
+            reason="withdraw",
+            at=at,
+        )
         ids = follow_up(
             session,
             appeal_id,
@@ -426,7 +517,7 @@ def withdraw_appeal(
             actor=actor,
             action="republish",
             subject=f"appeal:{appeal_id}",
-            detail={"deliveries": ids, "cancelled": cancelled},
+            detail={"deliveries": ids, "cancelled": cancelled, "deletions": deleted},
         )
 
 

@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from publisher.channel import Channel, Receipt, RenderContext, Rendition, Target
 from publisher.channel.registry import Registry
 from publisher.domain.delivery import (
+    PART_DELETE,
     PART_MAIN,
     PART_UPDATE,
     DeliveryState,
@@ -49,6 +52,20 @@ class _Job:
     target: Target
     site: tuple[Appeal, ...] | None
     part: int
+    delete_ids: tuple[str, ...] = ()
+    """For a deletion (``PART_DELETE``): the remote ids of the posts it deletes."""
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """Not yet: the delivery goes back to the schedule, due again after ``DELETION_WAIT``,
+    nothing sent (a resolution waits for the deletion of the posts it replaces)."""
+
+    reason: str
+
+
+DELETION_WAIT = timedelta(seconds=10)
+"""How long a resolution post waits before looking again at the deletion it follows."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +127,7 @@ def _outcome(error: BaseException) -> Outcome:
     return Outcome("unexpected", message, posted_ids=posted)
 
 
-def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | str:
+def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | _Wait | str:
     """Assert the world, reading only (no write lock is taken): the job to run; or why the
     delivery must end without one; or, when it is not claimed, the state it is in."""
     with store.session(read_only=True) as session:
@@ -138,6 +155,8 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
                 f"channel {row.channel} (target {row.target!r}) is disabled: "
                 f"{row.disabled_reason or 'no reason given'}; re-enable it, then retry",
             )
+        if row.part == PART_DELETE:
+            return _deletion(channel, row, registry)
         if appeal.status is AppealStatus.WITHDRAWN and not channel.idempotent:
             return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was withdrawn")
         if (
@@ -148,6 +167,10 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was resolved")
         if row.part == PART_UPDATE and ledger.newer_update_exists(session, row):
             return _Refusal(_S.SUPERSEDED, "a newer update replaces this one")
+        if row.part == PART_UPDATE and ledger.deletion_pending(session, row):
+            # The resolution is posted after the posts it replaces are deleted: then it is a
+            # post of its own, not a reply to one about to go.
+            return _Wait("waiting for the deletion of the appeal's posts on this channel")
         site = None
         if channel.writes_site_files:
             site = tuple(
@@ -162,7 +185,7 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             target=Target(
                 name=row.target,
                 output_dir=registry.output_dir,
-                reply_to=ledger.first_post(session, row) if row.part == PART_UPDATE else None,
+                reply_to=_reply_to(session, row) if row.part == PART_UPDATE else None,
                 already_posted=ids if ids and channel.resumes_threads else (),
                 idempotency_key=idempotency_key(
                     row.id, row.appeal_id, row.channel, row.target, row.part, row.slot
@@ -171,6 +194,41 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             site=site,
             part=row.part,
         )
+
+
+def _deletion(channel: Channel, row: ledger.Prepared, registry: Registry) -> _Job | _Refusal:
+    """The job of a deletion: whatever the appeal's status, never cancelled or superseded."""
+    if not channel.deletes_posts:
+        return _Refusal(_S.FAILED, f"the {channel.name} channel does not delete posts")
+    if not row.remote_ids:
+        return _Refusal(_S.FAILED, "the deletion names no posts to delete")
+    live = row.live
+    assert live is not None  # checked by the caller
+    return _Job(
+        channel=channel,
+        appeal=live[1],
+        target=Target(
+            name=row.target,
+            output_dir=registry.output_dir,
+            idempotency_key=idempotency_key(
+                row.id, row.appeal_id, row.channel, row.target, row.part, row.slot
+            ),
+        ),
+        site=None,
+        part=row.part,
+        delete_ids=row.remote_ids,
+    )
+
+
+def _reply_to(session: Session, row: ledger.Prepared) -> str | None:
+    """What an UPDATE reply answers: the first post of the main publication, unless it is
+    deleted (or a deletion is to delete it): then the update is a post of its own."""
+    first = ledger.first_post(session, row)
+    if first is None or first in ledger.deleted_ids(
+        session, row.appeal_id, row.channel, row.target
+    ):
+        return None
+    return first
 
 
 def _refuse(store: Store, delivery_id: int, refusal: _Refusal, at: datetime) -> str:
@@ -306,8 +364,9 @@ def publish_delivery(
     1. Assert the world: the delivery exists and is claimed (else its state is returned and
        nothing happens); the appeal is not withdrawn (channels that are not idempotent →
        cancelled; idempotent ones publish the removal), not resolved (their main posts →
-       cancelled); an older UPDATE reply is superseded by a newer one; the channel is known
-       and not disabled (else failed).
+       cancelled); a deletion (``PART_DELETE``) is neither, whatever the appeal's status, and
+       its call is ``delete_posts`` with the ids it names; an older UPDATE reply is superseded
+       by a newer one; the channel is known and not disabled (else failed).
     2. Render the CURRENT revision (channels that write site-wide files also render the site).
     3. claimed → sending by a conditional UPDATE, with the attempt row and the lease, committed.
     4. Call the channel exactly once, renewing the lease meanwhile.
@@ -329,11 +388,22 @@ def publish_delivery(
         return job
     if isinstance(job, _Refusal):
         return _refuse(store, delivery_id, job, start)
+    if isinstance(job, _Wait):
+        with store.session() as session:
+            ledger.defer_claimed(
+                session, delivery_id, until=start + DELETION_WAIT, reason=job.reason, at=start
+            )
+            log.info("delivery %d: %s", delivery_id, job.reason)
+            return ledger.state_of(session, delivery_id)
 
     # 2. Render (pure). A rendering that fails will fail again: the delivery fails.
     channel = job.channel
     try:
-        rendition = _render(job, registry.context)
+        rendition = (
+            Rendition(channel=channel.name, appeal_id=job.appeal.id, revision=job.appeal.revision)
+            if job.part == PART_DELETE
+            else _render(job, registry.context)
+        )
     except Exception as exc:
         log.exception("delivery %d: rendering %s failed", delivery_id, channel.name)
         return _fail(store, delivery_id, f"rendering failed: {type(exc).__name__}: {exc}", start)
@@ -353,6 +423,7 @@ def publish_delivery(
                 "channel": channel.name,
                 "revision": job.appeal.revision,
                 "idempotency_key": job.target.idempotency_key,
+                **({"delete": ",".join(job.delete_ids)} if job.part == PART_DELETE else {}),
             },
             lease_owner=owner,
             lease_until=sent_at + held,
@@ -367,7 +438,10 @@ def publish_delivery(
     error: BaseException | None = None
     with _leases.kept(store, delivery_id, owner, held, clock):
         try:
-            receipt = channel.publish(rendition, job.target)
+            if job.part == PART_DELETE:
+                receipt = channel.delete_posts(job.delete_ids, job.target)
+            else:
+                receipt = channel.publish(rendition, job.target)
         except (TransientPublishError, PermanentPublishError, AmbiguousPublishError) as exc:
             error = exc
         except Exception as exc:
@@ -396,7 +470,8 @@ def publish_delivery(
                 actor=_ACTOR,
                 message=None,
                 summary=_summary(receipt, job.appeal.revision),
-                remote_ids=receipt.remote_ids,
+                # A deletion keeps the ids it deleted (a dry run's receipt has none).
+                remote_ids=job.delete_ids if job.part == PART_DELETE else receipt.remote_ids,
                 remote_url=receipt.url,
                 published_at=receipt.published_at,
             )
@@ -419,7 +494,8 @@ def publish_delivery(
             actor=_ACTOR,
             message=outcome.message,
             summary=f"posted before the error: {posted}" if posted else None,
-            remote_ids=outcome.posted_ids,
+            # A deletion's remote ids are what it deletes: they stay as planned.
+            remote_ids=() if job.part == PART_DELETE else outcome.posted_ids,
         )
         if state != decision.state.value:
             log.warning(

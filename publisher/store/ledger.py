@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import (
+    ACTIVE_STATES,
+    PART_DELETE,
     PART_MAIN,
     PART_UPDATE,
     PENDING_STATES,
@@ -47,12 +49,17 @@ from publisher.store.models import (
 
 __all__ = [
     "Plan",
+    "Posted",
     "Prepared",
     "approved",
     "attempts_of",
     "cancel_pending",
     "claim_due",
+    "create_deletions",
     "create_deliveries",
+    "defer_claimed",
+    "deleted_ids",
+    "deletion_pending",
     "ensure_campaign",
     "fail_claimed",
     "first_post",
@@ -62,6 +69,7 @@ __all__ = [
     "manual_move",
     "newer_update_exists",
     "now_slot",
+    "posted_deliveries",
     "prepare",
     "published_pairs",
     "record_outcome",
@@ -374,6 +382,43 @@ def fail_claimed(
     if state == _S.FAILED:
         record_delivery_alerts(session, [delivery_id], at=at)  # a person is told
     return True
+
+
+def deletion_pending(session: Session, row: DeliveryRow | Prepared) -> bool:
+    """Whether a deletion of the appeal's posts on this channel and target is still to run
+    (scheduled, claimed or sending)."""
+    found = session.scalar(
+        select(DeliveryRow.id)
+        .where(
+            DeliveryRow.appeal_id == row.appeal_id,
+            DeliveryRow.channel == row.channel,
+            DeliveryRow.target == row.target,
+            DeliveryRow.part == PART_DELETE,
+            DeliveryRow.state.in_(ACTIVE_STATES),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def defer_claimed(
+    session: Session, delivery_id: int, *, until: datetime, reason: str, at: datetime
+) -> bool:
+    """claimed → scheduled again, due at ``until``, nothing sent (it waits for something
+    else to happen first). False if the delivery was no longer claimed."""
+    moved = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id, DeliveryRow.state == _S.CLAIMED)
+        .values(
+            state=_S.SCHEDULED.value,
+            claimed_at=None,
+            next_attempt_at=until,
+            last_error=reason,
+            updated_at=at,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    return _rowcount(moved) == 1
 
 
 def first_post(session: Session, row: DeliveryRow | Prepared) -> str | None:
@@ -766,6 +811,96 @@ def supersede_updates(session: Session, appeal_id: str, revision: int, *, at: da
     )
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A delivery of an appeal that put posts out on a channel (all or some of a thread)."""
+
+    id: int
+    channel: str
+    target: str
+    revision: int
+    part: int
+    remote_ids: tuple[str, ...]
+
+
+def posted_deliveries(session: Session, appeal_id: str) -> list[Posted]:
+    """Every main publication and UPDATE reply of the appeal with remote ids recorded, in
+    whatever state (posts that went out: published, or a thread that stopped part-way and was
+    then failed, cancelled or left unknown), oldest first."""
+    rows = session.execute(
+        select(
+            DeliveryRow.id,
+            DeliveryRow.channel,
+            DeliveryRow.target,
+            DeliveryRow.revision,
+            DeliveryRow.part,
+            DeliveryRow.remote_id,
+        )
+        .where(
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.part.in_((PART_MAIN, PART_UPDATE)),
+            DeliveryRow.remote_id.is_not(None),
+        )
+        .order_by(DeliveryRow.id)
+    )
+    return [
+        Posted(id_, channel, target, revision, part, tuple(remote.split(",")))
+        for id_, channel, target, revision, part, remote in rows
+        if remote
+    ]
+
+
+def deleted_ids(session: Session, appeal_id: str, channel: str, target: str) -> set[str]:
+    """The remote ids a deletion of the appeal on this channel and target deleted, or is
+    still to delete (every deletion not cancelled and not failed)."""
+    rows = session.scalars(
+        select(DeliveryRow.remote_id).where(
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.channel == channel,
+            DeliveryRow.target == target,
+            DeliveryRow.part == PART_DELETE,
+            DeliveryRow.remote_id.is_not(None),
+            DeliveryRow.state.not_in((_S.CANCELLED, _S.FAILED)),
+        )
+    )
+    return {remote_id for remote in rows if remote for remote_id in remote.split(",")}
+
+
+def create_deletions(
+    session: Session,
+    appeal_id: str,
+    revision: int,
+    deletions: Sequence[tuple[str, str, Sequence[str]]],
+    *,
+    reason: str,
+    at: datetime,
+) -> list[int]:
+    """Plan one deletion delivery, due now, per (channel, target, remote ids to delete): its
+    remote ids are the posts it deletes."""
+    rows = [
+        DeliveryRow(
+            appeal_id=appeal_id,
+            revision=revision,
+            channel=channel,
+            target=target,
+            part=PART_DELETE,
+            slot=f"{reason}-r{revision}",
+            campaign_id=None,
+            due_at=at,
+            state=_S.SCHEDULED.value,
+            attempts=0,
+            remote_id=",".join(ids),
+            created_at=at,
+            updated_at=at,
+        )
+        for channel, target, ids in deletions
+        if ids
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows]
+
+
 def cancel_pending(
     session: Session,
     appeal_id: str,
@@ -775,10 +910,13 @@ def cancel_pending(
     only: Callable[[str], bool] | None = None,
 ) -> list[int]:
     """Cancel the appeal's deliveries not yet handed to a channel (on channels ``only``
-    accepts, by name, when given)."""
+    accepts, by name, when given). Deletions are never cancelled: taking posts down must go
+    on whatever happens to the appeal next."""
     rows = session.scalars(
         select(DeliveryRow).where(
-            DeliveryRow.appeal_id == appeal_id, DeliveryRow.state.in_(PENDING_STATES)
+            DeliveryRow.appeal_id == appeal_id,
+            DeliveryRow.state.in_(PENDING_STATES),
+            DeliveryRow.part != PART_DELETE,
         )
     ).all()
     ids = [r.id for r in rows if only is None or only(r.channel)]

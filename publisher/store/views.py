@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState, is_overdue
+from publisher.domain.delivery import OVERDUE_AFTER, DeliveryState, is_overdue, part_label
 from publisher.store.models import (
     AttemptRow,
     AuditRow,
@@ -59,6 +59,11 @@ class DeliveryView:
     remote_url: str | None
     overdue: bool
     campaign: str | None = None
+
+    @property
+    def part_name(self) -> str:
+        """What the delivery does, in listings: "main", "update" or "delete"."""
+        return part_label(self.part)
 
 
 def view(

@@ -17,6 +17,9 @@ Endpoints (what :mod:`channels.x` and tweepy call):
 - ``POST /2/media/upload``: one-shot JSON upload (base64 ``media``, ``media_category``,
   ``media_type``) → 200 ``{"data": {"id", "media_key", "size", "expires_after_secs", …}}``.
 - ``POST /2/media/metadata``: ``{"id", "metadata": {"alt_text": {"text"}}}`` → 200.
+- ``DELETE /2/tweets/:id`` → 200 ``{"data": {"deleted": true}}``; an id it does not have (never
+  posted, or deleted already) → 404 with a ``resource-not-found`` problem. A deleted post can no
+  longer be replied to. Faults are queued on the endpoint ``"DELETE /2/tweets/:id"``.
 
 Every request must carry an OAuth 1.0a ``Authorization: OAuth oauth_consumer_key=…`` header;
 when the fake is given the four credentials it also verifies the HMAC-SHA1 signature (so a
@@ -42,8 +45,9 @@ faults are served in order: each waits for its ``skip`` good requests, then answ
 recorded (``stall``, ``drop``), its id: which posts exist unknown to the client, and which
 requests were left hanging without a post. :meth:`FakeX.clear_faults` drops those not served.
 
-Test helpers: ``GET /_fake/posts``, ``GET /_fake/media``, ``GET /_fake/injected``,
-``GET /_fake/image/<name>`` (a 1×1 PNG to use as an appeal's share image), ``POST /_fake/reset``,
+Test helpers: ``GET /_fake/posts``, ``GET /_fake/deleted``, ``GET /_fake/media``,
+``GET /_fake/injected``, ``GET /_fake/image/<name>`` (a 1×1 PNG to use as an appeal's share
+image), ``POST /_fake/reset``,
 ``POST /_fake/fail`` (JSON ``{"endpoint", "fault", "skip", "reset_in", "retry_after",
 "seconds"}``) let tests in other processes (Celery workers) read and steer a standalone fake;
 ``--state-file`` also mirrors the posts.
@@ -149,6 +153,8 @@ class FakeX(LocalFake):
             self._get(handler)
         elif method == "POST":
             self._post(handler)
+        elif method == "DELETE" and urlsplit(handler.path).path.startswith("/2/tweets/"):
+            self._delete_route(handler)
         else:
             path = urlsplit(handler.path).path
             handler.send_json(404, _problem(404, "Not Found", f"no route {method} {path}"))
@@ -159,6 +165,8 @@ class FakeX(LocalFake):
             handler.send_json(200, {"posts": self.posts})
         elif path == "/_fake/media":
             handler.send_json(200, {"media": self.media})
+        elif path == "/_fake/deleted":
+            handler.send_json(200, {"deleted": self.deleted})
         elif path == "/_fake/injected":
             handler.send_json(200, {"injected": self.injected})
         elif path.startswith("/_fake/image/"):
@@ -200,6 +208,20 @@ class FakeX(LocalFake):
             handler.send_json(400, problem)
         else:
             self._dispatch(handler, endpoint, payload, action)
+
+    def _delete_route(self, handler: FakeHandler) -> None:
+        body = handler.read_body()
+        if body is None:
+            return
+        endpoint = "DELETE /2/tweets/:id"
+        post_id = urlsplit(handler.path).path.removeprefix("/2/tweets/")
+        with self.lock:
+            self.requests.append({"endpoint": endpoint, "body": {"id": post_id}})
+        auth_problem = self._check_auth(handler, body)
+        if auth_problem is not None:
+            handler.send_json(401, _problem(401, "Unauthorized", auth_problem))
+            return
+        self._dispatch(handler, endpoint, post_id, self._delete_tweet)
 
     def _fake_control(self, handler: FakeHandler, path: str, body: bytes) -> None:
         if path == "/_fake/reset":
@@ -243,6 +265,7 @@ class FakeX(LocalFake):
     def reset(self) -> None:
         with self.lock:
             self._posts: list[dict[str, Any]] = []
+            self._deleted: list[str] = []
             self._media: dict[str, dict[str, Any]] = {}
             self._faults: list[_Fault] = []
             self._injected: list[dict[str, Any]] = []
@@ -257,6 +280,18 @@ class FakeX(LocalFake):
         """Every accepted post, in order (copies)."""
         with self.lock:
             return [dict(post) for post in self._posts]
+
+    @property
+    def deleted(self) -> list[str]:
+        """The ids of the posts deleted, in the order they were deleted."""
+        with self.lock:
+            return list(self._deleted)
+
+    @property
+    def live_posts(self) -> list[dict[str, Any]]:
+        """The accepted posts not deleted since, in order (copies)."""
+        with self.lock:
+            return [dict(post) for post in self._posts if post["id"] not in self._deleted]
 
     @property
     def media(self) -> list[dict[str, Any]]:
@@ -528,7 +563,9 @@ class FakeX(LocalFake):
         unknown = [m for m in media_ids if m not in self._media]
         if unknown:
             return 400, _invalid(f"unknown media ids: {', '.join(map(str, unknown))}")
-        if reply_to is not None and not any(p["id"] == reply_to for p in self._posts):
+        if reply_to is not None and not any(
+            p["id"] == reply_to and p["id"] not in self._deleted for p in self._posts
+        ):
             return 403, _problem(
                 403,
                 "Forbidden",
@@ -555,6 +592,23 @@ class FakeX(LocalFake):
             }
         )
         return 201, {"data": {"id": post_id, "text": text, "edit_history_tweet_ids": [post_id]}}
+
+    def _delete_tweet(self, payload: Any) -> tuple[int, dict[str, Any]]:
+        post_id = str(payload)
+        if post_id in self._deleted or not any(p["id"] == post_id for p in self._posts):
+            return 404, {
+                "errors": [
+                    {
+                        "parameters": {"id": [post_id]},
+                        "message": f"Could not find tweet with id: [{post_id}].",
+                    }
+                ],
+                "title": "Not Found Error",
+                "detail": f"Could not find tweet with id: [{post_id}].",
+                "type": "https://api.twitter.com/2/problems/resource-not-found",
+            }
+        self._deleted.append(post_id)
+        return 200, {"data": {"deleted": True}}
 
     def _upload(self, payload: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(payload, dict) or not isinstance(payload.get("media"), str):

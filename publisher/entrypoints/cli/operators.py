@@ -77,7 +77,7 @@ def deliveries(ctx: click.Context, states: tuple[str, ...], as_json: bool) -> No
     for v in views:
         channel = v.channel if v.target == "default" else f"{v.channel}:{v.target}"
         if v.part:
-            channel += f"#{v.part}"
+            channel += f" ({v.part_name})"
         state = f"{v.state} OVERDUE" if v.overdue else v.state
         rows.append(
             (
@@ -118,7 +118,7 @@ def _format_detail(detail: DeliveryDetail) -> str:
     state = f"{d.state} (overdue)" if d.overdue else d.state
     fields = [
         ("appeal", f"{d.appeal_id} (revision {d.revision})"),
-        ("channel", f"{d.channel} (target {d.target})" + (", update" if d.part else "")),
+        ("channel", f"{d.channel} (target {d.target})" + (f", {d.part_name}" if d.part else "")),
         ("campaign", d.campaign or ""),
         ("due", local(d.due_at)),
         ("next attempt", local(d.next_attempt_at)),

@@ -501,16 +501,26 @@ def _changes(request: Request, appeal_id: str, action: str) -> dict[str, Any]:
     pending = [d for d in deliveries if d.state in PENDING_STATES]
     idempotent = {n for n in app.registry.names if app.registry.get(n).idempotent}
     can_update = {n for n in app.registry.names if app.registry.get(n).can_update}
+    lifecycle = [d for d in pending if d.part != services.PART_DELETE]  # deletions go on
+    deletions: list[tuple[str, str, tuple[str, ...]]] = []
     if action == "withdraw":
-        cancelled = pending
+        cancelled = lifecycle
     elif action == "resolve":
-        cancelled = [d for d in pending if d.channel not in idempotent]
+        cancelled = [d for d in lifecycle if d.channel not in idempotent]
     else:
         cancelled = []
+    if action in ("resolve", "withdraw"):
+        deletions = services.planned_deletions(
+            app.store, appeal_id, app.registry, withdraw=action == "withdraw"
+        )
+    deleting = {channel for channel, _, _ in deletions}
     return {
         "published": published,
         "republished": [c for c in published if c in idempotent],
-        "social": [c for c in published if c not in idempotent and c in can_update],
+        "social": [
+            c for c in published if c not in idempotent and c in can_update and c not in deleting
+        ],
+        "deletions": deletions,
         "cancelled": cancelled,
         "kept": [d for d in pending if d not in cancelled],
     }
