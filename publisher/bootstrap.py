@@ -225,7 +225,9 @@ class App:
             self._store.engine.dispose(close=False)
 
     def close(self) -> None:
-        """Close the database's pooled connections (before a fork, and at the end)."""
+        """Close the database's pooled connections and the channels' HTTP connections (before
+        a fork, and at the end)."""
+        self.registry.close()
         if self._store is not None:
             self._store.dispose()
 

@@ -39,6 +39,15 @@ class Registry:
             self._built[name] = factory()
         return self._built[name]
 
+    def close(self) -> None:
+        """Close what the channels built so far hold open (their HTTP connections); a channel
+        is built again on its next use."""
+        built, self._built = self._built, {}
+        for channel in built.values():
+            close = getattr(channel, "close", None)
+            if callable(close):
+                close()
+
     def channels(self) -> tuple[Channel, ...]:
         """Every channel, built."""
         return tuple(self.get(name) for name in self.names)

@@ -409,6 +409,10 @@ def publish_delivery(
         return _fail(store, delivery_id, f"rendering failed: {type(exc).__name__}: {exc}", start)
 
     # 3. claimed → sending, with the attempt row, committed before the channel is called.
+    # A deletion runs again safely whatever its channel (a post already gone counts as
+    # deleted), so one that went unanswered, or whose worker died, is retried by itself: the
+    # posts that carry personal details come down without waiting for a person.
+    rerunnable = channel.idempotent or job.part == PART_DELETE
     sent_at = utc(clock())
     held = seconds(lease)
     owner = _lease_owner()
@@ -417,7 +421,7 @@ def publish_delivery(
             session,
             delivery_id,
             at=sent_at,
-            idempotent=channel.idempotent,
+            idempotent=rerunnable,
             actor=_ACTOR,
             detail={
                 "channel": channel.name,
@@ -455,7 +459,7 @@ def publish_delivery(
             assert receipt is not None
             decision = decide(
                 Outcome("published"),
-                idempotent=channel.idempotent,
+                idempotent=rerunnable,
                 resumes_threads=channel.resumes_threads,
                 attempts=0,  # a success's decision does not depend on the tries before it
                 at=at,
@@ -478,7 +482,7 @@ def publish_delivery(
         outcome = _outcome(error)
         decision = decide(
             outcome,
-            idempotent=channel.idempotent,
+            idempotent=rerunnable,
             resumes_threads=channel.resumes_threads,
             attempts=ledger.attempts_of(session, delivery_id),
             at=at,
