@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_error, publish_files
+from publisher.channel.i18n import LOCALE_DIR, Chrome, chrome, chrome_for, current, gettext
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
 from publisher.channels.web.views import (
@@ -99,8 +100,13 @@ class WebChannel(ChannelBase):
     writes_site_files = True
     can_delete = True
 
-    def __init__(self, env: jinja2.Environment | None = None) -> None:
+    def __init__(
+        self, env: jinja2.Environment | None = None, locale_dir: Path | None = None
+    ) -> None:
         self._env = env if env is not None else environment()
+        # The site's words in other languages: a gettext catalogue per language under
+        # <locale_dir>/<language>/LC_MESSAGES/web.po (see publisher.channel.i18n).
+        self._locale_dir = LOCALE_DIR if locale_dir is None else locale_dir
         # Each card's bytes, by the record and where the card is shown (the page's root, and
         # whether it names the area): an index is re-assembled from them, and only a changed
         # appeal's cards are rendered again (see publisher.channel.memo).
@@ -122,10 +128,12 @@ class WebChannel(ChannelBase):
                 revision=appeal.revision,
                 removals=(path,),
             )
-        html = self._env.get_template("web/appeal.html").render(
-            page=self._appeal_page(appeal, context, root_for(path)),
-            appeal=self._appeal_view(appeal),
-        )
+        words = self._chrome(html_lang(appeal.locale, context.language))
+        with chrome(words):
+            html = self._env.get_template("web/appeal.html").render(
+                page=self._appeal_page(appeal, context, root_for(path), words),
+                appeal=self._appeal_view(appeal),
+            )
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
@@ -147,7 +155,8 @@ class WebChannel(ChannelBase):
             # Taken out while it changes: if the rendering fails, it is forgotten, and the
             # next one starts from nothing.
             site = self._sites.pop(context, None) or _WebSite()
-            files = self._render_site(site, appeals, context)
+            with chrome(self._chrome(context.language)):
+                files = self._render_site(site, appeals, context)
             self._sites[context] = site  # the most recently used last
             while len(self._sites) > _SITES_REMEMBERED:
                 del self._sites[next(iter(self._sites))]
@@ -251,11 +260,15 @@ class WebChannel(ChannelBase):
 
     # Pages ----------------------------------------------------------------------------------
 
+    def _chrome(self, lang: str) -> Chrome:
+        """Our words for a page in ``lang``: its language's catalogue, else English."""
+        return chrome_for(lang, self._locale_dir)
+
     def _appeal_view(self, appeal: Appeal) -> AppealView:
         resolved = appeal.status is AppealStatus.RESOLVED
         local_updated = appeal.local_updated
         return AppealView(
-            kind=KIND_LABELS[appeal.kind],
+            kind=gettext(KIND_LABELS[appeal.kind]),
             title=appeal.title,
             published=TimeView.of(appeal.local_published, appeal.timezone),
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
@@ -266,7 +279,9 @@ class WebChannel(ChannelBase):
             danger_warning=appeal.sensitive,
         )
 
-    def _appeal_page(self, appeal: Appeal, context: RenderContext, root: str) -> Page:
+    def _appeal_page(
+        self, appeal: Appeal, context: RenderContext, root: str, words: Chrome
+    ) -> Page:
         resolved = appeal.status is AppealStatus.RESOLVED
         organisation = appeal.organisation or context.site_name
         url = str(appeal.url)
@@ -328,13 +343,14 @@ class WebChannel(ChannelBase):
             canonical=url,
             noindex=resolved,
             breadcrumbs=(
-                Crumb("Home", f"{root}index.html"),
+                Crumb(gettext("Home"), f"{root}index.html"),
                 Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}", lang=lang),
             ),
             meta=tuple(meta),
             feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name),
             jsonld=jsonld(data),
             exit_url=_exit_url(context) if appeal.sensitive else None,
+            chrome_lang=words.language,
         )
 
     def _card(self, appeal: Appeal, root: str) -> Card:
@@ -343,7 +359,7 @@ class WebChannel(ChannelBase):
         return Card(
             title=appeal.title,
             href=f"{root}{page_path(appeal)}",
-            kind=KIND_LABELS[appeal.kind],
+            kind=gettext(KIND_LABELS[appeal.kind]),
             published=TimeView.of(appeal.local_published, appeal.timezone),
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             summary=(appeal.resolution or appeal.summary) if resolved else appeal.summary,
@@ -391,11 +407,12 @@ class WebChannel(ChannelBase):
             description=description,
             canonical=url if canonical else None,
             noindex=not canonical,
-            breadcrumbs=(Crumb("Home", f"{base}index.html"),) if breadcrumbs else (),
+            breadcrumbs=(Crumb(gettext("Home"), f"{base}index.html"),) if breadcrumbs else (),
             meta=meta,
             feeds=feeds,
             exit_url=_exit_url(context) if exit_page else None,
             safety_link=safety_link,
+            chrome_lang=self._chrome(context.language).language,
         )
 
     def _index(
@@ -411,7 +428,7 @@ class WebChannel(ChannelBase):
             path,
             context,
             context.site_name,
-            f"Appeals, advice and news from {context.site_name}.",
+            gettext("Appeals, advice and news from %(site)s.") % {"site": context.site_name},
             breadcrumbs=False,
             feeds=site_feeds("", context.site_name),
         )
@@ -430,12 +447,13 @@ class WebChannel(ChannelBase):
         path = area_path(slug)
         root = root_for(path)
         feeds = area_feeds(slug, name, root, context.site_name)
-        heading = f"Appeals in {name}"
+        heading = gettext("Appeals in %(area)s") % {"area": name}
         page = self._site_page(
             path,
             context,
             heading,
-            f"Appeals, advice and news for {name} from {context.site_name}.",
+            gettext("Appeals, advice and news for %(area)s from %(site)s.")
+            % {"area": name, "site": context.site_name},
             feeds=feeds,
         )
         content = self._list_page(
@@ -449,7 +467,8 @@ class WebChannel(ChannelBase):
 
     def _card_html(self, appeal: Appeal, root: str, *, show_area: bool) -> bytes:
         """One appeal's card in an index, cleaned and encoded; made once per record."""
-        key = (root, show_area)
+        # The card's words are in the index's language, which is part of the key.
+        key = (root, show_area, current().language)
         made = self._cards.get(appeal, key)
         if made is None:
             html = self._env.get_template("web/_card.html").render(
@@ -477,9 +496,11 @@ class WebChannel(ChannelBase):
         page = self._site_page(
             path,
             context,
-            "How to browse more safely",
-            "How to hide your visit to this site: what Exit this page does and does not do, "
-            "private browsing, clearing your history, and who to call for help.",
+            gettext("How to browse more safely"),
+            gettext(
+                "How to hide your visit to this site: what Exit this page does and does not "
+                "do, private browsing, clearing your history, and who to call for help."
+            ),
             exit_page=True,
             safety_link=False,
         )
@@ -493,8 +514,8 @@ class WebChannel(ChannelBase):
         page = self._site_page(
             "404.html",
             context,
-            "Page not found",
-            "The page you were looking for was not found.",
+            gettext("Page not found"),
+            gettext("The page you were looking for was not found."),
             root=root,
             canonical=False,
         )

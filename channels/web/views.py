@@ -12,9 +12,11 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+from babel.dates import format_date
 from markupsafe import Markup
 
 from publisher.channel import RenderContext
+from publisher.channel.i18n import N_, current, gettext
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -94,39 +96,47 @@ _MONTHS = (
     "December",
 )
 KIND_LABELS = {
-    AppealKind.APPEAL: "Appeal",
-    AppealKind.MISSING_PERSON: "Missing person",
-    AppealKind.WITNESS_APPEAL: "Witness appeal",
-    AppealKind.WANTED: "Wanted",
-    AppealKind.ADVICE: "Advice",
-    AppealKind.NEWS: "News",
+    AppealKind.APPEAL: N_("Appeal"),
+    AppealKind.MISSING_PERSON: N_("Missing person"),
+    AppealKind.WITNESS_APPEAL: N_("Witness appeal"),
+    AppealKind.WANTED: N_("Wanted"),
+    AppealKind.ADVICE: N_("Advice"),
+    AppealKind.NEWS: N_("News"),
 }
 PHOTO_KINDS = frozenset({AppealKind.MISSING_PERSON, AppealKind.WANTED})
 """Kinds whose share image is the person the appeal is about, so the page shows it: for the
 other kinds it is usually the force's generic card, which only social sites need."""
-_RESOLUTION_HEADINGS = {AppealKind.MISSING_PERSON: "Found"}
+_RESOLUTION_HEADINGS = {AppealKind.MISSING_PERSON: N_("Found")}
 _CONTACT_LABELS = {
-    ContactKind.PHONE: "Telephone",
-    ContactKind.TEXT: "Text",
-    ContactKind.TEXTPHONE: "Textphone (Relay UK)",
-    ContactKind.WEB: "Website",
-    ContactKind.EMAIL: "Email",
+    ContactKind.PHONE: N_("Telephone"),
+    ContactKind.TEXT: N_("Text"),
+    ContactKind.TEXTPHONE: N_("Textphone (Relay UK)"),
+    ContactKind.WEB: N_("Website"),
+    ContactKind.EMAIL: N_("Email"),
 }
 
 # URLs, numbers and times ---------------------------------------------------------------------
 
 
 def human_time(moment: datetime) -> str:
-    """GOV.UK style: '2 April 2020, 1:53pm', '7am', 'midday', 'midnight' (no locale lookups)."""
-    day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    """GOV.UK style: '2 April 2020, 1:53pm', '7am', 'midday', 'midnight'.
+
+    In the language of the words being rendered (:mod:`publisher.channel.i18n`): English as
+    written here; another language's month names from Babel's data for it ("2 Ebrill 2020")
+    and its words for midday, midnight, am and pm from its catalogue."""
+    chrome = current()
+    if chrome.language == "en":
+        day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    else:
+        day = format_date(moment.date(), "d MMMM y", locale=chrome.locale)
     if moment.hour == 0 and moment.minute == 0:
-        clock = "midnight"
+        clock = gettext("midnight")
     elif moment.hour == 12 and moment.minute == 0:
-        clock = "midday"
+        clock = gettext("midday")
     else:
         hour = moment.hour % 12 or 12
         minutes = f":{moment.minute:02d}" if moment.minute else ""
-        clock = f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+        clock = f"{hour}{minutes}{gettext('am') if moment.hour < 12 else gettext('pm')}"
     return f"{day}, {clock}"
 
 
@@ -233,12 +243,16 @@ class Page:
     def exit(self) -> bool:
         return self.exit_url is not None
 
+    chrome_lang: str = "en"
+    """The language our own words on the page (header, breadcrumbs, dates, labels, footer)
+    are in: the page's own when it has a catalogue, else English."""
+
     @property
     def english_chrome(self) -> bool:
-        """The page is in another language (a Welsh appeal, say) but our own words on it, the
-        header, breadcrumbs, dates, labels and footer, are English: they carry
-        ``lang="en"`` so that screen readers and translators read them as English."""
-        return self.lang.split("-")[0].lower() != "en"
+        """The page is in another language (one with no catalogue) but our own words on it are
+        English: they carry ``lang="en"`` so that screen readers and translators read them as
+        English."""
+        return self.lang.split("-")[0].lower() != self.chrome_lang
 
 
 @dataclass(frozen=True)
@@ -258,7 +272,7 @@ class AppealView:
     resolution: str | None
     blocks: tuple[BlockView, ...]
     photo: PhotoView | None = None
-    resolution_heading: str = "Resolved"
+    resolution_heading: str = N_("Resolved")
     danger_warning: bool = False
     """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
 
@@ -299,9 +313,9 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
         if contact.kind is ContactKind.TEXTPHONE and not (
             "textphone" in lowered or "relay" in lowered
         ):
-            note = "(textphone, Relay UK)"
+            note = gettext("(textphone, Relay UK)")
         elif contact.kind is ContactKind.TEXT and "text" not in lowered:
-            note = "(text message)"
+            note = gettext("(text message)")
         href = safe_href(contact.tel_uri)
         return Inline(text, href, note, "tel", before, after)
     if contact is not None:
@@ -353,7 +367,7 @@ def _contact_view(contact: Contact) -> ContactView:
         text = contact.display
     return ContactView(
         name=contact.name,
-        label=_CONTACT_LABELS[contact.kind],
+        label=gettext(_CONTACT_LABELS[contact.kind]),
         text=text,
         href=href,
         note=contact.note,
@@ -370,7 +384,9 @@ def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ..
 
 def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
     contact_heading = (
-        "Get help" if appeal.sensitive or appeal.kind is AppealKind.ADVICE else "How to contact us"
+        gettext("Get help")
+        if appeal.sensitive or appeal.kind is AppealKind.ADVICE
+        else gettext("How to contact us")
     )
     base = str(appeal.url)
     views: list[BlockView] = []
@@ -449,7 +465,7 @@ def photo_warnings(appeal: Appeal) -> tuple[str, ...]:
 
 def resolution_heading(appeal: Appeal) -> str:
     """What the panel of a resolved appeal says: "Found" for a missing person."""
-    return _RESOLUTION_HEADINGS.get(appeal.kind, "Resolved")
+    return gettext(_RESOLUTION_HEADINGS.get(appeal.kind, N_("Resolved")))
 
 
 def _paragraphs(appeal: Appeal) -> Iterable[Paragraph | CallToAction]:
@@ -579,20 +595,22 @@ def newest_first(appeals: Iterable[Appeal]) -> list[Appeal]:
 def safety_contacts() -> tuple[ContactView, ...]:
     contacts = (
         Contact(
-            name="Police, if you are in danger now",
+            name=gettext("Police, if you are in danger now"),
             kind=ContactKind.PHONE,
             value="999",
             display="999",
-            note="If you call from a mobile and cannot speak, listen and press 55 when asked.",
+            note=gettext(
+                "If you call from a mobile and cannot speak, listen and press 55 when asked."
+            ),
         ),
         Contact(
-            name="Police, when it is not an emergency",
+            name=gettext("Police, when it is not an emergency"),
             kind=ContactKind.PHONE,
             value="101",
             display="101",
         ),
         Contact(
-            name="Police textphone, if you are deaf or cannot speak",
+            name=gettext("Police textphone, if you are deaf or cannot speak"),
             kind=ContactKind.TEXTPHONE,
             value="18001101",
             display="18001 101",
@@ -602,7 +620,7 @@ def safety_contacts() -> tuple[ContactView, ...]:
             kind=ContactKind.PHONE,
             value="+448082000247",
             display="0808 2000 247",
-            note="Free and confidential, 24 hours a day.",
+            note=gettext("Free and confidential, 24 hours a day."),
         ),
     )
     return tuple(_contact_view(c) for c in contacts)
