@@ -136,7 +136,8 @@ def human_time(moment: datetime) -> str:
     else:
         hour = moment.hour % 12 or 12
         minutes = f":{moment.minute:02d}" if moment.minute else ""
-        clock = f"{hour}{minutes}{gettext('am') if moment.hour < 12 else gettext('pm')}"
+        suffix = gettext("am") if moment.hour < 12 else gettext("pm")
+        clock = f"{hour}{minutes}{suffix}"
     return f"{day}, {clock}"
 
 
@@ -616,7 +617,7 @@ def safety_contacts() -> tuple[ContactView, ...]:
             display="18001 101",
         ),
         Contact(
-            name="National Domestic Abuse Helpline",
+            name=gettext("National Domestic Abuse Helpline"),
             kind=ContactKind.PHONE,
             value="+448082000247",
             display="0808 2000 247",
