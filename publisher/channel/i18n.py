@@ -115,6 +115,10 @@ def _load(language: str, locale_dir: Path) -> Chrome:
         locale = Locale.parse(language)
     except (UnknownLocaleError, ValueError) as exc:
         raise BuildError(f"{path}: {language!r} is not a language Babel knows") from exc
+    # A translation whose placeholders differ from its message's (``%(area)s``) would fail,
+    # or show the wrong words, on the page: refused here, with the message named.
+    for message, errors in catalog.check():
+        raise BuildError(f"{path}: the translation of {message.id!r}: {errors[0]}")
     compiled = BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
