@@ -244,8 +244,10 @@ class Translation(_Frozen):
     url: HttpUrl | None = Field(
         default=None, description="The page in this language; derived by the web channel if unset."
     )
-    source_digest: str = Field(
-        description="translatable_digest() of the primary language when this was translated."
+    source_digest: str | None = Field(
+        default=None,
+        description="translatable_digest() of the primary language this was translated from; "
+        "None until someone marks the translation current.",
     )
 
     @field_validator("locale")
@@ -262,8 +264,8 @@ class Translation(_Frozen):
 
     @field_validator("source_digest")
     @classmethod
-    def _digest(cls, value: str) -> str:
-        if not _DIGEST_RE.match(value):
+    def _digest(cls, value: str | None) -> str | None:
+        if value is not None and not _DIGEST_RE.match(value):
             raise ValueError("source_digest must be 64 lower-case hex digits (a sha256)")
         return value
 

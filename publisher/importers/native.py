@@ -45,7 +45,7 @@ from publisher.importers.structure import (
     first_sentence,
 )
 
-__all__ = ["FIELDS", "markdown_blocks", "parse_native"]
+__all__ = ["FIELDS", "TRANSLATION_FIELDS", "markdown_blocks", "parse_native", "section_locale"]
 
 FIELDS = frozenset(
     {
@@ -68,7 +68,21 @@ FIELDS = frozenset(
         "resolution",
     }
 )
+TRANSLATION_FIELDS = frozenset(
+    {"title", "summary", "image_alt", "hashtags", "resolution", "url", "source_digest"}
+)
+"""The keys of a translation section's own front matter."""
 _FRONT = re.compile(r"^---\s*$")
+_SECTION = re.compile(r"^---[ \t]+(?P<locale>\S+)[ \t]*$")
+"""``--- cy`` (or ``--- cy_GB``): the start of the appeal in another language."""
+_SHORT_LOCALES = {"cy": "cy_GB", "en": "en_GB", "gd": "gd_GB", "ga": "ga_IE"}
+
+
+def section_locale(written: str) -> str:
+    """The locale a section line names: ``cy`` is ``cy_GB``, ``cy_GB`` as written."""
+    return _SHORT_LOCALES.get(written, written)
+
+
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
 _ATTRIBUTION = re.compile(r"^\s*(?:—|―|--)\s*(?P<who>\S.*)$")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -342,7 +356,8 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
         fields.warnings.extend(warnings)
         fields.set(name, when, meta.line(key))
 
-    body = lines[end + 1 :]
+    sections = [i for i in range(end + 1, len(lines)) if _SECTION.match(lines[i])]
+    body = lines[end + 1 : sections[0] if sections else len(lines)]
     raw = markdown_blocks("\n".join(body), end + 2)
     check_raw_blocks(raw, source=source)
     if not raw:
@@ -386,8 +401,102 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
     tags = unique_tags([*own, *find_hashtags(title), *result.hashtags])
     fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
+    translations = []
+    for index, opening in enumerate(sections):
+        closing = sections[index + 1] if index + 1 < len(sections) else len(lines)
+        translations.append(_translation(lines, opening, closing, index, fields))
+    if translations:
+        fields.set("translations", tuple(translations), sections[0] + 1)
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
     return import_result(fields, appeal, result.lines)
+
+
+def _translation(
+    lines: list[str], first: int, last: int, index: int, fields: Fields
+) -> dict[str, Any]:
+    """The section ``--- cy`` on line ``first`` (0-based) up to line ``last``: its own front
+    matter of :data:`TRANSLATION_FIELDS`, closed by ``---``, then its body."""
+    source = fields.source
+    match = _SECTION.match(lines[first])
+    assert match is not None
+    locale = section_locale(match.group("locale"))
+    where = f"translations.{index}"
+    end = next((i for i in range(first + 1, last) if _FRONT_END.match(lines[i])), None)
+    if end is None:
+        raise RecordInvalid(
+            f"the {locale} section opened on line {first + 1} needs its own front matter "
+            "(title: and the rest) closed by a '---' line before its text",
+            file=source,
+            line=first + 1,
+            field=where,
+        )
+    meta = load_yaml_mapping(
+        "\n".join(lines[first + 1 : end]),
+        source=source,
+        first_line=first + 2,
+        what=f"{locale} front matter",
+    )
+    values = meta.values
+    for key in values:
+        if key not in TRANSLATION_FIELDS:
+            raise RecordInvalid(
+                f"unknown field in the {locale} section "
+                f"(known: {', '.join(sorted(TRANSLATION_FIELDS))}; the facts both languages "
+                "share, such as times and area, are written once, at the top)",
+                file=source,
+                line=meta.line(key),
+                field=f"{where}.{key}" if key.isprintable() else repr(key),
+            )
+
+    def text_of(key: str) -> str | None:
+        return as_text(values.get(key), key=f"{where}.{key}", source=source, line=meta.line(key))
+
+    title = text_of("title")
+    if not title:
+        raise RecordInvalid(
+            f"no title: give 'title:' in the {locale} section's front matter",
+            file=source,
+            line=first + 1,
+            field=f"{where}.title",
+        )
+    raw = markdown_blocks("\n".join(lines[end + 1 : last]), end + 2)
+    check_raw_blocks(raw, source=source)
+    if not raw:
+        raise RecordInvalid(
+            f"the {locale} body is empty: write the {locale} text after its front matter",
+            file=source,
+            line=end + 1,
+            field=f"{where}.body",
+        )
+    result = build_body(raw, title=title, source=source, markdown=True)
+    fields.warnings.extend(result.warnings)
+    blocks = tuple(_release_block(block) for block in result.blocks)
+    summary = text_of("summary")
+    if not summary:
+        para = first_paragraph(blocks)
+        summary = title if para is None else first_sentence(para[1].text)
+    own = as_list(
+        values.get("hashtags"), key=f"{where}.hashtags", source=source, line=meta.line("hashtags")
+    )
+    data: dict[str, Any] = {
+        "locale": locale,
+        "title": title,
+        "summary": summary,
+        "body": blocks,
+        "hashtags": unique_tags([*own, *find_hashtags(title), *result.hashtags]),
+    }
+    for key in ("image_alt", "resolution", "url", "source_digest"):
+        value = text_of(key)
+        if value is not None:
+            data[key] = value
+    fields.lines[where] = first + 1
+    fields.lines[f"{where}.locale"] = first + 1
+    fields.lines[f"{where}.body"] = raw[0].line
+    for key in TRANSLATION_FIELDS:
+        line = meta.line(key)
+        if line is not None:
+            fields.lines[f"{where}.{key}"] = line
+    return data
 
 
 def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
