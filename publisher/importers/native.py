@@ -45,7 +45,14 @@ from publisher.importers.structure import (
     first_sentence,
 )
 
-__all__ = ["FIELDS", "TRANSLATION_FIELDS", "markdown_blocks", "parse_native", "section_locale"]
+__all__ = [
+    "FIELDS",
+    "TRANSLATION_FIELDS",
+    "mark_translations_current",
+    "markdown_blocks",
+    "parse_native",
+    "section_locale",
+]
 
 FIELDS = frozenset(
     {
@@ -510,3 +517,50 @@ def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
         line=line,
         field="image",
     )
+
+
+_DIGEST_LINE = re.compile(r"^source_digest\s*:")
+
+
+def mark_translations_current(
+    text: str, *, source: str | None = None, locales: frozenset[str] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """``text`` (a native file) with every translation section (or those of ``locales``)
+    marked as made from the primary language's current words: its ``source_digest:`` line set
+    to :func:`~publisher.domain.record.translatable_digest`, added after the ``--- cy`` line
+    when it has none. The rest of the file is kept exactly as written. Returns the new text and
+    the locales marked; raises RecordInvalid as :func:`parse_native` does."""
+    from publisher.domain.record import translatable_digest
+
+    appeal = parse_native(text, source=source).appeal
+    digest = translatable_digest(appeal)
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    _, end = _front_matter(lines, source)
+    out: list[str] = lines[: end + 1]
+    marked: list[str] = []
+    index = end + 1
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        match = _SECTION.match(line)
+        if match is None:
+            continue
+        locale = section_locale(match.group("locale"))
+        if locales is not None and locale not in locales:
+            continue
+        marked.append(locale)
+        out.append(f"source_digest: {digest}")
+        while index < len(lines) and not _FRONT_END.match(lines[index]):
+            if not _DIGEST_LINE.match(lines[index]):
+                out.append(lines[index])
+            index += 1
+    if locales is not None:
+        unknown = sorted(locales - set(marked))
+        if unknown:
+            raise RecordInvalid(
+                f"no translation section for {', '.join(unknown)}",
+                file=source,
+                field="translations",
+            )
+    return "\n".join(out), tuple(marked)
