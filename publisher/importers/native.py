@@ -428,6 +428,15 @@ def _translation(
     assert match is not None
     locale = section_locale(match.group("locale"))
     where = f"translations.{index}"
+    primary = str(fields.data.get("locale", "en_GB"))
+    if locale == primary:
+        raise RecordInvalid(
+            f"'--- {match.group('locale')}' is the appeal's own language ({primary}): its words "
+            "go at the top of the file, and a section is for another language",
+            file=source,
+            line=first + 1,
+            field="translations",
+        )
     end = next((i for i in range(first + 1, last) if _FRONT_END.match(lines[i])), None)
     if end is None:
         raise RecordInvalid(
