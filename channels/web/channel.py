@@ -50,6 +50,7 @@ from publisher.channels.web.views import (
     html_lang,
     image_meta,
     jsonld,
+    language_versions,
     link_warnings,
     page_path,
     photo,
@@ -59,6 +60,7 @@ from publisher.channels.web.views import (
     safety_contacts,
     share_image,
     site_feeds,
+    with_languages,
 )
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
@@ -118,28 +120,38 @@ class WebChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """The appeal's page at ``<appeal.path>index.html`` (its ``url``: SITE_URL + the
-        appeal's path). A withdrawn appeal renders to no files and one removal: publishing it
-        deletes the page."""
-        path = check_path(appeal)
+        appeal's path), and one page per translation: at the translation's ``url``, else under
+        the language's code (``cy/<appeal.path>``). Each page links to the others (``hreflang``
+        alternates and a visible language switch). A withdrawn appeal renders to no files and
+        a removal per language: publishing it deletes the pages."""
+        versions = language_versions(appeal)
+        paths = [check_path(version) for version in versions]
         if appeal.status is AppealStatus.WITHDRAWN:
             return Rendition(
                 channel=self.name,
                 appeal_id=appeal.id,
                 revision=appeal.revision,
-                removals=(path,),
+                removals=tuple(paths),
             )
-        words = self._chrome(html_lang(appeal.locale, context.language))
-        with chrome(words):
-            html = self._env.get_template("web/appeal.html").render(
-                page=self._appeal_page(appeal, context, root_for(path), words),
-                appeal=self._appeal_view(appeal),
-            )
+        files: list[OutputFile] = []
+        warnings: list[str] = []
+        for version, path in zip(versions, paths, strict=True):
+            words = self._chrome(html_lang(version.locale, context.language))
+            with chrome(words):
+                page = self._appeal_page(version, context, root_for(path), words)
+                if len(versions) > 1:
+                    page = with_languages(page, version, versions, root_for(path))
+                html = self._env.get_template("web/appeal.html").render(
+                    page=page, appeal=self._appeal_view(version)
+                )
+            files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
+            warnings += link_warnings(version) + photo_warnings(version)
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
             revision=appeal.revision,
-            files=(OutputFile(path=path, content=clean(html), media_type=HTML),),
-            warnings=link_warnings(appeal) + photo_warnings(appeal),
+            files=tuple(files),
+            warnings=tuple(dict.fromkeys(warnings)),
             url=context.absolute(appeal.path),
         )
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
 
@@ -57,6 +59,7 @@ __all__ = [
     "human_time",
     "image_meta",
     "jsonld",
+    "language_versions",
     "link_warnings",
     "newest_first",
     "page_path",
@@ -67,6 +70,7 @@ __all__ = [
     "safety_contacts",
     "share_image",
     "site_feeds",
+    "with_languages",
 ]
 
 HTML = "text/html; charset=utf-8"
@@ -222,6 +226,20 @@ class FeedLink:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    hreflang: str
+    href: str
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    name: str
+    """The language's own name for itself: "Cymraeg", "English"."""
+    lang: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything the layout (``web/base.html``) needs."""
 
@@ -239,6 +257,10 @@ class Page:
     exit_url: str | None = None
     safety_link: bool = True
     """Whether the 'How to browse more safely' link shows under Exit this page."""
+    alternates: tuple[Alternate, ...] = ()
+    """The same page in every language it is in (``hreflang``), and ``x-default``."""
+    languages: tuple[LanguageLink, ...] = ()
+    """The language switch: a link to the page in each other language."""
 
     @property
     def exit(self) -> bool:
@@ -625,3 +647,54 @@ def safety_contacts() -> tuple[ContactView, ...]:
         ),
     )
     return tuple(_contact_view(c) for c in contacts)
+
+
+# Languages ------------------------------------------------------------------------------------
+
+
+def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
+    """The appeal in each of its languages, the primary first, each with the URL of its own
+    page: the translation's ``url``, else the primary's with the language's code in front of
+    its path (``https://force.example/cy/news/.../``)."""
+    versions = [appeal.in_language(appeal.locale)]
+    parts = urlsplit(str(appeal.url))
+    for translation in appeal.translations:
+        version = appeal.in_language(translation.locale)
+        if translation.url is None:
+            code = translation.locale.split("_")[0].lower()
+            url = f"{parts.scheme}://{parts.netloc}/{code}/{appeal.path}"
+            version = version.model_copy(update={"url": type(appeal.url)(url)})
+        versions.append(version)
+    return tuple(versions)
+
+
+def language_name(locale: str) -> str:
+    """What a language calls itself (Babel's data): 'Cymraeg', 'English'."""
+    try:
+        name = Locale.parse(locale).get_language_name()
+    except (UnknownLocaleError, ValueError) as exc:
+        raise BuildError(f"locale {locale!r} is not a language Babel knows") from exc
+    if not name:
+        raise BuildError(f"Babel has no name for the language of {locale!r}")
+    return name[:1].upper() + name[1:]
+
+
+def with_languages(page: Page, version: Appeal, versions: tuple[Appeal, ...], root: str) -> Page:
+    """``page`` with its alternates in every language (the primary as ``x-default``), the
+    language switch to the others, and ``og:locale:alternate``."""
+    alternates = tuple(Alternate(html_lang(v.locale, "en"), str(v.url)) for v in versions)
+    alternates += (Alternate("x-default", str(versions[0].url)),)
+    switch = tuple(
+        LanguageLink(language_name(v.locale), html_lang(v.locale, "en"), f"{root}{page_path(v)}")
+        for v in versions
+        if v.locale != version.locale
+    )
+    og_alternates = tuple(
+        Meta("property", "og:locale:alternate", v.locale.replace("-", "_"))
+        for v in versions
+        if v.locale != version.locale
+    )
+    meta = list(page.meta)
+    at = next(i for i, m in enumerate(meta) if m.key == "og:locale") + 1
+    meta[at:at] = og_alternates
+    return replace(page, alternates=alternates, languages=switch, meta=tuple(meta))

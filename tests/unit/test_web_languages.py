@@ -6,6 +6,9 @@ new language is a new catalogue, which a test adds in a temporary folder.
 
 from __future__ import annotations
 
+import json
+import os
+import posixpath
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,9 +21,13 @@ import lxml.html
 import pytest
 from babel.messages.pofile import read_po
 
+from publisher.bootstrap import build_registry
 from publisher.channel import RenderContext, i18n
 from publisher.channels.web import WebChannel, human_time
+from publisher.domain.record import AppealStatus
 from publisher.errors import BuildError
+from publisher.importers import load_appeal
+from publisher.settings import Settings
 from tests.unit.test_web_channel import CTX, page_of, sample, welsh
 
 REPO = Path(__file__).resolve().parents[2]
@@ -243,3 +250,92 @@ def test_the_template_holds_every_string_of_the_sources_and_welsh_translates_the
     ]
     assert untranslated == []
     assert not any(m.fuzzy for m in welsh_catalogue if m.id)
+
+
+# A bilingual appeal: a page per language ------------------------------------------------------
+
+BILINGUAL = REPO / "tests" / "fixtures" / "bilingual" / "missing-osian-example.md"
+BILINGUAL_GOLDEN = REPO / "tests" / "golden" / "bilingual" / "missing-osian-example"
+EN_PATH = "news/2025/march/missing-osian-example/index.html"
+CY_PATH = "cy/news/2025/march/missing-osian-example/index.html"
+
+
+def _bilingual_pages() -> dict[str, str]:
+    registry = build_registry(Settings.from_env({"PUBLISHER_DATA_DIR": "var"}))
+    appeal = load_appeal(BILINGUAL).appeal
+    rendition = registry.get("web").render(appeal, registry.context)
+    return {f.path: f.content.decode("utf-8") for f in rendition.files}
+
+
+def test_a_bilingual_appeal_builds_a_page_per_language_linked_both_ways() -> None:
+    pages = _bilingual_pages()
+    assert list(pages) == [EN_PATH, CY_PATH]
+    en = lxml.html.document_fromstring(pages[EN_PATH])
+    cy = lxml.html.document_fromstring(pages[CY_PATH])
+    assert en.xpath("/html/@lang") == ["en-GB"] and cy.xpath("/html/@lang") == ["cy-GB"]
+    en_url = "https://www.example.police.uk/news/2025/march/missing-osian-example/"
+    cy_url = "https://www.example.police.uk/cy/news/2025/march/missing-osian-example/"
+    for doc in (en, cy):
+        alternates = {
+            str(link.get("hreflang")): str(link.get("href"))
+            for link in doc.xpath("//head/link[@rel='alternate'][@hreflang]")
+        }
+        assert alternates == {"en-GB": en_url, "cy-GB": cy_url, "x-default": en_url}
+    assert en.xpath("//link[@rel='canonical']/@href") == [en_url]
+    assert cy.xpath("//link[@rel='canonical']/@href") == [cy_url]
+    # The visible switch: the other language, named in itself, marked with its language.
+    (to_cy,) = en.xpath("//nav[@class='language-switch']//a")
+    assert (to_cy.text, to_cy.get("lang"), to_cy.get("hreflang")) == ("Cymraeg", "cy-GB", "cy-GB")
+    assert posixpath.normpath(posixpath.join(posixpath.dirname(EN_PATH), to_cy.get("href"))) == (
+        CY_PATH
+    )
+    (to_en,) = cy.xpath("//nav[@class='language-switch']//a")
+    assert (to_en.text, to_en.get("lang"), to_en.get("hreflang")) == ("English", "en-GB", "en-GB")
+    assert posixpath.normpath(posixpath.join(posixpath.dirname(CY_PATH), to_en.get("href"))) == (
+        EN_PATH
+    )
+    assert cy.xpath("//nav[@class='language-switch']/@aria-label") == ["Iaith"]
+    # Open Graph and JSON-LD say which language each page is in.
+    for doc, own, other in ((en, "en_GB", "cy_GB"), (cy, "cy_GB", "en_GB")):
+        assert doc.xpath("//meta[@property='og:locale']/@content") == [own]
+        assert doc.xpath("//meta[@property='og:locale:alternate']/@content") == [other]
+        (ld,) = doc.xpath("//script[@type='application/ld+json']/text()")
+        assert json.loads(ld)["inLanguage"] == own.replace("_", "-")
+    assert "Dyn ar goll: ydych chi wedi gweld Osian?" in pages[CY_PATH]
+    assert "9 Mawrth 2025" in pages[CY_PATH] and "9 March 2025" in pages[EN_PATH]
+
+
+def test_the_welsh_page_of_the_bilingual_appeal_has_no_english_words_of_ours() -> None:
+    cy = lxml.html.document_fromstring(_bilingual_pages()[CY_PATH])
+    english = _english_words()
+    found = [
+        t
+        for t in _texts_outside_english(cy)
+        if any(w == t or (" " in w and w in t) for w in english)
+    ]
+    assert found == []
+
+
+def test_a_monolingual_page_has_no_language_switch_or_alternates() -> None:
+    text, doc = page_of(sample())
+    assert "language-switch" not in text
+    assert doc.xpath("//link[@hreflang]") == []
+    assert doc.xpath("//meta[@property='og:locale:alternate']") == []
+
+
+def test_a_withdrawn_bilingual_appeal_removes_both_pages() -> None:
+    appeal = load_appeal(BILINGUAL).appeal.model_copy(update={"status": AppealStatus.WITHDRAWN})
+    rendition = WebChannel().render(appeal, CTX)
+    assert rendition.files == ()
+    assert rendition.removals == (EN_PATH, CY_PATH)
+
+
+def test_the_bilingual_pages_match_their_golden_files() -> None:
+    """Golden files for both pages (regenerate with PUBLISHER_REGEN_GOLDEN=1, read the diff)."""
+    pages = _bilingual_pages()
+    if os.environ.get("PUBLISHER_REGEN_GOLDEN") == "1":
+        BILINGUAL_GOLDEN.mkdir(parents=True, exist_ok=True)
+        for path, text in pages.items():
+            (BILINGUAL_GOLDEN / path.replace("/", "__")).write_text(text, encoding="utf-8")
+    expected = {p.name: p.read_text(encoding="utf-8") for p in BILINGUAL_GOLDEN.iterdir()}
+    assert {path.replace("/", "__"): text for path, text in pages.items()} == expected
