@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -141,9 +141,10 @@ class WebChannel(ChannelBase):
                 page = self._appeal_page(version, context, root_for(path), words)
                 if len(versions) > 1:
                     page = with_languages(page, version, versions, root_for(path))
-                html = self._env.get_template("web/appeal.html").render(
-                    page=page, appeal=self._appeal_view(version)
-                )
+                view = self._appeal_view(version)
+                if version.locale != appeal.locale:
+                    view = replace(view, plain_text=False)
+                html = self._env.get_template("web/appeal.html").render(page=page, appeal=view)
             files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
             warnings += link_warnings(version) + photo_warnings(version)
         return Rendition(

@@ -298,6 +298,10 @@ class AppealView:
     resolution_heading: str = N_("Resolved")
     danger_warning: bool = False
     """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
+    plain_text: bool = True
+    """Whether the page links to its plain text (``index.txt`` beside it). The text channel
+    writes the primary language's only, so a translation's page does not link to one that
+    is not there."""
 
 
 @dataclass(frozen=True)
