@@ -115,6 +115,10 @@ class Settings:
     alert_webhook_backoff: float = 15.0
     """ALERT_WEBHOOK_BACKOFF: seconds before the second try; each later wait doubles (at most
     an hour)."""
+    languages: tuple[str, ...] = ()
+    """PUBLISHER_LANGUAGES: the locales every appeal is published in, the primary first, e.g.
+    ``en_GB,cy_GB`` for a bilingual force; empty (the default) for one language. With more than
+    one, ``publisher check`` makes a missing or out-of-date translation an error."""
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and
@@ -197,6 +201,19 @@ class Settings:
                     raise SettingsError(f"{name}: {item!r} is not name=module:factory")
                 specs.append((channel.strip(), target.strip()))
             return tuple(specs)
+
+        def locales(name: str) -> tuple[str, ...]:
+            found: list[str] = []
+            for item in env.get(name, "").split(","):
+                item = item.strip()
+                if not item:
+                    continue
+                if not re.fullmatch(r"[a-z]{2,3}(?:_[A-Z]{2})?", item):
+                    raise SettingsError(f"{name}: {item!r} is not a locale like en_GB or cy_GB")
+                if item in found:
+                    raise SettingsError(f"{name}: {item!r} is given twice")
+                found.append(item)
+            return tuple(found)
 
         def secret(name: str) -> Secret | None:
             raw = env.get(name, "").strip()
@@ -368,6 +385,7 @@ class Settings:
             ),
             alert_webhook_backoff=number("ALERT_WEBHOOK_BACKOFF", cls.alert_webhook_backoff),
             extra_channels=channel_specs("PUBLISHER_EXTRA_CHANNELS"),
+            languages=locales("PUBLISHER_LANGUAGES"),
         )
 
 
@@ -414,6 +432,7 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "ALERT_WEBHOOK_MAX_ATTEMPTS",
         "ALERT_WEBHOOK_BACKOFF",
         "PUBLISHER_EXTRA_CHANNELS",
+        "PUBLISHER_LANGUAGES",
     }
 )
 assert len(ENVIRONMENT_VARIABLES) == len(fields(Settings)) + 1  # REDIS_URL is an alias

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_error, publish_files
+from publisher.channel.i18n import LOCALE_DIR, Chrome, chrome, chrome_for, current, gettext
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
 from publisher.channels.web.views import (
@@ -49,6 +50,7 @@ from publisher.channels.web.views import (
     html_lang,
     image_meta,
     jsonld,
+    language_versions,
     link_warnings,
     page_path,
     photo,
@@ -58,6 +60,7 @@ from publisher.channels.web.views import (
     safety_contacts,
     share_image,
     site_feeds,
+    with_languages,
 )
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
@@ -99,8 +102,13 @@ class WebChannel(ChannelBase):
     writes_site_files = True
     can_delete = True
 
-    def __init__(self, env: jinja2.Environment | None = None) -> None:
+    def __init__(
+        self, env: jinja2.Environment | None = None, locale_dir: Path | None = None
+    ) -> None:
         self._env = env if env is not None else environment()
+        # The site's words in other languages: a gettext catalogue per language under
+        # <locale_dir>/<language>/LC_MESSAGES/web.po (see publisher.channel.i18n).
+        self._locale_dir = LOCALE_DIR if locale_dir is None else locale_dir
         # Each card's bytes, by the record and where the card is shown (the page's root, and
         # whether it names the area): an index is re-assembled from them, and only a changed
         # appeal's cards are rendered again (see publisher.channel.memo).
@@ -112,26 +120,39 @@ class WebChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """The appeal's page at ``<appeal.path>index.html`` (its ``url``: SITE_URL + the
-        appeal's path). A withdrawn appeal renders to no files and one removal: publishing it
-        deletes the page."""
-        path = check_path(appeal)
+        appeal's path), and one page per translation: at the translation's ``url``, else under
+        the language's code (``cy/<appeal.path>``). Each page links to the others (``hreflang``
+        alternates and a visible language switch). A withdrawn appeal renders to no files and
+        a removal per language: publishing it deletes the pages."""
+        versions = language_versions(appeal)
+        paths = [check_path(version) for version in versions]
         if appeal.status is AppealStatus.WITHDRAWN:
             return Rendition(
                 channel=self.name,
                 appeal_id=appeal.id,
                 revision=appeal.revision,
-                removals=(path,),
+                removals=tuple(paths),
             )
-        html = self._env.get_template("web/appeal.html").render(
-            page=self._appeal_page(appeal, context, root_for(path)),
-            appeal=self._appeal_view(appeal),
-        )
+        files: list[OutputFile] = []
+        warnings: list[str] = []
+        for version, path in zip(versions, paths, strict=True):
+            words = self._chrome(html_lang(version.locale, context.language))
+            with chrome(words):
+                page = self._appeal_page(version, context, root_for(path), words)
+                if len(versions) > 1:
+                    page = with_languages(page, version, versions, root_for(path))
+                view = self._appeal_view(version)
+                if version.locale != appeal.locale:
+                    view = replace(view, plain_text=False)
+                html = self._env.get_template("web/appeal.html").render(page=page, appeal=view)
+            files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
+            warnings += link_warnings(version) + photo_warnings(version)
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
             revision=appeal.revision,
-            files=(OutputFile(path=path, content=clean(html), media_type=HTML),),
-            warnings=link_warnings(appeal) + photo_warnings(appeal),
+            files=tuple(files),
+            warnings=tuple(dict.fromkeys(warnings)),
             url=context.absolute(appeal.path),
         )
 
@@ -147,7 +168,8 @@ class WebChannel(ChannelBase):
             # Taken out while it changes: if the rendering fails, it is forgotten, and the
             # next one starts from nothing.
             site = self._sites.pop(context, None) or _WebSite()
-            files = self._render_site(site, appeals, context)
+            with chrome(self._chrome(context.language)):
+                files = self._render_site(site, appeals, context)
             self._sites[context] = site  # the most recently used last
             while len(self._sites) > _SITES_REMEMBERED:
                 del self._sites[next(iter(self._sites))]
@@ -251,11 +273,15 @@ class WebChannel(ChannelBase):
 
     # Pages ----------------------------------------------------------------------------------
 
+    def _chrome(self, lang: str) -> Chrome:
+        """Our words for a page in ``lang``: its language's catalogue, else English."""
+        return chrome_for(lang, self._locale_dir)
+
     def _appeal_view(self, appeal: Appeal) -> AppealView:
         resolved = appeal.status is AppealStatus.RESOLVED
         local_updated = appeal.local_updated
         return AppealView(
-            kind=KIND_LABELS[appeal.kind],
+            kind=gettext(KIND_LABELS[appeal.kind]),
             title=appeal.title,
             published=TimeView.of(appeal.local_published, appeal.timezone),
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
@@ -266,7 +292,9 @@ class WebChannel(ChannelBase):
             danger_warning=appeal.sensitive,
         )
 
-    def _appeal_page(self, appeal: Appeal, context: RenderContext, root: str) -> Page:
+    def _appeal_page(
+        self, appeal: Appeal, context: RenderContext, root: str, words: Chrome
+    ) -> Page:
         resolved = appeal.status is AppealStatus.RESOLVED
         organisation = appeal.organisation or context.site_name
         url = str(appeal.url)
@@ -328,13 +356,14 @@ class WebChannel(ChannelBase):
             canonical=url,
             noindex=resolved,
             breadcrumbs=(
-                Crumb("Home", f"{root}index.html"),
+                Crumb(gettext("Home"), f"{root}index.html"),
                 Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}", lang=lang),
             ),
             meta=tuple(meta),
             feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name),
             jsonld=jsonld(data),
             exit_url=_exit_url(context) if appeal.sensitive else None,
+            chrome_lang=words.language,
         )
 
     def _card(self, appeal: Appeal, root: str) -> Card:
@@ -343,7 +372,7 @@ class WebChannel(ChannelBase):
         return Card(
             title=appeal.title,
             href=f"{root}{page_path(appeal)}",
-            kind=KIND_LABELS[appeal.kind],
+            kind=gettext(KIND_LABELS[appeal.kind]),
             published=TimeView.of(appeal.local_published, appeal.timezone),
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             summary=(appeal.resolution or appeal.summary) if resolved else appeal.summary,
@@ -391,11 +420,12 @@ class WebChannel(ChannelBase):
             description=description,
             canonical=url if canonical else None,
             noindex=not canonical,
-            breadcrumbs=(Crumb("Home", f"{base}index.html"),) if breadcrumbs else (),
+            breadcrumbs=(Crumb(gettext("Home"), f"{base}index.html"),) if breadcrumbs else (),
             meta=meta,
             feeds=feeds,
             exit_url=_exit_url(context) if exit_page else None,
             safety_link=safety_link,
+            chrome_lang=self._chrome(context.language).language,
         )
 
     def _index(
@@ -411,7 +441,7 @@ class WebChannel(ChannelBase):
             path,
             context,
             context.site_name,
-            f"Appeals, advice and news from {context.site_name}.",
+            gettext("Appeals, advice and news from %(site)s.") % {"site": context.site_name},
             breadcrumbs=False,
             feeds=site_feeds("", context.site_name),
         )
@@ -430,12 +460,13 @@ class WebChannel(ChannelBase):
         path = area_path(slug)
         root = root_for(path)
         feeds = area_feeds(slug, name, root, context.site_name)
-        heading = f"Appeals in {name}"
+        heading = gettext("Appeals in %(area)s") % {"area": name}
         page = self._site_page(
             path,
             context,
             heading,
-            f"Appeals, advice and news for {name} from {context.site_name}.",
+            gettext("Appeals, advice and news for %(area)s from %(site)s.")
+            % {"area": name, "site": context.site_name},
             feeds=feeds,
         )
         content = self._list_page(
@@ -449,7 +480,8 @@ class WebChannel(ChannelBase):
 
     def _card_html(self, appeal: Appeal, root: str, *, show_area: bool) -> bytes:
         """One appeal's card in an index, cleaned and encoded; made once per record."""
-        key = (root, show_area)
+        # The card's words are in the index's language, which is part of the key.
+        key = (root, show_area, current().language)
         made = self._cards.get(appeal, key)
         if made is None:
             html = self._env.get_template("web/_card.html").render(
@@ -477,9 +509,11 @@ class WebChannel(ChannelBase):
         page = self._site_page(
             path,
             context,
-            "How to browse more safely",
-            "How to hide your visit to this site: what Exit this page does and does not do, "
-            "private browsing, clearing your history, and who to call for help.",
+            gettext("How to browse more safely"),
+            gettext(
+                "How to hide your visit to this site: what Exit this page does and does not "
+                "do, private browsing, clearing your history, and who to call for help."
+            ),
             exit_page=True,
             safety_link=False,
         )
@@ -493,8 +527,8 @@ class WebChannel(ChannelBase):
         page = self._site_page(
             "404.html",
             context,
-            "Page not found",
-            "The page you were looking for was not found.",
+            gettext("Page not found"),
+            gettext("The page you were looking for was not found."),
             root=root,
             canonical=False,
         )

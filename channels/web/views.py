@@ -7,14 +7,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from markupsafe import Markup
 
 from publisher.channel import RenderContext
+from publisher.channel.i18n import N_, current, gettext
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -55,6 +59,7 @@ __all__ = [
     "human_time",
     "image_meta",
     "jsonld",
+    "language_versions",
     "link_warnings",
     "newest_first",
     "page_path",
@@ -65,6 +70,7 @@ __all__ = [
     "safety_contacts",
     "share_image",
     "site_feeds",
+    "with_languages",
 ]
 
 HTML = "text/html; charset=utf-8"
@@ -94,39 +100,48 @@ _MONTHS = (
     "December",
 )
 KIND_LABELS = {
-    AppealKind.APPEAL: "Appeal",
-    AppealKind.MISSING_PERSON: "Missing person",
-    AppealKind.WITNESS_APPEAL: "Witness appeal",
-    AppealKind.WANTED: "Wanted",
-    AppealKind.ADVICE: "Advice",
-    AppealKind.NEWS: "News",
+    AppealKind.APPEAL: N_("Appeal"),
+    AppealKind.MISSING_PERSON: N_("Missing person"),
+    AppealKind.WITNESS_APPEAL: N_("Witness appeal"),
+    AppealKind.WANTED: N_("Wanted"),
+    AppealKind.ADVICE: N_("Advice"),
+    AppealKind.NEWS: N_("News"),
 }
 PHOTO_KINDS = frozenset({AppealKind.MISSING_PERSON, AppealKind.WANTED})
 """Kinds whose share image is the person the appeal is about, so the page shows it: for the
 other kinds it is usually the force's generic card, which only social sites need."""
-_RESOLUTION_HEADINGS = {AppealKind.MISSING_PERSON: "Found"}
+_RESOLUTION_HEADINGS = {AppealKind.MISSING_PERSON: N_("Found")}
 _CONTACT_LABELS = {
-    ContactKind.PHONE: "Telephone",
-    ContactKind.TEXT: "Text",
-    ContactKind.TEXTPHONE: "Textphone (Relay UK)",
-    ContactKind.WEB: "Website",
-    ContactKind.EMAIL: "Email",
+    ContactKind.PHONE: N_("Telephone"),
+    ContactKind.TEXT: N_("Text"),
+    ContactKind.TEXTPHONE: N_("Textphone (Relay UK)"),
+    ContactKind.WEB: N_("Website"),
+    ContactKind.EMAIL: N_("Email"),
 }
 
 # URLs, numbers and times ---------------------------------------------------------------------
 
 
 def human_time(moment: datetime) -> str:
-    """GOV.UK style: '2 April 2020, 1:53pm', '7am', 'midday', 'midnight' (no locale lookups)."""
-    day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    """GOV.UK style: '2 April 2020, 1:53pm', '7am', 'midday', 'midnight'.
+
+    In the language of the words being rendered (:mod:`publisher.channel.i18n`): English as
+    written here; another language's month names from Babel's data for it ("2 Ebrill 2020")
+    and its words for midday, midnight, am and pm from its catalogue."""
+    chrome = current()
+    if chrome.language == "en":
+        day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    else:
+        day = format_date(moment.date(), "d MMMM y", locale=chrome.locale)
     if moment.hour == 0 and moment.minute == 0:
-        clock = "midnight"
+        clock = gettext("midnight")
     elif moment.hour == 12 and moment.minute == 0:
-        clock = "midday"
+        clock = gettext("midday")
     else:
         hour = moment.hour % 12 or 12
         minutes = f":{moment.minute:02d}" if moment.minute else ""
-        clock = f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+        suffix = gettext("am") if moment.hour < 12 else gettext("pm")
+        clock = f"{hour}{minutes}{suffix}"
     return f"{day}, {clock}"
 
 
@@ -211,6 +226,20 @@ class FeedLink:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    hreflang: str
+    href: str
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    name: str
+    """The language's own name for itself: "Cymraeg", "English"."""
+    lang: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything the layout (``web/base.html``) needs."""
 
@@ -228,17 +257,25 @@ class Page:
     exit_url: str | None = None
     safety_link: bool = True
     """Whether the 'How to browse more safely' link shows under Exit this page."""
+    alternates: tuple[Alternate, ...] = ()
+    """The same page in every language it is in (``hreflang``), and ``x-default``."""
+    languages: tuple[LanguageLink, ...] = ()
+    """The language switch: a link to the page in each other language."""
 
     @property
     def exit(self) -> bool:
         return self.exit_url is not None
 
+    chrome_lang: str = "en"
+    """The language our own words on the page (header, breadcrumbs, dates, labels, footer)
+    are in: the page's own when it has a catalogue, else English."""
+
     @property
     def english_chrome(self) -> bool:
-        """The page is in another language (a Welsh appeal, say) but our own words on it, the
-        header, breadcrumbs, dates, labels and footer, are English: they carry
-        ``lang="en"`` so that screen readers and translators read them as English."""
-        return self.lang.split("-")[0].lower() != "en"
+        """The page is in another language (one with no catalogue) but our own words on it are
+        English: they carry ``lang="en"`` so that screen readers and translators read them as
+        English."""
+        return self.lang.split("-")[0].lower() != self.chrome_lang
 
 
 @dataclass(frozen=True)
@@ -258,9 +295,13 @@ class AppealView:
     resolution: str | None
     blocks: tuple[BlockView, ...]
     photo: PhotoView | None = None
-    resolution_heading: str = "Resolved"
+    resolution_heading: str = N_("Resolved")
     danger_warning: bool = False
     """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
+    plain_text: bool = True
+    """Whether the page links to its plain text (``index.txt`` beside it). The text channel
+    writes the primary language's only, so a translation's page does not link to one that
+    is not there."""
 
 
 @dataclass(frozen=True)
@@ -299,9 +340,9 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
         if contact.kind is ContactKind.TEXTPHONE and not (
             "textphone" in lowered or "relay" in lowered
         ):
-            note = "(textphone, Relay UK)"
+            note = gettext("(textphone, Relay UK)")
         elif contact.kind is ContactKind.TEXT and "text" not in lowered:
-            note = "(text message)"
+            note = gettext("(text message)")
         href = safe_href(contact.tel_uri)
         return Inline(text, href, note, "tel", before, after)
     if contact is not None:
@@ -353,7 +394,7 @@ def _contact_view(contact: Contact) -> ContactView:
         text = contact.display
     return ContactView(
         name=contact.name,
-        label=_CONTACT_LABELS[contact.kind],
+        label=gettext(_CONTACT_LABELS[contact.kind]),
         text=text,
         href=href,
         note=contact.note,
@@ -370,7 +411,9 @@ def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ..
 
 def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
     contact_heading = (
-        "Get help" if appeal.sensitive or appeal.kind is AppealKind.ADVICE else "How to contact us"
+        gettext("Get help")
+        if appeal.sensitive or appeal.kind is AppealKind.ADVICE
+        else gettext("How to contact us")
     )
     base = str(appeal.url)
     views: list[BlockView] = []
@@ -449,7 +492,7 @@ def photo_warnings(appeal: Appeal) -> tuple[str, ...]:
 
 def resolution_heading(appeal: Appeal) -> str:
     """What the panel of a resolved appeal says: "Found" for a missing person."""
-    return _RESOLUTION_HEADINGS.get(appeal.kind, "Resolved")
+    return gettext(_RESOLUTION_HEADINGS.get(appeal.kind, N_("Resolved")))
 
 
 def _paragraphs(appeal: Appeal) -> Iterable[Paragraph | CallToAction]:
@@ -579,30 +622,83 @@ def newest_first(appeals: Iterable[Appeal]) -> list[Appeal]:
 def safety_contacts() -> tuple[ContactView, ...]:
     contacts = (
         Contact(
-            name="Police, if you are in danger now",
+            name=gettext("Police, if you are in danger now"),
             kind=ContactKind.PHONE,
             value="999",
             display="999",
-            note="If you call from a mobile and cannot speak, listen and press 55 when asked.",
+            note=gettext(
+                "If you call from a mobile and cannot speak, listen and press 55 when asked."
+            ),
         ),
         Contact(
-            name="Police, when it is not an emergency",
+            name=gettext("Police, when it is not an emergency"),
             kind=ContactKind.PHONE,
             value="101",
             display="101",
         ),
         Contact(
-            name="Police textphone, if you are deaf or cannot speak",
+            name=gettext("Police textphone, if you are deaf or cannot speak"),
             kind=ContactKind.TEXTPHONE,
             value="18001101",
             display="18001 101",
         ),
         Contact(
-            name="National Domestic Abuse Helpline",
+            name=gettext("National Domestic Abuse Helpline"),
             kind=ContactKind.PHONE,
             value="+448082000247",
             display="0808 2000 247",
-            note="Free and confidential, 24 hours a day.",
+            note=gettext("Free and confidential, 24 hours a day."),
         ),
     )
     return tuple(_contact_view(c) for c in contacts)
+
+
+# Languages ------------------------------------------------------------------------------------
+
+
+def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
+    """The appeal in each of its languages, the primary first, each with the URL of its own
+    page: the translation's ``url``, else the primary's with the language's code in front of
+    its path (``https://force.example/cy/news/.../``)."""
+    versions = [appeal.in_language(appeal.locale)]
+    parts = urlsplit(str(appeal.url))
+    for translation in appeal.translations:
+        version = appeal.in_language(translation.locale)
+        if translation.url is None:
+            code = translation.locale.split("_")[0].lower()
+            url = f"{parts.scheme}://{parts.netloc}/{code}/{appeal.path}"
+            version = version.model_copy(update={"url": type(appeal.url)(url)})
+        versions.append(version)
+    return tuple(versions)
+
+
+def language_name(locale: str) -> str:
+    """What a language calls itself (Babel's data): 'Cymraeg', 'English'."""
+    try:
+        name = Locale.parse(locale).get_language_name()
+    except (UnknownLocaleError, ValueError) as exc:
+        raise BuildError(f"locale {locale!r} is not a language Babel knows") from exc
+    if not name:
+        raise BuildError(f"Babel has no name for the language of {locale!r}")
+    return name[:1].upper() + name[1:]
+
+
+def with_languages(page: Page, version: Appeal, versions: tuple[Appeal, ...], root: str) -> Page:
+    """``page`` with its alternates in every language (the primary as ``x-default``), the
+    language switch to the others, and ``og:locale:alternate``."""
+    alternates = tuple(Alternate(html_lang(v.locale, "en"), str(v.url)) for v in versions)
+    alternates += (Alternate("x-default", str(versions[0].url)),)
+    switch = tuple(
+        LanguageLink(language_name(v.locale), html_lang(v.locale, "en"), f"{root}{page_path(v)}")
+        for v in versions
+        if v.locale != version.locale
+    )
+    og_alternates = tuple(
+        Meta("property", "og:locale:alternate", v.locale.replace("-", "_"))
+        for v in versions
+        if v.locale != version.locale
+    )
+    meta = list(page.meta)
+    at = next(i for i, m in enumerate(meta) if m.key == "og:locale") + 1
+    meta[at:at] = og_alternates
+    return replace(page, alternates=alternates, languages=switch, meta=tuple(meta))

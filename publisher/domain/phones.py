@@ -399,12 +399,18 @@ _STRONG_CUE = re.compile(
     # present forms only: "police were called at 1am" does not introduce a number
     r"\b(?:call(?:s|ing)?|ring(?:s|ing)?|phon(?:e|es|ing)|dial(?:s|ling)?|text(?:s|"
     r"ing)?|sms|contact(?:ing)?|number|line|helpline|phoneline|freephone|tel|telephone|"
-    r"textphone|minicom|whatsapp)\b[^.!?\d]{0,40}$",
+    r"textphone|minicom|whatsapp|"
+    # Welsh: ffoniwch (call), ffonio, ffôn, rhif (number), llinell (line), tecstiwch (text),
+    # cysylltwch (contact)
+    r"ffoniwch|ffonio|ffôn|rhif|llinell|tecstiwch|tecstio|cysylltwch)\b[^.!?\d]{0,40}$",
     re.IGNORECASE,
 )
 _STRONG_CUE_REACH = 60
 """A strong cue ends at most 40 characters before the number and is at most 10 long."""
-_REFERENCE_WORDS = r"incident|crime|reference|ref|log|occurrence|case|report|order|badge|collar"
+_REFERENCE_WORDS = (
+    r"incident|crime|reference|ref|log|occurrence|case|report|order|badge|collar|"
+    r"cyfeirnod|digwyddiad"  # Welsh: reference, incident
+)
 _REFERENCE = re.compile(
     rf"\b(?:{_REFERENCE_WORDS})(?:\s+(?:number|no\.?|ref\.?))?[\s:#.]*$",
     re.IGNORECASE,
@@ -415,10 +421,12 @@ _REFERENCE_SUFFIX_END = re.compile(r"(?:number|no|ref)$", re.IGNORECASE)
 _REFERENCE_REACH = 12
 _WEAK_CUE = re.compile(r"\b(?:on|via|to|or|and)\W{0,3}$", re.IGNORECASE)
 _WEAK_CUE_REACH = 12
-_CALLING_WORD = re.compile(r"\b(?:call|ring|phone|dial|text|contact)", re.IGNORECASE)
+_CALLING_WORD = re.compile(
+    r"\b(?:call|ring|phone|dial|text|contact|ffoni|tecst|cysyllt)", re.IGNORECASE
+)
 _TEXT_VERB = re.compile(
-    r"\b(?:(?P<text>text(?:s|ed|ing)?|sms)|(?P<call>call(?:s|ed|ing)?|ring|phone|dial|"
-    r"textphone))\b",
+    r"\b(?:(?P<text>text(?:s|ed|ing)?|sms|tecstiwch|tecstio)|(?P<call>call(?:s|ed|ing)?|ring|"
+    r"phone|dial|textphone|ffoniwch|ffonio))\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")

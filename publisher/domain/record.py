@@ -6,6 +6,7 @@ SQLAlchemy or httpx: ``tests/unit/test_purity.py`` enforces it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -42,8 +43,10 @@ __all__ = [
     "Quote",
     "Span",
     "Topic",
+    "Translation",
     "appeal_json_schema",
     "slugify",
+    "translatable_digest",
 ]
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -206,6 +209,65 @@ class Image(_Frozen):
 
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+_DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _clean_tags(value: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = tuple(tag.lstrip("#＃") for tag in value)
+    for tag in cleaned:
+        if not is_valid_tag(tag):
+            raise ValueError(
+                f"hashtag {tag!r} is not one X would link: use letters (any script), "
+                "digits and underscores, with at least one letter, and no spaces"
+            )
+    return cleaned
+
+
+class Translation(_Frozen):
+    """What an appeal says in one more language: the words only, never the shared facts.
+
+    Times, area, contacts' numbers, the image's address, topics and campaigns stay once on the
+    :class:`Appeal`. ``source_digest`` is :func:`translatable_digest` of the primary language's
+    words at the time the translation was made, so a later change to them shows it out of date.
+    """
+
+    locale: str = Field(description="e.g. 'cy_GB'.")
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1)
+    body: tuple[Block, ...] = Field(min_length=1)
+    image_alt: str | None = Field(
+        default=None, description="The image's alt text in this language."
+    )
+    hashtags: tuple[str, ...] = Field(default=(), description="Without '#', as written.")
+    resolution: str | None = None
+    url: HttpUrl | None = Field(
+        default=None, description="The page in this language; derived by the web channel if unset."
+    )
+    source_digest: str | None = Field(
+        default=None,
+        description="translatable_digest() of the primary language this was translated from; "
+        "None until someone marks the translation current.",
+    )
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if not _LOCALE_RE.match(value):
+            raise ValueError(f"locale {value!r} is not like 'cy_GB' or 'cy'")
+        return value
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _clean_tags(value)
+
+    @field_validator("source_digest")
+    @classmethod
+    def _digest(cls, value: str | None) -> str | None:
+        if value is not None and not _DIGEST_RE.match(value):
+            raise ValueError("source_digest must be 64 lower-case hex digits (a sha256)")
+        return value
 
 
 def slugify(text: str) -> str:
@@ -244,6 +306,10 @@ class Appeal(_Frozen):
         default=None, description="The line shown once resolved, e.g. 'Sam has been found.'"
     )
     source: str | None = Field(default=None, description="The file the record came from.")
+    translations: tuple[Translation, ...] = Field(
+        default=(),
+        description="The same appeal in other languages, at most one per locale, not the primary.",
+    )
 
     @field_validator("id")
     @classmethod
@@ -264,14 +330,7 @@ class Appeal(_Frozen):
     @field_validator("hashtags")
     @classmethod
     def _tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(tag.lstrip("#＃") for tag in value)
-        for tag in cleaned:
-            if not is_valid_tag(tag):
-                raise ValueError(
-                    f"hashtag {tag!r} is not one X would link: use letters (any script), "
-                    "digits and underscores, with at least one letter, and no spaces"
-                )
-        return cleaned
+        return _clean_tags(value)
 
     @model_validator(mode="after")
     def _times(self) -> Appeal:
@@ -279,7 +338,64 @@ class Appeal(_Frozen):
             raise ValueError("updated_at is before published_at")
         if self.status is AppealStatus.RESOLVED and not self.resolution:
             raise ValueError("a resolved appeal needs a resolution line")
+        seen: set[str] = {self.locale}
+        for tr in self.translations:
+            if tr.locale == self.locale:
+                raise ValueError(
+                    f"translation {tr.locale!r} is the appeal's own locale: "
+                    "the primary language's words go on the appeal itself"
+                )
+            if tr.locale in seen:
+                raise ValueError(f"more than one translation for locale {tr.locale!r}")
+            seen.add(tr.locale)
+            if self.status is AppealStatus.RESOLVED and not tr.resolution:
+                raise ValueError(
+                    f"a resolved appeal needs a resolution line in every language: "
+                    f"translation {tr.locale!r} has none"
+                )
         return self
+
+    # Languages -----------------------------------------------------------------------------
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every locale the appeal is written in, the primary ``locale`` first."""
+        return (self.locale, *(tr.locale for tr in self.translations))
+
+    def translation(self, locale: str) -> Translation | None:
+        """The translation for ``locale``, or None when the appeal has none in it."""
+        for tr in self.translations:
+            if tr.locale == locale:
+                return tr
+        return None
+
+    def in_language(self, locale: str) -> Appeal:
+        """This appeal in one language only: that language's words in place, no translations.
+
+        The primary locale gives the appeal itself without its translations. The translation's
+        ``url`` replaces the appeal's when set. Raises ``KeyError`` for a language it lacks.
+        """
+        if locale == self.locale:
+            return self if not self.translations else self.model_copy(update={"translations": ()})
+        tr = self.translation(locale)
+        if tr is None:
+            raise KeyError(f"appeal {self.id!r} has no {locale!r} translation")
+        image = self.image
+        if image is not None:
+            image = image.model_copy(update={"alt": tr.image_alt})
+        update: dict[str, Any] = {
+            "locale": tr.locale,
+            "title": tr.title,
+            "summary": tr.summary,
+            "body": tr.body,
+            "image": image,
+            "hashtags": tr.hashtags,
+            "resolution": tr.resolution,
+            "translations": (),
+        }
+        if tr.url is not None:
+            update["url"] = tr.url
+        return self.model_copy(update=update)
 
     # Derived views -------------------------------------------------------------------------
 
@@ -348,11 +464,32 @@ class Appeal(_Frozen):
     def to_json(self) -> str:
         """Canonical JSON: stable key order, UTC-offset times as given, two-space indent."""
         data = self.model_dump(mode="json", exclude_none=False)
+        if not self.translations:
+            # A monolingual record keeps the exact JSON it always had.
+            del data["translations"]
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Appeal:
         return cls.model_validate_json(text)
+
+
+def translatable_digest(appeal: Appeal) -> str:
+    """sha256 (hex) of the primary language's words: title, summary, body, image alt, hashtags
+    and resolution, in a canonical JSON serialisation (sorted keys, no spaces, UTF-8).
+
+    Only the words a translator translates count: times, contacts' numbers and the like do not.
+    """
+    words: dict[str, Any] = {
+        "title": appeal.title,
+        "summary": appeal.summary,
+        "body": [block.model_dump(mode="json") for block in appeal.body],
+        "image_alt": appeal.image.alt if appeal.image is not None else None,
+        "hashtags": list(appeal.hashtags),
+        "resolution": appeal.resolution,
+    }
+    canonical = json.dumps(words, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def appeal_json_schema() -> dict[str, Any]:

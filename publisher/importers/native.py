@@ -45,7 +45,14 @@ from publisher.importers.structure import (
     first_sentence,
 )
 
-__all__ = ["FIELDS", "markdown_blocks", "parse_native"]
+__all__ = [
+    "FIELDS",
+    "TRANSLATION_FIELDS",
+    "mark_translations_current",
+    "markdown_blocks",
+    "parse_native",
+    "section_locale",
+]
 
 FIELDS = frozenset(
     {
@@ -68,7 +75,21 @@ FIELDS = frozenset(
         "resolution",
     }
 )
+TRANSLATION_FIELDS = frozenset(
+    {"title", "summary", "image_alt", "hashtags", "resolution", "url", "source_digest"}
+)
+"""The keys of a translation section's own front matter."""
 _FRONT = re.compile(r"^---\s*$")
+_SECTION = re.compile(r"^---[ \t]+(?P<locale>\S+)[ \t]*$")
+"""``--- cy`` (or ``--- cy_GB``): the start of the appeal in another language."""
+_SHORT_LOCALES = {"cy": "cy_GB", "en": "en_GB", "gd": "gd_GB", "ga": "ga_IE"}
+
+
+def section_locale(written: str) -> str:
+    """The locale a section line names: ``cy`` is ``cy_GB``, ``cy_GB`` as written."""
+    return _SHORT_LOCALES.get(written, written)
+
+
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
 _ATTRIBUTION = re.compile(r"^\s*(?:—|―|--)\s*(?P<who>\S.*)$")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -342,7 +363,8 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
         fields.warnings.extend(warnings)
         fields.set(name, when, meta.line(key))
 
-    body = lines[end + 1 :]
+    sections = [i for i in range(end + 1, len(lines)) if _SECTION.match(lines[i])]
+    body = lines[end + 1 : sections[0] if sections else len(lines)]
     raw = markdown_blocks("\n".join(body), end + 2)
     check_raw_blocks(raw, source=source)
     if not raw:
@@ -386,8 +408,111 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
     tags = unique_tags([*own, *find_hashtags(title), *result.hashtags])
     fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
+    translations = []
+    for index, opening in enumerate(sections):
+        closing = sections[index + 1] if index + 1 < len(sections) else len(lines)
+        translations.append(_translation(lines, opening, closing, index, fields))
+    if translations:
+        fields.set("translations", tuple(translations), sections[0] + 1)
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
     return import_result(fields, appeal, result.lines)
+
+
+def _translation(
+    lines: list[str], first: int, last: int, index: int, fields: Fields
+) -> dict[str, Any]:
+    """The section ``--- cy`` on line ``first`` (0-based) up to line ``last``: its own front
+    matter of :data:`TRANSLATION_FIELDS`, closed by ``---``, then its body."""
+    source = fields.source
+    match = _SECTION.match(lines[first])
+    assert match is not None
+    locale = section_locale(match.group("locale"))
+    where = f"translations.{index}"
+    primary = str(fields.data.get("locale", "en_GB"))
+    if locale == primary:
+        raise RecordInvalid(
+            f"'--- {match.group('locale')}' is the appeal's own language ({primary}): its words "
+            "go at the top of the file, and a section is for another language",
+            file=source,
+            line=first + 1,
+            field="translations",
+        )
+    end = next((i for i in range(first + 1, last) if _FRONT_END.match(lines[i])), None)
+    if end is None:
+        raise RecordInvalid(
+            f"the {locale} section opened on line {first + 1} needs its own front matter "
+            "(title: and the rest) closed by a '---' line before its text",
+            file=source,
+            line=first + 1,
+            field=where,
+        )
+    meta = load_yaml_mapping(
+        "\n".join(lines[first + 1 : end]),
+        source=source,
+        first_line=first + 2,
+        what=f"{locale} front matter",
+    )
+    values = meta.values
+    for key in values:
+        if key not in TRANSLATION_FIELDS:
+            raise RecordInvalid(
+                f"unknown field in the {locale} section "
+                f"(known: {', '.join(sorted(TRANSLATION_FIELDS))}; the facts both languages "
+                "share, such as times and area, are written once, at the top)",
+                file=source,
+                line=meta.line(key),
+                field=f"{where}.{key}" if key.isprintable() else repr(key),
+            )
+
+    def text_of(key: str) -> str | None:
+        return as_text(values.get(key), key=f"{where}.{key}", source=source, line=meta.line(key))
+
+    title = text_of("title")
+    if not title:
+        raise RecordInvalid(
+            f"no title: give 'title:' in the {locale} section's front matter",
+            file=source,
+            line=first + 1,
+            field=f"{where}.title",
+        )
+    raw = markdown_blocks("\n".join(lines[end + 1 : last]), end + 2)
+    check_raw_blocks(raw, source=source)
+    if not raw:
+        raise RecordInvalid(
+            f"the {locale} body is empty: write the {locale} text after its front matter",
+            file=source,
+            line=end + 1,
+            field=f"{where}.body",
+        )
+    result = build_body(raw, title=title, source=source, markdown=True)
+    fields.warnings.extend(result.warnings)
+    blocks = tuple(_release_block(block) for block in result.blocks)
+    summary = text_of("summary")
+    if not summary:
+        para = first_paragraph(blocks)
+        summary = title if para is None else first_sentence(para[1].text)
+    own = as_list(
+        values.get("hashtags"), key=f"{where}.hashtags", source=source, line=meta.line("hashtags")
+    )
+    data: dict[str, Any] = {
+        "locale": locale,
+        "title": title,
+        "summary": summary,
+        "body": blocks,
+        "hashtags": unique_tags([*own, *find_hashtags(title), *result.hashtags]),
+    }
+    for key in ("image_alt", "resolution", "url", "source_digest"):
+        value = text_of(key)
+        if value is not None:
+            data[key] = value
+    fields.lines[where] = first + 1
+    fields.lines[f"{where}.locale"] = first + 1
+    fields.lines[f"{where}.body"] = raw[0].line
+    for key in TRANSLATION_FIELDS:
+        line = meta.line(key)
+        if line is not None:
+            fields.lines[f"{where}.{key}"] = line
+    return data
 
 
 def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
@@ -401,3 +526,50 @@ def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
         line=line,
         field="image",
     )
+
+
+_DIGEST_LINE = re.compile(r"^source_digest\s*:")
+
+
+def mark_translations_current(
+    text: str, *, source: str | None = None, locales: frozenset[str] | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """``text`` (a native file) with every translation section (or those of ``locales``)
+    marked as made from the primary language's current words: its ``source_digest:`` line set
+    to :func:`~publisher.domain.record.translatable_digest`, added after the ``--- cy`` line
+    when it has none. The rest of the file is kept exactly as written. Returns the new text and
+    the locales marked; raises RecordInvalid as :func:`parse_native` does."""
+    from publisher.domain.record import translatable_digest
+
+    appeal = parse_native(text, source=source).appeal
+    digest = translatable_digest(appeal)
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    _, end = _front_matter(lines, source)
+    out: list[str] = lines[: end + 1]
+    marked: list[str] = []
+    index = end + 1
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        match = _SECTION.match(line)
+        if match is None:
+            continue
+        locale = section_locale(match.group("locale"))
+        if locales is not None and locale not in locales:
+            continue
+        marked.append(locale)
+        out.append(f"source_digest: {digest}")
+        while index < len(lines) and not _FRONT_END.match(lines[index]):
+            if not _DIGEST_LINE.match(lines[index]):
+                out.append(lines[index])
+            index += 1
+    if locales is not None:
+        unknown = sorted(locales - set(marked))
+        if unknown:
+            raise RecordInvalid(
+                f"no translation section for {', '.join(unknown)}",
+                file=source,
+                field="translations",
+            )
+    return "\n".join(out), tuple(marked)

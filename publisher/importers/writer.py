@@ -41,6 +41,7 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
+    Translation,
 )
 from publisher.importers.common import parse_local_time
 from publisher.importers.inline import find_links
@@ -53,6 +54,8 @@ __all__ = [
     "native_document",
     "protect_entities",
     "record_values",
+    "translation_section",
+    "translation_values",
     "write_native",
 ]
 
@@ -207,9 +210,37 @@ def record_values(appeal: Appeal) -> list[tuple[str, Any]]:
     ]
 
 
+def translation_values(translation: Translation) -> list[tuple[str, Any]]:
+    """The front matter of a translation section (None where it has nothing to say)."""
+    text = protect_entities
+    return [
+        ("title", text(translation.title)),
+        ("summary", text(translation.summary)),
+        ("image_alt", text(translation.image_alt) if translation.image_alt else None),
+        ("resolution", text(translation.resolution) if translation.resolution else None),
+        ("url", None if translation.url is None else str(translation.url)),
+        ("hashtags", list(translation.hashtags) or None),
+        ("source_digest", translation.source_digest),
+    ]
+
+
+def translation_section(translation: Translation) -> str:
+    """A translation as the native format's ``--- cy_GB`` section: its own front matter closed
+    by ``---``, a blank line, then its body."""
+    lines = [f"--- {translation.locale}"]
+    for key, value in translation_values(translation):
+        if value is not None:
+            lines.extend(_dump(key, value).rstrip("\n").split("\n"))
+    lines += ["---", ""]
+    return "\n".join(lines) + "\n" + body_markdown(translation.body)
+
+
 def write_native(appeal: Appeal) -> str:
-    """``appeal`` as a native (.md) file."""
-    return native_document(record_values(appeal), body_markdown(appeal.body)).text
+    """``appeal`` as a native (.md) file, each translation a section after the primary body."""
+    text = native_document(record_values(appeal), body_markdown(appeal.body)).text
+    for translation in appeal.translations:
+        text += "\n" + translation_section(translation)
+    return text
 
 
 # ------------------------------------------------------------------------------------- body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from publisher.domain.record import Appeal
 from publisher.lint._abbreviations import check_abbreviations
@@ -17,6 +17,7 @@ from publisher.lint._metadata import check_summary, check_title, check_topics
 from publisher.lint._mojibake import check_mojibake
 from publisher.lint._phones import check_phone_numbers
 from publisher.lint._sentences import check_long_sentences, check_reading_age
+from publisher.lint._translations import check_translations
 
 __all__ = ["CHECKS", "lint_appeal"]
 
@@ -39,16 +40,23 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def lint_appeal(appeal: Appeal, *, lines: Mapping[str, int] | None = None) -> list[Finding]:
+def lint_appeal(
+    appeal: Appeal, *, lines: Mapping[str, int] | None = None, languages: Sequence[str] = ()
+) -> list[Finding]:
     """Every accessibility and safety finding for ``appeal``, in reading order.
 
     ``lines`` maps record fields to the line of the source file they came from, e.g.
     ``{"title": 3, "body[4]": 17, "body[4].paragraphs[1]": 19}``. A finding's line is that of
     its field or, failing that, of the nearest enclosing field ("body[4]" for
     "body[4].paragraphs[1]"); without a mapping lines are None.
+
+    ``languages`` are the locales the force publishes in (``Settings.languages``); with more
+    than one, a missing or out-of-date translation is an error. The checks of :data:`CHECKS`
+    read the primary language only: their rules are English rules.
     """
     ctx = Context(appeal, lines)
     findings = [finding for check in CHECKS for finding in check(ctx)]
+    findings.extend(check_translations(ctx, languages))
     order = {unit.field: index for index, unit in enumerate(units(appeal))}
 
     def position(finding: Finding) -> tuple[int, int]:

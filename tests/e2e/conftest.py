@@ -125,7 +125,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The seeds, the fixture and the generated set, built by ``publisher build`` and served."""
+    """The seeds, the fixtures (the bilingual one too) and the generated set, built by
+    ``publisher build`` and served."""
     served = tmp_path_factory.mktemp("served")
     (served / "neutral").mkdir()
     (served / "neutral" / "index.html").write_text(
@@ -137,6 +138,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         (inputs / f"{appeal.id}.json").write_text(appeal.to_json(), encoding="utf-8")
     for seed in sorted((TESTS / "fixtures" / "seeds").glob("*.txt")):
         shutil.copy(seed, inputs / seed.name)
+    # A bilingual appeal: an English page and a Welsh one (cy/...), linked by hreflang.
+    for bilingual in sorted((TESTS / "fixtures" / "bilingual").glob("*.md")):
+        shutil.copy(bilingual, inputs / bilingual.name)
 
     handler = functools.partial(_QuietHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

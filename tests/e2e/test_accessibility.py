@@ -79,8 +79,12 @@ def test_site_has_the_pages_we_expect(site: Site) -> None:
     assert "index.html" in pages
     assert "safety/index.html" in pages
     assert any(p.startswith("areas/") for p in pages)
-    # The two seeds and five generated appeals each have a page.
-    assert len([p for p in pages if p.startswith("news/")]) == 7
+    # The two seeds, five generated appeals and the bilingual fixture each have a page; the
+    # bilingual one has its Welsh page too.
+    assert len([p for p in pages if p.startswith("news/")]) == 8
+    assert [p for p in pages if p.startswith("cy/")] == [
+        "cy/news/2025/march/missing-osian-example/index.html"
+    ]
 
 
 @pytest.mark.parametrize("width", [1280, 320])

@@ -482,10 +482,16 @@ OUR_WORDS = [
 ]
 
 
-def test_a_welsh_page_marks_our_english_words_as_english() -> None:
-    appeal = welsh()
+# Welsh has a catalogue (publisher/locale/cy), so a Welsh page's words are all Welsh (see
+# tests/unit/test_web_languages.py). A language with none, Scottish Gaelic here, keeps our words
+# English and marks them so.
+NO_CATALOGUE = "gd_GB"
+
+
+def test_a_page_in_a_language_without_a_catalogue_marks_our_english_words_as_english() -> None:
+    appeal = welsh(locale=NO_CATALOGUE)
     _, doc = page_of(appeal)
-    assert doc.xpath("/html/@lang") == ["cy-GB"]
+    assert doc.xpath("/html/@lang") == ["gd-GB"]
     for words in OUR_WORDS:
         assert _lang_of(_text_in(doc, words)) == "en", words
     # The record's words are in the page's language: nothing marks them English.
@@ -496,9 +502,9 @@ def test_a_welsh_page_marks_our_english_words_as_english() -> None:
         "DCI Jane Doe",
         "National Domestic Abuse Helpline",
     ):
-        assert _lang_of(_text_in(doc, words)) == "cy-GB", words
+        assert _lang_of(_text_in(doc, words)) == "gd-GB", words
     (img,) = doc.xpath("//main//img")
-    assert _lang_of(img) == "cy-GB"  # its alt text is the record's
+    assert _lang_of(img) == "gd-GB"  # its alt text is the record's
     assert doc.xpath("//nav[@aria-label='Breadcrumb']/@lang") == ["en"]
 
 
@@ -512,11 +518,15 @@ def test_an_english_page_has_no_lang_attributes_but_the_documents() -> None:
             assert b' lang="en"' not in item.content, item.path
 
 
-def test_a_resolved_welsh_page_marks_found_as_english() -> None:
-    appeal = welsh(status="resolved", resolution="Mae Sam wedi cael ei chanfod yn ddiogel.")
+def test_a_resolved_page_without_a_catalogue_marks_found_as_english() -> None:
+    appeal = welsh(
+        locale=NO_CATALOGUE,
+        status="resolved",
+        resolution="Mae Sam wedi cael ei chanfod yn ddiogel.",
+    )
     _, doc = page_of(appeal)
     assert _lang_of(_text_in(doc, "Found")) == "en"
-    assert _lang_of(_text_in(doc, "Mae Sam wedi cael ei chanfod")) == "cy-GB"
+    assert _lang_of(_text_in(doc, "Mae Sam wedi cael ei chanfod")) == "gd-GB"
 
 
 # The person's photo ---------------------------------------------------------------------------

@@ -55,6 +55,9 @@ LAZY: dict[str, LazyCommand] = {
         "Check appeals for accessibility and safety problems before they are scheduled.",
     ),
     "schema": LazyCommand("authoring", "Print the JSON Schema of the appeal record."),
+    "translate": LazyCommand(
+        "authoring", "Mark FILE's translations as made from its current primary-language text."
+    ),
     "import": LazyCommand(
         "comms", "Import appeal files (or folders of them) into the database. Prints each revision."
     ),

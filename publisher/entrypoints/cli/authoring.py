@@ -183,7 +183,8 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
     from publisher.importers import find_inputs, load_appeal
     from publisher.lint import Finding, has_errors, lint_appeal, lint_renditions
 
-    registry = app().registry
+    application = app()
+    registry = application.registry
     social = [channel for channel in registry.channels() if channel.limits is not None]
     findings: list[Finding] = []
     for path in find_inputs(list(files)):
@@ -203,7 +204,9 @@ def check(files: tuple[Path, ...], fmt: str) -> None:
             for w in result.warnings
         )
         renditions = [channel.render(appeal, registry.context) for channel in social]
-        findings.extend(lint_appeal(appeal, lines=result.lines))
+        findings.extend(
+            lint_appeal(appeal, lines=result.lines, languages=application.settings.languages)
+        )
         findings.extend(lint_renditions(appeal, renditions))
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
@@ -237,4 +240,45 @@ def schema() -> None:
     click.echo(json.dumps(appeal_json_schema(), indent=2, ensure_ascii=False))
 
 
-COMMANDS: tuple[click.Command, ...] = (inspect, render, build, check, schema)
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mark-current",
+    "mark_current",
+    is_flag=True,
+    required=True,
+    help="Record that the translations say what the primary language says now.",
+)
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    help="Mark only this translation (e.g. cy_GB); repeatable. Default: every one.",
+)
+@errors_to_exit
+def translate(file: Path, mark_current: bool, locales: tuple[str, ...]) -> None:
+    """Mark FILE's translations as made from its current primary-language text.
+
+    Run it once the Welsh (or other) sections of a native (.md) file say what the English says:
+    it writes each section's source_digest line, so that `publisher check` reports the
+    translation out of date when the English changes later. Nothing else in FILE changes.
+    """
+    from publisher.errors import RecordInvalid
+    from publisher.importers.native import mark_translations_current
+
+    if not mark_current:
+        raise click.UsageError("say what to do: --mark-current")
+    if file.suffix.lower() not in (".md", ".markdown"):
+        raise RecordInvalid(
+            "only a native (.md) file holds translation sections to mark", file=str(file)
+        )
+    text = file.read_text(encoding="utf-8")
+    wanted = frozenset(locales) if locales else None
+    marked_text, marked = mark_translations_current(text, source=str(file), locales=wanted)
+    if not marked:
+        raise RecordInvalid("the file has no translation sections ('--- cy')", file=str(file))
+    file.write_text(marked_text, encoding="utf-8")
+    click.echo(f"{file}: marked current: {', '.join(marked)}")
+
+
+COMMANDS: tuple[click.Command, ...] = (inspect, render, build, check, schema, translate)
