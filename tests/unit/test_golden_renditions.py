@@ -148,9 +148,10 @@ def test_every_fixture_appeal_has_a_resolution_and_golden_folders() -> None:
 
 
 BILINGUAL = sorted((TESTS / "fixtures" / "bilingual").glob("*.md"))
-BILINGUAL_CHANNELS = ("text",)
-"""The channels that render every language of a bilingual appeal (issue 14); the others still
-render its primary language only and join this list as they learn the others."""
+BILINGUAL_CHANNELS = {"text": 1, "feeds": 2}
+"""The channels that render every language of a bilingual appeal (issue 14), and the files
+each makes per language; the others still render its primary language only and join this as
+they learn the others."""
 WELSH_RESOLUTIONS = {
     "missing-osian-example": (
         "Osian has been found safe and well. Thank you to everyone who shared our appeal.",
@@ -187,8 +188,8 @@ def test_bilingual_appeals_render_in_every_language_as_pinned(
         appeal = _resolved_in_both(appeal)
         folder = folder.with_name(f"{record.stem}--resolved")
     files: list[OutputFile] = []
-    for name in BILINGUAL_CHANNELS:
+    for name, per_language in BILINGUAL_CHANNELS.items():
         rendition = registry.get(name).render(appeal, context)
-        assert len(rendition.files) == len(appeal.languages), name
+        assert len(rendition.files) == per_language * len(appeal.languages), name
         files.extend(rendition.files)
     _compare(files, folder)
