@@ -262,6 +262,8 @@ class _FeedSpec:
     """Every appeal the feed covers, withdrawn ones included (they only move ``updated``);
     empty for the site's feeds, whose entries, author and ``updated`` come from their
     :class:`_FeedGroup`."""
+    language: str | None = None
+    """The feed's ``language`` (``cy-GB``); None for the context's (the site's primary)."""
 
     @property
     def rss_path(self) -> str:
@@ -524,15 +526,20 @@ def _title(appeal: Appeal) -> str:
     return _clean(appeal.title) or appeal.id
 
 
+_LIFE_WORDS = {"en": ("Found", "Update"), "cy": ("Wedi'i ganfod", "Diweddariad")}
+"""How an entry's title says a missing person was found, or an appeal updated, by language."""
+
+
 def _entry_title(appeal: Appeal) -> str:
     """The entry's title, saying where the appeal is in its life as forces do: "Found: …" for
     a missing person found, "Update: …" for any other resolved appeal and for one updated
     since it was published; as written otherwise, and when it already says so."""
     title = _title(appeal)
+    found, update = _LIFE_WORDS.get(appeal.locale.partition("_")[0], _LIFE_WORDS["en"])
     if _resolved(appeal):
-        word = "Found" if appeal.kind is AppealKind.MISSING_PERSON else "Update"
+        word = found if appeal.kind is AppealKind.MISSING_PERSON else update
     elif appeal.status is AppealStatus.UPDATED or appeal.modified_at > appeal.published_at:
-        word = "Update"
+        word = update
     else:
         return title
     if title.casefold().startswith(word.casefold()):
@@ -592,11 +599,33 @@ class FeedsChannel(ChannelBase):
             alternate=page_url(appeal, context),
             appeals=(appeal,),
         )
+        files = list(self._pair(spec, context))
+        for translation in appeal.translations:
+            # Each language's own one-entry pair: feeds/appeals/<id>/cy/rss.xml and atom.xml.
+            version = appeal.in_language(translation.locale)
+            language = translation.locale.partition("_")[0]
+            title = f"{_site_name(context)}: {_title(version)}"
+            description = _summary(version) or _title(version)
+            if version.status is AppealStatus.WITHDRAWN:
+                title, description = _site_name(context), WITHDRAWN_DESCRIPTION
+            files.extend(
+                self._pair(
+                    _FeedSpec(
+                        folder=f"{folder}{language}/",
+                        title=title,
+                        description=description,
+                        alternate=page_url(version, context),
+                        appeals=(version,),
+                        language=translation.locale.replace("_", "-"),
+                    ),
+                    context,
+                )
+            )
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
             revision=appeal.revision,
-            files=self._pair(spec, context),
+            files=tuple(files),
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
@@ -756,7 +785,7 @@ class FeedsChannel(ChannelBase):
             )
         fg.title(_meta(spec.title))
         fg.description(_meta(spec.description))  # also the Atom subtitle
-        fg.language(context.language)
+        fg.language(spec.language or context.language)
         fg.generator(GENERATOR)
         # Self first, alternate last: Atom keeps this order, and feedgen's RSS <link> is the
         # last link added.

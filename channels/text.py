@@ -86,6 +86,19 @@ __all__ = [
 FILE_NAME = "index.txt"
 MEDIA_TYPE = "text/plain; charset=utf-8"
 WITHDRAWN_NOTICE = "This appeal has been withdrawn."
+WELSH_WITHDRAWN_NOTICE = "Mae'r apêl hon wedi cael ei thynnu'n ôl."
+_ENGLISH_WORDS = {
+    "published": "Published",
+    "updated": "Updated",
+    "image": "Image:",
+    "online": "Read this online:",
+}
+_WELSH_WORDS = {
+    "published": "Cyhoeddwyd",
+    "updated": "Diweddarwyd",
+    "image": "Llun:",
+    "online": "Darllenwch hwn ar-lein:",
+}
 DEFAULT_ZONE = "Europe/London"
 
 # --- SMS -------------------------------------------------------------------------------------
@@ -261,16 +274,83 @@ def _bare(url: str) -> str:
     return url.rstrip("/")
 
 
+_WELSH_MONTHS = (
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+)
+_WELSH_RANKS = (
+    # longest first, so that "DCI" is not read as "DC" + "I"
+    ("DCI", "Ditectif Brif Arolygydd"),
+    ("DSgt", "Ditectif Ringyll"),
+    ("DS", "Ditectif Ringyll"),
+    ("DC", "Ditectif Gwnstabl"),
+    ("PCSO", "Swyddog Cymorth Cymunedol yr Heddlu"),
+    ("PC", "Cwnstabl"),
+    ("Sgt", "Rhingyll"),
+    ("Insp", "Arolygydd"),
+    ("Supt", "Uwcharolygydd"),
+)
+"""Ranks as Welsh forces write them in Welsh text: spelt out at every use."""
+_WELSH_RANK = re.compile(
+    r"\b(?P<abbr>" + "|".join(re.escape(abbr) for abbr, _ in _WELSH_RANKS) + r")\b\.?(?= [A-Z])"
+)
+_WELSH_RANK_WORDS = dict(_WELSH_RANKS)
+_WELSH_LABELS = {
+    ContactKind.PHONE: "ffôn",
+    ContactKind.TEXT: "neges destun",
+    ContactKind.TEXTPHONE: "ffôn testun (Relay UK)",
+    ContactKind.EMAIL: "e-bost",
+    ContactKind.WEB: "",
+}
+_WELSH_VERBS = {"said": "Dywedodd", "added": "Ychwanegodd", "explained": "Esboniodd"}
+
+
+def welsh_ranks(text: str) -> str:
+    """``DS Gareth Jones`` -> ``Ditectif Ringyll Gareth Jones``: a rank before a name, spelt out
+    as Welsh forces write it."""
+    return _WELSH_RANK.sub(lambda m: _WELSH_RANK_WORDS[m.group("abbr")], text)
+
+
+def welsh_time(moment: datetime) -> str:
+    """Like "2 Ebrill 2020 am 1:53pm", "… am hanner dydd", in Welsh whatever the process
+    locale."""
+    day = f"{moment.day} {_WELSH_MONTHS[moment.month - 1]} {moment.year}"
+    if (moment.hour, moment.minute) == (0, 0):
+        return f"{day} am hanner nos"
+    if (moment.hour, moment.minute) == (12, 0):
+        return f"{day} am hanner dydd"
+    return f"{day} am {spoken_time(moment).rsplit(' at ', 1)[1]}"
+
+
+def _welsh(appeal: Appeal) -> bool:
+    return appeal.locale.partition("_")[0] == "cy"
+
+
 class _Writer:
-    """Turns record text into lines, expanding abbreviations once, in reading order."""
+    """Turns record text into lines, expanding abbreviations once, in reading order (English),
+    or spelling ranks out (Welsh: the English abbreviations are not Welsh ones)."""
 
     def __init__(self, appeal: Appeal) -> None:
         self.appeal = appeal
         self.base = str(appeal.url)
         self.seen: set[str] = set()
+        self.welsh = _welsh(appeal)
+        self.labels = _WELSH_LABELS if self.welsh else _LABELS
 
     def words(self, text: str) -> str:
         """Record text, cleaned and with abbreviations expanded at first use."""
+        if self.welsh:
+            return welsh_ranks(clean_text(text))
         return expand_first_use(clean_text(text), self.seen)
 
     def _link(self, text: str, href: str | None) -> str:
@@ -296,7 +376,7 @@ class _Writer:
         if says_number(written, contact):
             out = display
         else:
-            out = f"{self.words(span.text)} ({_LABELS[contact.kind]} {display})"
+            out = f"{self.words(span.text)} ({self.labels[contact.kind]} {display})"
         if contact.kind is ContactKind.TEXTPHONE and "relay uk" not in context.lower():
             out += " (Relay UK)"
         return out
@@ -324,7 +404,7 @@ class _Writer:
             value = clean_text(contact.value)
         else:
             value = clean_text(grouped(contact))
-        label = _LABELS[contact.kind]
+        label = self.labels[contact.kind]
         line = f"{name}: {label} {value}" if label else f"{name}: {value}"
         if contact.note:
             line += f" ({self.words(contact.note)})"
@@ -346,8 +426,13 @@ class _Writer:
             who = self.words(block.speaker)
             role = self.words(block.role or "")
             verb = clean_text(block.verb) or "said"
-            # "DCI Brian Bilby, from the force's Public Protection Unit, said:" / "DCI Bilby added:"
-            out = [f"{who}, {role}, {verb}:" if role else f"{who} {verb}:"]
+            if self.welsh and verb in _WELSH_VERBS:
+                # "Dywedodd Ditectif Ringyll Gareth Jones, o'r Adran…:"
+                said_by = f"{_WELSH_VERBS[verb]} {who}"
+                out = [f"{said_by}, {role}:" if role else f"{said_by}:"]
+            else:
+                # "DCI Brian Bilby, from the force's Public Protection Unit, said:"
+                out = [f"{who}, {role}, {verb}:" if role else f"{who} {verb}:"]
             for paragraph in block.paragraphs:
                 said = self.spans(paragraph.spans).strip('"').strip()
                 if said:
@@ -364,7 +449,7 @@ class _Writer:
 
 
 def _when(moment: datetime, appeal: Appeal) -> str:
-    said = spoken_time(moment)
+    said = welsh_time(moment) if _welsh(appeal) else spoken_time(moment)
     if appeal.timezone != DEFAULT_ZONE:
         said += f" ({moment.tzname()})"
     return said
@@ -372,16 +457,18 @@ def _when(moment: datetime, appeal: Appeal) -> str:
 
 def render_text(appeal: Appeal) -> str:
     """The plain text of an appeal (what :class:`TextChannel` writes)."""
+    welsh = _welsh(appeal)
     if appeal.status is AppealStatus.WITHDRAWN:
-        return WITHDRAWN_NOTICE + "\n"
+        return (WELSH_WITHDRAWN_NOTICE if welsh else WITHDRAWN_NOTICE) + "\n"
+    words = _WELSH_WORDS if welsh else _ENGLISH_WORDS
     writer = _Writer(appeal)
     paragraphs: list[str] = [writer.words(appeal.title)]
     if appeal.status is AppealStatus.RESOLVED:
         paragraphs.append(writer.words(appeal.resolution or ""))
         return "\n\n".join(p for p in paragraphs if p) + "\n"
-    dates = f"Published {_when(appeal.local_published, appeal)}"
+    dates = f"{words['published']} {_when(appeal.local_published, appeal)}"
     if appeal.local_updated is not None and appeal.updated_at != appeal.published_at:
-        dates += f"\nUpdated {_when(appeal.local_updated, appeal)}"
+        dates += f"\n{words['updated']} {_when(appeal.local_updated, appeal)}"
     paragraphs.append(dates)
     opening = opening_text(appeal.body)
     if not (same_words(appeal.summary, appeal.title) or same_words(appeal.summary, opening)):
@@ -389,11 +476,15 @@ def render_text(appeal: Appeal) -> str:
     if appeal.image is not None and appeal.image.alt:
         alt = writer.words(appeal.image.alt)
         if alt:
-            paragraphs.append(f"Image: {alt}")
+            paragraphs.append(f"{words['image']} {alt}")
     for block in appeal.body:
         paragraphs.extend(writer.block(block))
-    paragraphs.append(f"Read this online: {appeal.url}")
+    paragraphs.append(f"{words['online']} {appeal.url}")
     return "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
+def _text_bytes(appeal: Appeal) -> bytes:
+    return render_text(appeal).encode("utf-8")
 
 
 class TextChannel(ChannelBase):
@@ -404,12 +495,23 @@ class TextChannel(ChannelBase):
     can_delete = True
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        content = render_text(appeal).encode("utf-8")
+        """``index.txt`` in the primary language; each translation as ``index.<lang>.txt``
+        beside it (``index.cy.txt``), or ``index.txt`` under its own page's path when the
+        translation gives its own url."""
+        files = [OutputFile(f"{appeal.path}{FILE_NAME}", _text_bytes(appeal), MEDIA_TYPE)]
+        for translation in appeal.translations:
+            version = appeal.in_language(translation.locale)
+            if translation.url is not None:
+                path = f"{version.path}{FILE_NAME}"
+            else:
+                language = translation.locale.partition("_")[0]
+                path = f"{appeal.path}{FILE_NAME.removesuffix('.txt')}.{language}.txt"
+            files.append(OutputFile(path, _text_bytes(version), MEDIA_TYPE))
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
             revision=appeal.revision,
-            files=(OutputFile(f"{appeal.path}{FILE_NAME}", content, MEDIA_TYPE),),
+            files=tuple(files),
         )
 
     @staticmethod

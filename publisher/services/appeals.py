@@ -186,9 +186,11 @@ def lint_findings(
     *,
     lines: Mapping[str, int] | None = None,
     warnings: Sequence[Problem] = (),
+    languages: Sequence[str] = (),
 ) -> list[Finding]:
     """What ``publisher check`` says of ``appeal``: the import's warnings, the checks of the
-    record (at the source ``lines`` when known) and of what every channel with platform limits
+    record (at the source ``lines`` when known), of its translations against the force's
+    ``languages`` (``Settings.languages``), and of what every channel with platform limits
     renders of it."""
     from publisher.lint import Finding, lint_appeal, lint_renditions
 
@@ -210,7 +212,7 @@ def lint_findings(
         for channel in registry.channels()
         if channel.limits is not None
     ]
-    findings.extend(lint_appeal(appeal, lines=lines))
+    findings.extend(lint_appeal(appeal, lines=lines, languages=languages))
     findings.extend(lint_renditions(appeal, renditions))
     return findings
 

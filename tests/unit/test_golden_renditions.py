@@ -145,3 +145,51 @@ def test_every_fixture_appeal_has_a_resolution_and_golden_folders() -> None:
     expected = {a.stem for a in APPEALS} | {f"{a.stem}--resolved" for a in APPEALS}
     on_disk = {p.name for p in (GOLDEN / "appeals").iterdir()} if not REGEN else expected
     assert on_disk == expected, "stale or missing folders in tests/golden/appeals"
+
+
+BILINGUAL = sorted((TESTS / "fixtures" / "bilingual").glob("*.md"))
+BILINGUAL_CHANNELS = {"text": 1, "feeds": 2}
+"""The channels that render every language of a bilingual appeal (issue 14), and the files
+each makes per language; the others still render its primary language only and join this as
+they learn the others."""
+WELSH_RESOLUTIONS = {
+    "missing-osian-example": (
+        "Osian has been found safe and well. Thank you to everyone who shared our appeal.",
+        "Mae Osian wedi cael ei ddarganfod yn ddiogel ac yn iach. Diolch i bawb a rannodd ein "
+        "hapêl.",
+        "2025-03-10T18:05:00+00:00",
+    ),
+}
+
+
+def _resolved_in_both(appeal: Appeal) -> Appeal:
+    english, welsh, when = WELSH_RESOLUTIONS[appeal.id]
+    data: dict[str, Any] = appeal.model_dump()
+    data.update(
+        status="resolved",
+        resolution=english,
+        revision=appeal.revision + 1,
+        updated_at=datetime.fromisoformat(when),
+        translations=[{**tr, "resolution": welsh} for tr in data["translations"]],
+    )
+    return Appeal.model_validate(data)
+
+
+@pytest.mark.parametrize("state", ["active", "resolved"])
+@pytest.mark.parametrize("record", BILINGUAL, ids=[a.stem for a in BILINGUAL])
+def test_bilingual_appeals_render_in_every_language_as_pinned(
+    record: Path, state: str, registry_and_context: tuple[Registry, RenderContext]
+) -> None:
+    registry, context = registry_and_context
+    appeal = load_appeal(record).appeal
+    assert len(appeal.languages) == 2
+    folder = GOLDEN / "bilingual" / record.stem
+    if state == "resolved":
+        appeal = _resolved_in_both(appeal)
+        folder = folder.with_name(f"{record.stem}--resolved")
+    files: list[OutputFile] = []
+    for name, per_language in BILINGUAL_CHANNELS.items():
+        rendition = registry.get(name).render(appeal, context)
+        assert len(rendition.files) == per_language * len(appeal.languages), name
+        files.extend(rendition.files)
+    _compare(files, folder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,24 @@ def test_publisher_languages_is_checked() -> None:
         Settings.from_env({"PUBLISHER_LANGUAGES": "en_GB,Welsh"})
     with pytest.raises(SettingsError, match="given twice"):
         Settings.from_env({"PUBLISHER_LANGUAGES": "cy_GB,cy_GB"})
+
+
+def test_the_documented_bilingual_example_imports_and_is_current() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "record-format.md").read_text(encoding="utf-8")
+    examples = [m for m in re.findall(r"```markdown\n(.*?)\n```\n", doc, re.S) if "--- cy" in m]
+    assert len(examples) == 1
+    assert _codes(examples[0]) == []
+    appeal = parse_native(examples[0], source="doc.md").appeal
+    assert appeal.in_language("cy_GB").title == "Dyn ar goll: ydych chi wedi gweld Osian?"
+
+
+def test_json_as_inspect_prints_it_carries_the_translations(tmp_path: Path) -> None:
+    from publisher.importers.jsonfile import parse_json
+
+    appeal = load_appeal(FIXTURE).appeal
+    assert parse_json(appeal.to_json(), source="osian.json") == appeal
+    broken = appeal.to_json().replace('"Dyn ar goll: ydych chi wedi gweld Osian?"', '""', 1)
+    with pytest.raises(RecordInvalid, match="at least 1 character") as caught:
+        parse_json(broken, source="osian.json")
+    assert caught.value.field == "translations.0.title"
+    assert caught.value.line is not None
