@@ -79,12 +79,28 @@ def _mastodon(settings: Settings) -> Channel:
     return MastodonChannel(settings=mastodon, outbox=settings.outbox_dir)
 
 
+def _notify(settings: Settings) -> Channel:
+    from publisher.channels.notify import NotifyChannel, NotifySettings
+    from publisher.services.subscriptions import StoreSubscribers
+
+    notify = NotifySettings(
+        api_key=settings.notify_api_key,
+        base_url=settings.notify_base_url,
+        email_template_id=settings.notify_email_template_id,
+        sms_template_id=settings.notify_sms_template_id,
+    )
+    return NotifyChannel(
+        settings=notify, subscribers=StoreSubscribers(settings), outbox=settings.outbox_dir
+    )
+
+
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "web": _web,
     "feeds": _feeds,
     "text": _text,
     "x": _x,
     "mastodon": _mastodon,
+    "notify": _notify,
 }
 
 
