@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from publisher import errors
 from publisher.bootstrap import App
 from publisher.entrypoints.web import (
+    alerts,
     api,
     approvals,
     comms,
@@ -163,6 +164,7 @@ def create_app(app: App) -> FastAPI:
         return {"status": "ok"}
 
     web.include_router(api.router)
+    web.include_router(alerts.router)
     web.include_router(approvals.router)
     # The editor's /appeals/new and /appeals/{id}/edit before comms' /appeals/{id}/{action}.
     web.include_router(editor.router)
