@@ -235,3 +235,36 @@ def test_sign_ups_are_rate_limited_per_address(app: App, fake: FakeNotify, web: 
             )
         assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
         assert len(fake.received) == 5
+
+
+def test_an_unanswered_alert_is_unknown_and_its_retry_sends_nothing_twice(
+    app: App, fake: FakeNotify, web: None
+) -> None:
+    import_approved(app.store, make_appeal(0, run="notify"), now=T0)
+    with _client() as client:
+        for address in ("ann@example.org", "bob@example.org", "07400 123456"):
+            form = client.get("/alerts/sign-up")
+            client.post(
+                "/alerts/sign-up",
+                data={"address": address, "area": "Example Shire", "csrf_token": _csrf(form.text)},
+            )
+        for message in list(fake.received):
+            link = _link(message.body, "confirm")
+            client.post(link, data={"csrf_token": _csrf(client.get(link).text)})
+    confirmations = len(fake.received)
+    appeal = make_appeal(5, run="notify")
+    import_approved(app.store, appeal, now=T0)
+    [delivery] = services.publish_now(app.store, app.registry, appeal.id, ["notify"], now=T0)
+    assert services.dispatch_due(app.store, now=T0) == [delivery]
+    # bob's email reaches Notify; the answer never comes back
+    fake.fail_next("/v2/notifications/email", mode="accept-then-drop", after=1)
+    assert services.publish_delivery(app.store, app.registry, delivery, now=T0) == "unknown"
+    alerts = fake.received[confirmations:]
+    assert sorted(m.to for m in alerts) == ["ann@example.org", "bob@example.org"]
+    # never resent by itself; a person says "not published": the retry sends only the text
+    assert services.dispatch_due(app.store, now=T0) == []
+    assert services.confirm(app.store, delivery, published=False, now=T0) == "scheduled"
+    assert services.dispatch_due(app.store, now=T0) == [delivery]
+    assert services.publish_delivery(app.store, app.registry, delivery, now=T0) == "published"
+    alerts = fake.received[confirmations:]
+    assert sorted(m.to for m in alerts) == ["+447400123456", "ann@example.org", "bob@example.org"]

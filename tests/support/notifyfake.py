@@ -94,6 +94,8 @@ class _Fault:
     path: str
     status: int | None
     mode: Literal["status", "drop", "accept-then-drop"]
+    skip: int = 0
+    """Requests to ``path`` to let through before this fault hits."""
 
 
 @dataclass
@@ -123,9 +125,11 @@ class FakeNotify(LocalFake):
         *,
         mode: Literal["status", "drop", "accept-then-drop"] = "status",
         times: int = 1,
+        after: int = 0,
     ) -> None:
+        """Fault the next ``times`` requests to ``path``, after letting ``after`` through."""
         with self.lock:
-            self._faults.extend(_Fault(path, status, mode) for _ in range(times))
+            self._faults.extend(_Fault(path, status, mode, after) for _ in range(times))
 
     def messages_to(self, address: str) -> list[Received]:
         with self.lock:
@@ -175,6 +179,9 @@ class FakeNotify(LocalFake):
         with self.lock:
             for index, fault in enumerate(self._faults):
                 if fault.path == path:
+                    if fault.skip:
+                        fault.skip -= 1
+                        return None
                     return self._faults.pop(index)
         return None
 

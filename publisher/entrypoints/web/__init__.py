@@ -153,6 +153,9 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.publisher = app
     web.state.throttle = security.SignInThrottle()
+    web.state.signup_throttle = security.SignInThrottle(
+        limit=alerts.SIGN_UPS_PER_MINUTE, window=60.0
+    )
     web.add_middleware(security.SecurityHeaders)
     web.add_exception_handler(errors.PublisherError, _publisher_error)
     web.add_exception_handler(security.TooManyAttempts, _too_many)

@@ -26,7 +26,7 @@ from publisher.services import subscriptions
 from publisher.services.accounts import CurrentSession
 from publisher.store import subscriptions as rows
 
-__all__ = ["PUBLIC_PATHS", "router"]
+__all__ = ["PUBLIC_PATHS", "SIGN_UPS_PER_MINUTE", "router"]
 
 PUBLIC_PATHS = (
     "/alerts/sign-up",
@@ -37,11 +37,12 @@ router = APIRouter(include_in_schema=False)
 Session = Annotated[CurrentSession, Depends(security.page_session)]
 
 
+SIGN_UPS_PER_MINUTE = 5
+"""Sign-ups accepted per client address per minute (per web process)."""
+
+
 def _throttle(request: Request) -> security.SignInThrottle:
-    state = request.app.state
-    if not hasattr(state, "signup_throttle"):
-        state.signup_throttle = security.SignInThrottle(limit=5, window=60.0)
-    found: security.SignInThrottle = state.signup_throttle
+    found: security.SignInThrottle = request.app.state.signup_throttle
     return found
 
 
