@@ -9,10 +9,12 @@ is the fake's (Notify's). And the refusals: no CSRF token, wrong role, a bad tok
 from __future__ import annotations
 
 import re
+import signal
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,8 +27,16 @@ from publisher.channels.notify import count
 from publisher.entrypoints.web import create_app
 from publisher.services import accounts
 from publisher.settings import Settings
+from publisher.store import subscriptions as rows
 from publisher.store.models import SubscriptionRow
-from tests.integration.conftest import free_port, make_appeal, wait_until
+from tests.integration.conftest import (
+    Deployment,
+    Processes,
+    free_port,
+    make_appeal,
+    wait_until,
+    worker_ready,
+)
 from tests.support.approving import import_approved
 from tests.support.notifyfake import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
 
@@ -268,3 +278,53 @@ def test_an_unanswered_alert_is_unknown_and_its_retry_sends_nothing_twice(
     assert services.publish_delivery(app.store, app.registry, delivery, now=T0) == "published"
     alerts = fake.received[confirmations:]
     assert sorted(m.to for m in alerts) == ["+447400123456", "ann@example.org", "bob@example.org"]
+
+
+def test_no_alert_twice_across_a_worker_sigkill(
+    make_deployment: Any, processes: Processes, fake: FakeNotify, tmp_path: Path
+) -> None:
+    """The worker is killed while Notify holds its answer to the second message (accepted;
+    nobody knows). The lease lapses: unknown. An operator retries: Notify is asked for each
+    message's reference and only the third is sent: everyone gets the alert once."""
+    data = tmp_path / "embedded"
+    deployment: Deployment = make_deployment(
+        f"sqlite:///{data / 'publisher.db'}",
+        f"filesystem://{data / 'broker'}",
+        **fake.environment(),
+    )
+    appeal = make_appeal(6, run="notifykill")
+    import_approved(deployment.store, appeal)
+    addresses = [
+        ("email", "ann@example.org"),
+        ("email", "bob@example.org"),
+        ("sms", "+447400123456"),
+    ]
+    with deployment.store.session() as session:
+        for kind, address in addresses:
+            made = rows.add(session, kind=kind, address=address, area=appeal.area, topic="", at=T0)
+            assert made.token is not None
+            rows.confirm(session, made.token, at=T0)
+    worker = processes.worker("worker", deployment.env, concurrency=1)
+    beat = processes.beat(deployment.env)
+    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready")
+
+    fake.fail_next("/v2/notifications/email", mode="stall", after=1, seconds=20)
+    [delivery] = services.publish_now(
+        deployment.store, deployment.registry(), appeal.id, ["notify"]
+    )
+    wait_until(lambda: fake.stalled != [], timeout=30, interval=0.05, what="bob's answer held")
+    worker.kill(signal.SIGKILL)
+
+    def state() -> str:
+        processes.check_alive(beat)
+        [row] = [r for r in deployment.rows() if r.id == delivery]
+        return str(row.state)
+
+    wait_until(lambda: state() == "unknown", timeout=30, what="the lapsed lease → unknown")
+    assert sorted(m.to for m in fake.received) == ["ann@example.org", "bob@example.org"]
+
+    worker.start()
+    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready again")
+    assert services.retry(deployment.store, delivery) == "scheduled"
+    wait_until(lambda: state() == "published", timeout=40, what="the retry to publish")
+    assert sorted(m.to for m in fake.received) == sorted(a for _, a in addresses)  # once each

@@ -93,8 +93,10 @@ class Received:
 class _Fault:
     path: str
     status: int | None
-    mode: Literal["status", "drop", "accept-then-drop"]
+    mode: Literal["status", "drop", "accept-then-drop", "stall"]
     skip: int = 0
+    seconds: float = 0.0
+    """For ``stall``: how long the answer is held after the message was accepted."""
     """Requests to ``path`` to let through before this fault hits."""
 
 
@@ -111,6 +113,8 @@ class FakeNotify(LocalFake):
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(method, path with query) of every authorised request, in order."""
     refused_auth: list[str] = field(default_factory=list)
+    stalled: list[str] = field(default_factory=list)
+    """Ids of messages accepted whose answer was held (``stall``)."""
     _faults: list[_Fault] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -123,13 +127,25 @@ class FakeNotify(LocalFake):
         path: str,
         status: int | None = None,
         *,
-        mode: Literal["status", "drop", "accept-then-drop"] = "status",
+        mode: Literal["status", "drop", "accept-then-drop", "stall"] = "status",
         times: int = 1,
         after: int = 0,
+        seconds: float = 0.0,
     ) -> None:
-        """Fault the next ``times`` requests to ``path``, after letting ``after`` through."""
+        """Fault the next ``times`` requests to ``path``, after letting ``after`` through:
+        answer ``status``, drop the connection (before or after accepting the message), or
+        accept it and hold the answer ``seconds``."""
         with self.lock:
-            self._faults.extend(_Fault(path, status, mode, after) for _ in range(times))
+            self._faults.extend(_Fault(path, status, mode, after, seconds) for _ in range(times))
+
+    def environment(self) -> dict[str, str]:
+        """The NOTIFY_* settings of a publisher pointed at this fake."""
+        return {
+            "NOTIFY_API_KEY": API_KEY,
+            "NOTIFY_BASE_URL": self.base_url,
+            "NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE,
+            "NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE,
+        }
 
     def messages_to(self, address: str) -> list[Received]:
         with self.lock:
@@ -213,7 +229,7 @@ class FakeNotify(LocalFake):
             return
         if method == "POST" and url.path in ("/v2/notifications/email", "/v2/notifications/sms"):
             kind: Literal["email", "sms"] = "email" if url.path.endswith("email") else "sms"
-            self._create(handler, kind, body, drop=fault is not None)
+            self._create(handler, kind, body, fault=fault)
         elif method == "GET" and url.path == "/v2/notifications":
             query = parse_qs(url.query)
             reference = query.get("reference", [None])[0]
@@ -261,7 +277,12 @@ class FakeNotify(LocalFake):
         }
 
     def _create(
-        self, handler: FakeHandler, kind: Literal["email", "sms"], raw: bytes, *, drop: bool
+        self,
+        handler: FakeHandler,
+        kind: Literal["email", "sms"],
+        raw: bytes,
+        *,
+        fault: _Fault | None,
     ) -> None:
         try:
             data = json.loads(raw)
@@ -329,9 +350,13 @@ class FakeNotify(LocalFake):
         )
         with self.lock:
             self.received.append(message)
-        if drop:
+        if fault is not None and fault.mode == "accept-then-drop":
             handler.drop()
             return
+        if fault is not None and fault.mode == "stall":
+            with self.lock:
+                self.stalled.append(message.id)
+            time.sleep(fault.seconds)
         content: dict[str, Any] = {"body": body}
         if kind == "email":
             content.update(
