@@ -102,6 +102,21 @@ def _facebook(settings: Settings) -> Channel:
     return FacebookChannel(settings=facebook, outbox=settings.outbox_dir)
 
 
+def _notify(settings: Settings) -> Channel:
+    from publisher.channels.notify import NotifyChannel, NotifySettings
+    from publisher.services.subscriptions import StoreSubscribers
+
+    notify = NotifySettings(
+        api_key=settings.notify_api_key,
+        base_url=settings.notify_base_url,
+        email_template_id=settings.notify_email_template_id,
+        sms_template_id=settings.notify_sms_template_id,
+    )
+    return NotifyChannel(
+        settings=notify, subscribers=StoreSubscribers(settings), outbox=settings.outbox_dir
+    )
+
+
 BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "web": _web,
     "feeds": _feeds,
@@ -110,6 +125,7 @@ BUILTIN_CHANNELS: Mapping[str, ChannelFactory] = {
     "mastodon": _mastodon,
     "bluesky": _bluesky,
     "facebook": _facebook,
+    "notify": _notify,
 }
 
 

@@ -21,6 +21,9 @@ __all__ = [
 ]
 
 MIN_ALERT_SECRET_LENGTH = 16
+_UUID_TEXT = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_UUID = re.compile(_UUID_TEXT, re.IGNORECASE)
+_NOTIFY_KEY = re.compile(f".+-{_UUID_TEXT}-{_UUID_TEXT}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,17 @@ class Settings:
     """FACEBOOK_GRAPH_URL: the Graph API (a local Graph-compatible server in tests)."""
     facebook_api_version: str = "v21.0"
     """FACEBOOK_API_VERSION: the Graph API version, e.g. v21.0."""
+    notify_api_key: Secret | None = None
+    """NOTIFY_API_KEY: a GOV.UK Notify API key (``name-<service id>-<secret>``); unset, with the
+    template ids unset too, alerts go to the dry-run outbox."""
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    """NOTIFY_BASE_URL: Notify's API; tests and staging point it at a local Notify-compatible
+    server."""
+    notify_email_template_id: str = ""
+    """NOTIFY_EMAIL_TEMPLATE_ID: the email template (subject ``((subject))``, body ``((body))``
+    and ``((unsubscribe_url))``)."""
+    notify_sms_template_id: str = ""
+    """NOTIFY_SMS_TEMPLATE_ID: the text message template (content ``((body))`` alone)."""
     alert_webhook_url: str = field(default="", repr=False)
     """ALERT_WEBHOOK_URL: where alerts (a delivery failed or unknown, a channel disabled) are
     POSTed as signed JSON. Empty: alerts are recorded but never sent (``not-configured``). A
@@ -140,6 +154,10 @@ class Settings:
     @property
     def bluesky_configured(self) -> bool:
         return bool(self.bluesky_handle) and self.bluesky_app_password is not None
+
+    @property
+    def notify_configured(self) -> bool:
+        return self.notify_api_key is not None
 
     @property
     def alerts_configured(self) -> bool:
@@ -313,6 +331,34 @@ class Settings:
                 f"FACEBOOK_API_VERSION={facebook_version!r} must be a Graph API version such "
                 "as v21.0"
             )
+        notify_base = text("NOTIFY_BASE_URL", cls.notify_base_url).rstrip("/")
+        if not notify_base.startswith(("http://", "https://")):
+            raise SettingsError(f"NOTIFY_BASE_URL={notify_base!r} must be an absolute http(s) URL")
+        notify_key = secret("NOTIFY_API_KEY")
+        notify_templates = {
+            "NOTIFY_EMAIL_TEMPLATE_ID": text("NOTIFY_EMAIL_TEMPLATE_ID", "").strip(),
+            "NOTIFY_SMS_TEMPLATE_ID": text("NOTIFY_SMS_TEMPLATE_ID", "").strip(),
+        }
+        notify_given = [name for name, value in notify_templates.items() if value]
+        if notify_key is not None:
+            notify_given.insert(0, "NOTIFY_API_KEY")
+            if not _NOTIFY_KEY.fullmatch(notify_key.reveal()):
+                raise SettingsError(
+                    "NOTIFY_API_KEY is not a Notify API key (expected "
+                    "<key name>-<service id>-<secret>, the last two UUIDs)"
+                )
+        for name, value in notify_templates.items():
+            if value and not _UUID.fullmatch(value):
+                raise SettingsError(f"{name}={value!r} is not a Notify template id (a UUID)")
+        if notify_given and len(notify_given) < 3:
+            notify_missing = [
+                name for name in ("NOTIFY_API_KEY", *notify_templates) if name not in notify_given
+            ]
+            raise SettingsError(
+                f"{', '.join(notify_given)} set but {', '.join(notify_missing)} not: GOV.UK "
+                "Notify needs the API key and both template ids (or none of them, for the "
+                "dry-run outbox)"
+            )
 
         def port_number(name: str, default: int) -> int:
             port = number(name, default)
@@ -377,6 +423,10 @@ class Settings:
             facebook_page_access_token=facebook_token,
             facebook_graph_url=facebook_graph,
             facebook_api_version=facebook_version,
+            notify_api_key=notify_key,
+            notify_base_url=notify_base,
+            notify_email_template_id=notify_templates["NOTIFY_EMAIL_TEMPLATE_ID"],
+            notify_sms_template_id=notify_templates["NOTIFY_SMS_TEMPLATE_ID"],
             alert_webhook_url=alert_url,
             alert_webhook_secret=alert_secret,
             alert_webhook_timeout=number("ALERT_WEBHOOK_TIMEOUT", cls.alert_webhook_timeout),
@@ -426,6 +476,10 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "FACEBOOK_PAGE_ACCESS_TOKEN",
         "FACEBOOK_GRAPH_URL",
         "FACEBOOK_API_VERSION",
+        "NOTIFY_API_KEY",
+        "NOTIFY_BASE_URL",
+        "NOTIFY_EMAIL_TEMPLATE_ID",
+        "NOTIFY_SMS_TEMPLATE_ID",
         "ALERT_WEBHOOK_URL",
         "ALERT_WEBHOOK_SECRET",
         "ALERT_WEBHOOK_TIMEOUT",

@@ -44,6 +44,8 @@ __all__ = [
     "DeliveryState",
     "HeartbeatRow",
     "SessionRow",
+    "SubscriptionRow",
+    "SubscriptionTokenRow",
     "TokenRow",
     "UTCDateTime",
     "UserRow",
@@ -324,3 +326,42 @@ class SessionRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class SubscriptionRow(Base):
+    """Someone who asked for alerts: an email address or a UK mobile number (E.164), an area,
+    optionally a topic (``""`` for every appeal of the area). Unconfirmed (``confirmed_at``
+    None) until the link sent to the address is followed; deleted, not flagged, on
+    unsubscribe."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("kind", "address", "area", "topic", name="uq_subscriptions_address"),
+        Index("ix_subscriptions_area_topic", "area", "topic"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    """A random public id (the subscriber part of Notify references); not the address."""
+    kind: Mapped[str] = mapped_column(String(10))
+    """``email`` or ``sms``."""
+    address: Mapped[str] = mapped_column(String(320))
+    area: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+
+
+class SubscriptionTokenRow(Base):
+    """A link's secret, stored only as its SHA-256 digest: ``confirm`` (one, replaced when the
+    confirmation is sent again) or ``unsubscribe`` (one per alert sent). Deleted with the
+    subscription."""
+
+    __tablename__ = "subscription_tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]

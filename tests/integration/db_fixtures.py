@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 TABLES = (
+    "subscription_tokens",
+    "subscriptions",
     "alerts",
     "sessions",
     "tokens",

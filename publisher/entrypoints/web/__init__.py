@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from publisher import errors
 from publisher.bootstrap import App
 from publisher.entrypoints.web import (
+    alerts,
     api,
     approvals,
     comms,
@@ -152,6 +153,9 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.publisher = app
     web.state.throttle = security.SignInThrottle()
+    web.state.signup_throttle = security.SignInThrottle(
+        limit=alerts.SIGN_UPS_PER_MINUTE, window=60.0
+    )
     web.add_middleware(security.SecurityHeaders)
     web.add_exception_handler(errors.PublisherError, _publisher_error)
     web.add_exception_handler(security.TooManyAttempts, _too_many)
@@ -163,6 +167,7 @@ def create_app(app: App) -> FastAPI:
         return {"status": "ok"}
 
     web.include_router(api.router)
+    web.include_router(alerts.router)
     web.include_router(approvals.router)
     # The editor's /appeals/new and /appeals/{id}/edit before comms' /appeals/{id}/{action}.
     web.include_router(editor.router)

@@ -1,0 +1,180 @@
+"""Alert subscriptions: sign up, confirm, unsubscribe, and who receives an appeal's alert.
+
+- An address is an email address or a UK mobile number (validated with ``phonenumbers``,
+  stored in E.164); an area is one the site has appeals for; a topic is optional.
+- Signing up always gives the same answer, whether the address was known or not (no account
+  enumeration): a new or unconfirmed subscription is sent a confirmation link; a confirmed one
+  is sent nothing.
+- Tokens are stored only as digests; unsubscribing deletes the subscription.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+import phonenumbers
+from sqlalchemy import select
+
+from publisher.channel.recipients import Recipient
+from publisher.domain.record import Topic
+from publisher.errors import PublisherError
+from publisher.store import subscriptions as rows
+from publisher.store.models import AppealRow
+
+if TYPE_CHECKING:
+    from publisher.settings import Settings
+    from publisher.store import Store
+
+__all__ = [
+    "InvalidSubscription",
+    "Sender",
+    "StoreSubscribers",
+    "areas",
+    "confirm",
+    "parse_address",
+    "sign_up",
+    "unsubscribe",
+    "unsubscribe_details",
+]
+
+_EMAIL = re.compile(
+    r"[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+
+Sender = Callable[[Literal["email", "sms"], str, str, str], None]
+"""Sends one message: (kind, address, subject, body) (the Notify channel's ``send_message``)."""
+
+
+class InvalidSubscription(PublisherError):
+    """The sign-up form's ``field`` is not usable (the message says why)."""
+
+    exit_code = 2
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def parse_address(text: str) -> tuple[Literal["email", "sms"], str]:
+    """("email", the address) or ("sms", the E.164 number); InvalidSubscription otherwise."""
+    value = text.strip()
+    if "@" in value:
+        if len(value) > 254 or not _EMAIL.fullmatch(value):
+            raise InvalidSubscription("address", "Enter an email address like name@example.org")
+        local, _, domain = value.rpartition("@")
+        return "email", f"{local}@{domain.lower()}"
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidSubscription(
+            "address", "Enter an email address or a UK mobile number like 07400 123456"
+        ) from exc
+    kind = phonenumbers.number_type(number)
+    if (
+        not phonenumbers.is_valid_number(number)
+        or number.country_code != 44  # Great Britain, Northern Ireland, the Crown Dependencies
+        or kind is not phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise InvalidSubscription("address", "Enter a UK mobile number like 07400 123456")
+    return "sms", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def areas(store: Store) -> list[str]:
+    """The areas the site has appeals for."""
+    with store.session(read_only=True) as session:
+        return sorted(set(session.scalars(select(AppealRow.area).distinct())))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sign_up(
+    store: Store,
+    *,
+    address: str,
+    area: str,
+    topic: str,
+    app_url: str,
+    send: Sender,
+    at: datetime | None = None,
+) -> None:
+    """Record a subscription and send its confirmation link (see the module docstring)."""
+    kind, normalised = parse_address(address)
+    if area not in areas(store):
+        raise InvalidSubscription("area", "Choose an area from the list")
+    if topic and topic not in {t.value for t in Topic}:
+        raise InvalidSubscription("topic", "Choose a topic from the list, or none")
+    with store.session() as session:
+        subscriber = rows.add(
+            session, kind=kind, address=normalised, area=area, topic=topic, at=at or _now()
+        )
+    if subscriber.token is None:
+        return  # confirmed already: nothing to send, and the same answer
+    link = f"{app_url.rstrip('/')}/alerts/confirm/{subscriber.token}"
+    if kind == "email":
+        body = (
+            f"You asked for police appeal alerts for {area}.\n\n"
+            f"To start them, confirm your email address: {link}\n\n"
+            "If you did not ask for this, ignore this email: nothing will be sent.\n"
+        )
+    else:
+        body = f"Confirm police appeal alerts for {area}: {link}\nNot you? Ignore this text."
+    send(kind, normalised, "Confirm your police appeal alerts", body)
+
+
+def confirm(store: Store, token: str, *, at: datetime | None = None) -> bool:
+    with store.session() as session:
+        return rows.confirm(session, token, at=at or _now()) is not None
+
+
+@dataclass(frozen=True)
+class UnsubscribeDetails:
+    area: str
+    topic: str
+    kind: str
+
+
+def unsubscribe_details(store: Store, token: str) -> UnsubscribeDetails | None:
+    with store.session(read_only=True) as session:
+        found = rows.find_by_token(session, token)
+    return None if found is None else UnsubscribeDetails(found.area, found.topic, found.kind)
+
+
+def unsubscribe(store: Store, token: str) -> bool:
+    with store.session() as session:
+        return rows.unsubscribe(session, token)
+
+
+class StoreSubscribers:
+    """The Notify channel's subscriber source: the database's confirmed subscriptions, each
+    message with its own unsubscribe link on the web app (PUBLISHER_APP_URL)."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self._settings = settings
+        self._store = store
+
+    def _get_store(self) -> Store:
+        if self._store is None:
+            from publisher.store import Store
+
+            self._store = Store(self._settings.database_url)
+        return self._store
+
+    def recipients(self, area: str, topics: Sequence[str]) -> Sequence[Recipient]:
+        base = self._settings.app_url.rstrip("/")
+        with self._get_store().session() as session:
+            found = rows.recipients(session, area, topics, at=_now())
+        return [
+            Recipient(
+                subscriber=s.uid,
+                kind="email" if s.kind == "email" else "sms",
+                address=s.address,
+                unsubscribe_url=f"{base}/alerts/unsubscribe/{s.token}",
+            )
+            for s in found
+        ]
