@@ -21,9 +21,11 @@ time as its retry, before anything is sent.
 
 **Errors** are translated here: rate limits (codes 4, 17, 32, 613 and 80001-80014) are
 transient until the time to regain access; ``is_transient``, codes 1 and 2 and HTTP 5xx are
-transient; 190 (the token) and 10 or 200-299 (permissions) are the credentials (the channel is
-disabled); 100 (a parameter refused) and everything else are permanent. A request that may have
-reached Facebook without an answer (a read timeout, a reset, a 2xx without an id) is ambiguous.
+transient, except that a server error answering a post is ambiguous (Facebook may have made the
+post before failing, and has no idempotency key); 190 (the token) and 10 or 200-299
+(permissions) are the credentials (the channel is disabled); 100 (a parameter refused) and
+everything else are permanent. A request that may have reached Facebook without an answer (a
+read timeout, a reset, a 2xx without an id) is ambiguous.
 
 **No post twice.** The Graph API has no idempotency key: a request resent after an unanswered
 one may make a second post. So the channel is not ``idempotent`` and an ambiguous send ends
@@ -498,6 +500,13 @@ class FacebookChannel(ChannelBase):
             now = self._clock()
             retry_at = usage.wait_until(now) or now + SLOW_DOWN_FOR
             self._blocked = (retry_at, f"error {error.code}")
+        elif creates and error.status >= 500:
+            # A server error may come after the post was made, and the Graph API has no
+            # idempotency key: sending again could post it twice. A person looks first.
+            raise AmbiguousPublishError(
+                f"Facebook failed while {what}: {error.describe()}; the post may exist: look "
+                "at the Page and confirm before posting again"
+            )
         raise classify(error, what, retry_at=retry_at)
 
     # Dry runs ----------------------------------------------------------------------------

@@ -161,13 +161,24 @@ def test_rate_limit_errors_are_transient(fake: FakeFacebook, code: str) -> None:
 
 
 @pytest.mark.parametrize("fault", ["500", "503", "2"])
-def test_server_errors_are_transient(fake: FakeFacebook, fault: str) -> None:
+def test_a_server_error_on_a_post_is_ambiguous(fake: FakeFacebook, fault: str) -> None:
+    """Facebook may fail after making the post, and has no idempotency key: a server error
+    answering a create is "the post may exist", for a person to check, never a blind retry."""
     channel = channel_for(fake)
     fake.fail("POST feed", fault)
-    with pytest.raises(TransientPublishError, match="unavailable"):
+    with pytest.raises(AmbiguousPublishError, match="may exist"):
         channel.publish(rendition(channel), Target())
-    channel.publish(rendition(channel), Target())  # the retry goes through
-    assert len(fake.posts) == 1
+
+
+@pytest.mark.parametrize("fault", ["500", "503", "2"])
+def test_a_server_error_on_a_deletion_is_transient(fake: FakeFacebook, fault: str) -> None:
+    channel = channel_for(fake)
+    receipt = channel.publish(rendition(channel), Target())
+    fake.fail("DELETE", fault)
+    with pytest.raises(TransientPublishError, match="unavailable"):
+        channel.delete_posts(receipt.remote_ids, Target())
+    channel.delete_posts(receipt.remote_ids, Target())  # the retry goes through
+    assert fake.live_posts == []
 
 
 def test_token_and_permission_errors_are_the_credentials(fake: FakeFacebook) -> None:
