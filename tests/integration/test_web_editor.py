@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -457,3 +458,40 @@ def test_a_whole_file_pasted_or_uploaded(author: httpx.Client, tmp_path: Path) -
     )
     assert upload.status_code == 422
     assert "not missing-woman-sam-example" in _text(upload, '//*[@id="file-error"]')
+
+
+def test_saving_a_bilingual_appeal_keeps_its_translation(web: WebApp, author: httpx.Client) -> None:
+    """The form edits the primary language: a save keeps the Welsh as it was (nothing lost),
+    saving it unchanged stores nothing new, and changing the English leaves the Welsh marked
+    as made from the English before."""
+    from publisher.domain.record import translatable_digest
+    from publisher.settings import Settings
+    from publisher.store import Store
+    from publisher.store import appeals as stored
+    from tests.integration.conftest import run_cli
+
+    source = REPO / "tests" / "fixtures" / "bilingual" / "missing-osian-example.md"
+    run_cli(["import", str(source)], web.env)
+    store = Store(Settings.from_env(web.env).database_url)
+
+    def current() -> tuple[int, Any]:
+        with store.session() as session:
+            return stored.load_current(session, "missing-osian-example")
+
+    number, before = current()
+    assert before.translations, "the fixture is bilingual"
+    edit = author.get("/appeals/missing-osian-example/edit")
+    assert edit.status_code == 200
+    values = _form_values(edit)
+    same = _post(author, "/appeals/missing-osian-example/edit", {**values, "action": "save"})
+    assert same.status_code == 303 and "changed=no" in same.headers["location"]
+    assert current()[0] == number
+
+    retitled = {**values, "title": "Missing man: please help us find Osian", "action": "save"}
+    changed = _post(author, "/appeals/missing-osian-example/edit", retitled)
+    assert changed.status_code == 303 and "changed=yes" in changed.headers["location"]
+    number_after, after = current()
+    assert number_after == number + 1
+    assert after.title == "Missing man: please help us find Osian"
+    assert after.translations == before.translations  # the Welsh kept, word for word
+    assert after.translations[0].source_digest != translatable_digest(after)  # now out of date

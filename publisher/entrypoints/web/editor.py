@@ -190,6 +190,12 @@ def _store(
     if editing is None:
         number = services.create_appeal(app.store, appeal, actor=actor, now=now)
         return _Saved(number, True, False)
+    if editing.translations and not appeal.translations:
+        # The form edits the primary language only: the translations are kept as they are
+        # (never dropped by a save), and the check says when the English moved on from them.
+        appeal = Appeal.model_validate(
+            {**appeal.model_dump(), "translations": editing.model_dump()["translations"]}
+        )
     edit = services.edit_appeal(app.store, appeal, app.registry, actor=actor, now=now)
     return _Saved(edit.revision, edit.changed, edit.live)
 
