@@ -53,7 +53,6 @@ from atproto_client.models.utils import get_model_as_dict
 from publisher.channel import (
     ChannelBase,
     Media,
-    OutputFile,
     PlatformLimits,
     Receipt,
     RenderContext,
@@ -62,6 +61,7 @@ from publisher.channel import (
     Target,
 )
 from publisher.channel.files import atomic_write
+from publisher.channels._social import social_rendition
 from publisher.channels.bluesky.client import BlueskySettings, build_client, record_key
 from publisher.channels.bluesky.render import (
     LIMITS,
@@ -75,7 +75,7 @@ from publisher.channels.bluesky.render import (
 from publisher.channels.bluesky.text import MAX_BYTES, MAX_GRAPHEMES, graphemes, utf8_length
 from publisher.channels.x.fetch import ImageFetcher
 from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.domain.record import Appeal
 from publisher.errors import (
     AmbiguousPublishError,
     PermanentPublishError,
@@ -209,54 +209,11 @@ class BlueskyChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        path = f"social/bluesky/{appeal.id}.json"
-        rendered = render_posts(appeal)
-        if appeal.status is AppealStatus.WITHDRAWN:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                removals=(path,),
-                limits=LIMITS,
-            )
-        return self._rendition(appeal, rendered, path, update=False)
+        return _rendition(self.name, appeal, render_posts(appeal), update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post, to publish with ``reply_to`` set to the first post's uri."""
-        rendered = render_update_posts(appeal)
-        if not rendered.posts:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                limits=LIMITS,
-            )
-        path = f"social/bluesky/{appeal.id}.update.json"
-        return self._rendition(appeal, rendered, path, update=True)
-
-    def _rendition(self, appeal: Appeal, rendered: Posts, path: str, *, update: bool) -> Rendition:
-        payload: dict[str, Any] = {"appeal": appeal.id, "revision": appeal.revision}
-        if update:
-            payload["update"] = True
-        payload["limits"] = {
-            "graphemes": LIMITS.max_weight,
-            "bytes": MAX_BYTES,
-            "media": LIMITS.max_media,
-            "alt_text": LIMITS.max_alt,
-        }
-        payload["posts"] = [_post_json(as_post(post)) for post in rendered.posts]
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        return Rendition(
-            channel=self.name,
-            appeal_id=appeal.id,
-            revision=appeal.revision,
-            files=(OutputFile(path=path, content=content, media_type="application/json"),),
-            posts=rendered.posts,
-            warnings=rendered.warnings,
-            limits=LIMITS,
-        )
+        return _rendition(self.name, appeal, render_update_posts(appeal), update=True)
 
     # Publishing --------------------------------------------------------------------------
 
@@ -640,6 +597,26 @@ def _receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, s
     if target.idempotency_key:
         details["idempotency_key"] = target.idempotency_key
     return details
+
+
+def _rendition(name: str, appeal: Appeal, rendered: Posts, *, update: bool) -> Rendition:
+    described = {
+        "limits": {
+            "graphemes": LIMITS.max_weight,
+            "bytes": MAX_BYTES,
+            "media": LIMITS.max_media,
+            "alt_text": LIMITS.max_alt,
+        }
+    }
+    return social_rendition(
+        name,
+        appeal,
+        rendered,
+        limits=LIMITS,
+        update=update,
+        described=described,
+        as_json=lambda post: _post_json(as_post(post)),
+    )
 
 
 def _post_json(post: SocialPost) -> dict[str, Any]:

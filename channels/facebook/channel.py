@@ -52,7 +52,6 @@ import requests
 
 from publisher.channel import (
     ChannelBase,
-    OutputFile,
     PlatformLimits,
     Receipt,
     RenderContext,
@@ -62,6 +61,7 @@ from publisher.channel import (
 )
 from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
+from publisher.channels._social import social_rendition
 from publisher.channels.facebook.render import (
     FACEBOOK_LIMITS,
     Posts,
@@ -70,7 +70,7 @@ from publisher.channels.facebook.render import (
     weigh,
 )
 from publisher.channels.facebook.usage import SLOW_DOWN_FOR, Usage, read_usage
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.domain.record import Appeal
 from publisher.domain.secret import Secret
 from publisher.errors import (
     AmbiguousPublishError,
@@ -242,50 +242,11 @@ class FacebookChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        path = f"social/facebook/{appeal.id}.json"
-        rendered = render_posts(appeal)
-        if appeal.status is AppealStatus.WITHDRAWN:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                removals=(path,),
-                limits=FACEBOOK_LIMITS,
-            )
-        return self._rendition(appeal, rendered, path, update=False)
+        return _rendition(self.name, appeal, render_posts(appeal), update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" comment, to publish with ``reply_to`` set to the appeal's post."""
-        rendered = render_update_posts(appeal)
-        if not rendered.posts:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                limits=FACEBOOK_LIMITS,
-            )
-        path = f"social/facebook/{appeal.id}.update.json"
-        return self._rendition(appeal, rendered, path, update=True)
-
-    def _rendition(self, appeal: Appeal, rendered: Posts, path: str, *, update: bool) -> Rendition:
-        payload: dict[str, Any] = {"appeal": appeal.id, "revision": appeal.revision}
-        if update:
-            payload["update"] = True
-        payload["link"] = str(appeal.url)
-        payload["posts"] = [_post_json(post) for post in rendered.posts]
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        return Rendition(
-            channel=self.name,
-            appeal_id=appeal.id,
-            revision=appeal.revision,
-            files=(OutputFile(path=path, content=content, media_type="application/json"),),
-            posts=rendered.posts,
-            warnings=rendered.warnings,
-            limits=FACEBOOK_LIMITS,
-            url=None,
-        )
+        return _rendition(self.name, appeal, render_update_posts(appeal), update=True)
 
     # Publishing --------------------------------------------------------------------------
 
@@ -573,9 +534,8 @@ def _link_of(rendition: Rendition) -> str | None:
     return None
 
 
-def _post_json(post: SocialPost) -> dict[str, Any]:
-    return {
-        "text": post.text,
-        "weight": post.weight,
-        "media": [{"url": m.url, "alt_text": m.alt_text} for m in post.media],
-    }
+def _rendition(name: str, appeal: Appeal, rendered: Posts, *, update: bool) -> Rendition:
+    described = {"link": str(appeal.url)}
+    return social_rendition(
+        name, appeal, rendered, limits=FACEBOOK_LIMITS, update=update, described=described
+    )

@@ -47,7 +47,6 @@ from mastodon import (
 
 from publisher.channel import (
     ChannelBase,
-    OutputFile,
     PlatformLimits,
     Receipt,
     RenderContext,
@@ -57,6 +56,7 @@ from publisher.channel import (
 )
 from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
+from publisher.channels._social import social_rendition
 from publisher.channels.mastodon.client import (
     MastodonSettings,
     build_client,
@@ -72,7 +72,7 @@ from publisher.channels.mastodon.render import (
 from publisher.channels.mastodon.text import weigh
 from publisher.channels.x.fetch import ImageFetcher
 from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.domain.record import Appeal
 from publisher.errors import (
     AmbiguousPublishError,
     PermanentPublishError,
@@ -230,57 +230,14 @@ class MastodonChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         limits = self.instance_limits
-        path = f"social/mastodon/{appeal.id}.json"
         rendered = render_posts(appeal, limits)
-        if appeal.status is AppealStatus.WITHDRAWN:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                removals=(path,),
-                limits=limits,
-            )
-        return self._rendition(appeal, rendered, path, limits, update=False)
+        return _rendition(self.name, appeal, rendered, limits, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" status, to publish with ``reply_to`` set to the first status."""
         limits = self.instance_limits
         rendered = render_update_posts(appeal, limits)
-        path = f"social/mastodon/{appeal.id}.update.json"
-        if not rendered.posts:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                limits=limits,
-            )
-        return self._rendition(appeal, rendered, path, limits, update=True)
-
-    def _rendition(
-        self, appeal: Appeal, rendered: Posts, path: str, limits: MastodonLimits, *, update: bool
-    ) -> Rendition:
-        payload: dict[str, Any] = {"appeal": appeal.id, "revision": appeal.revision}
-        if update:
-            payload["update"] = True
-        payload["limits"] = {
-            "characters": limits.max_weight,
-            "characters_per_url": limits.characters_per_url,
-            "media": limits.max_media,
-            "alt_text": limits.max_alt,
-        }
-        payload["posts"] = [_post_json(post) for post in rendered.posts]
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        return Rendition(
-            channel=self.name,
-            appeal_id=appeal.id,
-            revision=appeal.revision,
-            files=(OutputFile(path=path, content=content, media_type="application/json"),),
-            posts=rendered.posts,
-            warnings=rendered.warnings,
-            limits=limits,
-        )
+        return _rendition(self.name, appeal, rendered, limits, update=True)
 
     # The instance's limits ----------------------------------------------------------------
 
@@ -637,9 +594,17 @@ def _receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, s
     return details
 
 
-def _post_json(post: SocialPost) -> dict[str, Any]:
-    return {
-        "text": post.text,
-        "weight": post.weight,
-        "media": [{"url": m.url, "alt_text": m.alt_text} for m in post.media],
+def _rendition(
+    name: str, appeal: Appeal, rendered: Posts, limits: MastodonLimits, *, update: bool
+) -> Rendition:
+    described = {
+        "limits": {
+            "characters": limits.max_weight,
+            "characters_per_url": limits.characters_per_url,
+            "media": limits.max_media,
+            "alt_text": limits.max_alt,
+        }
     }
+    return social_rendition(
+        name, appeal, rendered, limits=limits, update=update, described=described
+    )

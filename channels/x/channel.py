@@ -32,7 +32,6 @@ import tweepy
 
 from publisher.channel import (
     ChannelBase,
-    OutputFile,
     PlatformLimits,
     Receipt,
     RenderContext,
@@ -42,6 +41,7 @@ from publisher.channel import (
 )
 from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
+from publisher.channels._social import social_rendition
 from publisher.channels.x.client import (
     CREATE_TWEET,
     DELETE_TWEET,
@@ -55,8 +55,8 @@ from publisher.channels.x.client import (
 from publisher.channels.x.fetch import ImageFetcher
 from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
 from publisher.channels.x.ratelimit import RateLimitState
-from publisher.channels.x.render import X_LIMITS, Posts, render_posts, render_update_posts
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.channels.x.render import X_LIMITS, render_posts, render_update_posts
+from publisher.domain.record import Appeal
 from publisher.errors import (
     AmbiguousPublishError,
     PermanentPublishError,
@@ -169,49 +169,15 @@ class XChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        path = f"social/x/{appeal.id}.json"
-        rendered = render_posts(appeal)
-        if appeal.status is AppealStatus.WITHDRAWN:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                removals=(path,),
-                limits=self.limits,
-            )
-        return self._rendition(appeal, rendered, path, update=False)
+        return social_rendition(
+            self.name, appeal, render_posts(appeal), limits=X_LIMITS, update=False
+        )
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post (new revision or resolution), to publish with ``reply_to`` set
         to the first post of the original thread."""
         rendered = render_update_posts(appeal)
-        path = f"social/x/{appeal.id}.update.json"
-        if not rendered.posts:
-            return Rendition(
-                channel=self.name,
-                appeal_id=appeal.id,
-                revision=appeal.revision,
-                warnings=rendered.warnings,
-                limits=self.limits,
-            )
-        return self._rendition(appeal, rendered, path, update=True)
-
-    def _rendition(self, appeal: Appeal, rendered: Posts, path: str, *, update: bool) -> Rendition:
-        payload: dict[str, Any] = {"appeal": appeal.id, "revision": appeal.revision}
-        if update:
-            payload["update"] = True
-        payload["posts"] = [_post_json(post) for post in rendered.posts]
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        return Rendition(
-            channel=self.name,
-            appeal_id=appeal.id,
-            revision=appeal.revision,
-            files=(OutputFile(path=path, content=content, media_type="application/json"),),
-            posts=rendered.posts,
-            warnings=rendered.warnings,
-            limits=self.limits,
-        )
+        return social_rendition(self.name, appeal, rendered, limits=X_LIMITS, update=True)
 
     # Publishing --------------------------------------------------------------------------
 
