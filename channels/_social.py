@@ -1,5 +1,5 @@
-"""What every social channel's ``render`` and ``render_update`` share: the rendition of a thread
-of posts, with its JSON file under ``social/<channel>/``.
+"""What the social channels share: the rendition of a thread of posts, with its JSON file under
+``social/<channel>/``; the dry-run outbox; the key and receipt of a publication.
 
 - a withdrawn appeal renders no posts and removes the appeal's file;
 - an update with nothing to say renders no posts (and no file);
@@ -9,18 +9,30 @@ of posts, with its JSON file under ``social/<channel>/``.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publisher.channel import OutputFile, PlatformLimits, Rendition, SocialPost
+from publisher.channel import OutputFile, PlatformLimits, Receipt, Rendition, SocialPost, Target
+from publisher.channel.files import atomic_write
 from publisher.domain.record import Appeal, AppealStatus
 
 if TYPE_CHECKING:
     from publisher.channels.x.render import Posts
 
-__all__ = ["post_json", "social_rendition"]
+__all__ = [
+    "append_outbox",
+    "content_key",
+    "dry_run_deletion",
+    "post_json",
+    "receipt_details",
+    "social_rendition",
+]
 
 
 def post_json(post: SocialPost) -> dict[str, Any]:
@@ -64,3 +76,63 @@ def social_rendition(
     content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     file = OutputFile(path=path, content=content, media_type="application/json")
     return replace(bare, files=(file,), posts=rendered.posts)
+
+
+def append_outbox(folder: Path, file_name: str, records: Sequence[Mapping[str, Any]]) -> Path:
+    """Append ``records`` (one JSON line each) to the dry-run outbox ``folder/file_name``, under
+    a lock, so that concurrent workers neither interleave nor lose a line; the file's path."""
+    lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    path = folder / file_name
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f".{file_name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = path.read_bytes() if path.exists() else b""
+        atomic_write(path, existing + lines.encode("utf-8"))
+    return path
+
+
+def dry_run_deletion(
+    channel: str, folder: Path, file_name: str, ids: Sequence[str], target: Target, now: datetime
+) -> Receipt:
+    """What deleting ``ids`` would do, written to the dry-run outbox instead."""
+    records = [
+        {
+            "dry_run": True,
+            "channel": channel,
+            "action": "delete",
+            "target": target.name,
+            "remote_id": remote_id,
+            "at": now.isoformat(),
+        }
+        for remote_id in ids
+    ]
+    path = append_outbox(folder, file_name, records)
+    return Receipt(
+        channel=channel,
+        paths=(str(path),),
+        published_at=now,
+        details={"dry_run": "true", "deleted": str(len(ids)), "outbox": str(path)},
+    )
+
+
+def content_key(rendition: Rendition, target: Target) -> str:
+    """A key for a publication outside the ledger (no delivery key): the same rendition to
+    the same target is the same publication."""
+    identity = json.dumps(
+        [rendition.appeal_id, rendition.revision, target.name, target.reply_to]
+        + [post.text for post in rendition.posts],
+        ensure_ascii=False,
+    )
+    return "publisher-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:40]
+
+
+def receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, str]:
+    """A thread's receipt details: how many posts, what it answered, where it resumed."""
+    details = {"posts": str(total)}
+    if target.reply_to:
+        details["in_reply_to"] = target.reply_to
+    if resumed:
+        details["resumed_after"] = str(resumed)
+    if target.idempotency_key:
+        details["idempotency_key"] = target.idempotency_key
+    return details

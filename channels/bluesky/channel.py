@@ -25,9 +25,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,8 +57,7 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
-from publisher.channel.files import atomic_write
-from publisher.channels._social import social_rendition
+from publisher.channels._social import append_outbox, content_key, receipt_details, social_rendition
 from publisher.channels.bluesky.client import BlueskySettings, build_client, record_key
 from publisher.channels.bluesky.render import (
     LIMITS,
@@ -263,7 +259,7 @@ class BlueskyChannel(ChannelBase):
             remote_ids=tuple(ids),
             url=_web_url(ids[0], self._settings.handle),
             published_at=self._clock(),
-            details=_receipt_details(len(posts), target, resumed=len(done)),
+            details=receipt_details(len(posts), target, resumed=len(done)),
         )
 
     def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
@@ -361,7 +357,7 @@ class BlueskyChannel(ChannelBase):
     ) -> None:
         """Post ``posts[len(ids):]``, appending each new uri to ``ids`` as soon as it exists."""
         start = len(ids)
-        base_key = target.idempotency_key or _content_key(rendition, target)
+        base_key = target.idempotency_key or content_key(rendition, target)
         root: _Ref | None = None
         parent: _Ref | None = None
         if ids:
@@ -551,13 +547,7 @@ class BlueskyChannel(ChannelBase):
             for index, post in enumerate(posts)
             if index >= start
         ]
-        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-        path = self._outbox / OUTBOX_FILE
-        self._outbox.mkdir(parents=True, exist_ok=True)
-        with (self._outbox / f".{OUTBOX_FILE}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            existing = path.read_bytes() if path.exists() else b""
-            atomic_write(path, existing + lines.encode("utf-8"))
+        path = append_outbox(self._outbox, OUTBOX_FILE, records)
         return Receipt(
             channel=self.name,
             paths=(str(path),),
@@ -577,26 +567,6 @@ def _parse_uri(uri: str) -> tuple[str, str, str]:
 def _web_url(uri: str, handle: str) -> str | None:
     repo, _, rkey = _parse_uri(uri)
     return f"https://bsky.app/profile/{handle or repo}/post/{rkey}"
-
-
-def _content_key(rendition: Rendition, target: Target) -> str:
-    identity = json.dumps(
-        [rendition.appeal_id, rendition.revision, target.name, target.reply_to]
-        + [post.text for post in rendition.posts],
-        ensure_ascii=False,
-    )
-    return "publisher-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:40]
-
-
-def _receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, str]:
-    details = {"posts": str(total)}
-    if target.reply_to:
-        details["in_reply_to"] = target.reply_to
-    if resumed:
-        details["resumed_after"] = str(resumed)
-    if target.idempotency_key:
-        details["idempotency_key"] = target.idempotency_key
-    return details
 
 
 def _rendition(name: str, appeal: Appeal, rendered: Posts, *, update: bool) -> Rendition:

@@ -38,7 +38,6 @@ from ``requests`` is scrubbed of it before it becomes an error.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import re
 import threading
@@ -59,9 +58,8 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
-from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import social_rendition
+from publisher.channels._social import append_outbox, social_rendition
 from publisher.channels.facebook.render import (
     FACEBOOK_LIMITS,
     Posts,
@@ -488,13 +486,7 @@ class FacebookChannel(ChannelBase):
             "media": [{"url": m.url, "alt_text": m.alt_text} for m in post.media],
             "at": now.isoformat(),
         }
-        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-        path = self._outbox / OUTBOX_FILE
-        self._outbox.mkdir(parents=True, exist_ok=True)
-        with (self._outbox / f".{OUTBOX_FILE}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            existing = path.read_bytes() if path.exists() else b""
-            atomic_write(path, existing + line.encode("utf-8"))
+        path = append_outbox(self._outbox, OUTBOX_FILE, [record])
         return Receipt(
             channel=self.name,
             paths=(str(path),),

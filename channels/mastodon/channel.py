@@ -23,10 +23,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import io
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,9 +51,14 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
-from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import social_rendition
+from publisher.channels._social import (
+    append_outbox,
+    content_key,
+    dry_run_deletion,
+    receipt_details,
+    social_rendition,
+)
 from publisher.channels.mastodon.client import (
     MastodonSettings,
     build_client,
@@ -314,7 +316,7 @@ class MastodonChannel(ChannelBase):
             remote_ids=tuple(ids),
             url=self._status_urls.get(ids[0]),
             published_at=self._clock(),
-            details=_receipt_details(len(posts), target, resumed=len(done)),
+            details=receipt_details(len(posts), target, resumed=len(done)),
         )
 
     def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
@@ -359,25 +361,8 @@ class MastodonChannel(ChannelBase):
         return True
 
     def _dry_run_delete(self, ids: tuple[str, ...], target: Target) -> Receipt:
-        now = self._clock()
-        records = [
-            {
-                "dry_run": True,
-                "channel": self.name,
-                "action": "delete",
-                "target": target.name,
-                "remote_id": status_id,
-                "at": now.isoformat(),
-            }
-            for status_id in ids
-        ]
-        path = self._append_outbox(records)
-        return Receipt(
-            channel=self.name,
-            paths=(str(path),),
-            published_at=now,
-            details={"dry_run": "true", "deleted": str(len(ids)), "outbox": str(path)},
-        )
+        assert self._outbox is not None
+        return dry_run_deletion(self.name, self._outbox, OUTBOX_FILE, ids, target, self._clock())
 
     def _check_blocked(self, endpoint: str) -> None:
         until = self._blocked.get(endpoint)
@@ -414,7 +399,7 @@ class MastodonChannel(ChannelBase):
                     f"the image {media.url} has no alt text; an image is never posted without it"
                 )
         self._check_blocked(CREATE_STATUS)
-        base_key = target.idempotency_key or _content_key(rendition, target)
+        base_key = target.idempotency_key or content_key(rendition, target)
         media_ids = [self._upload(client, m.url, m.alt_text) for m in posts[start].media]
         reply_to = ids[-1] if ids else target.reply_to
         for number in range(start, len(posts)):
@@ -553,14 +538,7 @@ class MastodonChannel(ChannelBase):
 
     def _append_outbox(self, records: Sequence[dict[str, Any]]) -> Path:
         assert self._outbox is not None
-        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-        path = self._outbox / OUTBOX_FILE
-        self._outbox.mkdir(parents=True, exist_ok=True)
-        with (self._outbox / f".{OUTBOX_FILE}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            existing = path.read_bytes() if path.exists() else b""
-            atomic_write(path, existing + lines.encode("utf-8"))
-        return path
+        return append_outbox(self._outbox, OUTBOX_FILE, records)
 
 
 def _describe(limits: PlatformLimits | None) -> str:
@@ -570,28 +548,6 @@ def _describe(limits: PlatformLimits | None) -> str:
         f"{limits.max_weight} characters, URLs {limits.characters_per_url}, "
         f"{limits.max_media} image(s)"
     )
-
-
-def _content_key(rendition: Rendition, target: Target) -> str:
-    """A key for a publication outside the ledger (no delivery key): the same rendition to
-    the same target is the same publication."""
-    identity = json.dumps(
-        [rendition.appeal_id, rendition.revision, target.name, target.reply_to]
-        + [post.text for post in rendition.posts],
-        ensure_ascii=False,
-    )
-    return "publisher-" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:40]
-
-
-def _receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, str]:
-    details = {"posts": str(total)}
-    if target.reply_to:
-        details["in_reply_to"] = target.reply_to
-    if resumed:
-        details["resumed_after"] = str(resumed)
-    if target.idempotency_key:
-        details["idempotency_key"] = target.idempotency_key
-    return details
 
 
 def _rendition(

@@ -26,7 +26,6 @@ area, sent through GOV.UK Notify with ``notifications-python-client``.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import threading
@@ -40,9 +39,9 @@ import requests
 from notifications_python_client.errors import APIError, InvalidResponse
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
-from publisher.channel.files import atomic_write
 from publisher.channel.recipients import Recipient, SubscriberSource
 from publisher.channels._http import request_was_sent
+from publisher.channels._social import append_outbox
 from publisher.channels.notify import sms
 from publisher.channels.text import clean_text, render_text
 from publisher.domain.phones import grouped
@@ -437,14 +436,7 @@ class NotifyChannel(ChannelBase):
 
     def _append_outbox(self, records: Sequence[dict[str, Any]]) -> Path:
         assert self._outbox is not None
-        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-        path = self._outbox / OUTBOX_FILE
-        self._outbox.mkdir(parents=True, exist_ok=True)
-        with (self._outbox / f".{OUTBOX_FILE}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            existing = path.read_bytes() if path.exists() else b""
-            atomic_write(path, existing + lines.encode("utf-8"))
-        return path
+        return append_outbox(self._outbox, OUTBOX_FILE, records)
 
     def _dry_run(self, alert: _Alert, recipients: Sequence[Recipient], key: str) -> Receipt:
         assert self._outbox is not None

@@ -18,8 +18,6 @@ Publishing a thread is not idempotent, so it is careful:
 
 from __future__ import annotations
 
-import fcntl
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,9 +37,8 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
-from publisher.channel.files import atomic_write
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import social_rendition
+from publisher.channels._social import append_outbox, dry_run_deletion, social_rendition
 from publisher.channels.x.client import (
     CREATE_TWEET,
     DELETE_TWEET,
@@ -279,25 +276,7 @@ class XChannel(ChannelBase):
 
     def _dry_run_delete(self, ids: tuple[str, ...], target: Target) -> Receipt:
         assert self._outbox is not None
-        now = self._clock()
-        records = [
-            {
-                "dry_run": True,
-                "channel": self.name,
-                "action": "delete",
-                "target": target.name,
-                "remote_id": remote_id,
-                "at": now.isoformat(),
-            }
-            for remote_id in ids
-        ]
-        path = self._append_outbox(records)
-        return Receipt(
-            channel=self.name,
-            paths=(str(path),),
-            published_at=now,
-            details={"dry_run": "true", "deleted": str(len(ids)), "outbox": str(path)},
-        )
+        return dry_run_deletion(self.name, self._outbox, OUTBOX_FILE, ids, target, self._clock())
 
     @staticmethod
     def _receipt_details(total: int, target: Target, *, resumed: int) -> dict[str, str]:
@@ -488,14 +467,7 @@ class XChannel(ChannelBase):
 
     def _append_outbox(self, records: Sequence[dict[str, Any]]) -> Path:
         assert self._outbox is not None
-        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-        path = self._outbox / OUTBOX_FILE
-        self._outbox.mkdir(parents=True, exist_ok=True)
-        with (self._outbox / f".{OUTBOX_FILE}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            existing = path.read_bytes() if path.exists() else b""
-            atomic_write(path, existing + lines.encode("utf-8"))
-        return path
+        return append_outbox(self._outbox, OUTBOX_FILE, records)
 
 
 def _post_json(post: SocialPost) -> dict[str, Any]:
