@@ -350,6 +350,12 @@ def test_the_api_creates_lists_gets_and_previews(web: WebApp) -> None:
         assert "<rss" in shown["rss"] and "<feed" in shown["atom"]
         posts = shown["x"]["posts"]
         assert posts and all(0 < p["weight"] <= 280 and p["text"] for p in posts)
+        social = shown["social"]
+        assert {"x", "mastodon", "bluesky", "facebook"} <= set(social)
+        assert social["x"]["posts"] == posts
+        for name, each in social.items():
+            assert each["posts"], name
+            assert all(0 < p["weight"] <= each["max_weight"] for p in each["posts"]), name
         assert shown["text"]["sms_segments"] >= 1 and shown["text"]["text"]
         assert isinstance(shown["lint"], list)
         assert all({"code", "severity", "message", "fix"} <= set(f) for f in shown["lint"])

@@ -223,6 +223,19 @@ def test_preview_shows_every_channel_and_the_findings_without_saving(author: htt
     assert "<item>" in _text(shown, '//*[@id="preview-feed"]')
     posts = _tree(shown).xpath('//*[@id="preview-x"]//li[contains(@class, "app-post")]')
     assert posts and re.search(r"Post 1 of \d+ · \d+ of 280 characters", posts[0].text_content())
+    # Every social platform's posts, each within its own limit as it counts them.
+    for channel, platform, limit in (
+        ("mastodon", "Mastodon", 500),
+        ("bluesky", "Bluesky", 300),
+        ("facebook", "Facebook", 63206),
+    ):
+        section = _tree(shown).xpath(f'//*[@id="preview-{channel}"]')
+        assert section, channel
+        assert section[0].xpath(".//h3")[0].text_content() == f"{platform} thread"
+        posts = section[0].xpath('.//li[contains(@class, "app-post")]')
+        assert posts and re.search(
+            rf"Post 1 of \d+ · \d+ of {limit} characters", posts[0].text_content()
+        ), channel
     assert re.search(r"\d+ SMS segments? \(", _text(shown, '//*[@id="sms"]'))
     assert "1 error" in _text(shown, '//*[@id="check-result"]')
     assert author.get("/appeals/preview-only").status_code == 404

@@ -142,6 +142,14 @@ async def get_previews(request: Request, appeal_id: str, user: User) -> dict[str
             "max_weight": shown.max_weight,
             "posts": [{"text": p.text, "weight": p.weight} for p in shown.posts],
         },
+        "social": {
+            s.channel: {
+                "platform": s.platform,
+                "max_weight": s.max_weight,
+                "posts": [{"text": p.text, "weight": p.weight} for p in s.posts],
+            }
+            for s in shown.social
+        },
         "text": {
             "text": shown.text,
             "sms_segments": shown.sms_segments,

@@ -14,7 +14,14 @@ from publisher.errors import UsageError
 from publisher.importers import ImportResult, parse_appeal, sniff
 from publisher.lint import Finding
 
-__all__ = ["Post", "Previews", "appeal_from_text", "findings_by_field", "previews"]
+__all__ = [
+    "Post",
+    "Previews",
+    "SocialPreview",
+    "appeal_from_text",
+    "findings_by_field",
+    "previews",
+]
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,16 @@ class Post:
     number: int
     text: str
     weight: int
+
+
+@dataclass(frozen=True)
+class SocialPreview:
+    """One social channel's posts of an appeal, as that platform counts them."""
+
+    channel: str
+    platform: str
+    posts: tuple[Post, ...]
+    max_weight: int
 
 
 @dataclass(frozen=True)
@@ -33,10 +50,13 @@ class Previews:
     rss_item: str
     atom: str
     posts: tuple[Post, ...]
+    """X's, as :attr:`social` has them too."""
     max_weight: int | None
     text: str
     sms_segments: int
     sms_encoding: str
+    social: tuple[SocialPreview, ...] = ()
+    """Every social channel's (those with platform limits), in the registry's order."""
 
 
 def _text(rendition_files: Iterable[tuple[str, bytes]], suffix: str) -> str:
@@ -53,29 +73,44 @@ def _item(rss: str) -> str:
 
 
 def previews(appeal: Appeal, registry: Registry) -> Previews:
-    """Render ``appeal`` with the web, feeds, x and text channels of ``registry``."""
+    """Render ``appeal`` with the web, feeds and text channels of ``registry``, and with every
+    social channel it has (X first)."""
     context = registry.context
     web = registry.get("web").render(appeal, context)
     feeds = registry.get("feeds").render(appeal, context)
-    x = registry.get("x").render(appeal, context)
     text = registry.get("text").render(appeal, context)
     feed_files = [(f.path, f.content) for f in feeds.files]
     rss = _text(feed_files, "rss.xml")
     sms = TextChannel.sms_info(text) if text.files else None
-    limits = x.limits or registry.get("x").limits
+    social: list[SocialPreview] = []
+    for channel in registry.channels():
+        if channel.limits is None:
+            continue
+        rendition = channel.render(appeal, context)
+        limits = rendition.limits or channel.limits
+        social.append(
+            SocialPreview(
+                channel=channel.name,
+                platform=limits.name,
+                posts=tuple(
+                    Post(number=n, text=post.text, weight=post.weight)
+                    for n, post in enumerate(rendition.posts, start=1)
+                ),
+                max_weight=limits.max_weight,
+            )
+        )
+    x = next((s for s in social if s.channel == "x"), None)
     return Previews(
         web=_text(((f.path, f.content) for f in web.files), ".html"),
         rss=rss,
         rss_item=_item(rss),
         atom=_text(feed_files, "atom.xml"),
-        posts=tuple(
-            Post(number=n, text=post.text, weight=post.weight)
-            for n, post in enumerate(x.posts, start=1)
-        ),
-        max_weight=None if limits is None else limits.max_weight,
+        posts=() if x is None else x.posts,
+        max_weight=None if x is None else x.max_weight,
         text=_text(((f.path, f.content) for f in text.files), ".txt"),
         sms_segments=0 if sms is None else sms.segments,
         sms_encoding="" if sms is None else sms.encoding,
+        social=tuple(social),
     )
 
 
