@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -42,8 +43,6 @@ from tests.support.notifyfake import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, Fake
 
 pytestmark = pytest.mark.integration
 
-PORT = free_port()
-APP_URL = f"http://127.0.0.1:{PORT}/"
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -59,7 +58,9 @@ def app(fake: FakeNotify, tmp_path: Path) -> Iterator[App]:
     env = {
         "PUBLISHER_DATA_DIR": str(tmp_path / "var"),
         "OUTPUT_DIR": str(tmp_path / "site"),
-        "PUBLISHER_APP_URL": APP_URL,
+        # Chosen now, just before the app listens on it: a port chosen when the module is
+        # imported could be taken by another test's server in the meantime.
+        "PUBLISHER_APP_URL": f"http://127.0.0.1:{free_port()}/",
         "NOTIFY_API_KEY": API_KEY,
         "NOTIFY_BASE_URL": fake.base_url,
         "NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE,
@@ -73,7 +74,12 @@ def app(fake: FakeNotify, tmp_path: Path) -> Iterator[App]:
 @pytest.fixture()
 def web(app: App) -> Iterator[None]:
     server = uvicorn.Server(
-        uvicorn.Config(create_app(app), host="127.0.0.1", port=PORT, log_level="warning")
+        uvicorn.Config(
+            create_app(app),
+            host="127.0.0.1",
+            port=urlsplit(app.settings.app_url).port or 80,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -83,8 +89,8 @@ def web(app: App) -> Iterator[None]:
     thread.join(timeout=10)
 
 
-def _client() -> httpx.Client:
-    return httpx.Client(base_url=APP_URL, follow_redirects=False, timeout=30)
+def _client(app: App) -> httpx.Client:
+    return httpx.Client(base_url=app.settings.app_url, follow_redirects=False, timeout=30)
 
 
 def _csrf(page: str) -> str:
@@ -93,8 +99,8 @@ def _csrf(page: str) -> str:
     return match.group(1)
 
 
-def _link(body: str, kind: str) -> str:
-    match = re.search(rf"{re.escape(APP_URL)}(alerts/{kind}/[A-Za-z0-9_-]+)", body)
+def _link(app: App, body: str, kind: str) -> str:
+    match = re.search(rf"{re.escape(app.settings.app_url)}(alerts/{kind}/[A-Za-z0-9_-]+)", body)
     assert match, f"no {kind} link in {body!r}"
     return "/" + match.group(1)
 
@@ -114,7 +120,7 @@ def _subscriptions(app: App) -> int:
 
 def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)  # the area exists
-    with _client() as client:
+    with _client(app) as client:
         for address in ("ann@example.org", "07400 123456"):
             form = client.get("/alerts/sign-up")
             assert form.status_code == 200 and "Example Shire" in form.text
@@ -137,7 +143,7 @@ def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None
         assert len(fake.received) == 2
 
         for message in (mail, text):
-            link = _link(message.body, "confirm")
+            link = _link(app, message.body, "confirm")
             page = client.get(link)
             assert page.status_code == 200 and "Confirm alerts" in page.text
             confirmed = client.post(link, data={"csrf_token": _csrf(page.text)})
@@ -152,7 +158,7 @@ def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None
         assert alert_text.fragments is not None and alert_text.fragments >= 1
 
         # Following the unsubscribe link changes nothing; the button does.
-        link = _link(alert_mail.body, "unsubscribe")
+        link = _link(app, alert_mail.body, "unsubscribe")
         page = client.get(link)
         assert page.status_code == 200 and "Unsubscribe" in page.text
         assert _subscriptions(app) == 2
@@ -171,7 +177,7 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
     accounts.add_user(app.store, "olive", ["operator"], password=PASSWORD)
     accounts.add_user(app.store, "alex", ["author"], password=PASSWORD)
     accounts.add_user(app.store, "ada", ["admin"], password=PASSWORD)
-    with _client() as client:
+    with _client(app) as client:
         # no CSRF token, or a wrong one
         no_token = client.post(
             "/alerts/sign-up", data={"address": "ann@example.org", "area": "Example Shire"}
@@ -229,7 +235,7 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
 
 def test_sign_ups_are_rate_limited_per_address(app: App, fake: FakeNotify, web: None) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)
-    with _client() as client:
+    with _client(app) as client:
         statuses = []
         for number in range(7):
             form = client.get("/alerts/sign-up")
@@ -251,7 +257,7 @@ def test_an_unanswered_alert_is_unknown_and_its_retry_sends_nothing_twice(
     app: App, fake: FakeNotify, web: None
 ) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)
-    with _client() as client:
+    with _client(app) as client:
         for address in ("ann@example.org", "bob@example.org", "07400 123456"):
             form = client.get("/alerts/sign-up")
             client.post(
@@ -259,7 +265,7 @@ def test_an_unanswered_alert_is_unknown_and_its_retry_sends_nothing_twice(
                 data={"address": address, "area": "Example Shire", "csrf_token": _csrf(form.text)},
             )
         for message in list(fake.received):
-            link = _link(message.body, "confirm")
+            link = _link(app, message.body, "confirm")
             client.post(link, data={"csrf_token": _csrf(client.get(link).text)})
     confirmations = len(fake.received)
     appeal = make_appeal(5, run="notify")
