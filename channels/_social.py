@@ -29,10 +29,24 @@ __all__ = [
     "append_outbox",
     "content_key",
     "dry_run_deletion",
+    "every_language",
     "post_json",
     "receipt_details",
     "social_rendition",
 ]
+
+
+def every_language(appeal: Appeal, render: Callable[[Appeal], Posts]) -> Posts:
+    """The posts of ``appeal`` in each of its languages: one thread holding the primary
+    language's posts, then each translation's, every language's posts as they would be alone
+    (its own words, hashtags and image description), so each is equally complete. An appeal in
+    one language renders as it always did."""
+    if not appeal.translations:
+        return render(appeal)
+    parts = [render(appeal.in_language(locale)) for locale in appeal.languages]
+    posts = tuple(post for part in parts for post in part.posts)
+    warnings = tuple(dict.fromkeys(w for part in parts for w in part.warnings))
+    return type(parts[0])(posts=posts, warnings=warnings)
 
 
 def post_json(post: SocialPost) -> dict[str, Any]:

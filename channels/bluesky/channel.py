@@ -57,7 +57,13 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
-from publisher.channels._social import append_outbox, content_key, receipt_details, social_rendition
+from publisher.channels._social import (
+    append_outbox,
+    content_key,
+    every_language,
+    receipt_details,
+    social_rendition,
+)
 from publisher.channels.bluesky.client import BlueskySettings, build_client, record_key
 from publisher.channels.bluesky.render import (
     LIMITS,
@@ -205,11 +211,13 @@ class BlueskyChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        return _rendition(self.name, appeal, render_posts(appeal), update=False)
+        return _rendition(self.name, appeal, every_language(appeal, render_posts), update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post, to publish with ``reply_to`` set to the first post's uri."""
-        return _rendition(self.name, appeal, render_update_posts(appeal), update=True)
+        return _rendition(
+            self.name, appeal, every_language(appeal, render_update_posts), update=True
+        )
 
     # Publishing --------------------------------------------------------------------------
 

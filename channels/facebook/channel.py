@@ -59,7 +59,7 @@ from publisher.channel import (
     Target,
 )
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import append_outbox, social_rendition
+from publisher.channels._social import append_outbox, every_language, social_rendition
 from publisher.channels.facebook.render import (
     FACEBOOK_LIMITS,
     Posts,
@@ -240,11 +240,13 @@ class FacebookChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        return _rendition(self.name, appeal, render_posts(appeal), update=False)
+        return _rendition(self.name, appeal, every_language(appeal, render_posts), update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" comment, to publish with ``reply_to`` set to the appeal's post."""
-        return _rendition(self.name, appeal, render_update_posts(appeal), update=True)
+        return _rendition(
+            self.name, appeal, every_language(appeal, render_update_posts), update=True
+        )
 
     # Publishing --------------------------------------------------------------------------
 

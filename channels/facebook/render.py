@@ -20,6 +20,7 @@ from publisher.channels.x.lines import (
     lead_line,
     paragraphs,
     person_details,
+    words_for,
 )
 from publisher.channels.x.render import Posts
 from publisher.channels.x.text import ELLIPSIS, clean_inline
@@ -119,9 +120,10 @@ def render_posts(appeal: Appeal) -> Posts:
     tail: list[str] = []
     if action and not _seen(action, [*head, *body]):
         tail.append(action)
-    contacts = [contact_line(c) for c in appeal.contacts]
+    words = words_for(appeal)
+    contacts = [contact_line(c, words) for c in appeal.contacts]
     if contacts:
-        tail.append("\n".join(["Who to contact:", *contacts]))
+        tail.append("\n".join([words.who_to_contact, *contacts]))
     tags = hashtags_for(appeal, "\n".join([*head, *body, *tail]), MAX_HASHTAGS)
     text = _compose([*head, *body, *tail], url, tags)
     while weigh(text) > MAX_CHARACTERS and body:
@@ -141,12 +143,15 @@ def render_update_posts(appeal: Appeal) -> Posts:
     if appeal.status is AppealStatus.WITHDRAWN:
         return Posts(posts=(), warnings=("facebook: the appeal is withdrawn; no update is posted",))
     url = str(appeal.url)
+    update = words_for(appeal).update
     if appeal.status is AppealStatus.RESOLVED:
         return Posts(
-            posts=(_post(_compose([f"UPDATE: {clean_inline(appeal.resolution or '')}"], url, [])),),
+            posts=(
+                _post(_compose([f"{update}: {clean_inline(appeal.resolution or '')}"], url, [])),
+            ),
             warnings=(),
         )
-    lines = [f"UPDATE: {lead_line(appeal)}"]
+    lines = [f"{update}: {lead_line(appeal)}"]
     summary = clean_inline(appeal.summary)
     if not _seen(summary, lines):
         lines.append(summary)

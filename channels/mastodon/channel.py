@@ -56,6 +56,7 @@ from publisher.channels._social import (
     append_outbox,
     content_key,
     dry_run_deletion,
+    every_language,
     receipt_details,
     social_rendition,
 )
@@ -232,13 +233,13 @@ class MastodonChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         limits = self.instance_limits
-        rendered = render_posts(appeal, limits)
+        rendered = every_language(appeal, lambda one: render_posts(one, limits))
         return _rendition(self.name, appeal, rendered, limits, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" status, to publish with ``reply_to`` set to the first status."""
         limits = self.instance_limits
-        rendered = render_update_posts(appeal, limits)
+        rendered = every_language(appeal, lambda one: render_update_posts(one, limits))
         return _rendition(self.name, appeal, rendered, limits, update=True)
 
     # The instance's limits ----------------------------------------------------------------

@@ -29,6 +29,7 @@ from publisher.channels.x.lines import (
     hashtags_for,
     lead_line,
     person_details,
+    words_for,
 )
 from publisher.channels.x.render import Posts
 from publisher.channels.x.text import ELLIPSIS, clean_inline, sentences, tokens
@@ -230,9 +231,10 @@ def _thread(appeal: Appeal, counter: _Counter, limit: int, warnings: list[str]) 
     summary = clean_inline(appeal.summary)
     if summary and summary.lower().rstrip(".!? ") not in first.lower():
         units.append([summary])
-    contacts = [contact_line(c) for c in appeal.contacts]
+    words = words_for(appeal)
+    contacts = [contact_line(c, words) for c in appeal.contacts]
     if contacts:
-        units.append(["", "Who to contact:", contacts[0]])
+        units.append(["", words.who_to_contact, contacts[0]])
         units.extend([line] for line in contacts[1:])
     texts = [first, *counter.pack(units, limit)]
     result = []
@@ -334,9 +336,10 @@ def render_update_posts(appeal: Appeal, limits: MastodonLimits = DEFAULT_LIMITS)
         line = lead_line(appeal)
         summary = clean_inline(appeal.summary)
         if summary and summary.lower().rstrip(".!? ") not in line.lower():
-            with_summary = f"UPDATE: {line}\n{summary}\n\n{url}"
+            with_summary = f"{words_for(appeal).update}: {line}\n{summary}\n\n{url}"
             if counter.fits(with_summary):
                 text, _ = limit_hashtags(with_summary, MAX_HASHTAGS)
                 return Posts(posts=(_post(counter, text),), warnings=())
-    text, _ = limit_hashtags(_single(counter, f"UPDATE: {line}", url), MAX_HASHTAGS)
+    update = f"{words_for(appeal).update}: {line}"
+    text, _ = limit_hashtags(_single(counter, update, url), MAX_HASHTAGS)
     return Posts(posts=(_post(counter, text),), warnings=())

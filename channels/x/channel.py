@@ -38,7 +38,12 @@ from publisher.channel import (
     Target,
 )
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import append_outbox, dry_run_deletion, social_rendition
+from publisher.channels._social import (
+    append_outbox,
+    dry_run_deletion,
+    every_language,
+    social_rendition,
+)
 from publisher.channels.x.client import (
     CREATE_TWEET,
     DELETE_TWEET,
@@ -167,13 +172,13 @@ class XChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         return social_rendition(
-            self.name, appeal, render_posts(appeal), limits=X_LIMITS, update=False
+            self.name, appeal, every_language(appeal, render_posts), limits=X_LIMITS, update=False
         )
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post (new revision or resolution), to publish with ``reply_to`` set
         to the first post of the original thread."""
-        rendered = render_update_posts(appeal)
+        rendered = every_language(appeal, render_update_posts)
         return social_rendition(self.name, appeal, rendered, limits=X_LIMITS, update=True)
 
     # Publishing --------------------------------------------------------------------------

@@ -10,7 +10,8 @@ hashtag rules they use; another channel imports them from here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from publisher.channels.x.entities import hashtags_in, is_hashtag
 from publisher.channels.x.text import camel_case, clean_inline, sentences
@@ -29,6 +30,9 @@ from publisher.domain.record import (
 )
 
 __all__ = [
+    "ENGLISH",
+    "WELSH",
+    "Words",
     "call_to_action",
     "contact_line",
     "hashtags_for",
@@ -36,6 +40,7 @@ __all__ = [
     "paragraphs",
     "person_details",
     "spans_text",
+    "words_for",
 ]
 
 ATTENTION = {
@@ -62,9 +67,43 @@ KIND_WORD = {
 }
 
 
+@dataclass(frozen=True)
+class Words:
+    """The few words the social channels add to an appeal's own, in one language."""
+
+    attention: Mapping[AppealKind, tuple[str, tuple[str, ...]]]
+    """A kind's label before a title that does not say it, and the words that do."""
+    who_to_contact: str
+    update: str
+    """What an update post starts with ("UPDATE: …")."""
+    kind_word: Mapping[ContactKind, str]
+
+
+ENGLISH = Words(ATTENTION, "Who to contact:", "UPDATE", KIND_WORD)
+WELSH = Words(
+    attention={
+        AppealKind.MISSING_PERSON: ("Person ar goll", ("ar goll",)),
+        AppealKind.WITNESS_APPEAL: ("Apêl am dystion", ("tyst",)),
+    },
+    who_to_contact="Pwy i gysylltu â nhw:",
+    update="DIWEDDARIAD",
+    kind_word={
+        ContactKind.TEXT: "neges destun",
+        ContactKind.TEXTPHONE: "ffôn testun",
+        ContactKind.EMAIL: "e-bost",
+    },
+)
+_WORDS = {"cy": WELSH}
+
+
+def words_for(appeal: Appeal) -> Words:
+    """The words for the appeal's language (``locale``): Welsh for ``cy``, else English."""
+    return _WORDS.get(appeal.locale.replace("-", "_").split("_")[0].lower(), ENGLISH)
+
+
 def lead_line(appeal: Appeal) -> str:
     title = clean_inline(appeal.title)
-    attention = ATTENTION.get(appeal.kind)
+    attention = words_for(appeal).attention.get(appeal.kind)
     if attention is None:
         return title
     label, words = attention
@@ -141,11 +180,11 @@ def call_to_action(appeal: Appeal) -> str | None:
     return None
 
 
-def contact_line(contact: Contact) -> str:
+def contact_line(contact: Contact, words: Words = ENGLISH) -> str:
     name = clean_inline(contact.name)
     value = contact.value if contact.kind is ContactKind.WEB else grouped(contact)
     value = clean_inline(value)
-    word = KIND_WORD.get(contact.kind)
+    word = words.kind_word.get(contact.kind)
     if word and word not in name.lower():
         value = f"{word} {value}"
     line = f"{name}: {value}"

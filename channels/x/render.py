@@ -11,7 +11,7 @@ from publisher.channel import Media, PlatformLimits, SocialPost
 from publisher.channels.x.entities import limit_hashtags
 from publisher.channels.x.lines import call_to_action as _call_to_action
 from publisher.channels.x.lines import contact_line as _contact_line
-from publisher.channels.x.lines import hashtags_for
+from publisher.channels.x.lines import hashtags_for, words_for
 from publisher.channels.x.lines import lead_line as _lead
 from publisher.channels.x.lines import person_details as _details
 from publisher.channels.x.text import (
@@ -123,9 +123,10 @@ def _thread_units(appeal: Appeal, first: str, moved: list[str]) -> list[list[str
     normalised = summary.lower().rstrip(".!? ")
     if normalised and normalised not in first.lower():
         units.append([summary])
-    contacts = [_contact_line(c) for c in appeal.contacts]
+    words = words_for(appeal)
+    contacts = [_contact_line(c, words) for c in appeal.contacts]
     if contacts:
-        units.append(["", "Who to contact:", contacts[0]])
+        units.append(["", words.who_to_contact, contacts[0]])
         units.extend([line] for line in contacts[1:])
     return units
 
@@ -227,9 +228,9 @@ def render_update_posts(appeal: Appeal) -> Posts:
         line = _lead(appeal)
         summary = clean_inline(appeal.summary)
         if summary and summary.lower().rstrip(".!? ") not in line.lower():
-            with_summary = f"UPDATE: {line}\n{summary}\n\n{url}"
+            with_summary = f"{words_for(appeal).update}: {line}\n{summary}\n\n{url}"
             if fits(with_summary):
                 text, _ = limit_hashtags(with_summary, MAX_HASHTAGS)
                 return Posts(posts=(_post(text),), warnings=())
-    text, _ = limit_hashtags(_single(f"UPDATE: {line}", url), MAX_HASHTAGS)
+    text, _ = limit_hashtags(_single(f"{words_for(appeal).update}: {line}", url), MAX_HASHTAGS)
     return Posts(posts=(_post(text),), warnings=())

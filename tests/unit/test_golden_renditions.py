@@ -150,8 +150,9 @@ def test_every_fixture_appeal_has_a_resolution_and_golden_folders() -> None:
 BILINGUAL = sorted((TESTS / "fixtures" / "bilingual").glob("*.md"))
 BILINGUAL_CHANNELS = {"web": 1, "text": 1, "feeds": 2}
 """The channels that render every language of a bilingual appeal (issue 14), and the files
-each makes per language; the others still render its primary language only and join this as
-they learn the others."""
+each makes per language."""
+BILINGUAL_SOCIAL = ("x", "mastodon", "bluesky", "facebook")
+"""The social channels: one thread each, the primary language's posts and then the Welsh."""
 WELSH_RESOLUTIONS = {
     "missing-osian-example": (
         "Osian has been found safe and well. Thank you to everyone who shared our appeal.",
@@ -192,4 +193,34 @@ def test_bilingual_appeals_render_in_every_language_as_pinned(
         rendition = registry.get(name).render(appeal, context)
         assert len(rendition.files) == per_language * len(appeal.languages), name
         files.extend(rendition.files)
+    for name in BILINGUAL_SOCIAL:
+        rendition = registry.get(name).render(appeal, context)
+        alone = [
+            registry.get(name).render(appeal.in_language(lang), context)
+            for lang in appeal.languages
+        ]
+        assert rendition.posts == tuple(p for one in alone for p in one.posts), name
+        assert all(one.posts for one in alone), f"{name}: a language with no posts"
+        files.extend(rendition.files)
     _compare(files, folder)
+
+
+@pytest.mark.parametrize("record", BILINGUAL, ids=[a.stem for a in BILINGUAL])
+def test_welsh_posts_say_in_welsh_what_the_channels_add(
+    record: Path, registry_and_context: tuple[Registry, RenderContext]
+) -> None:
+    """The words a social channel adds of its own ("Who to contact:", "UPDATE:") are Welsh in
+    the Welsh posts and English in the English ones, on every social channel."""
+    registry, context = registry_and_context
+    appeal = load_appeal(record).appeal
+    welsh = appeal.in_language("cy_GB")
+    english = appeal.in_language(appeal.locale)
+    for name in BILINGUAL_SOCIAL:
+        channel = registry.get(name)
+        cy = "\n".join(p.text for p in channel.render(welsh, context).posts)
+        en = "\n".join(p.text for p in channel.render(english, context).posts)
+        assert "Pwy i gysylltu â nhw:" in cy and "Who to contact:" not in cy, name
+        assert "Who to contact:" in en and "Pwy i gysylltu" not in en, name
+        update = channel.render_update(welsh, context).posts
+        assert update and update[0].text.startswith("DIWEDDARIAD: "), name
+        assert channel.render_update(english, context).posts[0].text.startswith("UPDATE: "), name
