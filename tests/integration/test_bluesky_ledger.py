@@ -8,7 +8,6 @@ the kill, a real ``publisher worker`` and ``beat``.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,8 @@ from publisher.channel import Target
 from publisher.channels.bluesky import BlueskyChannel, record_key
 from publisher.settings import Settings
 from publisher.store import Store
-from tests.integration.conftest import Deployment, Processes, make_appeal, wait_until, worker_ready
+from tests.integration.conftest import Processes, make_appeal, wait_until
+from tests.integration.killing import kill_while_held
 from tests.support.approving import import_approved
 from tests.support.blueskyfake import FakeBluesky
 
@@ -145,41 +145,20 @@ def test_no_post_twice_across_a_worker_sigkill(
     nobody knows). The lease lapses: unknown. An operator retries: the thread is sent again
     from the start with the same record keys; the PDS refuses each key it has, the channel
     reads those records back, and the thread exists once."""
-    data = tmp_path / "embedded"
-    deployment: Deployment = make_deployment(
-        f"sqlite:///{data / 'publisher.db'}",
-        f"filesystem://{data / 'broker'}",
-        **fake.environment(),
+    killed = kill_while_held(
+        make_deployment,
+        processes,
+        tmp_path,
+        environment=fake.environment(),
+        appeal=make_appeal(4, run="kill"),
+        channel="bluesky",
+        hold=lambda: fake.fail(CREATE, "stall", skip=1, seconds=20),
+        held=lambda: len(fake.posts) == 2 and fake.injected != [],
+        what="the second post held",
     )
-    appeal = make_appeal(4, run="kill")
-    import_approved(deployment.store, appeal)
-    worker = processes.worker("worker", deployment.env, concurrency=1)
-    beat = processes.beat(deployment.env)
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready")
-
-    fake.fail(CREATE, "stall", skip=1, seconds=20)
-    [delivery] = services.publish_now(
-        deployment.store, deployment.registry(), appeal.id, ["bluesky"]
-    )
-
-    def second_post_held() -> bool:
-        return len(fake.posts) == 2 and fake.injected != []
-
-    wait_until(second_post_held, timeout=30, interval=0.05, what="the second post held")
-    [row] = [r for r in deployment.rows() if r.id == delivery]
-    assert row.state == "sending"
-    worker.kill(signal.SIGKILL)
-
-    def state() -> str:
-        processes.check_alive(beat)
-        [row] = [r for r in deployment.rows() if r.id == delivery]
-        return str(row.state)
-
-    wait_until(lambda: state() == "unknown", timeout=30, what="the lapsed lease → unknown")
+    deployment, delivery, state = killed.deployment, killed.delivery, killed.state
     assert len(fake.posts) == 2
-
-    worker.start()
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready again")
+    killed.restart()
     assert services.retry(deployment.store, delivery) == "scheduled"
     wait_until(lambda: state() == "published", timeout=40, what="the retry to publish")
 

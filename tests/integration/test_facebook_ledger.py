@@ -13,7 +13,6 @@ Real parts: the store (SQLite and PostgreSQL), the built-in ``facebook`` channel
 from __future__ import annotations
 
 import logging
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,8 @@ from publisher import services
 from publisher.bootstrap import Registry, build_registry
 from publisher.settings import Settings
 from publisher.store import Store
-from tests.integration.conftest import Deployment, Processes, make_appeal, wait_until, worker_ready
+from tests.integration.conftest import Processes, make_appeal
+from tests.integration.killing import kill_while_held
 from tests.support.approving import approve_current, import_approved
 from tests.support.facebookfake import FakeFacebook
 
@@ -158,35 +158,19 @@ def test_no_post_twice_across_a_worker_sigkill(
     """The worker is killed while Facebook holds the answer to the post (the post exists;
     nobody knows). The lease lapses: unknown, and it stays unknown: nothing resends it. An
     operator finds the post on the Page and confirms it: the post exists once."""
-    data = tmp_path / "embedded"
-    deployment: Deployment = make_deployment(
-        f"sqlite:///{data / 'publisher.db'}",
-        f"filesystem://{data / 'broker'}",
-        **fake.environment(),
+    killed = kill_while_held(
+        make_deployment,
+        processes,
+        tmp_path,
+        environment=fake.environment(),
+        appeal=make_appeal(5, run="fbkill"),
+        channel="facebook",
+        hold=lambda: fake.fail(FEED, "stall", seconds=20),
+        held=fake.held.is_set,
+        what="the post's answer held",
     )
-    appeal = make_appeal(5, run="fbkill")
-    import_approved(deployment.store, appeal)
-    worker = processes.worker("worker", deployment.env, concurrency=1)
-    beat = processes.beat(deployment.env)
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready")
-
-    fake.fail(FEED, "stall", seconds=20)
-    [delivery] = services.publish_now(
-        deployment.store, deployment.registry(), appeal.id, ["facebook"]
-    )
-    wait_until(fake.held.is_set, timeout=30, interval=0.05, what="the post's answer held")
-    [row] = [r for r in deployment.rows() if r.id == delivery]
-    assert row.state == "sending"
-    worker.kill(signal.SIGKILL)
-
-    def state() -> str:
-        processes.check_alive(beat)
-        [row] = [r for r in deployment.rows() if r.id == delivery]
-        return str(row.state)
-
-    wait_until(lambda: state() == "unknown", timeout=30, what="the lapsed lease → unknown")
-    worker.start()
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready again")
+    deployment, delivery, state = killed.deployment, killed.delivery, killed.state
+    killed.restart()
     # A running dispatcher and worker leave it alone: the beat's reconciler and dispatcher
     # have ticked (its lease lapsed a tick ago) and nothing was claimed.
     assert services.dispatch_due(deployment.store, now=datetime.now(UTC) + timedelta(days=1)) == []

@@ -8,7 +8,6 @@ Real parts: the store (SQLite and PostgreSQL), the built-in ``mastodon`` channel
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,8 @@ from publisher import services
 from publisher.bootstrap import Registry, build_registry
 from publisher.settings import Settings
 from publisher.store import Store
-from tests.integration.conftest import Deployment, Processes, make_appeal, wait_until, worker_ready
+from tests.integration.conftest import Processes, make_appeal, wait_until
+from tests.integration.killing import kill_while_held
 from tests.support.approving import import_approved
 from tests.support.mastodonfake import FakeMastodon, FakeMastodonConfig
 
@@ -142,41 +142,20 @@ def test_no_status_twice_across_a_worker_sigkill(
     exists; nobody knows). The lease lapses: unknown. An operator retries: the thread is sent
     again from the start with the delivery's keys, and Mastodon answers each with the status
     it already made: the thread exists once."""
-    data = tmp_path / "embedded"
-    deployment: Deployment = make_deployment(
-        f"sqlite:///{data / 'publisher.db'}",
-        f"filesystem://{data / 'broker'}",
-        **fake.environment(),
+    killed = kill_while_held(
+        make_deployment,
+        processes,
+        tmp_path,
+        environment=fake.environment(),
+        appeal=make_appeal(4, run="kill"),
+        channel="mastodon",
+        hold=lambda: fake.fail(STATUSES, "stall", skip=1, seconds=20),
+        held=lambda: len(fake.statuses) == 2 and fake.injected != [],
+        what="the second status held",
     )
-    appeal = make_appeal(4, run="kill")
-    import_approved(deployment.store, appeal)
-    worker = processes.worker("worker", deployment.env, concurrency=1)
-    beat = processes.beat(deployment.env)
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready")
-
-    fake.fail(STATUSES, "stall", skip=1, seconds=20)
-    [delivery] = services.publish_now(
-        deployment.store, deployment.registry(), appeal.id, ["mastodon"]
-    )
-
-    def second_status_held() -> bool:
-        return len(fake.statuses) == 2 and fake.injected != []
-
-    wait_until(second_status_held, timeout=30, interval=0.05, what="the second status held")
-    [row] = [r for r in deployment.rows() if r.id == delivery]
-    assert row.state == "sending"
-    worker.kill(signal.SIGKILL)
-
-    def state() -> str:
-        processes.check_alive(beat)
-        [row] = [r for r in deployment.rows() if r.id == delivery]
-        return str(row.state)
-
-    wait_until(lambda: state() == "unknown", timeout=30, what="the lapsed lease → unknown")
+    deployment, delivery, state = killed.deployment, killed.delivery, killed.state
     assert len(fake.statuses) == 2
-
-    worker.start()
-    wait_until(lambda: worker_ready(worker), timeout=30, what="the worker to be ready again")
+    killed.restart()
     assert services.retry(deployment.store, delivery) == "scheduled"
     wait_until(lambda: state() == "published", timeout=40, what="the retry to publish")
 
