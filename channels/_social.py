@@ -18,7 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publisher.channel import OutputFile, PlatformLimits, Receipt, Rendition, SocialPost, Target
+from publisher.channel import (
+    OutputFile,
+    PlatformLimits,
+    Receipt,
+    RenderContext,
+    Rendition,
+    SocialPost,
+    Target,
+)
 from publisher.channel.files import atomic_write
 from publisher.domain.record import Appeal, AppealStatus
 
@@ -31,21 +39,58 @@ __all__ = [
     "dry_run_deletion",
     "every_language",
     "post_json",
+    "posting_order",
     "receipt_details",
     "social_rendition",
 ]
 
 
-def every_language(appeal: Appeal, render: Callable[[Appeal], Posts]) -> Posts:
-    """The posts of ``appeal`` in each of its languages: one thread holding the primary
-    language's posts, then each translation's, every language's posts as they would be alone
-    (its own words, hashtags and image description), so each is equally complete. An appeal in
-    one language renders as it always did."""
+def posting_order(appeal: Appeal, order: Sequence[str] = ()) -> tuple[str, ...]:
+    """The appeal's languages in the order its posts show them: those named in ``order`` (the
+    force's ``PUBLISHER_LANGUAGES``) first, in that order, then the others in the appeal's own
+    order, the primary first."""
+    named = [locale for locale in order if locale in appeal.languages]
+    return (*named, *(locale for locale in appeal.languages if locale not in named))
+
+
+Combine = Callable[[Sequence[Appeal]], "Posts | None"]
+"""A channel's bilingual rendering: the appeal in each language, in posting order, as one
+thread that starts with one post holding every language; None when that post does not fit."""
+
+
+def every_language(
+    appeal: Appeal,
+    render: Callable[[Appeal], Posts],
+    context: RenderContext | None = None,
+    *,
+    combine: Combine | None = None,
+    channel: str = "",
+) -> Posts:
+    """The posts of ``appeal`` in each of its languages, in :func:`posting_order`.
+
+    ``separate`` (``context.bilingual_posts``, the default): one thread holding each
+    language's posts in turn, every language's posts as they would be alone (its own words,
+    hashtags and image description), so each is equally complete.
+
+    ``combined``: ``combine``'s thread (a bilingual first post, then each language's other
+    posts) when its first post fits the platform; when it does not, the separate posts, with
+    a warning saying so. An appeal in one language renders as it always did."""
     if not appeal.translations:
         return render(appeal)
-    parts = [render(appeal.in_language(locale)) for locale in appeal.languages]
+    ordered = posting_order(appeal, () if context is None else context.languages)
+    versions = [appeal.in_language(locale) for locale in ordered]
+    fallback: tuple[str, ...] = ()
+    if combine is not None and context is not None and context.bilingual_posts == "combined":
+        combined = combine(versions)
+        if combined is not None:
+            return combined
+        fallback = (
+            f"{channel}: the {' and '.join(ordered)} versions do not fit one bilingual post, "
+            "so each language is posted separately",
+        )
+    parts = [render(version) for version in versions]
     posts = tuple(post for part in parts for post in part.posts)
-    warnings = tuple(dict.fromkeys(w for part in parts for w in part.warnings))
+    warnings = tuple(dict.fromkeys((*fallback, *(w for part in parts for w in part.warnings))))
     return type(parts[0])(posts=posts, warnings=warnings)
 
 

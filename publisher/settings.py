@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from publisher.channel import RenderContext
+from publisher.channel import BILINGUAL_POSTS, BilingualPosts, RenderContext
 from publisher.domain.secret import Secret
 from publisher.errors import SettingsError
 
@@ -132,7 +132,15 @@ class Settings:
     languages: tuple[str, ...] = ()
     """PUBLISHER_LANGUAGES: the locales every appeal is published in, the primary first, e.g.
     ``en_GB,cy_GB`` for a bilingual force; empty (the default) for one language. With more than
-    one, ``publisher check`` makes a missing or out-of-date translation an error."""
+    one, ``publisher check`` makes a missing or out-of-date translation an error. The social
+    channels show an appeal's languages in this order (a Welsh-first force lists ``cy_GB``
+    first), then any others in the appeal's own order."""
+    bilingual_posts: BilingualPosts = "separate"
+    """PUBLISHER_BILINGUAL_POSTS: how X, Mastodon, Bluesky and Facebook post an appeal with a
+    translation: ``separate`` (the default: each language's posts in turn, in one thread) or
+    ``combined`` (one bilingual first post holding every language when it fits the platform's
+    limit, then each language's remaining posts; when it does not fit, separate posts, with a
+    warning in the rendition)."""
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and
@@ -185,6 +193,8 @@ class Settings:
             exit_url=self.exit_url,
             share_image_url=self.share_image_url,
             share_image_alt=self.share_image_alt,
+            languages=self.languages,
+            bilingual_posts=self.bilingual_posts,
         )
 
     @classmethod
@@ -232,6 +242,17 @@ class Settings:
                     raise SettingsError(f"{name}: {item!r} is given twice")
                 found.append(item)
             return tuple(found)
+
+        def bilingual_posts(name: str) -> BilingualPosts:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return cls.bilingual_posts
+            for choice in BILINGUAL_POSTS:
+                if raw == choice:
+                    return choice
+            raise SettingsError(
+                f"{name}={env.get(name)!r} must be one of: {', '.join(BILINGUAL_POSTS)}"
+            )
 
         def secret(name: str) -> Secret | None:
             raw = env.get(name, "").strip()
@@ -436,6 +457,7 @@ class Settings:
             alert_webhook_backoff=number("ALERT_WEBHOOK_BACKOFF", cls.alert_webhook_backoff),
             extra_channels=channel_specs("PUBLISHER_EXTRA_CHANNELS"),
             languages=locales("PUBLISHER_LANGUAGES"),
+            bilingual_posts=bilingual_posts("PUBLISHER_BILINGUAL_POSTS"),
         )
 
 
@@ -487,6 +509,7 @@ ENVIRONMENT_VARIABLES: frozenset[str] = frozenset(
         "ALERT_WEBHOOK_BACKOFF",
         "PUBLISHER_EXTRA_CHANNELS",
         "PUBLISHER_LANGUAGES",
+        "PUBLISHER_BILINGUAL_POSTS",
     }
 )
 assert len(ENVIRONMENT_VARIABLES) == len(fields(Settings)) + 1  # REDIS_URL is an alias

@@ -71,6 +71,8 @@ from publisher.channels.bluesky.render import (
     BlueskyPost,
     Posts,
     as_post,
+    render_combined_posts,
+    render_combined_update_posts,
     render_posts,
     render_update_posts,
 )
@@ -211,13 +213,21 @@ class BlueskyChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        return _rendition(self.name, appeal, every_language(appeal, render_posts), update=False)
+        rendered = every_language(
+            appeal, render_posts, context, combine=render_combined_posts, channel=self.name
+        )
+        return _rendition(self.name, appeal, rendered, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post, to publish with ``reply_to`` set to the first post's uri."""
-        return _rendition(
-            self.name, appeal, every_language(appeal, render_update_posts), update=True
+        rendered = every_language(
+            appeal,
+            render_update_posts,
+            context,
+            combine=render_combined_update_posts,
+            channel=self.name,
         )
+        return _rendition(self.name, appeal, rendered, update=True)
 
     # Publishing --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ Pure: the same appeal gives the same posts, byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from publisher.channel import PlatformLimits, SocialPost
@@ -26,6 +27,10 @@ from publisher.channels.bluesky.text import (
     utf8_length,
 )
 from publisher.channels.mastodon.render import MastodonLimits
+from publisher.channels.mastodon.render import render_combined_posts as compose_combined
+from publisher.channels.mastodon.render import (
+    render_combined_update_posts as compose_combined_update,
+)
 from publisher.channels.mastodon.render import render_posts as compose_posts
 from publisher.channels.mastodon.render import render_update_posts as compose_update
 from publisher.channels.x.render import Posts
@@ -38,6 +43,8 @@ __all__ = [
     "BlueskyPost",
     "Posts",
     "as_post",
+    "render_combined_posts",
+    "render_combined_update_posts",
     "render_posts",
     "render_update_posts",
 ]
@@ -104,3 +111,25 @@ def render_posts(appeal: Appeal) -> Posts:
 def render_update_posts(appeal: Appeal) -> Posts:
     """One "UPDATE: …" post for a new revision or a resolution, replying to the first one."""
     return _convert(compose_update(appeal, _COMPOSE))
+
+
+def render_combined_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """The appeal in every language of ``versions`` as one thread starting with a bilingual
+    post (composed as Mastodon's, counted as Bluesky counts, each post's facets found in its
+    own text); None when that post does not fit Bluesky's 300 graphemes."""
+    return _convert_combined(compose_combined(versions, _COMPOSE))
+
+
+def render_combined_update_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """One "UPDATE: …" post in every language of ``versions``; None when it does not fit."""
+    return _convert_combined(compose_combined_update(versions, _COMPOSE))
+
+
+def _convert_combined(composed: Posts | None) -> Posts | None:
+    """``composed`` as Bluesky posts, or None when its first (bilingual) post is over
+    Bluesky's 3000 bytes as posted (the graphemes were counted when it was composed)."""
+    if composed is None:
+        return None
+    if composed.posts and utf8_length(richtext(composed.posts[0].text).text) > MAX_BYTES:
+        return None
+    return _convert(composed)

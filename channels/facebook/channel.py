@@ -63,6 +63,8 @@ from publisher.channels._social import append_outbox, every_language, social_ren
 from publisher.channels.facebook.render import (
     FACEBOOK_LIMITS,
     Posts,
+    render_combined_posts,
+    render_combined_update_posts,
     render_posts,
     render_update_posts,
     weigh,
@@ -240,13 +242,21 @@ class FacebookChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        return _rendition(self.name, appeal, every_language(appeal, render_posts), update=False)
+        rendered = every_language(
+            appeal, render_posts, context, combine=render_combined_posts, channel=self.name
+        )
+        return _rendition(self.name, appeal, rendered, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" comment, to publish with ``reply_to`` set to the appeal's post."""
-        return _rendition(
-            self.name, appeal, every_language(appeal, render_update_posts), update=True
+        rendered = every_language(
+            appeal,
+            render_update_posts,
+            context,
+            combine=render_combined_update_posts,
+            channel=self.name,
         )
+        return _rendition(self.name, appeal, rendered, update=True)
 
     # Publishing --------------------------------------------------------------------------
 

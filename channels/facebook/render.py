@@ -12,7 +12,10 @@ Pure: the same appeal gives the same post, byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from publisher.channel import Media, PlatformLimits, SocialPost
+from publisher.channels.x.bilingual import bilingual_alt, bilingual_hashtags
 from publisher.channels.x.lines import (
     call_to_action,
     contact_line,
@@ -31,6 +34,8 @@ __all__ = [
     "MAX_CHARACTERS",
     "MAX_HASHTAGS",
     "Posts",
+    "render_combined_posts",
+    "render_combined_update_posts",
     "render_posts",
     "render_update_posts",
     "weigh",
@@ -74,7 +79,7 @@ def _media(appeal: Appeal, warnings: list[str]) -> tuple[Media, ...]:
     return (Media(url=str(image.url), alt_text=alt),)
 
 
-def _compose(blocks: list[str], url: str, tags: list[str]) -> str:
+def _compose(blocks: Sequence[str], url: str, tags: Sequence[str]) -> str:
     parts = [*blocks, url]
     if tags:
         parts.append(" ".join(tags))
@@ -86,23 +91,9 @@ def _seen(text: str, shown: list[str]) -> bool:
     return not key or any(key in block.lower() for block in shown)
 
 
-def render_posts(appeal: Appeal) -> Posts:
-    """The post for an appeal as it stands now.
-
-    - withdrawn: nothing;
-    - resolved: the resolution line and the link, no image, no personal details;
-    - otherwise the whole appeal in one post, with the share image and its alt text. Should it
-      ever be longer than Facebook takes, paragraphs are left out from the last (with a
-      warning), never the contacts or the link.
-    """
-    if appeal.status is AppealStatus.WITHDRAWN:
-        return Posts(posts=(), warnings=("facebook: the appeal is withdrawn; nothing is posted",))
-    url = str(appeal.url)
-    if appeal.status is AppealStatus.RESOLVED:
-        line = clean_inline(appeal.resolution or "")
-        return Posts(posts=(_post(_compose([line], url, [])),), warnings=())
-    warnings: list[str] = []
-    media = _media(appeal, warnings)
+def _parts(appeal: Appeal) -> tuple[list[str], list[str], list[str]]:
+    """The post's blocks: the head (the lead, a missing person's details, the summary), the
+    body's paragraphs (those not already said), the tail (call to action, contacts)."""
     lead = lead_line(appeal)
     head = [lead]
     details = person_details(appeal, lead)
@@ -124,6 +115,27 @@ def render_posts(appeal: Appeal) -> Posts:
     contacts = [contact_line(c, words) for c in appeal.contacts]
     if contacts:
         tail.append("\n".join([words.who_to_contact, *contacts]))
+    return head, body, tail
+
+
+def render_posts(appeal: Appeal) -> Posts:
+    """The post for an appeal as it stands now.
+
+    - withdrawn: nothing;
+    - resolved: the resolution line and the link, no image, no personal details;
+    - otherwise the whole appeal in one post, with the share image and its alt text. Should it
+      ever be longer than Facebook takes, paragraphs are left out from the last (with a
+      warning), never the contacts or the link.
+    """
+    if appeal.status is AppealStatus.WITHDRAWN:
+        return Posts(posts=(), warnings=("facebook: the appeal is withdrawn; nothing is posted",))
+    url = str(appeal.url)
+    if appeal.status is AppealStatus.RESOLVED:
+        line = clean_inline(appeal.resolution or "")
+        return Posts(posts=(_post(_compose([line], url, [])),), warnings=())
+    warnings: list[str] = []
+    media = _media(appeal, warnings)
+    head, body, tail = _parts(appeal)
     tags = hashtags_for(appeal, "\n".join([*head, *body, *tail]), MAX_HASHTAGS)
     text = _compose([*head, *body, *tail], url, tags)
     while weigh(text) > MAX_CHARACTERS and body:
@@ -162,3 +174,79 @@ def _post(text: str, media: tuple[Media, ...] = ()) -> SocialPost:
     if weigh(text) > MAX_CHARACTERS:
         raise AssertionError(f"post counts {weigh(text)} (> {MAX_CHARACTERS})")
     return SocialPost(text=text, weight=weigh(text), media=media)
+
+
+# One post in every language (PUBLISHER_BILINGUAL_POSTS=combined) -----------------------------
+
+
+def _bilingual(sections: Sequence[Sequence[str]], urls: Sequence[str], tags: Sequence[str]) -> str:
+    """Every language's blocks in turn (a blank line between all of them), then the link once
+    when every language links the same page (else each language's after its blocks), then
+    the hashtags."""
+    one_link = len(set(urls)) == 1
+    blocks = [
+        block
+        for section, url in zip(sections, urls, strict=True)
+        for block in (*section, *(() if one_link else (url,)))
+    ]
+    return _compose(blocks, urls[0], tags) if one_link else _compose(blocks, "", tags)
+
+
+def _combined_media(versions: Sequence[Appeal], warnings: list[str]) -> tuple[Media, ...]:
+    media = _media(versions[0], warnings)
+    if not media:
+        return media
+    alt, left_out = bilingual_alt(versions, FACEBOOK_LIMITS.max_alt)
+    if left_out:
+        warnings.append(
+            f"facebook: the image is described in {versions[0].locale} only: every language's "
+            f"description together is longer than {FACEBOOK_LIMITS.max_alt} characters"
+        )
+    return media if alt is None else (Media(url=media[0].url, alt_text=alt),)
+
+
+def render_combined_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """The appeal in every language of ``versions`` (posting order, one language each) as one
+    Page post: each language's whole appeal in turn (as :func:`render_posts` writes it), the
+    link(s), the hashtags of every language; None when it is longer than Facebook takes
+    (nothing is left out of a bilingual post: each language is then posted on its own).
+    Withdrawn: nothing; resolved: every language's resolution line and the link(s)."""
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_posts(lead)
+    urls = [str(version.url) for version in versions]
+    if lead.status is AppealStatus.RESOLVED:
+        lines = [[clean_inline(version.resolution or "")] for version in versions]
+        text = _bilingual(lines, urls, [])
+        return Posts(posts=(_post(text),), warnings=()) if weigh(text) <= MAX_CHARACTERS else None
+    sections = [[*head, *body, *tail] for head, body, tail in map(_parts, versions)]
+    present = "\n".join(block for section in sections for block in section)
+    tags = bilingual_hashtags(versions, present, MAX_HASHTAGS)
+    text = _bilingual(sections, urls, tags)
+    if weigh(text) > MAX_CHARACTERS:
+        return None
+    warnings: list[str] = []
+    media = _combined_media(versions, warnings)
+    return Posts(posts=(_post(text, media),), warnings=tuple(warnings))
+
+
+def render_combined_update_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """One "UPDATE: …" text in every language of ``versions`` (each language's update line and
+    summary, as :func:`render_update_posts` writes it), then the link(s)."""
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_update_posts(lead)
+    urls = [str(version.url) for version in versions]
+    sections: list[list[str]] = []
+    for version in versions:
+        update = words_for(version).update
+        if version.status is AppealStatus.RESOLVED:
+            sections.append([f"{update}: {clean_inline(version.resolution or '')}"])
+            continue
+        lines = [f"{update}: {lead_line(version)}"]
+        summary = clean_inline(version.summary)
+        if not _seen(summary, lines):
+            lines.append(summary)
+        sections.append(lines)
+    text = _bilingual(sections, urls, [])
+    return Posts(posts=(_post(text),), warnings=()) if weigh(text) <= MAX_CHARACTERS else None

@@ -69,6 +69,8 @@ from publisher.channels.mastodon.render import (
     DEFAULT_LIMITS,
     MastodonLimits,
     Posts,
+    render_combined_posts,
+    render_combined_update_posts,
     render_posts,
     render_update_posts,
 )
@@ -233,13 +235,25 @@ class MastodonChannel(ChannelBase):
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
         limits = self.instance_limits
-        rendered = every_language(appeal, lambda one: render_posts(one, limits))
+        rendered = every_language(
+            appeal,
+            lambda one: render_posts(one, limits),
+            context,
+            combine=lambda versions: render_combined_posts(versions, limits),
+            channel=self.name,
+        )
         return _rendition(self.name, appeal, rendered, limits, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" status, to publish with ``reply_to`` set to the first status."""
         limits = self.instance_limits
-        rendered = every_language(appeal, lambda one: render_update_posts(one, limits))
+        rendered = every_language(
+            appeal,
+            lambda one: render_update_posts(one, limits),
+            context,
+            combine=lambda versions: render_combined_update_posts(versions, limits),
+            channel=self.name,
+        )
         return _rendition(self.name, appeal, rendered, limits, update=True)
 
     # The instance's limits ----------------------------------------------------------------

@@ -11,7 +11,7 @@ Pure: the same appeal and the same limits give the same statuses, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from publisher.channel import Media, PlatformLimits, SocialPost
@@ -21,6 +21,14 @@ from publisher.channels.mastodon.text import (
     fits,
     graphemes,
     weigh,
+)
+from publisher.channels.x.bilingual import (
+    FirstLines,
+    bilingual_alt,
+    bilingual_hashtags,
+    bilingual_text,
+    details_in_first,
+    details_moved,
 )
 from publisher.channels.x.entities import limit_hashtags
 from publisher.channels.x.lines import (
@@ -40,6 +48,8 @@ __all__ = [
     "MAX_HASHTAGS",
     "MastodonLimits",
     "Posts",
+    "render_combined_posts",
+    "render_combined_update_posts",
     "render_posts",
     "render_update_posts",
 ]
@@ -225,8 +235,9 @@ def _first_post(
     return compose(lead, details[:d], said[:a], chosen), moved
 
 
-def _thread(appeal: Appeal, counter: _Counter, limit: int, warnings: list[str]) -> list[str]:
-    first, moved = _first_post(appeal, counter, limit, warnings)
+def _rest_units(appeal: Appeal, first: str, moved: list[str]) -> list[list[str]]:
+    """What the thread after ``first`` says: the lines moved out of it, the summary unless
+    ``first`` says it, then every contact."""
     units: list[list[str]] = [[line] for line in moved]
     summary = clean_inline(appeal.summary)
     if summary and summary.lower().rstrip(".!? ") not in first.lower():
@@ -236,7 +247,10 @@ def _thread(appeal: Appeal, counter: _Counter, limit: int, warnings: list[str]) 
     if contacts:
         units.append(["", words.who_to_contact, contacts[0]])
         units.extend([line] for line in contacts[1:])
-    texts = [first, *counter.pack(units, limit)]
+    return units
+
+
+def _demote_extra_hashtags(texts: list[str], warnings: list[str]) -> list[str]:
     result = []
     for number, text in enumerate(texts, start=1):
         limited, demoted = limit_hashtags(text, MAX_HASHTAGS)
@@ -247,6 +261,12 @@ def _thread(appeal: Appeal, counter: _Counter, limit: int, warnings: list[str]) 
             )
         result.append(limited)
     return result
+
+
+def _thread(appeal: Appeal, counter: _Counter, limit: int, warnings: list[str]) -> list[str]:
+    first, moved = _first_post(appeal, counter, limit, warnings)
+    texts = [first, *counter.pack(_rest_units(appeal, first, moved), limit)]
+    return _demote_extra_hashtags(texts, warnings)
 
 
 def _media(appeal: Appeal, limits: MastodonLimits, warnings: list[str]) -> tuple[Media, ...]:
@@ -307,21 +327,39 @@ def render_posts(appeal: Appeal, limits: MastodonLimits = DEFAULT_LIMITS) -> Pos
         return Posts(posts=(_post(counter, text),), warnings=())
     warnings: list[str] = []
     media = _media(appeal, limits, warnings)
-    thread_warnings: list[str] = []
-    texts = _thread(appeal, counter, limits.max_weight, thread_warnings)
+    made = _numbered_thread(counter, lambda limit, found: _thread(appeal, counter, limit, found))
+    if made is None:  # _thread shortens the title rather than fail
+        raise AssertionError(f"no first status for {appeal.id!r}")
+    texts, thread_warnings = made
+    warnings.extend(thread_warnings)
+    posts = [_post(counter, texts[0], media), *(_post(counter, t) for t in texts[1:])]
+    return Posts(posts=tuple(posts), warnings=tuple(warnings))
+
+
+Thread = Callable[[int, list[str]], list[str] | None]
+"""A thread's texts within a limit (its warnings added to the list), or None when its first
+status cannot be made within it."""
+
+
+def _numbered_thread(counter: _Counter, make: Thread) -> tuple[list[str], list[str]] | None:
+    """``make``'s thread within the instance's limit and its warnings, numbered "1/3" when
+    room for the numbers can be made in every status; None when ``make`` cannot make it."""
+    warnings: list[str] = []
+    texts = make(counter.limits.max_weight, warnings)
+    if texts is None:
+        return None
     if len(texts) > 1:
         for count in (len(texts), len(texts) + 9):
             numbered_warnings: list[str] = []
             reserve = counter.weigh(f"x\n{count}/{count}") - 1
-            candidate = _thread(appeal, counter, limits.max_weight - reserve, numbered_warnings)
+            candidate = make(counter.limits.max_weight - reserve, numbered_warnings)
+            if candidate is None:
+                break
             total = len(candidate)
             numbered = [f"{text}\n{i}/{total}" for i, text in enumerate(candidate, start=1)]
             if all(counter.fits(text) for text in numbered):
-                texts, thread_warnings = numbered, numbered_warnings
-                break
-    warnings.extend(thread_warnings)
-    posts = [_post(counter, texts[0], media), *(_post(counter, t) for t in texts[1:])]
-    return Posts(posts=tuple(posts), warnings=tuple(warnings))
+                return numbered, numbered_warnings
+    return texts, warnings
 
 
 def render_update_posts(appeal: Appeal, limits: MastodonLimits = DEFAULT_LIMITS) -> Posts:
@@ -343,3 +381,130 @@ def render_update_posts(appeal: Appeal, limits: MastodonLimits = DEFAULT_LIMITS)
     update = f"{words_for(appeal).update}: {line}"
     text, _ = limit_hashtags(_single(counter, update, url), MAX_HASHTAGS)
     return Posts(posts=(_post(counter, text),), warnings=())
+
+
+# Bilingual statuses (PUBLISHER_BILINGUAL_POSTS=combined) --------------------------------------
+
+
+def _combined_first(
+    versions: Sequence[Appeal], counter: _Counter, limit: int, warnings: list[str]
+) -> tuple[str, list[list[str]]] | None:
+    """The bilingual first status and per language the lines that open its part of the
+    thread, as on X (:func:`publisher.channels.x.render.render_combined_posts`): every
+    language's lead and whole call to action and the link(s) must fit, else None; the
+    person's details go in for every language or none; the hashtags as many as fit."""
+    parts: list[FirstLines] = []
+    for version in versions:
+        lead = lead_line(version)
+        parts.append((lead, person_details(version, lead), call_to_action(version)))
+    urls = [str(version.url) for version in versions]
+
+    def compose(with_details: bool, tags: Sequence[str]) -> str:
+        paragraphs = [
+            [lead, " ".join(details) if with_details else "", action or ""]
+            for lead, details, action in parts
+        ]
+        return bilingual_text(paragraphs, urls, tags)
+
+    if not counter.fits(compose(False, []), limit):
+        return None
+    with_details, moved = details_in_first(parts, counter.fits(compose(True, []), limit))
+    if any(moved):
+        warnings.append(details_moved("mastodon", parts))
+    chosen: list[str] = []
+    for tag in bilingual_hashtags(versions, compose(with_details, []), MAX_HASHTAGS):
+        if counter.fits(compose(with_details, [*chosen, tag]), limit):
+            chosen.append(tag)
+        else:
+            warnings.append(f"mastodon: hashtag {tag} left out of the first status (no room)")
+    return compose(with_details, chosen), moved
+
+
+def _combined_thread(
+    versions: Sequence[Appeal], counter: _Counter, limit: int, warnings: list[str]
+) -> list[str] | None:
+    first = _combined_first(versions, counter, limit, warnings)
+    if first is None:
+        return None
+    text, moved = first
+    rest: list[str] = []
+    for version, lines in zip(versions, moved, strict=True):
+        rest.extend(counter.pack(_rest_units(version, text, lines), limit))
+    return _demote_extra_hashtags([text, *rest], warnings)
+
+
+def _combined_media(
+    versions: Sequence[Appeal], limits: MastodonLimits, warnings: list[str]
+) -> tuple[Media, ...]:
+    media = _media(versions[0], limits, warnings)
+    if not media:
+        return media
+    alt, left_out = bilingual_alt(versions, limits.max_alt)
+    if left_out:
+        warnings.append(
+            f"mastodon: the image is described in {versions[0].locale} only: every language's "
+            f"description together is longer than the instance's {limits.max_alt} characters"
+        )
+    return media if alt is None else (Media(url=media[0].url, alt_text=alt),)
+
+
+def render_combined_posts(
+    versions: Sequence[Appeal], limits: MastodonLimits = DEFAULT_LIMITS
+) -> Posts | None:
+    """The appeal in every language of ``versions`` (posting order, one language each) as one
+    thread starting with a bilingual status, within ``limits``; None when that status does
+    not fit. Withdrawn: nothing; resolved: one status, every language's resolution line and
+    the link(s); otherwise the bilingual status with the share image, then the first
+    language's other statuses, then the next language's, numbered through the thread."""
+    counter = _Counter(limits)
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_posts(lead, limits)
+    urls = [str(version.url) for version in versions]
+    if lead.status is AppealStatus.RESOLVED:
+        lines = [[clean_inline(version.resolution or "")] for version in versions]
+        text, _ = limit_hashtags(bilingual_text(lines, urls), MAX_HASHTAGS)
+        return Posts(posts=(_post(counter, text),), warnings=()) if counter.fits(text) else None
+    made = _numbered_thread(
+        counter, lambda limit, found: _combined_thread(versions, counter, limit, found)
+    )
+    if made is None:
+        return None
+    texts, thread_warnings = made
+    warnings: list[str] = []
+    media = _combined_media(versions, limits, warnings)
+    warnings.extend(thread_warnings)
+    posts = [_post(counter, texts[0], media), *(_post(counter, t) for t in texts[1:])]
+    return Posts(posts=tuple(posts), warnings=tuple(warnings))
+
+
+def render_combined_update_posts(
+    versions: Sequence[Appeal], limits: MastodonLimits = DEFAULT_LIMITS
+) -> Posts | None:
+    """One "UPDATE: …" status in every language of ``versions`` (each language's update line
+    and summary, else its update line alone, then the link(s)); None when that is too long."""
+    counter = _Counter(limits)
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_update_posts(lead, limits)
+    urls = [str(version.url) for version in versions]
+    full: list[list[str]] = []
+    short: list[list[str]] = []
+    for version in versions:
+        update = words_for(version).update
+        if version.status is AppealStatus.RESOLVED:
+            line = f"{update}: {clean_inline(version.resolution or '')}"
+            full.append([line])
+            short.append([line])
+            continue
+        title = lead_line(version)
+        line = f"{update}: {title}"
+        summary = clean_inline(version.summary)
+        said = summary and summary.lower().rstrip(".!? ") not in title.lower()
+        full.append([line, summary] if said else [line])
+        short.append([line])
+    for paragraphs in (full, short):
+        text, _ = limit_hashtags(bilingual_text(paragraphs, urls), MAX_HASHTAGS)
+        if counter.fits(text):
+            return Posts(posts=(_post(counter, text),), warnings=())
+    return None

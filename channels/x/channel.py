@@ -57,7 +57,13 @@ from publisher.channels.x.client import (
 from publisher.channels.x.fetch import ImageFetcher
 from publisher.channels.x.fetch import fetch_image as fetch_image_over_http
 from publisher.channels.x.ratelimit import RateLimitState
-from publisher.channels.x.render import X_LIMITS, render_posts, render_update_posts
+from publisher.channels.x.render import (
+    X_LIMITS,
+    render_combined_posts,
+    render_combined_update_posts,
+    render_posts,
+    render_update_posts,
+)
 from publisher.domain.record import Appeal
 from publisher.errors import (
     AmbiguousPublishError,
@@ -171,14 +177,21 @@ class XChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        return social_rendition(
-            self.name, appeal, every_language(appeal, render_posts), limits=X_LIMITS, update=False
+        rendered = every_language(
+            appeal, render_posts, context, combine=render_combined_posts, channel=self.name
         )
+        return social_rendition(self.name, appeal, rendered, limits=X_LIMITS, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
         """An "UPDATE: …" post (new revision or resolution), to publish with ``reply_to`` set
         to the first post of the original thread."""
-        rendered = every_language(appeal, render_update_posts)
+        rendered = every_language(
+            appeal,
+            render_update_posts,
+            context,
+            combine=render_combined_update_posts,
+            channel=self.name,
+        )
         return social_rendition(self.name, appeal, rendered, limits=X_LIMITS, update=True)
 
     # Publishing --------------------------------------------------------------------------

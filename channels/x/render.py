@@ -5,9 +5,18 @@ Pure: the same appeal gives the same posts, byte for byte. See :func:`render_pos
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from publisher.channel import Media, PlatformLimits, SocialPost
+from publisher.channels.x.bilingual import (
+    FirstLines,
+    bilingual_alt,
+    bilingual_hashtags,
+    bilingual_text,
+    details_in_first,
+    details_moved,
+)
 from publisher.channels.x.entities import limit_hashtags
 from publisher.channels.x.lines import call_to_action as _call_to_action
 from publisher.channels.x.lines import contact_line as _contact_line
@@ -31,6 +40,8 @@ __all__ = [
     "MAX_HASHTAGS",
     "X_LIMITS",
     "Posts",
+    "render_combined_posts",
+    "render_combined_update_posts",
     "render_posts",
     "render_update_posts",
 ]
@@ -200,21 +211,39 @@ def render_posts(appeal: Appeal) -> Posts:
         text, _ = limit_hashtags(_single(line, url), MAX_HASHTAGS)
         return Posts(posts=(_post(text),), warnings=())
     media = _media(appeal, warnings)
-    thread_warnings: list[str] = []
-    texts = _thread(appeal, MAX_WEIGHT, thread_warnings)
-    if len(texts) > 1:
-        # Number the posts "1/3" when room for the numbers can be made in every post (the
-        # reserve grows if making room adds so many posts that the count needs more digits).
-        for count in (len(texts), len(texts) + 9):
-            numbered_warnings: list[str] = []
-            reserve = weigh(f"\n{count}/{count}")
-            numbered = _numbered(_thread(appeal, MAX_WEIGHT - reserve, numbered_warnings))
-            if all(fits(text) for text in numbered):
-                texts, thread_warnings = numbered, numbered_warnings
-                break
+    made = _numbered_thread(lambda limit, found: _thread(appeal, limit, found))
+    if made is None:  # _thread shortens the title rather than fail
+        raise AssertionError(f"no first post for {appeal.id!r}")
+    texts, thread_warnings = made
     warnings.extend(thread_warnings)
     posts = [_post(texts[0], media), *(_post(text) for text in texts[1:])]
     return Posts(posts=tuple(posts), warnings=tuple(warnings))
+
+
+Thread = Callable[[int, list[str]], list[str] | None]
+"""A thread's texts within a limit (its warnings added to the list), or None when its first
+post cannot be made within it."""
+
+
+def _numbered_thread(make: Thread) -> tuple[list[str], list[str]] | None:
+    """``make``'s thread within X's limit and its warnings, numbered "1/3" when room for the
+    numbers can be made in every post (the reserve grows if making room adds so many posts
+    that the count needs more digits); None when ``make`` cannot make it at all."""
+    warnings: list[str] = []
+    texts = make(MAX_WEIGHT, warnings)
+    if texts is None:
+        return None
+    if len(texts) > 1:
+        for count in (len(texts), len(texts) + 9):
+            numbered_warnings: list[str] = []
+            reserve = weigh(f"\n{count}/{count}")
+            candidate = make(MAX_WEIGHT - reserve, numbered_warnings)
+            if candidate is None:
+                break
+            numbered = _numbered(candidate)
+            if all(fits(text) for text in numbered):
+                return numbered, numbered_warnings
+    return texts, warnings
 
 
 def render_update_posts(appeal: Appeal) -> Posts:
@@ -234,3 +263,132 @@ def render_update_posts(appeal: Appeal) -> Posts:
                 return Posts(posts=(_post(text),), warnings=())
     text, _ = limit_hashtags(_single(f"{words_for(appeal).update}: {line}", url), MAX_HASHTAGS)
     return Posts(posts=(_post(text),), warnings=())
+
+
+# Bilingual posts (PUBLISHER_BILINGUAL_POSTS=combined) -----------------------------------------
+
+
+def _combined_first(
+    versions: Sequence[Appeal], limit: int, warnings: list[str]
+) -> tuple[str, list[list[str]]] | None:
+    """The bilingual first post, and per language the lines that open its part of the thread;
+    None when it does not fit ``limit``.
+
+    It fits when every language's lead and whole call to action, and the link(s), fit in one
+    post (see :mod:`publisher.channels.x.bilingual` for the layout). A missing person's age and
+    where they were last seen go in too, for every language or for none, when there is room;
+    else each opens its language's part of the thread. The hashtags come last, as many as fit.
+    """
+    parts: list[FirstLines] = []
+    for version in versions:
+        lead = _lead(version)
+        parts.append((lead, _details(version, lead), _call_to_action(version)))
+    urls = [str(version.url) for version in versions]
+
+    def compose(with_details: bool, tags: Sequence[str]) -> str:
+        paragraphs = [
+            [lead, " ".join(details) if with_details else "", action or ""]
+            for lead, details, action in parts
+        ]
+        return bilingual_text(paragraphs, urls, tags)
+
+    if not fits(compose(False, []), limit):
+        return None
+    with_details, moved = details_in_first(parts, fits(compose(True, []), limit))
+    if any(moved):
+        warnings.append(details_moved("x", parts))
+    chosen: list[str] = []
+    for tag in bilingual_hashtags(versions, compose(with_details, []), MAX_HASHTAGS):
+        if fits(compose(with_details, [*chosen, tag]), limit):
+            chosen.append(tag)
+        else:
+            warnings.append(f"x: hashtag {tag} left out of the first post (no room)")
+    return compose(with_details, chosen), moved
+
+
+def _combined_thread(
+    versions: Sequence[Appeal], limit: int, warnings: list[str]
+) -> list[str] | None:
+    """The bilingual first post, then each language's other posts in turn (its summary unless
+    the first post says it, then its contacts), no post mixing languages but the first."""
+    first = _combined_first(versions, limit, warnings)
+    if first is None:
+        return None
+    text, moved = first
+    rest: list[str] = []
+    for version, lines in zip(versions, moved, strict=True):
+        rest.extend(pack(_thread_units(version, text, lines), limit))
+    return _demote_extra_hashtags([text, *rest], warnings)
+
+
+def _combined_media(versions: Sequence[Appeal], warnings: list[str]) -> tuple[Media, ...]:
+    """The first language's share image, described in every language when X's 1000
+    characters take every description, else in the first language's words alone."""
+    media = _media(versions[0], warnings)
+    if not media:
+        return media
+    alt, left_out = bilingual_alt(versions, ALT_TEXT_LIMIT)
+    if left_out:
+        warnings.append(
+            f"x: the image is described in {versions[0].locale} only: every language's "
+            f"description together is longer than X's {ALT_TEXT_LIMIT} characters"
+        )
+    return media if alt is None else (Media(url=media[0].url, alt_text=alt),)
+
+
+def render_combined_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """The appeal in every language of ``versions`` (in posting order, one language each) as
+    one thread that starts with a bilingual first post; None when that post does not fit.
+
+    - withdrawn: nothing, as :func:`render_posts`;
+    - resolved: one post, every language's resolution line and the link(s);
+    - otherwise the bilingual first post (:func:`_combined_first`) with the share image, then
+      the first language's other posts, then the next language's; numbered "1/5" through the
+      whole thread when numbering fits.
+    """
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_posts(lead)
+    urls = [str(version.url) for version in versions]
+    if lead.status is AppealStatus.RESOLVED:
+        lines = [[clean_inline(version.resolution or "")] for version in versions]
+        text, _ = limit_hashtags(bilingual_text(lines, urls), MAX_HASHTAGS)
+        return Posts(posts=(_post(text),), warnings=()) if fits(text) else None
+    made = _numbered_thread(lambda limit, found: _combined_thread(versions, limit, found))
+    if made is None:
+        return None
+    texts, thread_warnings = made
+    warnings: list[str] = []
+    media = _combined_media(versions, warnings)
+    warnings.extend(thread_warnings)
+    posts = [_post(texts[0], media), *(_post(text) for text in texts[1:])]
+    return Posts(posts=tuple(posts), warnings=tuple(warnings))
+
+
+def render_combined_update_posts(versions: Sequence[Appeal]) -> Posts | None:
+    """One "UPDATE: …" post in every language of ``versions`` (each language's update line and
+    summary, else its update line alone, then the link(s)); None when even that is too long."""
+    lead = versions[0]
+    if lead.status is AppealStatus.WITHDRAWN:
+        return render_update_posts(lead)
+    urls = [str(version.url) for version in versions]
+    full: list[list[str]] = []
+    short: list[list[str]] = []
+    for version in versions:
+        update = words_for(version).update
+        if version.status is AppealStatus.RESOLVED:
+            line = f"{update}: {clean_inline(version.resolution or '')}"
+            full.append([line])
+            short.append([line])
+            continue
+        title = _lead(version)
+        line = f"{update}: {title}"
+        summary = clean_inline(version.summary)
+        said = summary and summary.lower().rstrip(".!? ") not in title.lower()
+        full.append([line, summary] if said else [line])
+        short.append([line])
+    for paragraphs in (full, short):
+        text, _ = limit_hashtags(bilingual_text(paragraphs, urls), MAX_HASHTAGS)
+        if fits(text):
+            return Posts(posts=(_post(text),), warnings=())
+    return None

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from publisher.domain.record import Appeal
 from publisher.errors import PermanentPublishError
 
 __all__ = [
+    "BILINGUAL_POSTS",
+    "BilingualPosts",
     "Channel",
     "ChannelBase",
     "Media",
@@ -29,6 +31,13 @@ __all__ = [
     "SocialPost",
     "Target",
 ]
+
+
+BilingualPosts = Literal["separate", "combined"]
+"""How the social channels post an appeal written in more than one language: ``separate``
+(each language's posts, one language after the other, in one thread) or ``combined`` (one
+bilingual first post when it fits the platform, then each language's remaining posts)."""
+BILINGUAL_POSTS: tuple[BilingualPosts, ...] = ("separate", "combined")
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,12 @@ class RenderContext:
     appeals without a photo): their ``og:image`` and ``twitter:image``."""
     share_image_alt: str | None = None
     """What that image shows (``og:image:alt``); set whenever ``share_image_url`` is."""
+    languages: tuple[str, ...] = ()
+    """The force's languages (PUBLISHER_LANGUAGES) in the order its social posts show them:
+    an appeal's languages named here come first, in this order, then any others in the
+    appeal's own order (primary first). Empty: the appeal's own order."""
+    bilingual_posts: BilingualPosts = "separate"
+    """PUBLISHER_BILINGUAL_POSTS: see :data:`BilingualPosts`."""
 
     def absolute(self, path: str) -> str:
         """An absolute URL for a path under the site root."""
