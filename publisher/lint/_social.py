@@ -30,6 +30,12 @@ def _appeal_tags(appeal: Appeal) -> frozenset[str]:
     return frozenset(tags)
 
 
+def _own_pages(appeal: Appeal) -> frozenset[str]:
+    """The appeal's page in each of its languages."""
+    urls = {str(appeal.url), *(str(tr.url) for tr in appeal.translations if tr.url is not None)}
+    return frozenset(urls)
+
+
 def _post_findings(
     ctx: Context,
     post: SocialPost,
@@ -55,12 +61,15 @@ def _post_findings(
         if tag.lower() not in known_tags:  # the appeal's own tags are checked on the appeal
             findings.extend(hashtag_findings(ctx, tag, field))
     links = _LINK_RE.findall(post.text)
-    if len(links) > MAX_LINKS:
+    own = _own_pages(ctx.appeal)
+    # The appeal's page in each of its languages is one link (a bilingual post links each).
+    count = len([link for link in links if link not in own]) + any(link in own for link in links)
+    if count > MAX_LINKS:
         findings.append(
             ctx.finding(
                 "social-links",
                 "warning",
-                f"This post has {len(links)} links. With more than one, people do not know "
+                f"This post has {count} links. With more than one, people do not know "
                 "which to follow, and the link preview shows only one.",
                 f"Keep {MAX_LINKS} link per post (the appeal's page); put the others on the page.",
                 field,
