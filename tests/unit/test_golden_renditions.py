@@ -205,6 +205,38 @@ def test_bilingual_appeals_render_in_every_language_as_pinned(
     _compare(files, folder)
 
 
+@pytest.fixture(scope="module")
+def combined_registry() -> Registry:
+    return build_registry(
+        Settings.from_env({"PUBLISHER_DATA_DIR": "var", "PUBLISHER_BILINGUAL_POSTS": "combined"})
+    )
+
+
+@pytest.mark.parametrize("state", ["active", "resolved"])
+@pytest.mark.parametrize("record", BILINGUAL, ids=[a.stem for a in BILINGUAL])
+def test_bilingual_appeals_in_combined_posts_as_pinned(
+    record: Path, state: str, combined_registry: Registry
+) -> None:
+    """With ``PUBLISHER_BILINGUAL_POSTS=combined``: every social channel's thread, starting
+    with one post in both languages, and its update, under ``tests/golden/bilingual-combined``
+    (the default, separate posts, is pinned above)."""
+    appeal = load_appeal(record).appeal
+    folder = GOLDEN / "bilingual-combined" / record.stem
+    if state == "resolved":
+        appeal = _resolved_in_both(appeal)
+        folder = folder.with_name(f"{record.stem}--resolved")
+    context = combined_registry.context
+    assert context.bilingual_posts == "combined"
+    files: list[OutputFile] = []
+    for name in BILINGUAL_SOCIAL:
+        channel = combined_registry.get(name)
+        rendition = channel.render(appeal, context)
+        assert not [w for w in rendition.warnings if "one bilingual post" in w], name
+        files.extend(rendition.files)
+        files.extend(channel.render_update(appeal, context).files)
+    _compare(files, folder)
+
+
 @pytest.mark.parametrize("record", BILINGUAL, ids=[a.stem for a in BILINGUAL])
 def test_welsh_posts_say_in_welsh_what_the_channels_add(
     record: Path, registry_and_context: tuple[Registry, RenderContext]
