@@ -437,3 +437,48 @@ def test_combined_posts_weigh_exactly_what_each_platform_counts(
             # (the "#" of a third hashtag in a post is taken off, as in every post)
             first = rendition.posts[0].text.replace("#", "")
             assert all(lead_line(v).replace("#", "") in first for v in versions), first
+
+
+# ---------------------------------------------------------------------------------- previews
+
+
+@pytest.mark.parametrize("mode", ["separate", "combined"])
+def test_previews_show_what_the_channels_would_post(mode: str, tmp_path: Path) -> None:
+    """The editor's previews come from the registry's context, so they follow the setting."""
+    from publisher.bootstrap import build_registry
+    from publisher.entrypoints.web.views import previews
+
+    registry = build_registry(
+        Settings.from_env({"PUBLISHER_DATA_DIR": str(tmp_path), "PUBLISHER_BILINGUAL_POSTS": mode})
+    )
+    appeal = _osian()
+    shown = {social.channel: social for social in previews(appeal, registry).social}
+    assert set(CHANNELS) <= set(shown)
+    context = COMBINED if mode == "combined" else SEPARATE
+    for name in CHANNELS:
+        posts = _channel(name).render(appeal, context).posts
+        assert [p.text for p in shown[name].posts] == [p.text for p in posts], name
+    assert (EN_LEAD in shown["x"].posts[0].text and CY_LEAD in shown["x"].posts[0].text) == (
+        mode == "combined"
+    )
+
+
+# ------------------------------------------------------------------------------------- lint
+
+
+def test_the_appeals_page_in_each_language_is_one_link_for_the_linter() -> None:
+    from publisher.channel import SocialPost
+    from publisher.lint import lint_renditions
+
+    welsh_url = "https://www.example.police.uk/cy/newyddion/2025/mawrth/osian-ar-goll/"
+    appeal = _changed(_osian(), welsh={"url": welsh_url})
+    renditions = [_channel(name).render(appeal, COMBINED) for name in THREADS]
+    assert all(welsh_url in r.posts[0].text for r in renditions[:2])
+    codes = [f.code for f in lint_renditions(appeal, renditions)]
+    assert "social-links" not in codes
+    other = SocialPost(
+        text=f"{EN_LEAD}\n{URL}\n{CY_LEAD}\n{welsh_url}\nhttps://b.example/2", weight=1
+    )
+    bare = Rendition(channel="x", appeal_id=appeal.id, revision=1, posts=(other,))
+    (finding,) = [f for f in lint_renditions(appeal, [bare]) if f.code == "social-links"]
+    assert "2 links" in finding.message
