@@ -61,10 +61,10 @@ thread that starts with one post holding every language; None when that post doe
 def every_language(
     appeal: Appeal,
     render: Callable[[Appeal], Posts],
-    context: RenderContext | None = None,
+    context: RenderContext,
     *,
-    combine: Combine | None = None,
-    channel: str = "",
+    combine: Combine,
+    channel: str,
 ) -> Posts:
     """The posts of ``appeal`` in each of its languages, in :func:`posting_order`.
 
@@ -74,13 +74,14 @@ def every_language(
 
     ``combined``: ``combine``'s thread (a bilingual first post, then each language's other
     posts) when its first post fits the platform; when it does not, the separate posts, with
-    a warning saying so. An appeal in one language renders as it always did."""
+    a warning (prefixed ``channel:``, as the channel's own are) saying so. An appeal in one
+    language renders as it always did, whatever the context."""
     if not appeal.translations:
         return render(appeal)
-    ordered = posting_order(appeal, () if context is None else context.languages)
+    ordered = posting_order(appeal, context.languages)
     versions = [appeal.in_language(locale) for locale in ordered]
     fallback: tuple[str, ...] = ()
-    if combine is not None and context is not None and context.bilingual_posts == "combined":
+    if context.bilingual_posts == "combined":
         combined = combine(versions)
         if combined is not None:
             return combined

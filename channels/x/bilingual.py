@@ -12,7 +12,7 @@ The layout every social channel uses for its bilingual post, whatever the platfo
   limit takes them all; else the first language's alone.
 
 Each channel decides what goes in the paragraphs and checks the result against its own limit
-(:func:`channels._social.every_language` falls back to separate posts when it does not fit).
+(``channels._social.every_language`` falls back to separate posts when it does not fit).
 Pure functions only.
 """
 
