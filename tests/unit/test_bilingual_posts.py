@@ -8,6 +8,7 @@ both languages when that fits the platform and to fall back, with a warning, whe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,12 @@ def test_the_forces_language_order_puts_welsh_first(name: str, context: RenderCo
     welsh_first = RenderContext(
         languages=("cy_GB", "en_GB"), bilingual_posts=context.bilingual_posts
     )
-    first = channel.render(_osian(), welsh_first).posts[0].text
+    first_post = channel.render(_osian(), welsh_first).posts[0]
+    first = first_post.text
     assert first.startswith(CY_LEAD), first
     assert (EN_LEAD in first) == (context == COMBINED)
+    (media,) = first_post.media
+    assert media.alt_text == (f"{CY_ALT}\n\n{EN_ALT}" if context == COMBINED else CY_ALT)
     # A language the setting does not name still comes after those it does.
     only_welsh = RenderContext(languages=("cy_GB",), bilingual_posts=context.bilingual_posts)
     assert channel.render(_osian(), only_welsh).posts[0].text.startswith(CY_LEAD)
@@ -190,6 +194,27 @@ def test_combined_then_posts_each_languages_other_posts_in_turn(name: str) -> No
     assert [p.text.rsplit("\n", 1)[-1] for p in posts] == [
         f"{i}/{total}" for i in range(1, total + 1)
     ]
+
+
+def _numbered(post: Any) -> bool:
+    return re.fullmatch(r"\d+/\d+", post.text.rsplit("\n", 1)[-1]) is not None
+
+
+def test_a_bilingual_post_with_no_room_for_numbers_leaves_the_thread_unnumbered() -> None:
+    """As alone: "1/3" only when every post has room for it; the bilingual post is kept."""
+    found = None
+    for n in range(60, 200):  # the English title's length that leaves no room for "\n1/3"
+        appeal = _changed(_osian(), title="Missing man: " + "x" * n)
+        rendition = _channel("x").render(appeal, COMBINED)
+        if not _fallback(rendition) and not _numbered(rendition.posts[0]):
+            found = rendition
+            break
+    assert found is not None and len(found.posts) > 1
+    assert not any(_numbered(post) for post in found.posts)
+    assert CY_LEAD in found.posts[0].text and parse_tweet(found.posts[0].text).weightedLength > 276
+    # A few characters less in the title, and the numbers fit again.
+    shorter = _changed(_osian(), title="Missing man: " + "x" * (n - 4))
+    assert all(_numbered(post) for post in _channel("x").render(shorter, COMBINED).posts)
 
 
 def test_facebook_combined_is_one_post_with_each_language_whole() -> None:
