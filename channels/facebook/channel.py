@@ -59,7 +59,7 @@ from publisher.channel import (
     Target,
 )
 from publisher.channels._http import request_was_sent
-from publisher.channels._social import append_outbox, every_language, social_rendition
+from publisher.channels._social import append_outbox, posting_order, social_rendition
 from publisher.channels.facebook.render import (
     FACEBOOK_LIMITS,
     Posts,
@@ -74,6 +74,7 @@ from publisher.domain.record import Appeal
 from publisher.domain.secret import Secret
 from publisher.errors import (
     AmbiguousPublishError,
+    BuildError,
     PermanentPublishError,
     PublishError,
     TransientPublishError,
@@ -197,6 +198,11 @@ def classify(error: GraphError, what: str, *, retry_at: datetime | None) -> Publ
     return PermanentPublishError(f"Facebook rejected {what}: {detail}")
 
 
+def _versions(appeal: Appeal, context: RenderContext) -> list[Appeal]:
+    """The appeal in each of its languages, in the force's posting order."""
+    return [appeal.in_language(locale) for locale in posting_order(appeal, context.languages)]
+
+
 class FacebookChannel(ChannelBase):
     """Posts appeals to a Facebook Page. ``render`` is pure; ``publish`` and ``delete_posts``
     are the side effects.
@@ -242,20 +248,30 @@ class FacebookChannel(ChannelBase):
     # Rendering ---------------------------------------------------------------------------
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        rendered = every_language(
-            appeal, render_posts, context, combine=render_combined_posts, channel=self.name
-        )
+        """The appeal as one Page post. A Page has no threads, so an appeal in more than one
+        language is always one post holding every language (whatever
+        ``PUBLISHER_BILINGUAL_POSTS`` says), shortened if it must be."""
+        if not appeal.translations:
+            return _rendition(self.name, appeal, render_posts(appeal), update=False)
+        rendered = render_combined_posts(_versions(appeal, context), shorten=True)
+        if rendered is None:
+            raise BuildError(
+                f"appeal {appeal.id!r}: its contacts and links in every language are longer "
+                "than one Facebook post takes"
+            )
         return _rendition(self.name, appeal, rendered, update=False)
 
     def render_update(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        """An "UPDATE: …" comment, to publish with ``reply_to`` set to the appeal's post."""
-        rendered = every_language(
-            appeal,
-            render_update_posts,
-            context,
-            combine=render_combined_update_posts,
-            channel=self.name,
-        )
+        """An "UPDATE: …" comment, to publish with ``reply_to`` set to the appeal's post: one
+        comment, in every language of the appeal."""
+        if not appeal.translations:
+            return _rendition(self.name, appeal, render_update_posts(appeal), update=True)
+        rendered = render_combined_update_posts(_versions(appeal, context))
+        if rendered is None:
+            raise BuildError(
+                f"appeal {appeal.id!r}: its update in every language is longer than one "
+                "Facebook comment takes"
+            )
         return _rendition(self.name, appeal, rendered, update=True)
 
     # Publishing --------------------------------------------------------------------------

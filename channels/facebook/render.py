@@ -205,12 +205,16 @@ def _combined_media(versions: Sequence[Appeal], warnings: list[str]) -> tuple[Me
     return media if alt is None else (Media(url=media[0].url, alt_text=alt),)
 
 
-def render_combined_posts(versions: Sequence[Appeal]) -> Posts | None:
+def render_combined_posts(versions: Sequence[Appeal], *, shorten: bool = False) -> Posts | None:
     """The appeal in every language of ``versions`` (posting order, one language each) as one
     Page post: each language's whole appeal in turn (as :func:`render_posts` writes it), the
-    link(s), the hashtags of every language; None when it is longer than Facebook takes
-    (nothing is left out of a bilingual post: each language is then posted on its own).
-    Withdrawn: nothing; resolved: every language's resolution line and the link(s)."""
+    link(s), the hashtags of every language. Withdrawn: nothing; resolved: every language's
+    resolution line and the link(s).
+
+    Longer than Facebook takes: None, or with ``shorten`` (what the channel asks for, since a
+    Page post is one post and a bilingual appeal is never split over two) the last body
+    paragraph of the longest language is left out, again until it fits, with a warning; the
+    contacts and links are never left out."""
     lead = versions[0]
     if lead.status is AppealStatus.WITHDRAWN:
         return render_posts(lead)
@@ -219,13 +223,24 @@ def render_combined_posts(versions: Sequence[Appeal]) -> Posts | None:
         lines = [[clean_inline(version.resolution or "")] for version in versions]
         text = _bilingual(lines, urls, [])
         return Posts(posts=(_post(text),), warnings=()) if weigh(text) <= MAX_CHARACTERS else None
-    sections = [[*head, *body, *tail] for head, body, tail in map(_parts, versions)]
+    parts = [_parts(version) for version in versions]
+    sections = [[*head, *body, *tail] for head, body, tail in parts]
     present = "\n".join(block for section in sections for block in section)
     tags = bilingual_hashtags(versions, present, MAX_HASHTAGS)
     text = _bilingual(sections, urls, tags)
-    if weigh(text) > MAX_CHARACTERS:
-        return None
     warnings: list[str] = []
+    while weigh(text) > MAX_CHARACTERS:
+        bodies = [body for _, body, _ in parts if body]
+        if not shorten or not bodies:
+            return None
+        max(bodies, key=lambda body: sum(map(len, body))).pop()
+        sections = [[*head, *body, *tail] for head, body, tail in parts]
+        text = _bilingual(sections, urls, tags)
+        if not warnings:
+            warnings.append(
+                "facebook: paragraphs were left out to fit both languages in one post of "
+                "Facebook's 63,206 characters"
+            )
     media = _combined_media(versions, warnings)
     return Posts(posts=(_post(text, media),), warnings=tuple(warnings))
 

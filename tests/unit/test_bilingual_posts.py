@@ -21,6 +21,7 @@ from publisher.channels.bluesky import BlueskyChannel
 from publisher.channels.bluesky.render import BlueskyPost
 from publisher.channels.bluesky.text import MAX_BYTES, MAX_GRAPHEMES, graphemes, utf8_length
 from publisher.channels.facebook import FacebookChannel
+from publisher.channels.facebook.render import FACEBOOK_LIMITS
 from publisher.channels.mastodon import MastodonChannel
 from publisher.channels.mastodon.text import weigh as mastodon_weigh
 from publisher.channels.x import XChannel
@@ -114,7 +115,7 @@ def test_a_bad_value_is_a_clear_error_naming_the_variable(value: str) -> None:
 # -------------------------------------------------------------------- separate is unchanged
 
 
-@pytest.mark.parametrize("name", CHANNELS)
+@pytest.mark.parametrize("name", THREADS)
 def test_separate_is_each_language_in_turn_as_before(name: str) -> None:
     channel, appeal = _channel(name), _osian()
     explicit = channel.render(appeal, RenderContext(bilingual_posts="separate"))
@@ -140,10 +141,11 @@ def test_the_forces_language_order_puts_welsh_first(name: str, context: RenderCo
     )
     first_post = channel.render(_osian(), welsh_first).posts[0]
     first = first_post.text
+    one_post = context == COMBINED or name == "facebook"  # a Page post is always one
     assert first.startswith(CY_LEAD), first
-    assert (EN_LEAD in first) == (context == COMBINED)
+    assert (EN_LEAD in first) == one_post
     (media,) = first_post.media
-    assert media.alt_text == (f"{CY_ALT}\n\n{EN_ALT}" if context == COMBINED else CY_ALT)
+    assert media.alt_text == (f"{CY_ALT}\n\n{EN_ALT}" if one_post else CY_ALT)
     # A language the setting does not name still comes after those it does.
     only_welsh = RenderContext(languages=("cy_GB",), bilingual_posts=context.bilingual_posts)
     assert channel.render(_osian(), only_welsh).posts[0].text.startswith(CY_LEAD)
@@ -310,7 +312,31 @@ def _too_long(name: str) -> Appeal:
     )
 
 
-@pytest.mark.parametrize("name", CHANNELS)
+def test_facebook_posts_a_bilingual_appeal_as_one_post_in_either_mode() -> None:
+    """A Page has no threads, and publishing refuses a rendition of more than one post: a
+    bilingual appeal is one Page post (and one update comment) whatever the setting says."""
+    channel, appeal = _channel("facebook"), _osian()
+    separate, combined = channel.render(appeal, SEPARATE), channel.render(appeal, COMBINED)
+    assert separate == combined and len(separate.posts) == 1
+    assert CY_LEAD in separate.posts[0].text and EN_LEAD in separate.posts[0].text
+    update = channel.render_update(appeal, SEPARATE)
+    assert update == channel.render_update(appeal, COMBINED) and len(update.posts) == 1
+
+
+def test_facebook_leaves_paragraphs_out_of_a_bilingual_post_too_long_for_one() -> None:
+    channel, appeal = _channel("facebook"), _too_long("facebook")
+    rendition = channel.render(appeal, SEPARATE)
+    (post,) = rendition.posts
+    assert post.weight <= FACEBOOK_LIMITS.max_weight
+    assert CY_LEAD in post.text and EN_LEAD in post.text and URL in post.text
+    assert [w for w in rendition.warnings if "paragraphs were left out" in w] == [
+        "facebook: paragraphs were left out to fit both languages in one post of "
+        "Facebook's 63,206 characters"
+    ]
+    assert not _fallback(rendition)
+
+
+@pytest.mark.parametrize("name", THREADS)
 def test_combined_falls_back_to_separate_posts_with_a_warning(name: str) -> None:
     channel, appeal = _channel(name), _too_long(name)
     rendition = channel.render(appeal, COMBINED)

@@ -199,8 +199,12 @@ def test_bilingual_appeals_render_in_every_language_as_pinned(
             registry.get(name).render(appeal.in_language(lang), context)
             for lang in appeal.languages
         ]
-        assert rendition.posts == tuple(p for one in alone for p in one.posts), name
         assert all(one.posts for one in alone), f"{name}: a language with no posts"
+        if name == "facebook":  # a Page post is one post, in every language
+            (post,) = rendition.posts
+            assert all(one.posts[0].text.split("\n\n")[0] in post.text for one in alone)
+        else:
+            assert rendition.posts == tuple(p for one in alone for p in one.posts), name
         files.extend(rendition.files)
     _compare(files, folder)
 
