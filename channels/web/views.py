@@ -18,7 +18,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from publisher.channel import RenderContext
-from publisher.channel.i18n import N_, current, gettext
+from publisher.channel.i18n import N_, contact_name, current, gettext
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -393,7 +393,7 @@ def _contact_view(contact: Contact) -> ContactView:
     else:
         text = contact.display
     return ContactView(
-        name=contact.name,
+        name=contact_name(contact),
         label=gettext(_CONTACT_LABELS[contact.kind]),
         text=text,
         href=href,
