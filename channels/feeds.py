@@ -75,7 +75,7 @@ from feedgen.feed import FeedGenerator
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
-from publisher.channel.i18n import chrome_for, contact_name
+from publisher.channel.i18n import chrome_for, contact_name, site_name
 from publisher.channel.memo import (
     FragmentMemo,
     OrderedGroup,
@@ -570,8 +570,11 @@ def _feed_updated(appeals: Sequence[Appeal]) -> datetime:
     return _local(latest.modified_at, latest)
 
 
-def _site_name(context: RenderContext) -> str:
-    return _clean(context.site_name) or "Appeals"
+def _site_name(context: RenderContext, language: str | None = None) -> str:
+    """The site's name in ``language`` (the context's by default): see
+    :func:`~publisher.channel.i18n.site_name`."""
+    name = site_name(context.site_name, chrome_for(language or context.language))
+    return _clean(name) or "Appeals"
 
 
 def _title(appeal: Appeal) -> str:
@@ -606,12 +609,12 @@ def _area_page(slug: str, appeals: Sequence[Appeal], context: RenderContext) -> 
     return context.site_url
 
 
-def _author(appeals: Sequence[Appeal], context: RenderContext) -> str:
+def _author(appeals: Sequence[Appeal], context: RenderContext, language: str | None = None) -> str:
     organisations = {_clean(a.organisation) for a in appeals if a.organisation}
     organisations.discard("")
     if len(organisations) == 1:
         return organisations.pop()
-    return _site_name(context)
+    return _site_name(context, language)
 
 
 class FeedsChannel(ChannelBase):
@@ -642,7 +645,7 @@ class FeedsChannel(ChannelBase):
         description = _summary(appeal) or _title(appeal)
         if appeal.status is AppealStatus.WITHDRAWN:
             # No entry, and nothing of the appeal's words: publishing this replaces them.
-            title, description = _site_name(context), WITHDRAWN_DESCRIPTION
+            title, description = _site_name(context), _words(appeal).withdrawn
         spec = _FeedSpec(
             folder=folder,
             title=title,
@@ -655,10 +658,11 @@ class FeedsChannel(ChannelBase):
             # Each language's own one-entry pair: feeds/appeals/<id>/cy/rss.xml and atom.xml.
             version = appeal.in_language(translation.locale)
             language = translation.locale.partition("_")[0]
-            title = f"{_site_name(context)}: {_title(version)}"
+            language_tag = translation.locale.replace("_", "-")
+            title = f"{_site_name(context, language_tag)}: {_title(version)}"
             description = _summary(version) or _title(version)
             if version.status is AppealStatus.WITHDRAWN:
-                title, description = _site_name(context), _words(version).withdrawn
+                title, description = _site_name(context, language_tag), _words(version).withdrawn
             files.extend(
                 self._pair(
                     _FeedSpec(
@@ -667,7 +671,7 @@ class FeedsChannel(ChannelBase):
                         description=description,
                         alternate=page_url(version, context),
                         appeals=(version,),
-                        language=translation.locale.replace("_", "-"),
+                        language=language_tag,
                     ),
                     context,
                 )
@@ -800,7 +804,7 @@ class FeedsChannel(ChannelBase):
         :func:`_newest_first`, :func:`_author` and :func:`_feed_updated` make of its appeals,
         when known)."""
         entries = _newest_first(spec.appeals) if entries is None else entries
-        author = _author(spec.appeals, context) if author is None else author
+        author = _author(spec.appeals, context, spec.language) if author is None else author
         updated = _feed_updated(spec.appeals) if updated is None else updated
         rss = self._generator(spec, context, author, updated, rss=True)
         atom = self._generator(spec, context, author, updated, rss=False)

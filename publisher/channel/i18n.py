@@ -33,6 +33,7 @@ from publisher.domain.record import Contact
 from publisher.errors import BuildError
 
 __all__ = [
+    "DEFAULT_SITE_NAME",
     "DOMAIN",
     "LOCALE_DIR",
     "N_",
@@ -45,6 +46,7 @@ __all__ = [
     "gettext",
     "languages",
     "ngettext",
+    "site_name",
 ]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -83,6 +85,19 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.get().translations.ngettext(singular, plural, n)
+
+
+DEFAULT_SITE_NAME = N_("Police appeals")
+"""The site's name when ``SITE_NAME`` is not set (``RenderContext.site_name``'s default)."""
+
+
+def site_name(name: str, words: Chrome | None = None) -> str:
+    """The site's name in the language of ``words`` (the current rendering's by default): the
+    built-in :data:`DEFAULT_SITE_NAME` is a catalogue message; a name the site configured
+    (``SITE_NAME``) is a proper name and stays as configured."""
+    if name == DEFAULT_SITE_NAME:
+        return (words or current()).translations.gettext(name)
+    return name
 
 
 def contact_name(contact: Contact, words: Chrome | None = None) -> str:
