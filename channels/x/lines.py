@@ -89,7 +89,8 @@ ENGLISH = Words(ATTENTION, "Who to contact:", "UPDATE", KIND_WORD)
 WELSH = Words(
     attention={
         AppealKind.MISSING_PERSON: ("Person ar goll", ("ar goll",)),
-        AppealKind.WITNESS_APPEAL: ("Apêl am dystion", ("tyst",)),
+        # A title may say it with the word mutated: "Apêl am dystion", "ei thyst".
+        AppealKind.WITNESS_APPEAL: ("Apêl am dystion", ("tyst", "dyst", "nhyst", "thyst")),
     },
     who_to_contact="Pwy i gysylltu â nhw:",
     update="DIWEDDARIAD",
