@@ -291,16 +291,22 @@ _WELSH_MONTHS = (
     "Rhagfyr",
 )
 _WELSH_RANKS = (
-    # longest first, so that "DCI" is not read as "DC" + "I"
+    # longest first, so that "DCI" is not read as "DC" + "I", nor "Ch Supt" as "Supt"
+    ("Ch Supt", "Prif Uwch-arolygydd"),
+    ("Ch Insp", "Prif Arolygydd"),
+    ("DSupt", "Ditectif Uwch-arolygydd"),
+    ("DCS", "Ditectif Brif Uwch-arolygydd"),
     ("DCI", "Ditectif Brif Arolygydd"),
     ("DSgt", "Ditectif Ringyll"),
+    ("PCSO", "Swyddog Cymorth Cymunedol yr Heddlu"),
+    ("Supt", "Uwch-arolygydd"),
+    ("Insp", "Arolygydd"),
+    ("DI", "Ditectif Arolygydd"),
     ("DS", "Ditectif Ringyll"),
     ("DC", "Ditectif Gwnstabl"),
-    ("PCSO", "Swyddog Cymorth Cymunedol yr Heddlu"),
+    ("CI", "Prif Arolygydd"),
     ("PC", "Cwnstabl"),
     ("Sgt", "Rhingyll"),
-    ("Insp", "Arolygydd"),
-    ("Supt", "Uwcharolygydd"),
 )
 """Ranks as Welsh forces write them in Welsh text: spelt out at every use."""
 _WELSH_RANK = re.compile(
