@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -103,7 +103,7 @@ def N_(message: str) -> str:
     return message
 
 
-WELL_KNOWN_NAMES: dict[str, str] = {
+WELL_KNOWN_NAMES: Mapping[str, str] = {
     "emergency-services": N_("Emergency services"),
     "police-non-emergency": N_("Police non-emergency"),
     "police-textphone": N_("Police textphone"),
