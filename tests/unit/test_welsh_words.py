@@ -345,3 +345,21 @@ def test_a_configured_site_name_stays_as_configured_in_welsh() -> None:
     appeal, _ = _bilingual()
     welsh = _outputs(appeal, WELSH, registry, registry.context)
     assert "Example Police appeals" in welsh and "Apeliadau’r heddlu" not in welsh
+
+
+def test_a_welsh_sentence_that_says_textphone_gets_no_note_saying_it_again() -> None:
+    registry = _registry()
+
+    def pages(appeal: Appeal) -> dict[str, str]:
+        files = registry.get("web").render(appeal, registry.context).files
+        return {
+            str(lxml.html.document_fromstring(f.content).get("lang")): f.content.decode("utf-8")
+            for f in files
+        }
+
+    _, witness = _bilingual()
+    said = pages(witness)
+    assert "ffôn testun" in said["cy-GB"] and "(ffôn testun, Relay UK)" not in said["cy-GB"]
+    assert "(textphone, Relay UK)" not in said["en-GB"]
+    unsaid = WITNESS.replace("defnyddiwch ffôn testun 18001 101", "ffoniwch 18001 101")
+    assert "(ffôn testun, Relay UK)" in pages(parse_appeal(unsaid, source="w.md").appeal)["cy-GB"]
