@@ -19,6 +19,7 @@ __all__ = [
     "needs_space",
     "opening_text",
     "page_url",
+    "said_line",
     "same_words",
     "strip_control",
 ]
@@ -31,6 +32,36 @@ _TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*|!--.*?--|![^<>]*|\?[^<>]*)>", re.DOTALL
 _NO_SPACE_BEFORE = re.compile(r"^[.,;:!?)\]}%…’”]")
 _NO_SPACE_AFTER = re.compile(r"[(\[{£$‘“]")
 _CLOSES = re.compile(r"\s|[.,;:!?)\]}…]")
+
+
+WELSH_VERBS = {
+    "said": "Dywedodd",
+    "says": "Meddai",
+    "added": "Ychwanegodd",
+    "adds": "Ychwanegodd",
+    "explained": "Esboniodd",
+    "explains": "Esboniodd",
+    "urged": "Anogodd",
+    "urges": "Anogodd",
+    "warned": "Rhybuddiodd",
+    "warns": "Rhybuddiodd",
+    "appealed": "Apeliodd",
+    "confirmed": "Cadarnhaodd",
+    "confirms": "Cadarnhaodd",
+}
+"""A quote's verb in Welsh, before the speaker as Welsh has it ("Dywedodd … :"). The importer
+reads English verbs only; one with no word here is "Dywedodd" (said)."""
+
+
+def said_line(who: str, role: str, verb: str, *, welsh: bool) -> str:
+    """The line before a quote, from parts already made safe for the output (cleaned or
+    escaped): "DCI Jane Doe, from the unit, said:"; in Welsh "Dywedodd DCI Jane Doe, o'r
+    uned:", whatever verb the record holds (its verbs are English words of the importer's)."""
+    if welsh:
+        said_by = f"{WELSH_VERBS.get(verb.casefold(), 'Dywedodd')} {who}"
+        return f"{said_by}, {role}:" if role else f"{said_by}:"
+    verb = verb or "said"
+    return f"{who}, {role}, {verb}:" if role else f"{who} {verb}:"
 
 
 def strip_control(text: str) -> str:

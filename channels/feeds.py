@@ -75,6 +75,7 @@ from feedgen.feed import FeedGenerator
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
+from publisher.channel.i18n import chrome_for, contact_name, site_name
 from publisher.channel.memo import (
     FragmentMemo,
     OrderedGroup,
@@ -86,6 +87,7 @@ from publisher.channels._common import (
     Joiner,
     opening_text,
     page_url,
+    said_line,
     same_words,
     strip_control,
 )
@@ -123,6 +125,62 @@ EMPTY_FEED_UPDATED = datetime(2000, 1, 1, tzinfo=UTC)
 """``updated``/``lastBuildDate`` of a feed that covers no appeal at all."""
 
 WITHDRAWN_DESCRIPTION = "This appeal has been withdrawn."
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The words the feeds add to an appeal's own, in one language (the entry's)."""
+
+    language: str
+    """The language's code, for its catalogue (:func:`~publisher.channel.i18n.chrome_for`):
+    the names of well-known contacts."""
+    labels: Mapping[ContactKind, str]
+    """Before a contact's value in a contact list: "Police: phone 101"."""
+    welsh: bool
+    """Quotes are introduced the Welsh way ("Dywedodd …:", :func:`said_line`)."""
+    withdrawn: str
+    found: str
+    """How an entry's title says a missing person was found…"""
+    update: str
+    """… or an appeal updated."""
+
+
+_ENGLISH = _Words(
+    language="en",
+    labels={
+        ContactKind.PHONE: "phone",
+        ContactKind.TEXT: "text",
+        ContactKind.TEXTPHONE: "textphone (Relay UK)",
+        ContactKind.WEB: "",
+        ContactKind.EMAIL: "email",
+    },
+    welsh=False,
+    withdrawn=WITHDRAWN_DESCRIPTION,
+    found="Found",
+    update="Update",
+)
+_WORDS = {
+    "cy": _Words(
+        language="cy",
+        labels={
+            ContactKind.PHONE: "ffôn",
+            ContactKind.TEXT: "neges destun",
+            ContactKind.TEXTPHONE: "ffôn testun (Relay UK)",
+            ContactKind.WEB: "",
+            ContactKind.EMAIL: "e-bost",
+        },
+        welsh=True,
+        withdrawn="Mae'r apêl hon wedi cael ei thynnu'n ôl.",
+        found="Wedi'i ganfod",
+        update="Diweddariad",
+    ),
+}
+
+
+def _words(appeal: Appeal) -> _Words:
+    """The words for the appeal's language (``locale``): Welsh for ``cy``, else English."""
+    return _WORDS.get(appeal.locale.partition("_")[0].lower(), _ENGLISH)
+
 
 _RSS_TYPE = "application/rss+xml"
 _ATOM_TYPE = "application/atom+xml"
@@ -421,22 +479,17 @@ def _spans_html(spans: Iterable[Span], base: str) -> str:
     return joiner.joined()
 
 
-def _contact_html(contact: Contact, base: str) -> str:
-    label = {
-        ContactKind.PHONE: "phone",
-        ContactKind.TEXT: "text",
-        ContactKind.TEXTPHONE: "textphone (Relay UK)",
-        ContactKind.WEB: "",
-        ContactKind.EMAIL: "email",
-    }[contact.kind]
+def _contact_html(contact: Contact, base: str, words: _Words) -> str:
+    label = words.labels[contact.kind]
     value = _link(_esc(grouped(contact)), _contact_href(contact), base)
-    item = f"{_esc(contact.name)}: {label + ' ' if label else ''}{value}"
+    name = contact_name(contact, chrome_for(words.language))
+    item = f"{_esc(name)}: {label + ' ' if label else ''}{value}"
     if contact.note:
         item += f" ({_esc(contact.note)})"
     return f"<li>{item}</li>"
 
 
-def _block_html(block: Block, base: str) -> str:
+def _block_html(block: Block, base: str, words: _Words) -> str:
     if isinstance(block, Paragraph):
         return f"<p>{_spans_html(block.spans, base)}</p>"
     if isinstance(block, Heading):
@@ -444,14 +497,14 @@ def _block_html(block: Block, base: str) -> str:
     if isinstance(block, CallToAction):
         return f"<p><strong>{_spans_html(block.spans, base)}</strong></p>"
     if isinstance(block, Quote):
-        who = _esc(block.speaker)
-        if block.role and _clean(block.role):
-            who = f"{who}, {_esc(block.role)},"  # "DCI Jane Doe, from the unit, said:"
+        # "DCI Jane Doe, from the unit, said:"; "Dywedodd DCI Jane Doe, o'r uned:"
+        role = _esc(block.role) if block.role and _clean(block.role) else ""
+        who = said_line(_esc(block.speaker), role, _esc(block.verb), welsh=words.welsh)
         said = "".join(f"<p>{_spans_html(p.spans, base)}</p>" for p in block.paragraphs)
-        return f"<p>{who} {_esc(block.verb)}:</p><blockquote>{said}</blockquote>"
+        return f"<p>{who}</p><blockquote>{said}</blockquote>"
     if isinstance(block, ContactList):
         intro = f"<p>{_spans_html(block.intro.spans, base)}</p>" if block.intro else ""
-        items = "".join(_contact_html(contact, base) for contact in block.contacts)
+        items = "".join(_contact_html(contact, base, words) for contact in block.contacts)
         return f"{intro}<ul>{items}</ul>"
     # BulletList: the only block type left (the union is closed).
     intro = f"<p>{_spans_html(block.intro.spans, base)}</p>" if block.intro else ""
@@ -482,7 +535,8 @@ def entry_html(appeal: Appeal) -> str:
         src = safe_href(str(appeal.image.url), base)
         if src is not None:
             parts.append(f'<p><img src="{html.escape(src, quote=True)}" alt="{alt}"></p>')
-    parts.extend(_block_html(block, base) for block in appeal.body)
+    words = _words(appeal)
+    parts.extend(_block_html(block, base, words) for block in appeal.body)
     return "".join(parts)
 
 
@@ -516,8 +570,11 @@ def _feed_updated(appeals: Sequence[Appeal]) -> datetime:
     return _local(latest.modified_at, latest)
 
 
-def _site_name(context: RenderContext) -> str:
-    return _clean(context.site_name) or "Appeals"
+def _site_name(context: RenderContext, language: str | None = None) -> str:
+    """The site's name in ``language`` (the context's by default): see
+    :func:`~publisher.channel.i18n.site_name`."""
+    name = site_name(context.site_name, chrome_for(language or context.language))
+    return _clean(name) or "Appeals"
 
 
 def _title(appeal: Appeal) -> str:
@@ -526,16 +583,13 @@ def _title(appeal: Appeal) -> str:
     return _clean(appeal.title) or appeal.id
 
 
-_LIFE_WORDS = {"en": ("Found", "Update"), "cy": ("Wedi'i ganfod", "Diweddariad")}
-"""How an entry's title says a missing person was found, or an appeal updated, by language."""
-
-
 def _entry_title(appeal: Appeal) -> str:
     """The entry's title, saying where the appeal is in its life as forces do: "Found: …" for
     a missing person found, "Update: …" for any other resolved appeal and for one updated
     since it was published; as written otherwise, and when it already says so."""
     title = _title(appeal)
-    found, update = _LIFE_WORDS.get(appeal.locale.partition("_")[0], _LIFE_WORDS["en"])
+    words = _words(appeal)
+    found, update = words.found, words.update
     if _resolved(appeal):
         word = found if appeal.kind is AppealKind.MISSING_PERSON else update
     elif appeal.status is AppealStatus.UPDATED or appeal.modified_at > appeal.published_at:
@@ -555,12 +609,12 @@ def _area_page(slug: str, appeals: Sequence[Appeal], context: RenderContext) -> 
     return context.site_url
 
 
-def _author(appeals: Sequence[Appeal], context: RenderContext) -> str:
+def _author(appeals: Sequence[Appeal], context: RenderContext, language: str | None = None) -> str:
     organisations = {_clean(a.organisation) for a in appeals if a.organisation}
     organisations.discard("")
     if len(organisations) == 1:
         return organisations.pop()
-    return _site_name(context)
+    return _site_name(context, language)
 
 
 class FeedsChannel(ChannelBase):
@@ -591,7 +645,7 @@ class FeedsChannel(ChannelBase):
         description = _summary(appeal) or _title(appeal)
         if appeal.status is AppealStatus.WITHDRAWN:
             # No entry, and nothing of the appeal's words: publishing this replaces them.
-            title, description = _site_name(context), WITHDRAWN_DESCRIPTION
+            title, description = _site_name(context), _words(appeal).withdrawn
         spec = _FeedSpec(
             folder=folder,
             title=title,
@@ -604,10 +658,11 @@ class FeedsChannel(ChannelBase):
             # Each language's own one-entry pair: feeds/appeals/<id>/cy/rss.xml and atom.xml.
             version = appeal.in_language(translation.locale)
             language = translation.locale.partition("_")[0]
-            title = f"{_site_name(context)}: {_title(version)}"
+            language_tag = translation.locale.replace("_", "-")
+            title = f"{_site_name(context, language_tag)}: {_title(version)}"
             description = _summary(version) or _title(version)
             if version.status is AppealStatus.WITHDRAWN:
-                title, description = _site_name(context), WITHDRAWN_DESCRIPTION
+                title, description = _site_name(context, language_tag), _words(version).withdrawn
             files.extend(
                 self._pair(
                     _FeedSpec(
@@ -616,7 +671,7 @@ class FeedsChannel(ChannelBase):
                         description=description,
                         alternate=page_url(version, context),
                         appeals=(version,),
-                        language=translation.locale.replace("_", "-"),
+                        language=language_tag,
                     ),
                     context,
                 )
@@ -749,7 +804,7 @@ class FeedsChannel(ChannelBase):
         :func:`_newest_first`, :func:`_author` and :func:`_feed_updated` make of its appeals,
         when known)."""
         entries = _newest_first(spec.appeals) if entries is None else entries
-        author = _author(spec.appeals, context) if author is None else author
+        author = _author(spec.appeals, context, spec.language) if author is None else author
         updated = _feed_updated(spec.appeals) if updated is None else updated
         rss = self._generator(spec, context, author, updated, rss=True)
         atom = self._generator(spec, context, author, updated, rss=False)

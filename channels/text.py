@@ -47,10 +47,12 @@ import emoji
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
+from publisher.channel.i18n import chrome_for, contact_name
 from publisher.channels._common import (
     Joiner,
     drop_tags,
     opening_text,
+    said_line,
     same_words,
     strip_control,
 )
@@ -289,16 +291,22 @@ _WELSH_MONTHS = (
     "Rhagfyr",
 )
 _WELSH_RANKS = (
-    # longest first, so that "DCI" is not read as "DC" + "I"
+    # longest first, so that "DCI" is not read as "DC" + "I", nor "Ch Supt" as "Supt"
+    ("Ch Supt", "Prif Uwch-arolygydd"),
+    ("Ch Insp", "Prif Arolygydd"),
+    ("DSupt", "Ditectif Uwch-arolygydd"),
+    ("DCS", "Ditectif Brif Uwch-arolygydd"),
     ("DCI", "Ditectif Brif Arolygydd"),
     ("DSgt", "Ditectif Ringyll"),
+    ("PCSO", "Swyddog Cymorth Cymunedol yr Heddlu"),
+    ("Supt", "Uwch-arolygydd"),
+    ("Insp", "Arolygydd"),
+    ("DI", "Ditectif Arolygydd"),
     ("DS", "Ditectif Ringyll"),
     ("DC", "Ditectif Gwnstabl"),
-    ("PCSO", "Swyddog Cymorth Cymunedol yr Heddlu"),
+    ("CI", "Prif Arolygydd"),
     ("PC", "Cwnstabl"),
     ("Sgt", "Rhingyll"),
-    ("Insp", "Arolygydd"),
-    ("Supt", "Uwcharolygydd"),
 )
 """Ranks as Welsh forces write them in Welsh text: spelt out at every use."""
 _WELSH_RANK = re.compile(
@@ -312,7 +320,6 @@ _WELSH_LABELS = {
     ContactKind.EMAIL: "e-bost",
     ContactKind.WEB: "",
 }
-_WELSH_VERBS = {"said": "Dywedodd", "added": "Ychwanegodd", "explained": "Esboniodd"}
 
 
 def welsh_ranks(text: str) -> str:
@@ -346,6 +353,8 @@ class _Writer:
         self.seen: set[str] = set()
         self.welsh = _welsh(appeal)
         self.labels = _WELSH_LABELS if self.welsh else _LABELS
+        self.chrome = chrome_for(appeal.locale)
+        """The catalogue's words of the appeal's language: well-known contacts' names."""
 
     def words(self, text: str) -> str:
         """Record text, cleaned and with abbreviations expanded at first use."""
@@ -397,7 +406,7 @@ class _Writer:
         return joiner.joined()
 
     def contact(self, contact: Contact) -> str:
-        name = self.words(contact.name)
+        name = self.words(contact_name(contact, self.chrome))
         if contact.kind is ContactKind.WEB:
             value = safe_href(contact.value, self.base) or clean_text(contact.display)
         elif contact.kind is ContactKind.EMAIL:
@@ -425,14 +434,9 @@ class _Writer:
         if isinstance(block, Quote):
             who = self.words(block.speaker)
             role = self.words(block.role or "")
-            verb = clean_text(block.verb) or "said"
-            if self.welsh and verb in _WELSH_VERBS:
-                # "Dywedodd Ditectif Ringyll Gareth Jones, o'r Adran…:"
-                said_by = f"{_WELSH_VERBS[verb]} {who}"
-                out = [f"{said_by}, {role}:" if role else f"{said_by}:"]
-            else:
-                # "DCI Brian Bilby, from the force's Public Protection Unit, said:"
-                out = [f"{who}, {role}, {verb}:" if role else f"{who} {verb}:"]
+            # "DCI Brian Bilby, from the force's Public Protection Unit, said:", or in Welsh
+            # "Dywedodd Ditectif Ringyll Gareth Jones, o'r Adran…:"
+            out = [said_line(who, role, clean_text(block.verb), welsh=self.welsh)]
             for paragraph in block.paragraphs:
                 said = self.spans(paragraph.spans).strip('"').strip()
                 if said:

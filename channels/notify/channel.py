@@ -73,6 +73,8 @@ OUTBOX_FILE = "notify.jsonl"
 SMS_UNSUBSCRIBE_ROOM = 120
 """Characters an SMS render leaves for ``"\\nStop alerts: " + <unsubscribe URL>``."""
 _STOP = "\nStop alerts: "
+_CALL = {"cy": "Ffoniwch"}
+"""The SMS's "Call <number>" in the appeal's language, where it is not English."""
 _NOT_CONFIGURED = (
     "GOV.UK Notify is not configured: set NOTIFY_API_KEY (a live or team API key), "
     "NOTIFY_EMAIL_TEMPLATE_ID and NOTIFY_SMS_TEMPLATE_ID"
@@ -118,7 +120,8 @@ def _sms_body(appeal: Appeal) -> str:
     lines = [clean_text(appeal.area), str(appeal.url)]
     phone = next((c for c in appeal.contacts if c.kind is ContactKind.PHONE), None)
     if phone is not None:
-        lines.append(f"Call {grouped(phone)}")
+        call = _CALL.get(appeal.locale.partition("_")[0].lower(), "Call")
+        lines.append(f"{call} {grouped(phone)}")
     rest = "\n" + "\n".join(lines)
     budget = sms.MAX_CHARACTERS - SMS_UNSUBSCRIBE_ROOM - sms.count(rest).characters
     if sms.count(title).characters > budget:

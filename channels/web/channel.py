@@ -28,7 +28,15 @@ from markupsafe import Markup
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_error, publish_files
-from publisher.channel.i18n import LOCALE_DIR, Chrome, chrome, chrome_for, current, gettext
+from publisher.channel.i18n import (
+    LOCALE_DIR,
+    Chrome,
+    chrome,
+    chrome_for,
+    current,
+    gettext,
+    site_name,
+)
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
 from publisher.channels.web.views import (
@@ -138,7 +146,9 @@ class WebChannel(ChannelBase):
         for version, path in zip(versions, paths, strict=True):
             words = self._chrome(html_lang(version.locale, context.language))
             with chrome(words):
-                page = self._appeal_page(version, context, root_for(path), words)
+                # The site's name in the page's language (the built-in one has a translation).
+                named = replace(context, site_name=site_name(context.site_name, words))
+                page = self._appeal_page(version, named, root_for(path), words)
                 if len(versions) > 1:
                     page = with_languages(page, version, versions, root_for(path))
                 view = self._appeal_view(version)
@@ -168,8 +178,9 @@ class WebChannel(ChannelBase):
             # Taken out while it changes: if the rendering fails, it is forgotten, and the
             # next one starts from nothing.
             site = self._sites.pop(context, None) or _WebSite()
-            with chrome(self._chrome(context.language)):
-                files = self._render_site(site, appeals, context)
+            with chrome(self._chrome(context.language)) as words:
+                named = replace(context, site_name=site_name(context.site_name, words))
+                files = self._render_site(site, appeals, named)
             self._sites[context] = site  # the most recently used last
             while len(self._sites) > _SITES_REMEMBERED:
                 del self._sites[next(iter(self._sites))]

@@ -18,7 +18,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from publisher.channel import RenderContext
-from publisher.channel.i18n import N_, current, gettext
+from publisher.channel.i18n import N_, contact_name, current, gettext
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -118,6 +118,13 @@ _CONTACT_LABELS = {
     ContactKind.WEB: N_("Website"),
     ContactKind.EMAIL: N_("Email"),
 }
+
+_SAYS_KIND = {
+    ContactKind.TEXTPHONE: (N_("textphone"), "Relay"),
+    ContactKind.TEXT: (N_("text"),),
+}
+"""Words that, in the page's language, already say what kind of number a sentence gives, so
+it needs no "(textphone, Relay UK)" or "(text message)" after the number."""
 
 # URLs, numbers and times ---------------------------------------------------------------------
 
@@ -337,11 +344,10 @@ def _span_inline(span: Span, context_text: str, base: str) -> Inline:
         text = written_number(core, contact)
         note = None
         lowered = context_text.lower()
-        if contact.kind is ContactKind.TEXTPHONE and not (
-            "textphone" in lowered or "relay" in lowered
-        ):
+        said = any(gettext(word).lower() in lowered for word in _SAYS_KIND.get(contact.kind, ()))
+        if contact.kind is ContactKind.TEXTPHONE and not said:
             note = gettext("(textphone, Relay UK)")
-        elif contact.kind is ContactKind.TEXT and "text" not in lowered:
+        elif contact.kind is ContactKind.TEXT and not said:
             note = gettext("(text message)")
         href = safe_href(contact.tel_uri)
         return Inline(text, href, note, "tel", before, after)
@@ -393,7 +399,7 @@ def _contact_view(contact: Contact) -> ContactView:
     else:
         text = contact.display
     return ContactView(
-        name=contact.name,
+        name=contact_name(contact),
         label=gettext(_CONTACT_LABELS[contact.kind]),
         text=text,
         href=href,

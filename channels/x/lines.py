@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from publisher.channel.i18n import chrome_for, contact_name
 from publisher.channels.x.entities import hashtags_in, is_hashtag
 from publisher.channels.x.text import camel_case, clean_inline, sentences
 from publisher.domain.phones import grouped, written_number
@@ -77,13 +78,19 @@ class Words:
     update: str
     """What an update post starts with ("UPDATE: …")."""
     kind_word: Mapping[ContactKind, str]
+    aged: str = "Aged {age}."
+    """A missing person's age, when the lead does not say it."""
+    language: str = "en"
+    """The language's code, for its catalogue (:func:`~publisher.channel.i18n.chrome_for`): the
+    names of well-known contacts (999, 101…)."""
 
 
 ENGLISH = Words(ATTENTION, "Who to contact:", "UPDATE", KIND_WORD)
 WELSH = Words(
     attention={
         AppealKind.MISSING_PERSON: ("Person ar goll", ("ar goll",)),
-        AppealKind.WITNESS_APPEAL: ("Apêl am dystion", ("tyst",)),
+        # A title may say it with the word mutated: "Apêl am dystion", "ei thyst".
+        AppealKind.WITNESS_APPEAL: ("Apêl am dystion", ("tyst", "dyst", "nhyst", "thyst")),
     },
     who_to_contact="Pwy i gysylltu â nhw:",
     update="DIWEDDARIAD",
@@ -92,6 +99,8 @@ WELSH = Words(
         ContactKind.TEXTPHONE: "ffôn testun",
         ContactKind.EMAIL: "e-bost",
     },
+    aged="{age} oed.",
+    language="cy",
 )
 _WORDS = {"cy": WELSH}
 
@@ -164,7 +173,8 @@ def person_details(appeal: Appeal, lead: str) -> list[str]:
     age = None
     if age_in(lead) is None and (seen is None or age_in(seen) is None):
         age = next((a for a in map(age_in, texts) if a is not None), None)
-    return [line for line in (f"Aged {age}." if age else None, seen) if line]
+    aged = words_for(appeal).aged.format(age=age) if age else None
+    return [line for line in (aged, seen) if line]
 
 
 def call_to_action(appeal: Appeal) -> str | None:
@@ -181,7 +191,7 @@ def call_to_action(appeal: Appeal) -> str | None:
 
 
 def contact_line(contact: Contact, words: Words = ENGLISH) -> str:
-    name = clean_inline(contact.name)
+    name = clean_inline(contact_name(contact, chrome_for(words.language)))
     value = contact.value if contact.kind is ContactKind.WEB else grouped(contact)
     value = clean_inline(value)
     word = words.kind_word.get(contact.kind)

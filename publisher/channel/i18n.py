@@ -28,9 +28,12 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
+from publisher.domain.phones import known_name
+from publisher.domain.record import Contact
 from publisher.errors import BuildError
 
 __all__ = [
+    "DEFAULT_SITE_NAME",
     "DOMAIN",
     "LOCALE_DIR",
     "N_",
@@ -38,10 +41,12 @@ __all__ = [
     "Chrome",
     "chrome",
     "chrome_for",
+    "contact_name",
     "current",
     "gettext",
     "languages",
     "ngettext",
+    "site_name",
 ]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -80,6 +85,33 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.get().translations.ngettext(singular, plural, n)
+
+
+DEFAULT_SITE_NAME = N_("Police appeals")
+"""The site's name when ``SITE_NAME`` is not set (``RenderContext.site_name``'s default)."""
+
+
+def site_name(name: str, words: Chrome | None = None) -> str:
+    """The site's name in the language of ``words`` (the current rendering's by default): the
+    built-in :data:`DEFAULT_SITE_NAME` is a catalogue message; a name the site configured
+    (``SITE_NAME``) is a proper name and stays as configured."""
+    if name == DEFAULT_SITE_NAME:
+        return (words or current()).translations.gettext(name)
+    return name
+
+
+def contact_name(contact: Contact, words: Chrome | None = None) -> str:
+    """A contact's name in the language of ``words`` (the current rendering's by default).
+
+    A well-known contact the importer named (``contact.known``: 999, 101, "Phone number"…) gets
+    the catalogue's name for it, which every channel shows (the names are the catalogue's
+    messages, from :data:`publisher.domain.phones.WELL_KNOWN_NAMES`); a name as written stays as
+    written, whatever the language."""
+    if contact.known is not None:
+        name = known_name(contact.known, (words or current()).translations.gettext)
+        if name is not None:
+            return name
+    return contact.name
 
 
 def languages(locale_dir: Path = LOCALE_DIR) -> tuple[str, ...]:

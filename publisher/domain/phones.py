@@ -52,8 +52,10 @@ Two entry points, both pure:
     The valid number a text starts with, no cue word needed (for contact lines such as
     ``Police - 101``).
 
-``well_known_name(value, kind)``
-    Who answers a well-known short code: ``101`` → "Police non-emergency".
+``well_known_key(value, kind)``, ``known_name(key, translate)``, ``well_known_name(value, kind)``
+    Who answers a well-known short code: ``101`` → ``police-non-emergency`` → "Police
+    non-emergency" (or the name a catalogue gives it). The importer records the key on the
+    contact (``Contact.known``), so every language shows its own name for it.
 
 ``grouped(contact) -> str``
     A contact's number as people read it, the one form every channel shows: the record's
@@ -65,6 +67,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -75,13 +78,17 @@ from phonenumbers import shortnumberinfo
 from publisher.domain.record import Contact, ContactKind
 
 __all__ = [
+    "RELAY_UK",
+    "WELL_KNOWN_NAMES",
     "FoundNumber",
     "ParsedNumber",
     "find_numbers",
     "grouped",
+    "known_name",
     "leading_number",
     "parse_number",
     "says_number",
+    "well_known_key",
     "well_known_name",
     "written_number",
 ]
@@ -90,32 +97,82 @@ RELAY_UK_PREFIX = "18001"
 
 _LONG_DIGIT_RUN = re.compile(r"\d{5,}")
 
-_WELL_KNOWN: dict[str, str] = {
-    "999": "Emergency services",
-    "112": "Emergency services",
-    "101": "Police non-emergency",
-    "111": "NHS 111",
-    "119": "NHS 119",
-    "105": "Power cut helpline",
-    "159": "Stop Scams UK",
-    "116000": "Missing People",
-    "116006": "Victim Support",
-    "116111": "Childline",
-    "116117": "NHS out-of-hours",
-    "116123": "Samaritans",
+
+def N_(message: str) -> str:
+    """Marks a name for the web catalogue's extraction (``babel.cfg``); returns it as is."""
+    return message
+
+
+WELL_KNOWN_NAMES: Mapping[str, str] = {
+    "emergency-services": N_("Emergency services"),
+    "police-non-emergency": N_("Police non-emergency"),
+    "police-textphone": N_("Police textphone"),
+    "nhs-111": N_("NHS 111"),
+    "nhs-119": N_("NHS 119"),
+    "power-cut": N_("Power cut helpline"),
+    "stop-scams": "Stop Scams UK",
+    "missing-people": "Missing People",
+    "victim-support": N_("Victim Support"),
+    "childline": "Childline",
+    "nhs-out-of-hours": N_("NHS out-of-hours"),
+    "samaritans": N_("Samaritans"),
+    "emergency-sms": "emergencySMS",
+    "phone-number": N_("Phone number"),
+    "text-number": N_("Text number"),
+    "textphone": N_("Textphone (Relay UK)"),
+}
+"""The names the importer gives contacts it recognises, in English, by key (a contact's
+``known``). The ones marked ``N_`` are messages of the web catalogue, where each language has
+its own name for them; the others (services' own names) are the same in every language."""
+
+RELAY_UK = "+relay-uk"
+"""A key's suffix for a well-known number called through Relay UK (``samaritans+relay-uk``):
+the service's name, then "(Relay UK)"."""
+
+_SHORT_CODES: dict[str, str] = {
+    "999": "emergency-services",
+    "112": "emergency-services",
+    "101": "police-non-emergency",
+    "111": "nhs-111",
+    "119": "nhs-119",
+    "105": "power-cut",
+    "159": "stop-scams",
+    "116000": "missing-people",
+    "116006": "victim-support",
+    "116111": "childline",
+    "116117": "nhs-out-of-hours",
+    "116123": "samaritans",
 }
 
 
-def well_known_name(value: str, kind: ContactKind = ContactKind.PHONE) -> str | None:
-    """Who answers a well-known UK short code (``'101'`` → ``'Police non-emergency'``)."""
+def well_known_key(value: str, kind: ContactKind = ContactKind.PHONE) -> str | None:
+    """The key of a well-known UK short code (``'101'`` → ``'police-non-emergency'``), for
+    :data:`WELL_KNOWN_NAMES`; None for any other number."""
     if kind is ContactKind.TEXTPHONE and value.startswith(RELAY_UK_PREFIX):
-        inner = _WELL_KNOWN.get(value[len(RELAY_UK_PREFIX) :])
-        if inner == "Police non-emergency":
-            return "Police textphone"
-        return None if inner is None else f"{inner} (Relay UK)"
+        inner = _SHORT_CODES.get(value[len(RELAY_UK_PREFIX) :])
+        if inner == "police-non-emergency":
+            return "police-textphone"
+        return None if inner is None else f"{inner}{RELAY_UK}"
     if kind is ContactKind.TEXT and value in ("999", "112"):
-        return "emergencySMS"
-    return _WELL_KNOWN.get(value)
+        return "emergency-sms"
+    return _SHORT_CODES.get(value)
+
+
+def known_name(key: str, translate: Callable[[str], str] = str) -> str | None:
+    """The name of the well-known contact ``key``, each English name passed through
+    ``translate`` (a catalogue's ``gettext``); None for a key this table does not have."""
+    base, relay, _ = key.partition(RELAY_UK)
+    name = WELL_KNOWN_NAMES.get(base)
+    if name is None:
+        return None
+    return f"{translate(name)} (Relay UK)" if relay else translate(name)
+
+
+def well_known_name(value: str, kind: ContactKind = ContactKind.PHONE) -> str | None:
+    """Who answers a well-known UK short code (``'101'`` → ``'Police non-emergency'``), in
+    English."""
+    key = well_known_key(value, kind)
+    return None if key is None else known_name(key)
 
 
 @dataclass(frozen=True)
@@ -131,13 +188,24 @@ class ParsedNumber:
     problem: str | None = None
 
     def contact(
-        self, name: str, *, kind: ContactKind | None = None, note: str | None = None
+        self,
+        name: str,
+        *,
+        kind: ContactKind | None = None,
+        note: str | None = None,
+        known: str | None = None,
     ) -> Contact:
-        """The record's Contact for this number; ``kind`` overrides (e.g. ``text``)."""
+        """The record's Contact for this number; ``kind`` overrides (e.g. ``text``); ``known``
+        is the well-known contact's key when ``name`` is the name we gave it."""
         if not self.valid:
             raise ValueError(f"{self.written!r} is not a phone number: {self.problem}")
         return Contact(
-            name=name, kind=kind or self.kind, value=self.value, display=self.display, note=note
+            name=name,
+            kind=kind or self.kind,
+            value=self.value,
+            display=self.display,
+            note=note,
+            known=known,
         )
 
 
@@ -586,7 +654,7 @@ def _accept(words: _Words, start: int, parsed: ParsedNumber, previous_end: int |
         return True
     # "call us on 101" but not "on 100 occasions": a short code nobody has heard of needs a
     # calling word right before it.
-    return words.has_cue(start, previous_end, weak=parsed.value in _WELL_KNOWN)
+    return words.has_cue(start, previous_end, weak=parsed.value in _SHORT_CODES)
 
 
 MAX_RUN_STARTS = 12

@@ -21,7 +21,10 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -82,6 +85,10 @@ class Topic(StrEnum):
     CHILD_ABUSE = "child-abuse"
 
 
+_WORDS_ONLY = "publisher_words_only"
+"""Serialisation context key: the words a translator translates, without ``Contact.known``."""
+
+
 class ContactKind(StrEnum):
     PHONE = "phone"
     TEXT = "text"  # an SMS number, e.g. emergencySMS
@@ -104,6 +111,22 @@ class Contact(_Frozen):
         min_length=1, description="How the value is shown to people, e.g. '0800 085 3481'."
     )
     note: str | None = Field(default=None, description="Extra words, e.g. opening hours.")
+    known: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]+(?:[-+][a-z0-9]+)*$",
+        description="The well-known contact the importer recognised and named, e.g. "
+        "'police-non-emergency' for 101: every language shows its own name for it. None when "
+        "the name is as written.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        # ``known`` only where it says something, so that a record with none keeps the JSON it
+        # always had; never in the words a translation is made from (see translatable_digest).
+        data = handler(self)
+        if isinstance(data, dict) and (self.known is None or (info.context or {}).get(_WORDS_ONLY)):
+            data.pop("known", None)
+        return data
 
     @property
     def is_number(self) -> bool:
@@ -483,7 +506,9 @@ def translatable_digest(appeal: Appeal) -> str:
     words: dict[str, Any] = {
         "title": appeal.title,
         "summary": appeal.summary,
-        "body": [block.model_dump(mode="json") for block in appeal.body],
+        "body": [
+            block.model_dump(mode="json", context={_WORDS_ONLY: True}) for block in appeal.body
+        ],
         "image_alt": appeal.image.alt if appeal.image is not None else None,
         "hashtags": list(appeal.hashtags),
         "resolution": appeal.resolution,

@@ -12,8 +12,9 @@ from publisher.domain.hashtags import END_OF_HASHTAG, hashtag_pattern
 from publisher.domain.phones import (
     FoundNumber,
     find_numbers,
+    known_name,
     parse_number,
-    well_known_name,
+    well_known_key,
 )
 from publisher.domain.record import (
     ContactKind,
@@ -233,13 +234,15 @@ class _Clauses:
 
 def _number_name(
     text: str, found: FoundNumber, kind: ContactKind, clauses: _Clauses | None = None
-) -> str:
-    """Who answers a number found in running text: a well-known short code's name, else the
-    nearest capitalised name before it in the same sentence ("call Childline on 0800 1111"),
-    else a plain label."""
-    known = well_known_name(found.value, kind)
-    if known:
-        return known
+) -> tuple[str, str | None]:
+    """Who answers a number found in running text, and the well-known contact's key when we
+    name it (``Contact.known``): a well-known short code's name, else the nearest capitalised
+    name before it in the same sentence ("call Childline on 0800 1111", the text's own words:
+    no key), else a plain label."""
+    key = well_known_key(found.value, kind)
+    known = None if key is None else known_name(key)
+    if key is not None and known:
+        return known, key
     sentence_start = (clauses or _Clauses(text)).start_before(found.start)
     best: str | None = None
     for match in _CAPITALISED_RUN.finditer(
@@ -253,11 +256,12 @@ def _number_name(
         if words:
             best = " ".join(words)
     if best:
-        return best
-    return {
-        ContactKind.TEXT: "Text number",
-        ContactKind.TEXTPHONE: "Textphone (Relay UK)",
-    }.get(kind, "Phone number")
+        return best, None
+    key = {
+        ContactKind.TEXT: "text-number",
+        ContactKind.TEXTPHONE: "textphone",
+    }.get(kind, "phone-number")
+    return known_name(key) or key, key
 
 
 def to_spans(
@@ -312,8 +316,8 @@ def to_spans(
     clauses = _Clauses(text)
     for found in find_numbers(text):
         if found.valid and not taken.overlaps(found.start, found.end):
-            name = _number_name(text, found, found.kind, clauses)
-            contact = found.number.contact(name, kind=found.kind)
+            name, key = _number_name(text, found, found.kind, clauses)
+            contact = found.number.contact(name, kind=found.kind, known=key)
             take(found.start, found.end, Span(text=text[found.start : found.end], contact=contact))
     hits.sort(key=lambda h: h.start)
     spans: list[Span] = []

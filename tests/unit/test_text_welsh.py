@@ -21,6 +21,12 @@ LONDON = ZoneInfo("Europe/London")
         ("Insp. Mared Owen", "Arolygydd Mared Owen"),
         ("DCI Rhys Price", "Ditectif Brif Arolygydd Rhys Price"),
         ("Sgt Elin Hughes", "Rhingyll Elin Hughes"),
+        ("DI Mair Lewis", "Ditectif Arolygydd Mair Lewis"),
+        ("CI Dafydd Rees", "Prif Arolygydd Dafydd Rees"),
+        ("Ch Insp Dafydd Rees", "Prif Arolygydd Dafydd Rees"),
+        ("Supt Alun Jenkins", "Uwch-arolygydd Alun Jenkins"),
+        ("Ch Supt Alun Jenkins", "Prif Uwch-arolygydd Alun Jenkins"),
+        ("DCS Nia Morgan", "Ditectif Brif Uwch-arolygydd Nia Morgan"),
     ],
 )
 def test_ranks_before_a_name_are_spelt_out_in_welsh(written: str, spelt: str) -> None:
