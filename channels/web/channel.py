@@ -142,8 +142,6 @@ class WebChannel(ChannelBase):
                 if len(versions) > 1:
                     page = with_languages(page, version, versions, root_for(path))
                 view = self._appeal_view(version)
-                if version.locale != appeal.locale:
-                    view = replace(view, plain_text=False)
                 html = self._env.get_template("web/appeal.html").render(page=page, appeal=view)
             files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
             warnings += link_warnings(version) + photo_warnings(version)

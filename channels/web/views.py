@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -299,9 +298,8 @@ class AppealView:
     danger_warning: bool = False
     """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
     plain_text: bool = True
-    """Whether the page links to its plain text (``index.txt`` beside it). The text channel
-    writes the primary language's only, so a translation's page does not link to one that
-    is not there."""
+    """Whether the page links to its plain text (``index.txt`` beside it, which the text
+    channel writes beside every language's page)."""
 
 
 @dataclass(frozen=True)
@@ -658,18 +656,9 @@ def safety_contacts() -> tuple[ContactView, ...]:
 
 def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     """The appeal in each of its languages, the primary first, each with the URL of its own
-    page: the translation's ``url``, else the primary's with the language's code in front of
-    its path (``https://force.example/cy/news/.../``)."""
-    versions = [appeal.in_language(appeal.locale)]
-    parts = urlsplit(str(appeal.url))
-    for translation in appeal.translations:
-        version = appeal.in_language(translation.locale)
-        if translation.url is None:
-            code = translation.locale.split("_")[0].lower()
-            url = f"{parts.scheme}://{parts.netloc}/{code}/{appeal.path}"
-            version = version.model_copy(update={"url": type(appeal.url)(url)})
-        versions.append(version)
-    return tuple(versions)
+    page (:meth:`Appeal.in_language`: the translation's ``url``, else the primary's with the
+    language's code in front of its path, ``https://force.example/cy/news/.../``)."""
+    return tuple(appeal.in_language(locale) for locale in appeal.languages)
 
 
 def language_name(locale: str) -> str:
