@@ -185,6 +185,7 @@ class Settings:
             exit_url=self.exit_url,
             share_image_url=self.share_image_url,
             share_image_alt=self.share_image_alt,
+            languages=self.languages,
         )
 
     @classmethod

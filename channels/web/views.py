@@ -33,6 +33,7 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
+    language_code,
 )
 from publisher.errors import BuildError
 
@@ -48,6 +49,7 @@ __all__ = [
     "Meta",
     "Page",
     "PhotoView",
+    "SiteLanguage",
     "TimeView",
     "area_feeds",
     "area_path",
@@ -58,6 +60,7 @@ __all__ = [
     "human_time",
     "image_meta",
     "jsonld",
+    "language_name",
     "language_versions",
     "link_warnings",
     "newest_first",
@@ -69,7 +72,11 @@ __all__ = [
     "safety_contacts",
     "share_image",
     "site_feeds",
+    "site_language",
+    "site_languages",
+    "version_in",
     "with_languages",
+    "with_site_languages",
 ]
 
 HTML = "text/html; charset=utf-8"
@@ -260,6 +267,10 @@ class Page:
     """The same page in every language it is in (``hreflang``), and ``x-default``."""
     languages: tuple[LanguageLink, ...] = ()
     """The language switch: a link to the page in each other language."""
+    prefix: str = ""
+    """The folder of the page's language's site under the root: "" for the site's primary
+    language, ``cy/`` for Welsh. The home, safety page and site feeds the page links to are
+    its language's (``cy/index.html``, ``feeds/cy/rss.xml``)."""
 
     @property
     def exit(self) -> bool:
@@ -315,6 +326,12 @@ class Card:
     resolved: bool
     area: str
     area_href: str
+    lang: str | None = None
+    """The language of the appeal's words (title, summary) when it is not the index's: an
+    appeal with no Welsh on the Welsh index shows its English words, marked ``lang="en-GB"``,
+    and links its English page (``hreflang``)."""
+    only_in: str | None = None
+    """Then, in the index's language, which language it is only in: "yn Saesneg yn unig"."""
 
 
 @dataclass(frozen=True)
@@ -570,21 +587,25 @@ def image_meta(url: str, alt: str | None) -> tuple[list[Meta], list[Meta]]:
     return og, twitter
 
 
-def site_feeds(root: str, site_name: str) -> tuple[FeedLink, ...]:
-    """The whole site's feeds (the feeds channel writes them), linked from ``root``."""
+def site_feeds(root: str, site_name: str, prefix: str = "") -> tuple[FeedLink, ...]:
+    """The whole site's feeds (the feeds channel writes them), linked from ``root``: in the
+    language whose site is under ``prefix`` (``feeds/cy/rss.xml``)."""
+    folder = f"{root}feeds/{prefix}"
     return (
-        FeedLink("application/rss+xml", f"{root}feeds/rss.xml", f"{site_name} (RSS)"),
-        FeedLink("application/atom+xml", f"{root}feeds/atom.xml", f"{site_name} (Atom)"),
+        FeedLink("application/rss+xml", f"{folder}rss.xml", f"{site_name} (RSS)"),
+        FeedLink("application/atom+xml", f"{folder}atom.xml", f"{site_name} (Atom)"),
     )
 
 
-def area_feeds(slug: str, name: str, root: str, site_name: str) -> tuple[FeedLink, ...]:
+def area_feeds(
+    slug: str, name: str, root: str, site_name: str, prefix: str = ""
+) -> tuple[FeedLink, ...]:
     """An area's feeds, then the whole site's: what its pages announce for feed readers."""
-    folder = f"{root}feeds/areas/{slug}/"
+    folder = f"{root}feeds/{prefix}areas/{slug}/"
     return (
         FeedLink("application/rss+xml", f"{folder}rss.xml", f"{site_name}: {name} (RSS)"),
         FeedLink("application/atom+xml", f"{folder}atom.xml", f"{site_name}: {name} (Atom)"),
-        *site_feeds(root, site_name),
+        *site_feeds(root, site_name, prefix),
     )
 
 
@@ -661,6 +682,55 @@ def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     return tuple(appeal.in_language(locale) for locale in appeal.languages)
 
 
+@dataclass(frozen=True)
+class SiteLanguage:
+    """One language the site is published in: its home, area indexes, safety and 404 pages
+    and feeds, under ``prefix`` (``""`` for the site's primary language, ``cy/`` for Welsh)."""
+
+    code: str
+    """The language part of the locale, lower-case: ``cy``."""
+    locale: str
+    """``cy_GB``."""
+    prefix: str
+
+    @property
+    def lang(self) -> str:
+        """The pages' ``lang`` and ``hreflang``: ``cy-GB``."""
+        return html_lang(self.locale, self.code)
+
+
+def site_language(locale: str, context: RenderContext) -> SiteLanguage:
+    """The site's language for ``locale``: its primary (the context's ``language``) has no
+    prefix; any other has its code's folder."""
+    code = language_code(locale)
+    prefix = "" if code == language_code(context.language) else f"{code}/"
+    return SiteLanguage(code, locale, prefix)
+
+
+def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[SiteLanguage, ...]:
+    """The site's languages: its primary first, then one per other language code among
+    ``locales`` and the context's ``languages`` (PUBLISHER_LANGUAGES), by code. A code written
+    with more than one locale (``cy``, ``cy_GB``) takes the settings' locale, else the first
+    in sorted order, so the result depends on the set, not on the order it was seen in."""
+    primary = site_language(context.language.replace("-", "_"), context)
+    chosen: dict[str, str] = {}
+    for locale in context.languages:
+        chosen.setdefault(language_code(locale), locale)
+    for locale in sorted(locales):
+        chosen.setdefault(language_code(locale), locale)
+    chosen.pop(primary.code, None)
+    return (primary, *(site_language(chosen[code], context) for code in sorted(chosen)))
+
+
+def version_in(appeal: Appeal, code: str) -> Appeal:
+    """The appeal in the language ``code`` (``cy``) when it is written in it, else in its
+    primary language: what the index of that language shows of it."""
+    for locale in appeal.languages:
+        if language_code(locale) == code:
+            return appeal.in_language(locale)
+    return appeal.in_language(appeal.locale)
+
+
 def language_name(locale: str) -> str:
     """What a language calls itself (Babel's data): 'Cymraeg', 'English'."""
     try:
@@ -670,6 +740,33 @@ def language_name(locale: str) -> str:
     if not name:
         raise BuildError(f"Babel has no name for the language of {locale!r}")
     return name[:1].upper() + name[1:]
+
+
+def with_site_languages(
+    page: Page,
+    path: str,
+    language: SiteLanguage,
+    languages: tuple[SiteLanguage, ...],
+    context: RenderContext,
+) -> Page:
+    """A page of the site's own (``path`` in every language's folder: ``index.html``,
+    ``areas/<slug>/index.html``) with its alternates in every language of the site (the
+    primary's as ``x-default``) and the switch to the others; unchanged for a site in one
+    language."""
+    if len(languages) < 2:
+        return page
+
+    def url(other: SiteLanguage) -> str:
+        return context.absolute(f"{other.prefix}{path}".removesuffix("index.html"))
+
+    alternates = tuple(Alternate(other.lang, url(other)) for other in languages)
+    alternates += (Alternate("x-default", url(languages[0])),)
+    switch = tuple(
+        LanguageLink(language_name(other.locale), other.lang, f"{page.root}{other.prefix}{path}")
+        for other in languages
+        if other.code != language.code
+    )
+    return replace(page, alternates=alternates, languages=switch)
 
 
 def with_languages(page: Page, version: Appeal, versions: tuple[Appeal, ...], root: str) -> Page:

@@ -41,6 +41,11 @@ class RenderContext:
     exit_url: str = "https://www.bbc.co.uk/weather"
     """Where 'Exit this page' goes: a neutral site."""
     language: str = "en-GB"
+    languages: tuple[str, ...] = ()
+    """PUBLISHER_LANGUAGES: the locales the site is published in, the primary first
+    (``en_GB``, ``cy_GB``). The site channels write each other language's indexes and feeds
+    (``cy/index.html``, ``feeds/cy/rss.xml``) even before an appeal is written in it; a
+    language any appeal is written in gets them too."""
     share_image_url: str | None = None
     """An absolute image URL for pages with no image of their own (indexes, the safety page,
     appeals without a photo): their ``og:image`` and ``twitter:image``."""
