@@ -1,4 +1,5 @@
-"""Small helpers shared by the file channels (feeds, text): text hygiene, the page's URL.
+"""Small helpers shared by the file channels (feeds, text, web): text hygiene, the page's URL,
+the site's languages.
 
 Links are checked by :func:`publisher.domain.links.safe_href` and files are published by
 :func:`publisher.channel.files.publish_files`, the same for every channel.
@@ -8,19 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from publisher.channel import RenderContext
-from publisher.domain.record import Appeal, Block, Paragraph
+from publisher.domain.record import Appeal, Block, Paragraph, language_code
 
 __all__ = [
     "Joiner",
+    "SiteLanguage",
     "drop_tags",
     "join_texts",
     "needs_space",
     "opening_text",
     "page_url",
     "same_words",
+    "site_language",
+    "site_languages",
     "strip_control",
+    "version_in",
 ]
 
 # C0 controls except tab and newline (CR is folded to a newline first), DEL, C1 controls,
@@ -137,3 +143,55 @@ def page_url(appeal: Appeal, context: RenderContext) -> str:
     """The absolute URL of the appeal's page as we publish it: the web channel writes it at
     ``<appeal.path>index.html`` under the output folder, which is served at ``SITE_URL``."""
     return context.absolute(appeal.path)
+
+
+# The site's languages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteLanguage:
+    """One language the site is published in: its home, area indexes, safety and 404 pages
+    and feeds, under ``prefix`` (``""`` for the site's primary language, ``cy/`` for Welsh)."""
+
+    code: str
+    """The language part of the locale, lower-case: ``cy``."""
+    locale: str
+    """``cy_GB``."""
+    prefix: str
+
+    @property
+    def lang(self) -> str:
+        """The pages' ``lang`` and ``hreflang``: ``cy-GB``."""
+        return self.locale.replace("_", "-")
+
+
+def site_language(locale: str, context: RenderContext) -> SiteLanguage:
+    """The site's language for ``locale``: its primary (the context's ``language``) has no
+    prefix; any other has its code's folder."""
+    code = language_code(locale)
+    prefix = "" if code == language_code(context.language) else f"{code}/"
+    return SiteLanguage(code, locale, prefix)
+
+
+def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[SiteLanguage, ...]:
+    """The site's languages: its primary first, then one per other language code among
+    ``locales`` and the context's ``languages`` (PUBLISHER_LANGUAGES), by code. A code written
+    with more than one locale (``cy``, ``cy_GB``) takes the settings' locale, else the first
+    in sorted order, so the result depends on the set, not on the order it was seen in."""
+    primary = site_language(context.language.replace("-", "_"), context)
+    chosen: dict[str, str] = {}
+    for locale in context.languages:
+        chosen.setdefault(language_code(locale), locale)
+    for locale in sorted(locales):
+        chosen.setdefault(language_code(locale), locale)
+    chosen.pop(primary.code, None)
+    return (primary, *(site_language(chosen[code], context) for code in sorted(chosen)))
+
+
+def version_in(appeal: Appeal, code: str) -> Appeal:
+    """The appeal in the language ``code`` (``cy``) when it is written in it, else in its
+    primary language: what the index of that language shows of it."""
+    for locale in appeal.languages:
+        if language_code(locale) == code:
+            return appeal.in_language(locale)
+    return appeal.in_language(appeal.locale)

@@ -16,6 +16,7 @@ the exception: a server shows it at any depth, so its links are rooted at the si
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -83,6 +84,9 @@ __all__ = ["WebChannel"]
 # apart from the cards. A record's text could hold it only by containing NUL characters, and
 # then the page is made in one piece instead (see WebChannel._list_page).
 _CARDS_HERE = "\x00publisher:cards\x00"
+
+# A top-level folder that may hold a language's site (cy/index.html, cy/areas/...).
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}$")
 
 # Each appeal is a card on the home page and on its area's page.
 _CARD_MEMO_LIMIT = 50_000
@@ -723,12 +727,30 @@ def _exit_url(context: RenderContext) -> str:
 def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
     """Area indexes on disk that a rendition with the site's index no longer includes: the site
     rendition of a build, or an appeal's page published with the site (as the services do), so
-    an area whose last appeal was withdrawn loses its index and no withdrawn title lingers."""
+    an area whose last appeal was withdrawn loses its index and no withdrawn title lingers.
+
+    The same for each other language's folder (``cy/areas/…``); and a language folder the
+    site no longer has (its last appeal in that language gone) loses its index, area
+    indexes, safety and 404 pages. A language folder is a top-level folder named like a
+    language code (``cy``) that holds ``index.html`` and ``safety/index.html``."""
     written = {item.path for item in rendition.files}
     if "index.html" not in written:
         return []
-    areas = root / "areas"
-    if not areas.is_dir():
-        return []
-    pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
-    return sorted(page for page in pages if page not in written)
+    stale: list[str] = []
+    folders = [root]
+    for child in sorted(root.iterdir()) if root.is_dir() else ():
+        if _LANGUAGE_FOLDER.match(child.name) and (child / "safety" / "index.html").is_file():
+            if f"{child.name}/index.html" in written:
+                folders.append(child)
+                continue
+            # The site is no longer in this language: its pages of the site's own go.
+            for page in ("index.html", "safety/index.html", "404.html"):
+                if (child / page).is_file():
+                    stale.append(f"{child.name}/{page}")
+            folders.append(child)
+    for folder in folders:
+        areas = folder / "areas"
+        if areas.is_dir():
+            pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
+            stale += sorted(page for page in pages if page not in written)
+    return stale

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from publisher.channel import RenderContext
 from publisher.channel.i18n import N_, current, gettext
+from publisher.channels._common import SiteLanguage, site_language, site_languages, version_in
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -33,7 +34,6 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
-    language_code,
 )
 from publisher.errors import BuildError
 
@@ -680,55 +680,6 @@ def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     page (:meth:`Appeal.in_language`: the translation's ``url``, else the primary's with the
     language's code in front of its path, ``https://force.example/cy/news/.../``)."""
     return tuple(appeal.in_language(locale) for locale in appeal.languages)
-
-
-@dataclass(frozen=True)
-class SiteLanguage:
-    """One language the site is published in: its home, area indexes, safety and 404 pages
-    and feeds, under ``prefix`` (``""`` for the site's primary language, ``cy/`` for Welsh)."""
-
-    code: str
-    """The language part of the locale, lower-case: ``cy``."""
-    locale: str
-    """``cy_GB``."""
-    prefix: str
-
-    @property
-    def lang(self) -> str:
-        """The pages' ``lang`` and ``hreflang``: ``cy-GB``."""
-        return html_lang(self.locale, self.code)
-
-
-def site_language(locale: str, context: RenderContext) -> SiteLanguage:
-    """The site's language for ``locale``: its primary (the context's ``language``) has no
-    prefix; any other has its code's folder."""
-    code = language_code(locale)
-    prefix = "" if code == language_code(context.language) else f"{code}/"
-    return SiteLanguage(code, locale, prefix)
-
-
-def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[SiteLanguage, ...]:
-    """The site's languages: its primary first, then one per other language code among
-    ``locales`` and the context's ``languages`` (PUBLISHER_LANGUAGES), by code. A code written
-    with more than one locale (``cy``, ``cy_GB``) takes the settings' locale, else the first
-    in sorted order, so the result depends on the set, not on the order it was seen in."""
-    primary = site_language(context.language.replace("-", "_"), context)
-    chosen: dict[str, str] = {}
-    for locale in context.languages:
-        chosen.setdefault(language_code(locale), locale)
-    for locale in sorted(locales):
-        chosen.setdefault(language_code(locale), locale)
-    chosen.pop(primary.code, None)
-    return (primary, *(site_language(chosen[code], context) for code in sorted(chosen)))
-
-
-def version_in(appeal: Appeal, code: str) -> Appeal:
-    """The appeal in the language ``code`` (``cy``) when it is written in it, else in its
-    primary language: what the index of that language shows of it."""
-    for locale in appeal.languages:
-        if language_code(locale) == code:
-            return appeal.in_language(locale)
-    return appeal.in_language(appeal.locale)
 
 
 def language_name(locale: str) -> str:
