@@ -18,6 +18,7 @@ from publisher.channels.feeds import FeedsChannel
 from publisher.channels.text import TextChannel
 from publisher.channels.web import WebChannel
 from publisher.domain.record import Appeal, AppealStatus
+from publisher.entrypoints.site import _not_found_page
 from publisher.importers import load_appeal
 from tests.support.feedcheck import check_feed
 from tests.unit.test_web_languages import _english_words, _texts_outside_english
@@ -373,3 +374,19 @@ def test_the_welsh_feeds_pass_the_feed_checks_and_their_bytes_are_stable() -> No
     assert len(welsh) == 6
     for item in welsh:
         assert check_feed(item.content, location=CTX.absolute(item.path)) == [], item.path
+
+
+# The site server ------------------------------------------------------------------------------
+
+
+def test_the_site_server_answers_an_address_under_cy_with_the_welsh_404_page(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "404.html").write_text("English", encoding="utf-8")
+    assert _not_found_page(tmp_path, "/cy/news/gone/") == tmp_path / "404.html"  # none yet
+    (tmp_path / "cy").mkdir()
+    (tmp_path / "cy" / "404.html").write_text("Cymraeg", encoding="utf-8")
+    assert _not_found_page(tmp_path, "/cy/news/gone/?a=1") == tmp_path / "cy" / "404.html"
+    assert _not_found_page(tmp_path, "/cy") == tmp_path / "cy" / "404.html"
+    assert _not_found_page(tmp_path, "/news/gone/") == tmp_path / "404.html"
+    assert _not_found_page(tmp_path, "/../cy/x") == tmp_path / "404.html"
