@@ -34,6 +34,7 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
+    language_code,
 )
 from publisher.errors import BuildError
 
@@ -552,12 +553,23 @@ def page_path(appeal: Appeal) -> str:
 
 
 def check_path(appeal: Appeal) -> str:
+    """The appeal's page path, refused where the site's own pages are: under ``assets/``,
+    ``areas/``, ``feeds/`` or ``safety/``, and, for a page in another language, the same in
+    its language's folder or that folder's home (``cy/index.html``, ``cy/areas/…``)."""
     path = page_path(appeal)
-    first = PurePosixPath(path).parts[0]
+    parts = PurePosixPath(path).parts
+    first = parts[0]
     if first in RESERVED_SEGMENTS:
         raise BuildError(
             f"appeal {appeal.id!r}: its URL path {appeal.path!r} is under '{first}/', "
             "which the site itself uses"
+        )
+    code = language_code(appeal.locale)
+    if len(parts) > 1 and first == code and (len(parts) == 2 or parts[1] in RESERVED_SEGMENTS):
+        raise BuildError(
+            f"appeal {appeal.id!r}: its {appeal.locale} URL path {appeal.path!r} is where the "
+            f"site's {code!r} pages are ('{code}/index.html', '{code}/areas/', "
+            f"'{code}/safety/'); give the translation another url"
         )
     return path
 

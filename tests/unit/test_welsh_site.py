@@ -19,6 +19,7 @@ from publisher.channels.text import TextChannel
 from publisher.channels.web import WebChannel
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.entrypoints.site import _not_found_page
+from publisher.errors import BuildError
 from publisher.importers import load_appeal
 from tests.support.feedcheck import check_feed
 from tests.unit.test_web_languages import _english_words, _texts_outside_english
@@ -390,3 +391,28 @@ def test_the_site_server_answers_an_address_under_cy_with_the_welsh_404_page(
     assert _not_found_page(tmp_path, "/cy") == tmp_path / "cy" / "404.html"
     assert _not_found_page(tmp_path, "/news/gone/") == tmp_path / "404.html"
     assert _not_found_page(tmp_path, "/../cy/x") == tmp_path / "404.html"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.example.police.uk/cy/",
+        "https://www.example.police.uk/cy/areas/gwynedd/",
+        "https://www.example.police.uk/cy/safety/",
+        "https://www.example.police.uk/cy/feeds/x/",
+    ],
+)
+def test_a_welsh_page_where_the_welsh_sites_own_pages_are_is_refused(url: str) -> None:
+    osian = _osian()
+    (tr,) = osian.translations
+    at = osian.model_copy(
+        update={"translations": (tr.model_copy(update={"url": type(osian.url)(url)}),)}
+    )
+    with pytest.raises(BuildError, match="where the site's 'cy' pages are"):
+        WebChannel().render(at, CTX)
+    # Elsewhere under cy/ is the page's own business.
+    fine = type(osian.url)("https://www.example.police.uk/cy/newyddion/osian/")
+    ok = osian.model_copy(update={"translations": (tr.model_copy(update={"url": fine}),)})
+    assert [f.path for f in WebChannel().render(ok, CTX).files][
+        1
+    ] == "cy/newyddion/osian/index.html"
