@@ -8,7 +8,12 @@ Files (paths relative to the output root):
   campaign. The ``alternate`` link is the appeal's page as we publish it (``SITE_URL`` +
   the appeal's path, made by the web channel, not the source site's page), the site's home
   page, or the area's index page (``areas/<slug>/``); campaigns have no page of their own, so
-  their feeds point at the home page.
+  their feeds point at the home page. Each other language the site is in (an appeal's, or
+  the context's ``languages``) has its overall and area feeds under its code,
+  ``feeds/cy/rss.xml``, ``feeds/cy/areas/<slug>/…``, titled "<site> (Cymraeg)", described
+  in that language's words (the web catalogue), ``language`` ``cy-GB``, linking the Welsh home
+  and area indexes: every appeal is an entry, in Welsh where it has Welsh (linking the Welsh
+  page), else in its own words (the Atom entry marked ``xml:lang``).
 
 Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.py``):
 

@@ -2,8 +2,10 @@
 missing or wanted person's photo is shown from where the force publishes it (the share image's
 own address, the one ``og:image`` names), requested without a referrer.
 
-``render`` turns one appeal into its page (``<appeal.path>index.html``); ``render_site`` makes the
-site-wide files (home and area indexes, the safety page, the 404 page and the assets). Python
+``render`` turns one appeal into its page (``<appeal.path>index.html``), and one per translation
+(at its own address, ``cy/<appeal.path>`` unless it gives one); ``render_site`` makes the
+site-wide files (home and area indexes, the safety page, the 404 page and the assets), and the
+same pages in each other language the site is in, under its code (``cy/index.html``). Python
 builds small view models (every URL checked, every time localised, every number linked); the
 Jinja2 templates in ``templates/web/`` only lay them out, with autoescaping on. Nothing from a
 record is ever marked safe: the only ``Markup`` is the JSON-LD, which is serialised here with
