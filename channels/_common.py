@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
 
 from publisher.channel import RenderContext
 from publisher.domain.record import Appeal, Block, Paragraph, language_code
@@ -21,6 +24,7 @@ __all__ = [
     "join_texts",
     "needs_space",
     "opening_text",
+    "page_code",
     "page_url",
     "same_words",
     "site_language",
@@ -165,12 +169,35 @@ class SiteLanguage:
         return self.locale.replace("_", "-")
 
 
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
+
+
+@cache
+def _known(locale: str) -> bool:
+    """Whether ``locale`` names a language Babel knows (its name, its months)."""
+    if not _LOCALE.match(locale):
+        return False
+    try:
+        return bool(Locale.parse(locale.replace("-", "_")).get_language_name())
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def page_code(locale: str, context: RenderContext) -> str:
+    """The language code a page in ``locale`` is filed under: the locale's (``cy``), or the
+    site's primary language's when the locale names no language Babel knows (a record's
+    free-form ``locale``: its page is shown as the site's, as the web channel's ``lang``
+    falls back to the context's)."""
+    return language_code(locale) if _known(locale) else language_code(context.language)
+
+
 def site_language(locale: str, context: RenderContext) -> SiteLanguage:
     """The site's language for ``locale``: its primary (the context's ``language``) has no
     prefix; any other has its code's folder."""
-    code = language_code(locale)
-    prefix = "" if code == language_code(context.language) else f"{code}/"
-    return SiteLanguage(code, locale, prefix)
+    code = page_code(locale, context)
+    if code == language_code(context.language):
+        return SiteLanguage(code, context.language.replace("-", "_"), "")
+    return SiteLanguage(code, locale, f"{code}/")
 
 
 def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[SiteLanguage, ...]:
@@ -180,18 +207,17 @@ def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[Site
     in sorted order, so the result depends on the set, not on the order it was seen in."""
     primary = site_language(context.language.replace("-", "_"), context)
     chosen: dict[str, str] = {}
-    for locale in context.languages:
-        chosen.setdefault(language_code(locale), locale)
-    for locale in sorted(locales):
-        chosen.setdefault(language_code(locale), locale)
+    for locale in (*context.languages, *sorted(locales)):
+        if _known(locale):
+            chosen.setdefault(language_code(locale), locale)
     chosen.pop(primary.code, None)
     return (primary, *(site_language(chosen[code], context) for code in sorted(chosen)))
 
 
-def version_in(appeal: Appeal, code: str) -> Appeal:
-    """The appeal in the language ``code`` (``cy``) when it is written in it, else in its
-    primary language: what the index of that language shows of it."""
+def version_in(appeal: Appeal, language: SiteLanguage, context: RenderContext) -> Appeal:
+    """The appeal in ``language`` when it is written in it, else in its primary language:
+    what the index of that language shows of it."""
     for locale in appeal.languages:
-        if language_code(locale) == code:
+        if page_code(locale, context) == language.code:
             return appeal.in_language(locale)
     return appeal.in_language(appeal.locale)

@@ -92,6 +92,7 @@ from publisher.channels._common import (
     Joiner,
     SiteLanguage,
     opening_text,
+    page_code,
     page_url,
     same_words,
     site_languages,
@@ -113,7 +114,6 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
-    language_code,
     slugify,
 )
 from publisher.errors import BuildError
@@ -698,15 +698,15 @@ class FeedsChannel(ChannelBase):
                 del site.languages[code]
         for code, sub in site.languages.items():
             for appeal in gone:
-                sub.remove(version_in(appeal, code))
+                sub.remove(version_in(appeal, others[code], context))
             for appeal in came:
-                sub.add(version_in(appeal, code))
+                sub.add(version_in(appeal, others[code], context))
         site.changes.commit(gone, came)
         for code in others.keys() - site.languages.keys():
             # A language new to the site: its feeds cover every appeal.
             sub = site.languages[code] = _FeedsSite()
             for appeal in site.changes:
-                sub.add(version_in(appeal, code))
+                sub.add(version_in(appeal, others[code], context))
         files = self._site_feeds(site, appeals, context, None)
         for language in languages[1:]:
             files += self._site_feeds(site.languages[language.code], appeals, context, language)
@@ -962,7 +962,7 @@ class FeedsChannel(ChannelBase):
         # "alternate", which is what we mean. The enclosure is written by _AtomEnclosure.
         fe.link(href=url, rel="alternate", type="text/html")
         fe.publisher_enclosure.enclosure = _enclosure(appeal)
-        if language_code(appeal.locale) != language_code(language):
+        if page_code(appeal.locale, context) != page_code(language, context):
             fe.publisher_enclosure.lang = appeal.locale.replace("_", "-")
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))

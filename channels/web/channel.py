@@ -35,6 +35,7 @@ from publisher.channel.files import publish_error, publish_files
 from publisher.channel.i18n import LOCALE_DIR, Chrome, chrome, chrome_for, current, gettext
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
+from publisher.channels._common import page_code
 from publisher.channels.web.views import (
     HTML,
     KIND_LABELS,
@@ -76,7 +77,6 @@ from publisher.domain.links import safe_href
 from publisher.domain.record import (
     Appeal,
     AppealStatus,
-    language_code,
 )
 from publisher.errors import BuildError
 
@@ -239,7 +239,7 @@ class WebChannel(ChannelBase):
             if language.code in site.languages:
                 with chrome(self._chrome(language.lang)):
                     dirty[language.code] = self._change_cards(
-                        site.languages[language.code], language, live_gone, live_came
+                        site.languages[language.code], language, live_gone, live_came, context
                     )
         site.changes.commit(gone, came)
         for language in languages:
@@ -249,7 +249,7 @@ class WebChannel(ChannelBase):
                 site.languages[language.code] = _LanguageSite()
                 with chrome(self._chrome(language.lang)):
                     dirty[language.code] = self._change_cards(
-                        site.languages[language.code], language, (), live
+                        site.languages[language.code], language, (), live, context
                     )
         if languages != site.made_for:
             # Every page links the others languages' (alternates, switch): all made again.
@@ -277,6 +277,7 @@ class WebChannel(ChannelBase):
         language: SiteLanguage,
         gone: Iterable[Appeal],
         came: Iterable[Appeal],
+        context: RenderContext,
     ) -> set[str]:
         """Take the cards of ``gone`` out of one language's indexes and put those of ``came``
         in (live appeals only); the slugs of the areas changed."""
@@ -289,12 +290,16 @@ class WebChannel(ChannelBase):
         for appeal in came:
             key, slug = newest_key(appeal), appeal.area_slug
             home_root = root_for(f"{language.prefix}index.html")
-            made.home.add(key, appeal, self._card_html(appeal, home_root, language, show_area=True))
+            made.home.add(
+                key, appeal, self._card_html(appeal, home_root, language, context, show_area=True)
+            )
             group = made.areas.get(slug)
             if group is None:
                 group = made.areas[slug] = OrderedGroup()
             root = root_for(f"{language.prefix}{area_path(slug)}")
-            group.add(key, appeal, self._card_html(appeal, root, language, show_area=False))
+            group.add(
+                key, appeal, self._card_html(appeal, root, language, context, show_area=False)
+            )
             dirty.add(slug)
         return dirty
 
@@ -486,13 +491,15 @@ class WebChannel(ChannelBase):
             prefix=prefix,
         )
 
-    def _card(self, appeal: Appeal, root: str, language: SiteLanguage) -> Card:
+    def _card(
+        self, appeal: Appeal, root: str, language: SiteLanguage, context: RenderContext
+    ) -> Card:
         """The card of ``appeal`` on an index of ``language`` at ``root``: its words in that
         language where it has them, else in its own, marked."""
-        version = version_in(appeal, language.code)
+        version = version_in(appeal, language, context)
         resolved = version.status is AppealStatus.RESOLVED
         local_updated = version.local_updated
-        code = language_code(version.locale)
+        code = page_code(version.locale, context)
         lang = only_in = None
         if code != language.code:
             lang = html_lang(version.locale, code)
@@ -637,16 +644,22 @@ class WebChannel(ChannelBase):
         return OutputFile(path=path, content=content, media_type=HTML)
 
     def _card_html(
-        self, appeal: Appeal, root: str, language: SiteLanguage, *, show_area: bool
+        self,
+        appeal: Appeal,
+        root: str,
+        language: SiteLanguage,
+        context: RenderContext,
+        *,
+        show_area: bool,
     ) -> bytes:
         """One appeal's card in an index, cleaned and encoded; made once per record."""
         # The card's words are in the index's language (its catalogue, and the site it links
         # in), which is part of the key.
-        key = (root, show_area, current().language, language.code, language.prefix)
+        key = (root, show_area, current().language, language, context.language)
         made = self._cards.get(appeal, key)
         if made is None:
             html = self._env.get_template("web/_card.html").render(
-                card=self._card(appeal, root, language), show_area=show_area
+                card=self._card(appeal, root, language, context), show_area=show_area
             )
             made = self._cards.put(appeal, key, clean(html))
         return made

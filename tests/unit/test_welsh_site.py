@@ -416,3 +416,38 @@ def test_a_welsh_page_where_the_welsh_sites_own_pages_are_is_refused(url: str) -
     assert [f.path for f in WebChannel().render(ok, CTX).files][
         1
     ] == "cy/newyddion/osian/index.html"
+
+
+# Appeals in one language other than the site's ----------------------------------------------
+
+
+def test_an_appeal_written_only_in_welsh_is_on_both_homes_and_goes_home_in_welsh() -> None:
+    welsh_only = _osian().in_language("cy_GB")
+    welsh_only = welsh_only.model_copy(
+        update={"url": type(welsh_only.url)("https://www.example.police.uk/newyddion/osian/")}
+    )
+    files = _site([welsh_only, _leah()])
+    assert {"newyddion/osian/index.html", "cy/index.html"} <= files.keys()
+    page = _doc(files, "newyddion/osian/index.html")
+    crumbs = page.xpath("//nav[@class='breadcrumbs']//a/@href")
+    assert [_resolve("newyddion/osian/index.html", h) for h in crumbs] == [
+        "cy/index.html",
+        "cy/areas/gwynedd/index.html",
+    ]
+    (on_english, _) = _cards(_doc(files, "index.html"))
+    assert on_english.xpath(".//h3/@lang") == ["cy-GB"]
+    assert on_english.xpath(".//p[@class='caption']/text()") == ["Missing person (Welsh only)"]
+    (on_welsh, _) = _cards(_doc(files, "cy/index.html"))
+    assert on_welsh.xpath(".//h3/@lang") == []
+
+
+@pytest.mark.parametrize("locale", ["x", "zz_ZZ", "en"])
+def test_a_locale_naming_no_other_language_makes_no_site_of_its_own(locale: str) -> None:
+    """A record's free-form ``locale`` that is no language Babel knows (or the site's own,
+    written otherwise) is shown as the site's language, as its page's ``lang`` is."""
+    odd = _leah().model_copy(update={"locale": locale})
+    files = _site([odd])
+    assert not any(p.startswith(f"{locale.lower()}/") for p in files if p != LEAH_EN)
+    assert "language-switch" not in files["index.html"].content.decode()
+    (card,) = _cards(_doc(files, "index.html"))
+    assert card.xpath(".//@lang") == []
