@@ -132,7 +132,9 @@ class Settings:
     languages: tuple[str, ...] = ()
     """PUBLISHER_LANGUAGES: the locales every appeal is published in, the primary first, e.g.
     ``en_GB,cy_GB`` for a bilingual force; empty (the default) for one language. With more than
-    one, ``publisher check`` makes a missing or out-of-date translation an error."""
+    one, ``publisher check`` makes a missing or out-of-date translation an error, and the site
+    channels write each other language's indexes and feeds (``cy/index.html``,
+    ``feeds/cy/rss.xml``) even before an appeal is written in it."""
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and
