@@ -20,6 +20,7 @@ from publisher.channels.web import WebChannel
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.entrypoints.site import _not_found_page
 from publisher.errors import BuildError
+from publisher.settings import Settings
 from publisher.importers import load_appeal
 from tests.support.feedcheck import check_feed
 from tests.unit.test_web_languages import _english_words, _texts_outside_english
@@ -451,3 +452,9 @@ def test_a_locale_naming_no_other_language_makes_no_site_of_its_own(locale: str)
     assert "language-switch" not in files["index.html"].content.decode()
     (card,) = _cards(_doc(files, "index.html"))
     assert card.xpath(".//@lang") == []
+
+
+def test_publisher_languages_reach_the_render_context() -> None:
+    env = {"PUBLISHER_DATA_DIR": "var", "PUBLISHER_LANGUAGES": "en_GB,cy_GB"}
+    assert Settings.from_env(env).render_context().languages == ("en_GB", "cy_GB")
+    assert Settings.from_env({"PUBLISHER_DATA_DIR": "var"}).render_context().languages == ()
