@@ -20,8 +20,8 @@ from publisher.channels.web import WebChannel
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.entrypoints.site import _not_found_page
 from publisher.errors import BuildError
-from publisher.settings import Settings
 from publisher.importers import load_appeal
+from publisher.settings import Settings
 from tests.support.feedcheck import check_feed
 from tests.unit.test_web_languages import _english_words, _texts_outside_english
 
