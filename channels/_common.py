@@ -1,4 +1,5 @@
-"""Small helpers shared by the file channels (feeds, text): text hygiene, the page's URL.
+"""Small helpers shared by the file channels (feeds, text, web): text hygiene, the page's URL,
+the site's languages.
 
 Links are checked by :func:`publisher.domain.links.safe_href` and files are published by
 :func:`publisher.channel.files.publish_files`, the same for every channel.
@@ -8,20 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
 
 from publisher.channel import RenderContext
-from publisher.domain.record import Appeal, Block, Paragraph
+from publisher.domain.record import Appeal, Block, Paragraph, language_code
 
 __all__ = [
     "Joiner",
+    "SiteLanguage",
     "drop_tags",
     "join_texts",
     "needs_space",
     "opening_text",
+    "page_code",
     "page_url",
     "said_line",
     "same_words",
+    "site_language",
+    "site_languages",
     "strip_control",
+    "version_in",
 ]
 
 # C0 controls except tab and newline (CR is folded to a newline first), DEL, C1 controls,
@@ -168,3 +178,77 @@ def page_url(appeal: Appeal, context: RenderContext) -> str:
     """The absolute URL of the appeal's page as we publish it: the web channel writes it at
     ``<appeal.path>index.html`` under the output folder, which is served at ``SITE_URL``."""
     return context.absolute(appeal.path)
+
+
+# The site's languages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteLanguage:
+    """One language the site is published in: its home, area indexes, safety and 404 pages
+    and feeds, under ``prefix`` (``""`` for the site's primary language, ``cy/`` for Welsh)."""
+
+    code: str
+    """The language part of the locale, lower-case: ``cy``."""
+    locale: str
+    """``cy_GB``."""
+    prefix: str
+
+    @property
+    def lang(self) -> str:
+        """The pages' ``lang`` and ``hreflang``: ``cy-GB``."""
+        return self.locale.replace("_", "-")
+
+
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
+
+
+@cache
+def _known(locale: str) -> bool:
+    """Whether ``locale`` names a language Babel knows (its name, its months)."""
+    if not _LOCALE.match(locale):
+        return False
+    try:
+        return bool(Locale.parse(locale.replace("-", "_")).get_language_name())
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def page_code(locale: str, context: RenderContext) -> str:
+    """The language code a page in ``locale`` is filed under: the locale's (``cy``), or the
+    site's primary language's when the locale names no language Babel knows (a record's
+    free-form ``locale``: its page is shown as the site's, as the web channel's ``lang``
+    falls back to the context's)."""
+    return language_code(locale) if _known(locale) else language_code(context.language)
+
+
+def site_language(locale: str, context: RenderContext) -> SiteLanguage:
+    """The site's language for ``locale``: its primary (the context's ``language``) has no
+    prefix; any other has its code's folder."""
+    code = page_code(locale, context)
+    if code == language_code(context.language):
+        return SiteLanguage(code, context.language.replace("-", "_"), "")
+    return SiteLanguage(code, locale, f"{code}/")
+
+
+def site_languages(locales: Iterable[str], context: RenderContext) -> tuple[SiteLanguage, ...]:
+    """The site's languages: its primary first, then one per other language code among
+    ``locales`` and the context's ``languages`` (PUBLISHER_LANGUAGES), by code. A code written
+    with more than one locale (``cy``, ``cy_GB``) takes the settings' locale, else the first
+    in sorted order, so the result depends on the set, not on the order it was seen in."""
+    primary = site_language(context.language.replace("-", "_"), context)
+    chosen: dict[str, str] = {}
+    for locale in (*context.languages, *sorted(locales)):
+        if _known(locale):
+            chosen.setdefault(language_code(locale), locale)
+    chosen.pop(primary.code, None)
+    return (primary, *(site_language(chosen[code], context) for code in sorted(chosen)))
+
+
+def version_in(appeal: Appeal, language: SiteLanguage, context: RenderContext) -> Appeal:
+    """The appeal in ``language`` when it is written in it, else in its primary language:
+    what the index of that language shows of it."""
+    for locale in appeal.languages:
+        if page_code(locale, context) == language.code:
+            return appeal.in_language(locale)
+    return appeal.in_language(appeal.locale)

@@ -8,7 +8,12 @@ Files (paths relative to the output root):
   campaign. The ``alternate`` link is the appeal's page as we publish it (``SITE_URL`` +
   the appeal's path, made by the web channel, not the source site's page), the site's home
   page, or the area's index page (``areas/<slug>/``); campaigns have no page of their own, so
-  their feeds point at the home page.
+  their feeds point at the home page. Each other language the site is in (an appeal's, or
+  the context's ``languages``) has its overall and area feeds under its code,
+  ``feeds/cy/rss.xml``, ``feeds/cy/areas/<slug>/…``, titled "<site> (Cymraeg)", described
+  in that language's words (the web catalogue), ``language`` ``cy-GB``, linking the Welsh home
+  and area indexes: every appeal is an entry, in Welsh where it has Welsh (linking the Welsh
+  page), else in its own words (the Atom entry marked ``xml:lang``).
 
 Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.py``):
 
@@ -85,11 +90,15 @@ from publisher.channel.memo import (
 )
 from publisher.channels._common import (
     Joiner,
+    SiteLanguage,
     opening_text,
+    page_code,
     page_url,
     said_line,
     same_words,
+    site_languages,
     strip_control,
+    version_in,
 )
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
@@ -184,6 +193,7 @@ def _words(appeal: Appeal) -> _Words:
 
 _RSS_TYPE = "application/rss+xml"
 _ATOM_TYPE = "application/atom+xml"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ATOM_HTML_TEXT = frozenset({"title", "subtitle"})
 """Atom text constructs feedgen writes without a ``type``, which :class:`_AtomHtmlText` sets."""
 
@@ -269,6 +279,12 @@ class _FeedsSite:
     areas: dict[str, _FeedGroup] = field(default_factory=dict)
     campaigns: dict[str, _FeedGroup] = field(default_factory=dict)
     feeds: dict[str, _MadeFeed] = field(default_factory=dict)
+    written_in: Counter[str] = field(default_factory=Counter)
+    """How many live appeals are written in each locale: the site's languages, as the web
+    channel counts them."""
+    languages: dict[str, _FeedsSite] = field(default_factory=dict)
+    """Each other language's feeds, by code: the same appeals, each in that language where
+    it is written in it (:func:`version_in`)."""
 
     def add(self, appeal: Appeal) -> None:
         self._change(appeal, 1)
@@ -392,6 +408,9 @@ class _AtomEnclosure:
     def __init__(self) -> None:
         self.enclosure: tuple[str, str] | None = None
         """(url, media type), set after the entry is added."""
+        self.lang: str | None = None
+        """The entry's ``xml:lang`` when its words are not in the feed's language (an appeal
+        with no Welsh in the Welsh feed)."""
 
     def extend_ns(self) -> dict[str, str]:
         return {}
@@ -400,6 +419,8 @@ class _AtomEnclosure:
         return element
 
     def extend_atom(self, element: _Element) -> _Element:
+        if self.lang is not None:
+            element.set(_XML_LANG, self.lang)
         if self.enclosure is not None:
             href, kind = self.enclosure
             link = element.makeelement("link", {"rel": "enclosure", "type": kind, "href": href})
@@ -601,6 +622,12 @@ def _entry_title(appeal: Appeal) -> str:
     return f"{word}: {title}"
 
 
+def _language_label(language: SiteLanguage) -> str:
+    """What a language calls itself (Babel's data), capitalised: "Cymraeg"."""
+    name = chrome_for(language.lang).locale.get_language_name() or language.code
+    return name[:1].upper() + name[1:]
+
+
 def _area_page(slug: str, appeals: Sequence[Appeal], context: RenderContext) -> str:
     """The web channel's index page of an area (it only exists while the area has a live
     appeal), else the site's home page."""
@@ -712,8 +739,47 @@ class FeedsChannel(ChannelBase):
             site.remove(appeal)
         for appeal in came:
             site.add(appeal)
+        for appeals_by, by in ((gone, -1), (came, 1)):
+            for appeal in appeals_by:
+                if appeal.status is not AppealStatus.WITHDRAWN:
+                    for locale in appeal.languages:
+                        site.written_in[locale] += by
+        site.written_in = +site.written_in
+        languages = site_languages(site.written_in, context)
+        others = {language.code: language for language in languages[1:]}
+        for code in list(site.languages):
+            if code not in others:
+                del site.languages[code]
+        for code, sub in site.languages.items():
+            for appeal in gone:
+                sub.remove(version_in(appeal, others[code], context))
+            for appeal in came:
+                sub.add(version_in(appeal, others[code], context))
         site.changes.commit(gone, came)
+        for code in others.keys() - site.languages.keys():
+            # A language new to the site: its feeds cover every appeal.
+            sub = site.languages[code] = _FeedsSite()
+            for appeal in site.changes:
+                sub.add(version_in(appeal, others[code], context))
+        files = self._site_feeds(site, appeals, context, None)
+        for language in languages[1:]:
+            files += self._site_feeds(site.languages[language.code], appeals, context, language)
+        return tuple(files)
+
+    def _site_feeds(
+        self,
+        site: _FeedsSite,
+        appeals: Sequence[Appeal],
+        context: RenderContext,
+        language: SiteLanguage | None,
+    ) -> list[OutputFile]:
+        """The feeds of the site in its primary language (``language`` None): overall, per
+        area and per campaign; or in another language, under its code (``feeds/cy/``),
+        overall and per area, titled and described in that language and linking its pages
+        (the Welsh home and area indexes)."""
         name = _site_name(context)
+        if language is not None:
+            return self._language_feeds(site, appeals, context, language)
         specs: list[tuple[_FeedSpec, _FeedGroup]] = [
             (
                 _FeedSpec(
@@ -761,7 +827,63 @@ class FeedsChannel(ChannelBase):
         files: list[OutputFile] = []
         for spec, group in specs:
             files.extend(self._site_pair(site, spec, group, context))
-        return tuple(files)
+        return files
+
+    def _language_feeds(
+        self,
+        site: _FeedsSite,
+        appeals: Sequence[Appeal],
+        context: RenderContext,
+        language: SiteLanguage,
+    ) -> list[OutputFile]:
+        """Another language's overall and area feeds (``feeds/cy/rss.xml``,
+        ``feeds/cy/areas/<slug>/…``). Every appeal is an entry, in that language where it is
+        written in it, else in its own (the Atom entry says which, ``xml:lang``; an RSS item
+        cannot), as the language's index shows it: nobody following the Welsh feed misses
+        an appeal that has no Welsh."""
+        words = chrome_for(language.lang).translations
+        name = _site_name(context)
+        own = _language_label(language)
+        prefix = language.prefix
+        specs: list[tuple[_FeedSpec, _FeedGroup]] = [
+            (
+                _FeedSpec(
+                    folder=f"feeds/{prefix}",
+                    title=f"{name} ({own})",
+                    description=words.gettext("Appeals, advice and news from %(site)s.")
+                    % {"site": name},
+                    alternate=context.absolute(prefix),
+                    appeals=(),
+                    language=language.lang,
+                ),
+                site.everything,
+            )
+        ]
+        area_names = site.area_names(appeals)
+        for slug in sorted(site.areas):
+            group = site.areas[slug]
+            specs.append(
+                (
+                    _FeedSpec(
+                        folder=f"feeds/{prefix}areas/{slug}/",
+                        title=f"{name}: {area_names[slug]} ({own})",
+                        description=words.gettext(
+                            "Appeals, advice and news for %(area)s from %(site)s."
+                        )
+                        % {"area": area_names[slug], "site": name},
+                        alternate=context.absolute(
+                            f"{prefix}areas/{slug}/" if group.live else prefix
+                        ),
+                        appeals=(),
+                        language=language.lang,
+                    ),
+                    group,
+                )
+            )
+        files: list[OutputFile] = []
+        for spec, group in specs:
+            files.extend(self._site_pair(site, spec, group, context))
+        return files
 
     def _site_pair(
         self, site: _FeedsSite, spec: _FeedSpec, group: _FeedGroup, context: RenderContext
@@ -806,6 +928,7 @@ class FeedsChannel(ChannelBase):
         entries = _newest_first(spec.appeals) if entries is None else entries
         author = _author(spec.appeals, context, spec.language) if author is None else author
         updated = _feed_updated(spec.appeals) if updated is None else updated
+        language = spec.language or context.language
         rss = self._generator(spec, context, author, updated, rss=True)
         atom = self._generator(spec, context, author, updated, rss=False)
         for appeal in entries:
@@ -813,7 +936,7 @@ class FeedsChannel(ChannelBase):
             if body is None:
                 body = self._bodies.put(appeal, None, entry_html(appeal))
             self._add_rss_entry(rss, appeal, author, context, body)
-            self._add_atom_entry(atom, appeal, author, context, body)
+            self._add_atom_entry(atom, appeal, author, context, body, language)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         atom_bytes: bytes = atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         return (
@@ -877,7 +1000,12 @@ class FeedsChannel(ChannelBase):
 
     @staticmethod
     def _add_atom_entry(
-        fg: FeedGenerator, appeal: Appeal, author: str, context: RenderContext, body: str
+        fg: FeedGenerator,
+        appeal: Appeal,
+        author: str,
+        context: RenderContext,
+        body: str,
+        language: str,
     ) -> None:
         fe = FeedEntry()
         fg.add_entry(fe, order="append")
@@ -888,6 +1016,8 @@ class FeedsChannel(ChannelBase):
         # "alternate", which is what we mean. The enclosure is written by _AtomEnclosure.
         fe.link(href=url, rel="alternate", type="text/html")
         fe.publisher_enclosure.enclosure = _enclosure(appeal)
+        if page_code(appeal.locale, context) != page_code(language, context):
+            fe.publisher_enclosure.lang = appeal.locale.replace("_", "-")
         fe.published(_local(appeal.published_at, appeal))
         fe.updated(_local(appeal.modified_at, appeal))
         fe.author({"name": _meta(_clean(appeal.organisation or "") or author)})

@@ -499,18 +499,14 @@ class TextChannel(ChannelBase):
     can_delete = True
 
     def render(self, appeal: Appeal, context: RenderContext) -> Rendition:
-        """``index.txt`` in the primary language; each translation as ``index.<lang>.txt``
-        beside it (``index.cy.txt``), or ``index.txt`` under its own page's path when the
-        translation gives its own url."""
-        files = [OutputFile(f"{appeal.path}{FILE_NAME}", _text_bytes(appeal), MEDIA_TYPE)]
-        for translation in appeal.translations:
-            version = appeal.in_language(translation.locale)
-            if translation.url is not None:
-                path = f"{version.path}{FILE_NAME}"
-            else:
-                language = translation.locale.partition("_")[0]
-                path = f"{appeal.path}{FILE_NAME.removesuffix('.txt')}.{language}.txt"
-            files.append(OutputFile(path, _text_bytes(version), MEDIA_TYPE))
+        """``index.txt`` beside each language's page: the primary's at ``<appeal.path>``, each
+        translation's at its own page's path (``cy/<appeal.path>index.txt``, or under the
+        translation's ``url``), as the web channel writes the pages, so every page's "Read this
+        page as plain text" link is ``index.txt`` beside it."""
+        files = [
+            OutputFile(f"{version.path}{FILE_NAME}", _text_bytes(version), MEDIA_TYPE)
+            for version in (appeal.in_language(locale) for locale in appeal.languages)
+        ]
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,

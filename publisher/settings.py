@@ -132,15 +132,18 @@ class Settings:
     languages: tuple[str, ...] = ()
     """PUBLISHER_LANGUAGES: the locales every appeal is published in, the primary first, e.g.
     ``en_GB,cy_GB`` for a bilingual force; empty (the default) for one language. With more than
-    one, ``publisher check`` makes a missing or out-of-date translation an error. The social
-    channels show an appeal's languages in this order (a Welsh-first force lists ``cy_GB``
-    first), then any others in the appeal's own order."""
+    one, ``publisher check`` makes a missing or out-of-date translation an error, and the site
+    channels write each other language's indexes and feeds (``cy/index.html``,
+    ``feeds/cy/rss.xml``) even before an appeal is written in it. The social channels show an
+    appeal's languages in this order (a Welsh-first force lists ``cy_GB`` first), then any
+    others in the appeal's own order."""
     bilingual_posts: BilingualPosts = "separate"
     """PUBLISHER_BILINGUAL_POSTS: how X, Mastodon, Bluesky and Facebook post an appeal with a
     translation: ``separate`` (the default: each language's posts in turn, in one thread) or
     ``combined`` (one bilingual first post holding every language when it fits the platform's
     limit, then each language's remaining posts; when it does not fit, separate posts, with a
-    warning in the rendition)."""
+    warning in the rendition). Facebook posts an appeal in every language as one Page post
+    whatever this says."""
     extra_channels: tuple[tuple[str, str], ...] = ()
     """PUBLISHER_EXTRA_CHANNELS: more channels, ``name=module:factory`` separated by commas, loaded
     by every process (workers too); the factory is called with the Settings. For benchmarks and

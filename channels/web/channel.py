@@ -2,8 +2,10 @@
 missing or wanted person's photo is shown from where the force publishes it (the share image's
 own address, the one ``og:image`` names), requested without a referrer.
 
-``render`` turns one appeal into its page (``<appeal.path>index.html``); ``render_site`` makes the
-site-wide files (home and area indexes, the safety page, the 404 page and the assets). Python
+``render`` turns one appeal into its page (``<appeal.path>index.html``), and one per translation
+(at its own address, ``cy/<appeal.path>`` unless it gives one); ``render_site`` makes the
+site-wide files (home and area indexes, the safety page, the 404 page and the assets), and the
+same pages in each other language the site is in, under its code (``cy/index.html``). Python
 builds small view models (every URL checked, every time localised, every number linked); the
 Jinja2 templates in ``templates/web/`` only lay them out, with autoescaping on. Nothing from a
 record is ever marked safe: the only ``Markup`` is the JSON-LD, which is serialised here with
@@ -16,8 +18,10 @@ the exception: a server shows it at any depth, so its links are rooted at the si
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,7 @@ from publisher.channel.i18n import (
 )
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
 from publisher.channel.templates import environment
+from publisher.channels._common import page_code
 from publisher.channels.web.views import (
     HTML,
     KIND_LABELS,
@@ -49,6 +54,7 @@ from publisher.channels.web.views import (
     FeedLink,
     Meta,
     Page,
+    SiteLanguage,
     TimeView,
     area_feeds,
     area_path,
@@ -58,6 +64,7 @@ from publisher.channels.web.views import (
     html_lang,
     image_meta,
     jsonld,
+    language_name,
     language_versions,
     link_warnings,
     page_path,
@@ -68,7 +75,11 @@ from publisher.channels.web.views import (
     safety_contacts,
     share_image,
     site_feeds,
+    site_language,
+    site_languages,
+    version_in,
     with_languages,
+    with_site_languages,
 )
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
@@ -84,6 +95,9 @@ __all__ = ["WebChannel"]
 # then the page is made in one piece instead (see WebChannel._list_page).
 _CARDS_HERE = "\x00publisher:cards\x00"
 
+# A top-level folder that may hold a language's site (cy/index.html, cy/areas/...).
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}$")
+
 # Each appeal is a card on the home page and on its area's page.
 _CARD_MEMO_LIMIT = 50_000
 # Sites remembered, one per render context (a process renders one; tests render several).
@@ -91,15 +105,34 @@ _SITES_REMEMBERED = 4
 
 
 @dataclass
-class _WebSite:
-    """The site as the channel last rendered it for one context: its appeals, the cards of
-    the live ones in index order (all, and by area), and the pages made from them."""
+class _LanguageSite:
+    """One language's indexes as last rendered: the cards of the live appeals in index order
+    (all, and by area; every live appeal, in that language's words where it has them), and the
+    pages made from them (paths under the language's prefix)."""
 
-    changes: SiteChanges = field(default_factory=SiteChanges)
     home: OrderedGroup[bytes] = field(default_factory=OrderedGroup)
     areas: dict[str, OrderedGroup[bytes]] = field(default_factory=dict)
     pages: dict[str, OutputFile] = field(default_factory=dict)
     fixed: tuple[OutputFile, ...] | None = None
+
+
+@dataclass
+class _WebSite:
+    """The site as the channel last rendered it for one context: its appeals, how many live
+    ones are written in each locale (which makes the site's languages), each language's
+    indexes, and the languages the pages were made for (their alternates and switch)."""
+
+    changes: SiteChanges = field(default_factory=SiteChanges)
+    written_in: Counter[str] = field(default_factory=Counter)
+    languages: dict[str, _LanguageSite] = field(default_factory=dict)
+    """By language code, the primary's included."""
+    made_for: tuple[SiteLanguage, ...] = ()
+
+
+def _named(context: RenderContext, words: Chrome) -> RenderContext:
+    """``context`` with the site's name in the language of ``words`` (the built-in name has a
+    translation; a configured one stays as configured)."""
+    return replace(context, site_name=site_name(context.site_name, words))
 
 
 class WebChannel(ChannelBase):
@@ -147,13 +180,10 @@ class WebChannel(ChannelBase):
             words = self._chrome(html_lang(version.locale, context.language))
             with chrome(words):
                 # The site's name in the page's language (the built-in one has a translation).
-                named = replace(context, site_name=site_name(context.site_name, words))
-                page = self._appeal_page(version, named, root_for(path), words)
+                page = self._appeal_page(version, _named(context, words), root_for(path), words)
                 if len(versions) > 1:
                     page = with_languages(page, version, versions, root_for(path))
                 view = self._appeal_view(version)
-                if version.locale != appeal.locale:
-                    view = replace(view, plain_text=False)
                 html = self._env.get_template("web/appeal.html").render(page=page, appeal=view)
             files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
             warnings += link_warnings(version) + photo_warnings(version)
@@ -167,8 +197,15 @@ class WebChannel(ChannelBase):
         )
 
     def render_site(self, appeals: Sequence[Appeal], context: RenderContext) -> Rendition:
-        """Indexes (home, one per area), the safety page, the 404 page and the assets.
-        Withdrawn appeals are left out; the same appeals give the same bytes.
+        """Indexes (home, one per area), the safety page, the 404 page and the assets; and the
+        same pages for each other language the site is in (any appeal's, and the context's
+        ``languages``), under its code: ``cy/index.html``, ``cy/areas/<slug>/index.html``,
+        ``cy/safety/index.html``, ``cy/404.html``, with that language's words. A language's
+        index lists every live appeal: in its words where the appeal has them, linking that
+        page; else in the appeal's own language, marked as such (``lang``, "Saesneg yn
+        unig"), linking the page there is. Each index links the same index in the other
+        languages (``hreflang`` alternates, the language switch). Withdrawn appeals are left
+        out; the same appeals give the same bytes.
 
         The channel remembers the site it rendered last (for each of a few contexts), so a
         rendering costs what changed since: the cards of new or changed records are made and
@@ -178,9 +215,7 @@ class WebChannel(ChannelBase):
             # Taken out while it changes: if the rendering fails, it is forgotten, and the
             # next one starts from nothing.
             site = self._sites.pop(context, None) or _WebSite()
-            with chrome(self._chrome(context.language)) as words:
-                named = replace(context, site_name=site_name(context.site_name, words))
-                files = self._render_site(site, appeals, named)
+            files = self._render_site(site, appeals, context)
             self._sites[context] = site  # the most recently used last
             while len(self._sites) > _SITES_REMEMBERED:
                 del self._sites[next(iter(self._sites))]
@@ -200,54 +235,149 @@ class WebChannel(ChannelBase):
         gone, came = diff
         for appeal in came:
             check_path(appeal)
+        live_gone = [a for a in gone if a.status is not AppealStatus.WITHDRAWN]
+        live_came = [a for a in came if a.status is not AppealStatus.WITHDRAWN]
+        for appeal in live_gone:
+            for locale in appeal.languages:
+                site.written_in[locale] -= 1
+        for appeal in live_came:
+            for locale in appeal.languages:
+                site.written_in[locale] += 1
+        site.written_in = +site.written_in  # drop the locales no live appeal is written in
+        languages = site_languages(site.written_in, context)
+        codes = {language.code for language in languages}
+        for code in list(site.languages):
+            if code not in codes:
+                del site.languages[code]
+        dirty: dict[str, set[str]] = {}
+        for language in languages:
+            if language.code in site.languages:
+                with chrome(self._chrome(language.lang)) as words:
+                    dirty[language.code] = self._change_cards(
+                        site.languages[language.code],
+                        language,
+                        live_gone,
+                        live_came,
+                        _named(context, words),
+                    )
+        site.changes.commit(gone, came)
+        for language in languages:
+            if language.code not in site.languages:
+                # A language new to the site: its indexes are made of every live appeal.
+                live = [a for a in site.changes if a.status is not AppealStatus.WITHDRAWN]
+                site.languages[language.code] = _LanguageSite()
+                with chrome(self._chrome(language.lang)) as words:
+                    dirty[language.code] = self._change_cards(
+                        site.languages[language.code], language, (), live, _named(context, words)
+                    )
+        if languages != site.made_for:
+            # Every page links the others languages' (alternates, switch): all made again.
+            for language in languages:
+                made = site.languages[language.code]
+                made.pages.clear()
+                made.fixed = None
+                dirty[language.code] = set(made.areas)
+            site.made_for = languages
+        files: list[OutputFile] = []
+        for language in languages:
+            with chrome(self._chrome(language.lang)) as words:
+                files += self._language_files(
+                    site.languages[language.code],
+                    language,
+                    languages,
+                    dirty[language.code],
+                    _named(context, words),
+                )
+        return tuple(files)
+
+    def _change_cards(
+        self,
+        made: _LanguageSite,
+        language: SiteLanguage,
+        gone: Iterable[Appeal],
+        came: Iterable[Appeal],
+        context: RenderContext,
+    ) -> set[str]:
+        """Take the cards of ``gone`` out of one language's indexes and put those of ``came``
+        in (live appeals only); the slugs of the areas changed."""
         dirty: set[str] = set()
         for appeal in gone:
-            if appeal.status is not AppealStatus.WITHDRAWN:
-                key, slug = newest_key(appeal), appeal.area_slug
-                site.home.remove(key)
-                site.areas[slug].remove(key)
-                dirty.add(slug)
+            key, slug = newest_key(appeal), appeal.area_slug
+            made.home.remove(key)
+            made.areas[slug].remove(key)
+            dirty.add(slug)
         for appeal in came:
-            if appeal.status is not AppealStatus.WITHDRAWN:
-                key, slug = newest_key(appeal), appeal.area_slug
-                site.home.add(key, appeal, self._card_html(appeal, "", show_area=True))
-                group = site.areas.get(slug)
-                if group is None:
-                    group = site.areas[slug] = OrderedGroup()
-                root = root_for(area_path(slug))
-                group.add(key, appeal, self._card_html(appeal, root, show_area=False))
-                dirty.add(slug)
-        site.changes.commit(gone, came)
+            key, slug = newest_key(appeal), appeal.area_slug
+            home_root = root_for(f"{language.prefix}index.html")
+            made.home.add(
+                key, appeal, self._card_html(appeal, home_root, language, context, show_area=True)
+            )
+            group = made.areas.get(slug)
+            if group is None:
+                group = made.areas[slug] = OrderedGroup()
+            root = root_for(f"{language.prefix}{area_path(slug)}")
+            group.add(
+                key, appeal, self._card_html(appeal, root, language, context, show_area=False)
+            )
+            dirty.add(slug)
+        return dirty
+
+    def _language_files(
+        self,
+        made: _LanguageSite,
+        language: SiteLanguage,
+        languages: tuple[SiteLanguage, ...],
+        dirty: set[str],
+        context: RenderContext,
+    ) -> list[OutputFile]:
+        """One language's index pages, safety and 404 pages (and, for the primary, the
+        assets), made again where they changed."""
+        prefix = language.prefix
         for slug in dirty:
-            if not site.areas[slug]:
-                del site.areas[slug]
-                site.pages.pop(area_path(slug), None)
+            if not made.areas[slug]:
+                del made.areas[slug]
+                made.pages.pop(f"{prefix}{area_path(slug)}", None)
         # The area's name as its newest appeal writes it.
-        area_names = {slug: group.records[0].area for slug, group in site.areas.items()}
-        ordered_slugs = sorted(site.areas, key=lambda s: (area_names[s].casefold(), s))
-        if dirty or "index.html" not in site.pages:
-            site.pages["index.html"] = self._index(
-                site.home.values, context, ordered_slugs, area_names, site.areas
+        area_names = {slug: group.records[0].area for slug, group in made.areas.items()}
+        ordered_slugs = sorted(made.areas, key=lambda s: (area_names[s].casefold(), s))
+        home = f"{prefix}index.html"
+        if dirty or home not in made.pages:
+            made.pages[home] = self._index(
+                made.home.values,
+                context,
+                ordered_slugs,
+                area_names,
+                made.areas,
+                language,
+                languages,
             )
-        for slug in dirty & site.areas.keys():
-            page = self._area_index(slug, area_names[slug], site.areas[slug].values, context)
-            site.pages[page.path] = page
-        if site.fixed is None:
-            site.fixed = (
-                self._simple_page("safety/index.html", "web/safety.html", context),
-                self._not_found(context),
-                self._asset("assets/style.css", "web/style.css", "text/css; charset=utf-8"),
-                self._asset(
-                    "assets/exit-this-page.js",
-                    "web/exit-this-page.js",
-                    "text/javascript; charset=utf-8",
+        for slug in dirty & made.areas.keys():
+            page = self._area_index(
+                slug, area_names[slug], made.areas[slug].values, context, language, languages
+            )
+            made.pages[page.path] = page
+        if made.fixed is None:
+            fixed = [
+                self._simple_page(
+                    "safety/index.html", "web/safety.html", context, language, languages
                 ),
-            )
-        return (
-            site.pages["index.html"],
-            *(site.pages[area_path(slug)] for slug in ordered_slugs),
-            *site.fixed,
-        )
+                self._not_found(context, language),
+            ]
+            if not prefix:
+                fixed += [
+                    self._asset("assets/style.css", "web/style.css", "text/css; charset=utf-8"),
+                    self._asset(
+                        "assets/exit-this-page.js",
+                        "web/exit-this-page.js",
+                        "text/javascript; charset=utf-8",
+                    ),
+                ]
+            made.fixed = tuple(fixed)
+        return [
+            made.pages[home],
+            *(made.pages[f"{prefix}{area_path(slug)}"] for slug in ordered_slugs),
+            *made.fixed,
+        ]
 
     def site_memory(self, context: RenderContext) -> object | None:
         """The site as last rendered in ``context`` (records, keys, the pieces made of them),
@@ -358,6 +488,8 @@ class WebChannel(ChannelBase):
             data["image"] = [image]
 
         lang = html_lang(appeal.locale, context.language)
+        # Its language's home, area index and feeds (the Welsh page's are the Welsh ones).
+        prefix = site_language(appeal.locale, context).prefix
         return Page(
             lang=lang,
             title=f"{appeal.title} – {organisation}",
@@ -367,29 +499,43 @@ class WebChannel(ChannelBase):
             canonical=url,
             noindex=resolved,
             breadcrumbs=(
-                Crumb(gettext("Home"), f"{root}index.html"),
-                Crumb(appeal.area, f"{root}{area_path(appeal.area_slug)}", lang=lang),
+                Crumb(gettext("Home"), f"{root}{prefix}index.html"),
+                Crumb(appeal.area, f"{root}{prefix}{area_path(appeal.area_slug)}", lang=lang),
             ),
             meta=tuple(meta),
-            feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name),
+            feeds=area_feeds(appeal.area_slug, appeal.area, root, context.site_name, prefix),
             jsonld=jsonld(data),
             exit_url=_exit_url(context) if appeal.sensitive else None,
             chrome_lang=words.language,
+            prefix=prefix,
         )
 
-    def _card(self, appeal: Appeal, root: str) -> Card:
-        resolved = appeal.status is AppealStatus.RESOLVED
-        local_updated = appeal.local_updated
+    def _card(
+        self, appeal: Appeal, root: str, language: SiteLanguage, context: RenderContext
+    ) -> Card:
+        """The card of ``appeal`` on an index of ``language`` at ``root``: its words in that
+        language where it has them, else in its own, marked."""
+        version = version_in(appeal, language, context)
+        resolved = version.status is AppealStatus.RESOLVED
+        local_updated = version.local_updated
+        code = page_code(version.locale, context)
+        lang = only_in = None
+        if code != language.code:
+            lang = html_lang(version.locale, code)
+            name = current().locale.languages.get(code) or language_name(version.locale)
+            only_in = gettext("%(language)s only") % {"language": name}
         return Card(
-            title=appeal.title,
-            href=f"{root}{page_path(appeal)}",
-            kind=gettext(KIND_LABELS[appeal.kind]),
-            published=TimeView.of(appeal.local_published, appeal.timezone),
-            updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
-            summary=(appeal.resolution or appeal.summary) if resolved else appeal.summary,
+            title=version.title,
+            href=f"{root}{page_path(version)}",
+            kind=gettext(KIND_LABELS[version.kind]),
+            published=TimeView.of(version.local_published, version.timezone),
+            updated=None if local_updated is None else TimeView.of(local_updated, version.timezone),
+            summary=(version.resolution or version.summary) if resolved else version.summary,
             resolved=resolved,
-            area=appeal.area,
-            area_href=f"{root}{area_path(appeal.area_slug)}",
+            area=version.area,
+            area_href=f"{root}{language.prefix}{area_path(version.area_slug)}",
+            lang=lang,
+            only_in=only_in,
         )
 
     def _site_page(
@@ -405,7 +551,11 @@ class WebChannel(ChannelBase):
         exit_page: bool = False,
         canonical: bool = True,
         safety_link: bool = True,
+        language: SiteLanguage | None = None,
     ) -> Page:
+        """A page of the site's own at ``path`` (in ``language``'s folder, which ``path``
+        includes)."""
+        language = language or site_language(context.language, context)
         base = root_for(path) if root is None else root
         url = context.absolute(path.removesuffix("index.html"))
         meta: tuple[Meta, ...] = ()
@@ -423,20 +573,26 @@ class WebChannel(ChannelBase):
                 *twitter_image,
             )
         page_title = title if title == context.site_name else f"{title} – {context.site_name}"
+        lang = context.language if not language.prefix else language.lang
         return Page(
-            lang=context.language,
+            lang=lang,
             title=page_title,
             root=base,
             site_name=context.site_name,
             description=description,
             canonical=url if canonical else None,
             noindex=not canonical,
-            breadcrumbs=(Crumb(gettext("Home"), f"{base}index.html"),) if breadcrumbs else (),
+            breadcrumbs=(
+                (Crumb(gettext("Home"), f"{base}{language.prefix}index.html"),)
+                if breadcrumbs
+                else ()
+            ),
             meta=meta,
             feeds=feeds,
             exit_url=_exit_url(context) if exit_page else None,
             safety_link=safety_link,
-            chrome_lang=self._chrome(context.language).language,
+            chrome_lang=self._chrome(lang).language,
+            prefix=language.prefix,
         )
 
     def _index(
@@ -446,31 +602,46 @@ class WebChannel(ChannelBase):
         slugs: Sequence[str],
         area_names: dict[str, str],
         areas: dict[str, OrderedGroup[bytes]],
+        language: SiteLanguage,
+        languages: tuple[SiteLanguage, ...],
     ) -> OutputFile:
-        path = "index.html"
+        prefix = language.prefix
+        path = f"{prefix}index.html"
+        root = root_for(path)
         page = self._site_page(
             path,
             context,
             context.site_name,
             gettext("Appeals, advice and news from %(site)s.") % {"site": context.site_name},
             breadcrumbs=False,
-            feeds=site_feeds("", context.site_name),
+            feeds=site_feeds(root, context.site_name, prefix),
+            language=language,
         )
+        page = with_site_languages(page, "index.html", language, languages, context)
         content = self._list_page(
             cards,
             page=page,
             heading=context.site_name,
-            areas=[AreaLink(area_names[s], area_path(s), len(areas[s])) for s in slugs],
+            areas=[
+                AreaLink(area_names[s], f"{root}{prefix}{area_path(s)}", len(areas[s]))
+                for s in slugs
+            ],
             feeds=page.feeds,
         )
         return OutputFile(path=path, content=content, media_type=HTML)
 
     def _area_index(
-        self, slug: str, name: str, cards: Sequence[bytes], context: RenderContext
+        self,
+        slug: str,
+        name: str,
+        cards: Sequence[bytes],
+        context: RenderContext,
+        language: SiteLanguage,
+        languages: tuple[SiteLanguage, ...],
     ) -> OutputFile:
-        path = area_path(slug)
+        path = f"{language.prefix}{area_path(slug)}"
         root = root_for(path)
-        feeds = area_feeds(slug, name, root, context.site_name)
+        feeds = area_feeds(slug, name, root, context.site_name, language.prefix)
         heading = gettext("Appeals in %(area)s") % {"area": name}
         page = self._site_page(
             path,
@@ -479,7 +650,9 @@ class WebChannel(ChannelBase):
             gettext("Appeals, advice and news for %(area)s from %(site)s.")
             % {"area": name, "site": context.site_name},
             feeds=feeds,
+            language=language,
         )
+        page = with_site_languages(page, area_path(slug), language, languages, context)
         content = self._list_page(
             cards,
             page=page,
@@ -489,14 +662,23 @@ class WebChannel(ChannelBase):
         )
         return OutputFile(path=path, content=content, media_type=HTML)
 
-    def _card_html(self, appeal: Appeal, root: str, *, show_area: bool) -> bytes:
+    def _card_html(
+        self,
+        appeal: Appeal,
+        root: str,
+        language: SiteLanguage,
+        context: RenderContext,
+        *,
+        show_area: bool,
+    ) -> bytes:
         """One appeal's card in an index, cleaned and encoded; made once per record."""
-        # The card's words are in the index's language, which is part of the key.
-        key = (root, show_area, current().language)
+        # The card's words are in the index's language (its catalogue, and the site it links
+        # in), which is part of the key.
+        key = (root, show_area, current().language, language, context.language)
         made = self._cards.get(appeal, key)
         if made is None:
             html = self._env.get_template("web/_card.html").render(
-                card=self._card(appeal, root), show_area=show_area
+                card=self._card(appeal, root, language, context), show_area=show_area
             )
             made = self._cards.put(appeal, key, clean(html))
         return made
@@ -516,7 +698,17 @@ class WebChannel(ChannelBase):
         before, _, after = html.partition(_CARDS_HERE)
         return b"".join((clean(before), *cards, clean(after)))
 
-    def _simple_page(self, path: str, template: str, context: RenderContext) -> OutputFile:
+    def _simple_page(
+        self,
+        path: str,
+        template: str,
+        context: RenderContext,
+        language: SiteLanguage,
+        languages: tuple[SiteLanguage, ...],
+    ) -> OutputFile:
+        """A page at ``path`` in each language's folder (``cy/safety/index.html``)."""
+        in_site = path
+        path = f"{language.prefix}{path}"
         page = self._site_page(
             path,
             context,
@@ -527,24 +719,29 @@ class WebChannel(ChannelBase):
             ),
             exit_page=True,
             safety_link=False,
+            language=language,
         )
+        page = with_site_languages(page, in_site, language, languages, context)
         html = self._env.get_template(template).render(page=page, contacts=safety_contacts())
         return OutputFile(path=path, content=clean(html), media_type=HTML)
 
-    def _not_found(self, context: RenderContext) -> OutputFile:
+    def _not_found(self, context: RenderContext, language: SiteLanguage) -> OutputFile:
         # A server shows 404.html at any depth, so links are rooted at the site's own path.
+        # Each language has its own (cy/404.html), for the pages under its folder.
         site_path = urlsplit(context.site_url).path or "/"
         root = site_path if site_path.endswith("/") else f"{site_path}/"
+        path = f"{language.prefix}404.html"
         page = self._site_page(
-            "404.html",
+            path,
             context,
             gettext("Page not found"),
             gettext("The page you were looking for was not found."),
             root=root,
             canonical=False,
+            language=language,
         )
         html = self._env.get_template("web/404.html").render(page=page)
-        return OutputFile(path="404.html", content=clean(html), media_type=HTML)
+        return OutputFile(path=path, content=clean(html), media_type=HTML)
 
     def _asset(self, path: str, template: str, media_type: str) -> OutputFile:
         loader = self._env.loader
@@ -564,12 +761,30 @@ def _exit_url(context: RenderContext) -> str:
 def _stale_area_pages(root: Path, rendition: Rendition) -> list[str]:
     """Area indexes on disk that a rendition with the site's index no longer includes: the site
     rendition of a build, or an appeal's page published with the site (as the services do), so
-    an area whose last appeal was withdrawn loses its index and no withdrawn title lingers."""
+    an area whose last appeal was withdrawn loses its index and no withdrawn title lingers.
+
+    The same for each other language's folder (``cy/areas/…``); and a language folder the
+    site no longer has (its last appeal in that language gone) loses its index, area
+    indexes, safety and 404 pages. A language folder is a top-level folder named like a
+    language code (``cy``) that holds ``index.html`` and ``safety/index.html``."""
     written = {item.path for item in rendition.files}
     if "index.html" not in written:
         return []
-    areas = root / "areas"
-    if not areas.is_dir():
-        return []
-    pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
-    return sorted(page for page in pages if page not in written)
+    stale: list[str] = []
+    folders = [root]
+    for child in sorted(root.iterdir()) if root.is_dir() else ():
+        if _LANGUAGE_FOLDER.match(child.name) and (child / "safety" / "index.html").is_file():
+            if f"{child.name}/index.html" in written:
+                folders.append(child)
+                continue
+            # The site is no longer in this language: its pages of the site's own go.
+            for page in ("index.html", "safety/index.html", "404.html"):
+                if (child / page).is_file():
+                    stale.append(f"{child.name}/{page}")
+            folders.append(child)
+    for folder in folders:
+        areas = folder / "areas"
+        if areas.is_dir():
+            pages = (page.relative_to(root).as_posix() for page in areas.glob("*/index.html"))
+            stale += sorted(page for page in pages if page not in written)
+    return stale

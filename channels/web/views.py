@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -19,6 +18,7 @@ from markupsafe import Markup
 
 from publisher.channel import RenderContext
 from publisher.channel.i18n import N_, contact_name, current, gettext
+from publisher.channels._common import SiteLanguage, site_language, site_languages, version_in
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
 from publisher.domain.record import (
@@ -34,6 +34,7 @@ from publisher.domain.record import (
     Paragraph,
     Quote,
     Span,
+    language_code,
 )
 from publisher.errors import BuildError
 
@@ -49,6 +50,7 @@ __all__ = [
     "Meta",
     "Page",
     "PhotoView",
+    "SiteLanguage",
     "TimeView",
     "area_feeds",
     "area_path",
@@ -59,6 +61,7 @@ __all__ = [
     "human_time",
     "image_meta",
     "jsonld",
+    "language_name",
     "language_versions",
     "link_warnings",
     "newest_first",
@@ -70,7 +73,11 @@ __all__ = [
     "safety_contacts",
     "share_image",
     "site_feeds",
+    "site_language",
+    "site_languages",
+    "version_in",
     "with_languages",
+    "with_site_languages",
 ]
 
 HTML = "text/html; charset=utf-8"
@@ -268,6 +275,10 @@ class Page:
     """The same page in every language it is in (``hreflang``), and ``x-default``."""
     languages: tuple[LanguageLink, ...] = ()
     """The language switch: a link to the page in each other language."""
+    prefix: str = ""
+    """The folder of the page's language's site under the root: "" for the site's primary
+    language, ``cy/`` for Welsh. The home, safety page and site feeds the page links to are
+    its language's (``cy/index.html``, ``feeds/cy/rss.xml``)."""
 
     @property
     def exit(self) -> bool:
@@ -306,9 +317,8 @@ class AppealView:
     danger_warning: bool = False
     """A sensitive topic: "If you are in danger, call 999" as a warning under the heading."""
     plain_text: bool = True
-    """Whether the page links to its plain text (``index.txt`` beside it). The text channel
-    writes the primary language's only, so a translation's page does not link to one that
-    is not there."""
+    """Whether the page links to its plain text (``index.txt`` beside it, which the text
+    channel writes beside every language's page)."""
 
 
 @dataclass(frozen=True)
@@ -324,6 +334,12 @@ class Card:
     resolved: bool
     area: str
     area_href: str
+    lang: str | None = None
+    """The language of the appeal's words (title, summary) when it is not the index's: an
+    appeal with no Welsh on the Welsh index shows its English words, marked ``lang="en-GB"``,
+    and links its English page (``hreflang``)."""
+    only_in: str | None = None
+    """Then, in the index's language, which language it is only in: "yn Saesneg yn unig"."""
 
 
 @dataclass(frozen=True)
@@ -543,12 +559,23 @@ def page_path(appeal: Appeal) -> str:
 
 
 def check_path(appeal: Appeal) -> str:
+    """The appeal's page path, refused where the site's own pages are: under ``assets/``,
+    ``areas/``, ``feeds/`` or ``safety/``, and, for a page in another language, the same in
+    its language's folder or that folder's home (``cy/index.html``, ``cy/areas/…``)."""
     path = page_path(appeal)
-    first = PurePosixPath(path).parts[0]
+    parts = PurePosixPath(path).parts
+    first = parts[0]
     if first in RESERVED_SEGMENTS:
         raise BuildError(
             f"appeal {appeal.id!r}: its URL path {appeal.path!r} is under '{first}/', "
             "which the site itself uses"
+        )
+    code = language_code(appeal.locale)
+    if len(parts) > 1 and first == code and (len(parts) == 2 or parts[1] in RESERVED_SEGMENTS):
+        raise BuildError(
+            f"appeal {appeal.id!r}: its {appeal.locale} URL path {appeal.path!r} is where the "
+            f"site's {code!r} pages are ('{code}/index.html', '{code}/areas/', "
+            f"'{code}/safety/'); give the translation another url"
         )
     return path
 
@@ -578,21 +605,25 @@ def image_meta(url: str, alt: str | None) -> tuple[list[Meta], list[Meta]]:
     return og, twitter
 
 
-def site_feeds(root: str, site_name: str) -> tuple[FeedLink, ...]:
-    """The whole site's feeds (the feeds channel writes them), linked from ``root``."""
+def site_feeds(root: str, site_name: str, prefix: str = "") -> tuple[FeedLink, ...]:
+    """The whole site's feeds (the feeds channel writes them), linked from ``root``: in the
+    language whose site is under ``prefix`` (``feeds/cy/rss.xml``)."""
+    folder = f"{root}feeds/{prefix}"
     return (
-        FeedLink("application/rss+xml", f"{root}feeds/rss.xml", f"{site_name} (RSS)"),
-        FeedLink("application/atom+xml", f"{root}feeds/atom.xml", f"{site_name} (Atom)"),
+        FeedLink("application/rss+xml", f"{folder}rss.xml", f"{site_name} (RSS)"),
+        FeedLink("application/atom+xml", f"{folder}atom.xml", f"{site_name} (Atom)"),
     )
 
 
-def area_feeds(slug: str, name: str, root: str, site_name: str) -> tuple[FeedLink, ...]:
+def area_feeds(
+    slug: str, name: str, root: str, site_name: str, prefix: str = ""
+) -> tuple[FeedLink, ...]:
     """An area's feeds, then the whole site's: what its pages announce for feed readers."""
-    folder = f"{root}feeds/areas/{slug}/"
+    folder = f"{root}feeds/{prefix}areas/{slug}/"
     return (
         FeedLink("application/rss+xml", f"{folder}rss.xml", f"{site_name}: {name} (RSS)"),
         FeedLink("application/atom+xml", f"{folder}atom.xml", f"{site_name}: {name} (Atom)"),
-        *site_feeds(root, site_name),
+        *site_feeds(root, site_name, prefix),
     )
 
 
@@ -664,18 +695,9 @@ def safety_contacts() -> tuple[ContactView, ...]:
 
 def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     """The appeal in each of its languages, the primary first, each with the URL of its own
-    page: the translation's ``url``, else the primary's with the language's code in front of
-    its path (``https://force.example/cy/news/.../``)."""
-    versions = [appeal.in_language(appeal.locale)]
-    parts = urlsplit(str(appeal.url))
-    for translation in appeal.translations:
-        version = appeal.in_language(translation.locale)
-        if translation.url is None:
-            code = translation.locale.split("_")[0].lower()
-            url = f"{parts.scheme}://{parts.netloc}/{code}/{appeal.path}"
-            version = version.model_copy(update={"url": type(appeal.url)(url)})
-        versions.append(version)
-    return tuple(versions)
+    page (:meth:`Appeal.in_language`: the translation's ``url``, else the primary's with the
+    language's code in front of its path, ``https://force.example/cy/news/.../``)."""
+    return tuple(appeal.in_language(locale) for locale in appeal.languages)
 
 
 def language_name(locale: str) -> str:
@@ -687,6 +709,33 @@ def language_name(locale: str) -> str:
     if not name:
         raise BuildError(f"Babel has no name for the language of {locale!r}")
     return name[:1].upper() + name[1:]
+
+
+def with_site_languages(
+    page: Page,
+    path: str,
+    language: SiteLanguage,
+    languages: tuple[SiteLanguage, ...],
+    context: RenderContext,
+) -> Page:
+    """A page of the site's own (``path`` in every language's folder: ``index.html``,
+    ``areas/<slug>/index.html``) with its alternates in every language of the site (the
+    primary's as ``x-default``) and the switch to the others; unchanged for a site in one
+    language."""
+    if len(languages) < 2:
+        return page
+
+    def url(other: SiteLanguage) -> str:
+        return context.absolute(f"{other.prefix}{path}".removesuffix("index.html"))
+
+    alternates = tuple(Alternate(other.lang, url(other)) for other in languages)
+    alternates += (Alternate("x-default", url(languages[0])),)
+    switch = tuple(
+        LanguageLink(language_name(other.locale), other.lang, f"{page.root}{other.prefix}{path}")
+        for other in languages
+        if other.code != language.code
+    )
+    return replace(page, alternates=alternates, languages=switch)
 
 
 def with_languages(page: Page, version: Appeal, versions: tuple[Appeal, ...], root: str) -> Page:

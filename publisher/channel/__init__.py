@@ -50,15 +50,18 @@ class RenderContext:
     exit_url: str = "https://www.bbc.co.uk/weather"
     """Where 'Exit this page' goes: a neutral site."""
     language: str = "en-GB"
+    languages: tuple[str, ...] = ()
+    """PUBLISHER_LANGUAGES: the locales the site is published in, the primary first
+    (``en_GB``, ``cy_GB``). The site channels write each other language's indexes and feeds
+    (``cy/index.html``, ``feeds/cy/rss.xml``) even before an appeal is written in it; a
+    language any appeal is written in gets them too. The social posts show an appeal's
+    languages named here first, in this order, then any others in the appeal's own order
+    (primary first); empty, the appeal's own order."""
     share_image_url: str | None = None
     """An absolute image URL for pages with no image of their own (indexes, the safety page,
     appeals without a photo): their ``og:image`` and ``twitter:image``."""
     share_image_alt: str | None = None
     """What that image shows (``og:image:alt``); set whenever ``share_image_url`` is."""
-    languages: tuple[str, ...] = ()
-    """The force's languages (PUBLISHER_LANGUAGES) in the order its social posts show them:
-    an appeal's languages named here come first, in this order, then any others in the
-    appeal's own order (primary first). Empty: the appeal's own order."""
     bilingual_posts: BilingualPosts = "separate"
     """PUBLISHER_BILINGUAL_POSTS: see :data:`BilingualPosts`."""
 

@@ -13,6 +13,7 @@ import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -48,6 +49,7 @@ __all__ = [
     "Topic",
     "Translation",
     "appeal_json_schema",
+    "language_code",
     "slugify",
     "translatable_digest",
 ]
@@ -265,7 +267,9 @@ class Translation(_Frozen):
     hashtags: tuple[str, ...] = Field(default=(), description="Without '#', as written.")
     resolution: str | None = None
     url: HttpUrl | None = Field(
-        default=None, description="The page in this language; derived by the web channel if unset."
+        default=None,
+        description="The page in this language; when unset, the appeal's own address with the "
+        "language's code in front of its path (https://force.example/cy/news/.../).",
     )
     source_digest: str | None = Field(
         default=None,
@@ -291,6 +295,13 @@ class Translation(_Frozen):
         if value is not None and not _DIGEST_RE.match(value):
             raise ValueError("source_digest must be 64 lower-case hex digits (a sha256)")
         return value
+
+
+def language_code(locale: str) -> str:
+    """The language part of a locale, lower-case: ``cy`` for ``cy_GB`` or ``cy-GB``. A page in
+    another language lives under it (``cy/<path>``), as do that language's indexes and
+    feeds."""
+    return locale.replace("-", "_").partition("_")[0].lower()
 
 
 def slugify(text: str) -> str:
@@ -395,8 +406,11 @@ class Appeal(_Frozen):
     def in_language(self, locale: str) -> Appeal:
         """This appeal in one language only: that language's words in place, no translations.
 
-        The primary locale gives the appeal itself without its translations. The translation's
-        ``url`` replaces the appeal's when set. Raises ``KeyError`` for a language it lacks.
+        The primary locale gives the appeal itself without its translations. Another language
+        has its own page, so its own ``url``: the translation's when set, else the appeal's with
+        the language's code (the locale's language part, lower-case) in front of its path
+        (``https://force.example/cy/news/2025/.../``). Every channel links that page from that
+        language's words. Raises ``KeyError`` for a language it lacks.
         """
         if locale == self.locale:
             return self if not self.translations else self.model_copy(update={"translations": ()})
@@ -415,10 +429,14 @@ class Appeal(_Frozen):
             "hashtags": tr.hashtags,
             "resolution": tr.resolution,
             "translations": (),
+            "url": tr.url if tr.url is not None else self._language_url(tr.locale),
         }
-        if tr.url is not None:
-            update["url"] = tr.url
         return self.model_copy(update=update)
+
+    def _language_url(self, locale: str) -> HttpUrl:
+        """The derived address of the page in ``locale``: ``scheme://host/<code>/<path>``."""
+        parts = urlsplit(str(self.url))
+        return HttpUrl(f"{parts.scheme}://{parts.netloc}/{language_code(locale)}/{self.path}")
 
     # Derived views -------------------------------------------------------------------------
 

@@ -135,7 +135,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.end_headers()
 
     def _not_found(self) -> None:
-        page = Path(self.directory) / "404.html"
+        page = _not_found_page(Path(self.directory), self.path)
         if page.is_file():
             data = page.read_bytes()
             self.send_response(HTTPStatus.NOT_FOUND)
@@ -144,6 +144,20 @@ class SiteHandler(SimpleHTTPRequestHandler):
                 self.wfile.write(data)
             return
         self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+
+
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}$")
+
+
+def _not_found_page(root: Path, request_path: str) -> Path:
+    """The 404 page for a request: its language's (``cy/404.html`` for an address under
+    ``/cy/``) when the site has one, else the site's own ``404.html``."""
+    first = urlsplit(request_path).path.lstrip("/").partition("/")[0]
+    if _LANGUAGE_FOLDER.match(first):
+        page = root / first / "404.html"
+        if page.is_file():
+            return page
+    return root / "404.html"
 
 
 def make_site_server(output_dir: Path, host: str, port: int) -> ThreadingHTTPServer:

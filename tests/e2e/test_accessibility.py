@@ -80,11 +80,15 @@ def test_site_has_the_pages_we_expect(site: Site) -> None:
     assert "safety/index.html" in pages
     assert any(p.startswith("areas/") for p in pages)
     # The two seeds, five generated appeals and the bilingual fixture each have a page; the
-    # bilingual one has its Welsh page too.
+    # bilingual one has its Welsh page too, and the site its Welsh home, area indexes, safety
+    # and 404 pages (all checked below, like every page).
     assert len([p for p in pages if p.startswith("news/")]) == 8
-    assert [p for p in pages if p.startswith("cy/")] == [
-        "cy/news/2025/march/missing-osian-example/index.html"
-    ]
+    welsh = [p for p in pages if p.startswith("cy/")]
+    assert "cy/news/2025/march/missing-osian-example/index.html" in welsh
+    assert {"cy/index.html", "cy/safety/index.html", "cy/404.html"} <= set(welsh)
+    assert {p.removeprefix("cy/") for p in welsh if p.startswith("cy/areas/")} == {
+        p for p in pages if p.startswith("areas/")
+    }
 
 
 @pytest.mark.parametrize("width", [1280, 320])

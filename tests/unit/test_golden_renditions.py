@@ -241,6 +241,24 @@ def test_bilingual_appeals_in_combined_posts_as_pinned(
     _compare(files, folder)
 
 
+def test_bilingual_site_files_are_pinned(
+    registry_and_context: tuple[Registry, RenderContext],
+) -> None:
+    """The site built from the bilingual appeals and the English-only fixture appeals: both
+    languages' indexes, safety and 404 pages and feeds (issue 14), in ``bilingual-site/``."""
+    registry, context = registry_and_context
+    appeals = [load_appeal(record).appeal for record in BILINGUAL]
+    appeals += [Appeal.from_json(record.read_bytes()) for record in APPEALS]
+    files: list[OutputFile] = []
+    for name in CHANNELS:
+        channel = registry.get(name)
+        if channel.writes_site_files:
+            site = channel.render_site(appeals, context).files
+            files.extend(f for f in site if not f.path.startswith("assets/"))
+    assert any(f.path == "cy/index.html" for f in files)
+    _compare(files, GOLDEN / "bilingual-site")
+
+
 @pytest.mark.parametrize("record", BILINGUAL, ids=[a.stem for a in BILINGUAL])
 def test_welsh_posts_say_in_welsh_what_the_channels_add(
     record: Path, registry_and_context: tuple[Registry, RenderContext]

@@ -27,7 +27,7 @@ CAMPAIGNS = [(), ("keep-safe",), ("keep-safe", "Summer Nights"), ("summer-nights
 T0 = datetime(2020, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _appeal(number: int, rng: random.Random, revision: int = 1) -> Appeal:
+def _appeal(number: int, rng: random.Random, revision: int = 1, *, welsh: bool = False) -> Appeal:
     data: dict[str, Any] = json.loads(FIXTURE.read_text())
     published = T0 + timedelta(hours=rng.choice([0, 5, 5, 300, 2000, 4000]) + number)
     status = rng.choice(["active", "active", "updated", "resolved", "withdrawn"])
@@ -46,6 +46,18 @@ def _appeal(number: int, rng: random.Random, revision: int = 1) -> Appeal:
         data["resolution"] = f"Appeal {number} is resolved."
     if rng.random() < 0.5:
         data["updated_at"] = (published + timedelta(days=rng.randint(0, 400))).isoformat()
+    if welsh and rng.random() < 0.4:
+        translation: dict[str, Any] = {
+            "locale": "cy_GB",
+            "title": f"Apêl {number}, fersiwn {revision}",
+            "summary": f"Crynodeb apêl {number}.",
+            "body": [{"type": "paragraph", "spans": [{"text": f"Apêl {number} yn Gymraeg."}]}],
+        }
+        if status == "resolved":
+            translation["resolution"] = f"Mae apêl {number} wedi'i datrys."
+        if rng.random() < 0.25:  # its own address, not under cy/
+            translation["url"] = f"https://www.example.police.uk/newyddion/apel-{number}/"
+        data["translations"] = [translation]
     return Appeal.model_validate(data)
 
 
@@ -86,6 +98,81 @@ def test_site_brought_up_to_date_equals_a_fresh_rendering(seed: int) -> None:
         assert _files(feeds.render_site(appeals, CONTEXT)) == _files(
             FeedsChannel().render_site(appeals, CONTEXT)
         )
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_bilingual_site_brought_up_to_date_equals_a_fresh_rendering(seed: int) -> None:
+    """As above, with a Welsh translation on some appeals (some at their own address), which
+    come and go: the Welsh indexes and feeds come with the first appeal in Welsh and go with
+    the last, and a change to one appeal's Welsh alone is caught like any other."""
+    rng = random.Random(seed)
+    web, feeds = WebChannel(), FeedsChannel()
+    site = {n: _appeal(n, rng, welsh=True) for n in range(12)}
+    revisions = dict.fromkeys(site, 1)
+    seen_welsh = seen_none = False
+    for _step in range(30):
+        action = rng.choice(["add", "remove", "revise", "welsh", "english", "same"])
+        if action == "add":
+            number = max(revisions) + 1
+            revisions[number] = 1
+            site[number] = _appeal(number, rng, welsh=True)
+        elif action == "remove" and len(site) > 1:
+            del site[rng.choice(sorted(site))]
+        elif action == "revise":
+            number = rng.choice(sorted(site))
+            revisions[number] += 1
+            site[number] = _appeal(number, rng, revisions[number], welsh=True)
+        elif action == "welsh":  # only the Welsh words change
+            bilingual = [n for n, a in site.items() if a.translations]
+            if bilingual:
+                number = rng.choice(bilingual)
+                (tr,) = site[number].translations
+                new = tr.model_copy(update={"title": f"{tr.title} (newydd)"})
+                site[number] = site[number].model_copy(update={"translations": (new,)})
+        elif action == "english":  # the site loses all its Welsh
+            site = {n: a.model_copy(update={"translations": ()}) for n, a in site.items()}
+        elif action == "same":
+            number = rng.choice(sorted(site))
+            site[number] = site[number].model_copy()
+        appeals = sorted(site.values(), key=lambda a: a.id)
+        made = _files(web.render_site(appeals, CONTEXT))
+        assert made == _files(WebChannel().render_site(appeals, CONTEXT)), action
+        assert _files(feeds.render_site(appeals, CONTEXT)) == _files(
+            FeedsChannel().render_site(appeals, CONTEXT)
+        ), action
+        welsh_live = any(a.translations and a.status != "withdrawn" for a in appeals)
+        has_welsh_index = any(path == "cy/index.html" for path, _ in made)
+        assert has_welsh_index == welsh_live
+        seen_welsh |= welsh_live
+        seen_none |= not welsh_live
+    assert seen_welsh
+
+
+def test_changing_one_appeals_welsh_remakes_the_welsh_pages_and_feeds_only() -> None:
+    rng = random.Random(21)
+    appeals = [_appeal(n, rng, welsh=True) for n in range(20)]
+    target = next(a for a in appeals if a.translations and a.status != "withdrawn")
+    web, feeds = WebChannel(), FeedsChannel()
+    first = {f.path: f for f in web.render_site(appeals, CONTEXT).files}
+    first_feeds = {f.path: f for f in feeds.render_site(appeals, CONTEXT).files}
+    (tr,) = target.translations
+    changed_record = target.model_copy(
+        update={"translations": (tr.model_copy(update={"title": "Teitl newydd"}),)}
+    )
+    changed = [changed_record if a.id == target.id else a for a in appeals]
+    after = {f.path: f for f in web.render_site(changed, CONTEXT).files}
+    assert {p: f.content for p, f in after.items()} == {
+        f.path: f.content for f in WebChannel().render_site(changed, CONTEXT).files
+    }
+    assert b"Teitl newydd" in after["cy/index.html"].content
+    # The English pages are made again (the record changed) but say the same bytes.
+    assert all(after[p].content == first[p].content for p in after if not p.startswith("cy/"))
+    after_feeds = {f.path: f for f in feeds.render_site(changed, CONTEXT).files}
+    assert {p: f.content for p, f in after_feeds.items()} == {
+        f.path: f.content for f in FeedsChannel().render_site(changed, CONTEXT).files
+    }
+    changed_feeds = {p for p in after_feeds if after_feeds[p].content != first_feeds[p].content}
+    assert changed_feeds and all(p.startswith("feeds/cy/") for p in changed_feeds)
 
 
 def test_an_unchanged_site_reuses_every_file_and_one_change_makes_only_its_own() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from publisher.domain.record import Appeal, Translation, translatable_digest
+from publisher.domain.record import Appeal, Translation, language_code, translatable_digest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "appeals" / "missing-leah-example.json"
 
@@ -59,16 +59,40 @@ def test_in_language_puts_the_welsh_words_in_place_and_keeps_the_shared_facts() 
     assert welsh.image is not None and appeal.image is not None
     assert welsh.image.url == appeal.image.url
     assert welsh.image.alt == "Leah Example, merch yn ei harddegau gyda gwallt hir tywyll."
-    assert (welsh.published_at, welsh.area, welsh.url) == (
-        appeal.published_at,
-        appeal.area,
-        appeal.url,
-    )
+    assert (welsh.published_at, welsh.area) == (appeal.published_at, appeal.area)
+
+
+def test_in_language_gives_the_welsh_page_its_own_address_under_the_language_code() -> None:
+    appeal = _bilingual()
+    assert str(appeal.url) == "https://www.example.police.uk/news/2024/june/missing-leah-example/"
+    welsh = appeal.in_language("cy_GB")
+    assert str(welsh.url) == "https://www.example.police.uk/cy/news/2024/june/missing-leah-example/"
+    assert welsh.path == "cy/news/2024/june/missing-leah-example/"
+    assert appeal.in_language("en_GB").url == appeal.url
+
+
+def test_the_derived_address_keeps_the_port_and_drops_query_and_fragment() -> None:
+    data = _bilingual().model_dump(mode="json")
+    data["url"] = "http://localhost:8000/news/leah?from=rss#top"
+    welsh = Appeal.model_validate(data).in_language("cy_GB")
+    assert str(welsh.url) == "http://localhost:8000/cy/news/leah/"
+
+
+def test_the_language_code_is_the_locales_language_part_in_lower_case() -> None:
+    assert language_code("cy_GB") == "cy"
+    assert language_code("cy-GB") == "cy"
+    assert language_code("gd") == "gd"
+    data = _english().model_dump(mode="json")
+    data["translations"] = [_welsh(_english(), locale="gd_GB")]
+    welsh = Appeal.model_validate(data).in_language("gd_GB")
+    assert welsh.path == "gd/news/2024/june/missing-leah-example/"
 
 
 def test_in_language_uses_the_translations_own_url_when_given() -> None:
-    url = "https://www.example.police.uk/cy/newyddion/leah/"
-    assert str(_bilingual(url=url).in_language("cy_GB").url) == url
+    url = "https://www.example.police.uk/newyddion/leah/"
+    welsh = _bilingual(url=url).in_language("cy_GB")
+    assert str(welsh.url) == url
+    assert welsh.path == "newyddion/leah/"
 
 
 def test_in_language_of_the_primary_drops_the_translations() -> None:

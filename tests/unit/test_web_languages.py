@@ -301,9 +301,9 @@ def test_a_bilingual_appeal_builds_a_page_per_language_linked_both_ways() -> Non
         assert json.loads(ld)["inLanguage"] == own.replace("_", "-")
     assert "Dyn ar goll: ydych chi wedi gweld Osian?" in pages[CY_PATH]
     assert "9 Mawrth 2025" in pages[CY_PATH] and "9 March 2025" in pages[EN_PATH]
-    # The text channel writes the primary language's plain text only: no link to a missing one.
+    # The text channel writes each language's plain text beside its page: both link to it.
     assert en.xpath("//a[@href='index.txt']") != []
-    assert cy.xpath("//a[@href='index.txt']") == []
+    assert cy.xpath("//a[@href='index.txt']") != []
 
 
 def test_the_welsh_page_of_the_bilingual_appeal_has_no_english_words_of_ours() -> None:
