@@ -342,6 +342,10 @@ async def _submit(request: Request, current: CurrentSession, editing: Appeal | N
         # stay those of the form as it was, until the translation is written.
         added = values.with_translations([*values.translations, TranslationForm(locale)])
         refused = language_problems(added, editing, languages)
+        if values.translation(locale) is not None:
+            refused.append(
+                FieldProblem("", f"The form already has a {language_name(locale)} translation")
+            )
         checked = _checked(request, read_form(values, editing, languages))
         if refused:
             return _editor(request, current, checked, appeal=editing, extra_problems=refused)
