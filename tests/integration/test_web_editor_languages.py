@@ -27,7 +27,7 @@ from publisher.store import appeals as stored
 from publisher.store.audit import audit_entries
 from tests.integration.conftest import REPO, Processes, app_env, free_port, run_cli, wait_until
 from tests.integration.test_web_app import WebApp, csrf_of, sign_in
-from tests.integration.test_web_editor import BODY, HOSTILE, fields
+from tests.integration.test_web_editor import HOSTILE, fields
 
 pytestmark = pytest.mark.integration
 
