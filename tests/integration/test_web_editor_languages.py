@@ -267,6 +267,17 @@ def test_out_of_date_welsh_is_marked_up_to_date_with_csrf_and_the_author_role(
     tree = _tree(_edit(author, appeal_id))
     status = _text(tree, '//*[@id="cy_GB-status"]')
     assert "Out of date" in status and "English has changed" in status
+    # The check says so beside the Welsh column too, and the live preview the same.
+    assert "translation-out-of-date" in _text(tree, '//*[@id="cy_GB-status-findings"]')
+    values = _form_values(_edit(author, appeal_id))
+    live = author.post(f"/appeals/{appeal_id}/edit/preview", data=values)
+    assert live.status_code == 200
+    partial = _tree(live)
+    slot = partial.xpath('//template[@data-findings-for="cy_GB-status"]')
+    assert slot and "translation-out-of-date" in lxml_html.tostring(slot[0], encoding="unicode")
+    assert "Ydych chi wedi gweld Sam Example?" in (
+        partial.xpath('//*[@id="preview-web-cy_GB"]//iframe')[0].get("srcdoc")
+    )
     button = tree.xpath('//button[@form="mark-cy_GB"]')
     assert button and "Mark Welsh as up to date" in button[0].text_content()
     assert tree.get_element_by_id("mark-cy_GB").get("action") == mark

@@ -642,6 +642,12 @@ class Reading:
         return lines, warnings
 
 
+def _named(locale: str) -> str:
+    """``Welsh (cy_GB)``; a locale without a known name as written."""
+    name = language_name(locale)
+    return locale if name == locale else f"{name} ({locale})"
+
+
 def language_problems(
     values: AppealForm, current: Appeal | None, languages: Sequence[str]
 ) -> list[FieldProblem]:
@@ -660,7 +666,7 @@ def language_problems(
             problems.append(
                 FieldProblem(
                     "",
-                    f"{language_name(locale)} ({locale}) is the appeal's own language: its words "
+                    f"{_named(locale)} is the appeal's own language: its words "
                     "go in the first column, and a translation is another language",
                 )
             )
@@ -668,8 +674,8 @@ def language_problems(
             problems.append(
                 FieldProblem(
                     "",
-                    f"This force does not publish in {language_name(locale)} ({locale}): the "
-                    f"languages set are {', '.join(languages) or 'only the appeal’s own'}",
+                    f"This force does not publish in {_named(locale)}: it publishes in "
+                    f"{', '.join(_named(lang) for lang in languages) or 'one language'}",
                 )
             )
     return problems
