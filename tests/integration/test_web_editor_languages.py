@@ -385,6 +385,12 @@ def test_refusals_a_locale_that_is_not_one_the_primarys_own_one_not_published_in
             assert words in summary, (locale, summary)
             ours = {"/static/app.js", "/static/editor.js"}
             assert all(s.get("src") in ours for s in _tree(refused).iter("script"))
+    # Removing or confirming the removal of a language the form does not hold saves nothing.
+    for action in ("remove:gd_GB", "confirm-remove:gd_GB", "confirm-remove:<b>"):
+        shown = _post_edit(author, appeal_id, {**values, "title": "Changed", "action": action})
+        assert shown.status_code == 200, action
+        assert not _tree(shown).xpath('//*[@id="confirm-remove"]'), action
+    assert _current(store, appeal_id)[0] == number
     # Adding a language it already has changes nothing.
     twice = _post_edit(author, appeal_id, {**values, "action": "add:cy_GB"})
     assert twice.status_code == 422

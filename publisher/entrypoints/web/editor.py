@@ -361,7 +361,11 @@ async def _submit(request: Request, current: CurrentSession, editing: Appeal | N
         values = values.with_translations(tr for tr in values.translations if tr.locale != locale)
     checked = _checked(request, read_form(values, editing, languages))
     reading = checked.reading
-    previewing = _text(form, "action") == "preview" or (confirmed_removal and editing is None)
+    # Saved: "Save" (or a form without the button's value) and a confirmed removal from a
+    # stored appeal; anything else (Preview, "No, keep it", an action for a language the form
+    # does not hold) shows the form again.
+    saving = _text(form, "action") in ("save", "") or (confirmed_removal and editing is not None)
+    previewing = not saving
     if reading.problems or reading.appeal is None or previewing:
         return _editor(request, current, checked, appeal=editing)
     try:
