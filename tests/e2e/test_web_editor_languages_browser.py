@@ -100,3 +100,39 @@ def test_an_author_edits_the_welsh_beside_the_english_and_marks_it_up_to_date(
     assert page.locator("#cy_GB-title").count() == 1
     context.close()
     audit.assert_clean(vnu_jar, nu=width == 1280)  # the markup is the same at every width
+
+
+def test_an_author_adds_a_welsh_translation_and_the_live_preview_shows_its_page(
+    app: App, browser: Any
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, app)
+    page.goto(app.url + "appeals/new")
+    page.locator("#title").fill("Have you seen Sam Example?")
+    page.locator("#area").fill("Example Shire")
+    page.locator("#url").fill("https://www.example.police.uk/news/2020/october/welsh-sam/")
+    page.locator("#published").fill("09:30 24/10/2020")
+    page.locator("#body").fill(
+        "We are appealing for help to find Sam, 34, who has been missing since Friday.\n"
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add a Welsh translation").click()
+    assert page.get_by_label("Title in Welsh").input_value() == ""
+    assert page.locator("#title").input_value() == "Have you seen Sam Example?"  # kept
+    assert "Not saved yet" in page.locator("#cy_GB-status").inner_text()
+    page.get_by_label("Title in Welsh").fill("Ydych chi wedi gweld Sam Example?")
+    page.get_by_label("Text of the appeal in Welsh").fill(
+        "Rydym yn apelio am gymorth i ddod o hyd i Sam, 34 oed, sydd ar goll ers dydd Gwener.\n"
+    )
+    page.wait_for_function(
+        "text => document.querySelector('#preview-web-cy_GB iframe')?.srcdoc.includes(text)",
+        arg="Ydych chi wedi gweld Sam Example?",
+        timeout=WAIT,
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save appeal").click()
+    assert re.match(r".*/appeals/welsh-sam/edit\?saved=1.*", page.url)
+    assert page.get_by_label("Title in Welsh").input_value() == "Ydych chi wedi gweld Sam Example?"
+    assert "Not marked" in page.locator("#cy_GB-status").inner_text()
+    context.close()
