@@ -9,11 +9,13 @@ from __future__ import annotations
 from publisher.lint._appeal import lint_appeal
 from publisher.lint._finding import Finding, Severity, has_errors
 from publisher.lint._social import lint_renditions
+from publisher.lint._translations import language_name
 
 __all__ = [
     "Finding",
     "Severity",
     "has_errors",
+    "language_name",
     "lint_appeal",
     "lint_renditions",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from publisher.channel.registry import Registry
 from publisher.domain.approval import ApprovalKind
 from publisher.domain.delivery import PART_MAIN, PART_UPDATE
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.domain.record import Appeal, AppealStatus, translatable_digest
 from publisher.errors import (
     AppealExists,
     InvalidTransition,
@@ -27,6 +27,7 @@ from publisher.errors import (
     Problem,
     RecordInvalid,
     UnknownChannel,
+    UsageError,
 )
 from publisher.services._common import utc
 from publisher.store import Store, appeals, approvals, ledger
@@ -51,6 +52,7 @@ __all__ = [
     "import_appeal",
     "lint_findings",
     "list_appeals",
+    "mark_translation_current",
     "not_approved",
     "planned_deletions",
     "resolve_appeal",
@@ -596,3 +598,50 @@ def edit_appeal(
         appeal = Appeal.model_validate(data)
     number = update_appeal(store, appeal, registry, actor=actor, now=at)
     return Edit(revision=number, changed=True, live=True)
+
+
+def mark_translation_current(
+    store: Store,
+    appeal_id: str,
+    locale: str,
+    *,
+    actor: str = "web",
+    now: datetime | None = None,
+) -> Edit:
+    """Record that the ``locale`` translation of the current revision says what its primary
+    language says now (``source_digest`` becomes :func:`translatable_digest` of the primary
+    words), as a new revision by ``actor`` that waits for approval like every edit, audited as
+    ``mark-translation-current``. Nothing else changes (not the updated time: no words did).
+    Already current: nothing is stored. :class:`UsageError` for a locale the appeal has no
+    translation in; :class:`InvalidTransition` for a withdrawn appeal."""
+    at = utc(now)
+    with store.session() as session:
+        _, current = appeals.load_current(session, appeal_id)
+        if current.status is AppealStatus.WITHDRAWN:
+            raise InvalidTransition(f"appeal {appeal_id!r} is withdrawn: it cannot be edited")
+        live = bool(ledger.published_pairs(session, appeal_id)) or ledger.has_pending(
+            session, appeal_id
+        )
+        translation = current.translation(locale)
+        if translation is None:
+            raise UsageError(f"appeal {appeal_id!r} has no {locale!r} translation to mark")
+        digest = translatable_digest(current)
+        if translation.source_digest == digest:
+            return Edit(revision=current.revision, changed=False, live=live)
+        marked = current.model_copy(
+            update={
+                "translations": tuple(
+                    tr.model_copy(update={"source_digest": digest}) if tr.locale == locale else tr
+                    for tr in current.translations
+                )
+            }
+        )
+        number, changed = appeals.store_revision(
+            session,
+            marked,
+            actor=actor,
+            at=at,
+            action="mark-translation-current",
+            note={"locale": locale, "source_digest": digest},
+        )
+        return Edit(revision=number, changed=changed, live=live)

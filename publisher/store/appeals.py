@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -76,11 +77,13 @@ def store_revision(
     at: datetime,
     action: str,
     announce: bool = False,
+    note: Mapping[str, object] | None = None,
 ) -> tuple[int, bool]:
     """Store ``appeal`` as a new revision, by ``actor`` (its author), if its content differs
     from the current revision; (revision, changed). A new revision is not approved: it goes out
     once it is (see :mod:`publisher.store.approvals`). ``announce`` asks for an UPDATE reply on
-    social channels when it is approved."""
+    social channels when it is approved. ``note`` is added to the audit row's detail (what the
+    change was, e.g. which translation was marked current)."""
     row = session.get(AppealRow, appeal.id, with_for_update=True)
     if row is None:
         number = 1
@@ -118,6 +121,8 @@ def store_revision(
             announce=announce,
         )
     )
+    if note:
+        detail.update(note)
     audit(session, at=at, actor=actor, action=action, subject=f"appeal:{appeal.id}", detail=detail)
     return number, True
 

@@ -84,8 +84,9 @@ def _import_approved(env: dict[str, str], path: Path | str) -> str:
 
 
 @contextlib.contextmanager
-def serve(folder: Path) -> Iterator[App]:
-    """``publisher web`` on a fresh SQLite store under ``folder``, with an author ``alex``."""
+def serve(folder: Path, settings: dict[str, str] | None = None) -> Iterator[App]:
+    """``publisher web`` on a fresh SQLite store under ``folder``, with an author ``alex``
+    (and ``settings``, more environment variables, e.g. ``PUBLISHER_LANGUAGES``)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_VARIABLES}
@@ -95,6 +96,7 @@ def serve(folder: Path) -> Iterator[App]:
         PUBLISHER_APP_URL=url,
         PYTHONUNBUFFERED="1",
     )
+    env.update(settings or {})
     env.pop("PYTHONWARNINGS", None)
     _cli(env, "users", "add", "alex", "--role", "author", "--password-stdin", stdin=PASSWORD)
     log = (folder / "web.log").open("wb")

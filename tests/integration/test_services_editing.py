@@ -129,3 +129,46 @@ def test_what_changed_in_a_revision(store: Store, registry: Any) -> None:
             services.revision_diff(store, "changes", number, against=against)
     with pytest.raises(errors.UnknownAppeal):
         services.revision_diff(store, "no-such-appeal", 1)
+
+
+def test_marking_a_translation_current_is_a_revision_in_the_audit_trail(store: Store) -> None:
+    from publisher.domain.record import Translation, translatable_digest
+    from publisher.store import audit
+
+    english = sample_appeal("welsh-marked")
+    welsh = Translation(
+        locale="cy_GB",
+        title="Ydych chi wedi gweld Sam?",
+        summary="Rydym yn apelio am gymorth.",
+        body=english.body,
+    )
+    appeal = english.model_copy(update={"translations": (welsh,)})
+    services.create_appeal(store, appeal, actor="alex", now=T0)
+
+    done = services.mark_translation_current(
+        store, "welsh-marked", "cy_GB", actor="alex", now=T0 + timedelta(minutes=5)
+    )
+    assert done == services.Edit(revision=2, changed=True, live=False)
+    current = services.current_appeal(store, "welsh-marked")
+    marked = current.translation("cy_GB")
+    assert marked is not None and marked.source_digest == translatable_digest(current)
+    assert marked.title == welsh.title and current.updated_at is None  # no words changed
+    with store.session() as session:
+        newest = audit.audit_entries(session, subject="appeal:welsh-marked")[0]
+    assert (newest.action, newest.actor) == ("mark-translation-current", "alex")
+    assert newest.detail == {
+        "revision": 2,
+        "status": "active",
+        "source": current.source,
+        "locale": "cy_GB",
+        "source_digest": translatable_digest(current),
+    }
+    # Already current: nothing new. A language it has no translation in: refused.
+    again = services.mark_translation_current(store, "welsh-marked", "cy_GB", actor="alex")
+    assert again == services.Edit(revision=2, changed=False, live=False)
+    for locale in ("en_GB", "gd_GB"):
+        with pytest.raises(errors.UsageError):
+            services.mark_translation_current(store, "welsh-marked", locale, actor="alex")
+    with pytest.raises(errors.UnknownAppeal):
+        services.mark_translation_current(store, "no-such-appeal", "cy_GB", actor="alex")
+    assert sorted(r.number for r in services.revisions(store, "welsh-marked")) == [1, 2]

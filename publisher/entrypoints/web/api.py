@@ -159,6 +159,20 @@ async def get_previews(request: Request, appeal_id: str, user: User) -> dict[str
     }
 
 
+@router.post("/appeals/{appeal_id}/translations/{locale}/mark-current")
+async def mark_translation_current(
+    request: Request, appeal_id: str, locale: str, user: Author
+) -> dict[str, Any]:
+    """Mark the ``locale`` translation of the current revision as made from its primary words
+    as they are now (its ``source_digest``), as the editor's "Mark as up to date" does: a new
+    revision waiting for approval, unless it was already current (``changed`` false). 400 for
+    a locale the appeal has no translation in, 409 for a withdrawn appeal."""
+    edit = services.mark_translation_current(
+        wired(request).store, appeal_id, locale, actor=user.name, now=datetime.now(UTC)
+    )
+    return {"id": appeal_id, "locale": locale, "revision": edit.revision, "changed": edit.changed}
+
+
 class ApproveRequest(BaseModel):
     """Which revision the approver read; omitted, the current one."""
 

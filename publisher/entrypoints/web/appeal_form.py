@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from publisher.domain.record import DEFAULT_TIMEZONE, Appeal, AppealKind, Topic
+from publisher.domain.record import (
+    DEFAULT_TIMEZONE,
+    Appeal,
+    AppealKind,
+    AppealStatus,
+    Topic,
+    Translation,
+)
 from publisher.errors import Problem, RecordInvalid
 from publisher.importers import ImportResult, parse_appeal
 from publisher.importers.common import parse_local_time
@@ -28,20 +35,26 @@ from publisher.importers.writer import (
     native_document,
     record_values,
 )
-from publisher.lint import Finding
+from publisher.lint import Finding, language_name
 
 __all__ = [
     "FIELDS",
     "KINDS",
     "SOURCE",
     "TOPICS",
+    "WORD_FIELDS",
     "AppealForm",
+    "ComposedDocument",
     "FieldProblem",
     "Reading",
     "ShownFinding",
+    "TranslationForm",
     "form_field",
+    "labels_for",
+    "language_problems",
     "read_form",
     "shown_findings",
+    "translation_field",
 ]
 
 SOURCE = "editor"
@@ -60,10 +73,46 @@ FIELDS: dict[str, str] = {
     "hashtags": "Hashtags",
     "topics": "Sensitive topics",
     "body": "Text of the appeal",
+    "resolution": "Resolution",
     "text": "The whole appeal",
     "file": "Appeal file",
 }
 """The form's fields (their ids and names) and how the page labels them, in page order."""
+
+WORD_FIELDS: dict[str, str] = {
+    "title": "Title",
+    "summary": "Summary",
+    "body": "Text of the appeal",
+    "image_alt": "Image description",
+    "hashtags": "Hashtags",
+    "resolution": "Resolution",
+}
+"""The fields every language writes for itself, in the order the editor shows them side by
+side; the others (times, area, web address, image address, topics) are shared, written once."""
+
+_LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+_SECTION_LINE = re.compile(r"^---[ \t]+\S+[ \t]*$")
+"""A line the native format reads as the start of another language (``--- cy``)."""
+_TRANSLATION_FIELD = re.compile(r"^translations\.(\d+)(?:\.([a-z_]+))?")
+
+
+def translation_field(locale: str, name: str) -> str:
+    """The form field (its id and name) of ``name`` in the ``locale`` translation:
+    ``cy_GB-title``; ``cy_GB-status`` is the column's own (where its findings are shown)."""
+    return f"{locale}-{name}"
+
+
+def labels_for(locales: Iterable[str]) -> dict[str, str]:
+    """:data:`FIELDS` and the fields of each translation in ``locales``, labelled with their
+    language: "Title (Welsh)"."""
+    labels = dict(FIELDS)
+    for locale in locales:
+        language = language_name(locale)
+        for name, label in WORD_FIELDS.items():
+            labels[translation_field(locale, name)] = f"{label} ({language})"
+        labels[translation_field(locale, "status")] = f"The {language} translation"
+    return labels
+
 
 KINDS = tuple(kind.value for kind in AppealKind)
 TOPICS = tuple(topic.value for topic in Topic)
@@ -82,6 +131,7 @@ _BY_RECORD_FIELD = {
     "topics": "topics",
     "inferred_topics": "body",
     "body": "body",
+    "resolution": "resolution",
 }
 _FORM_KEYS = frozenset(
     {"id", "title", "summary", "area", "url", "published", "kind", "image", "topics", "hashtags"}
@@ -89,11 +139,24 @@ _FORM_KEYS = frozenset(
 """The front matter keys the form writes; the others are kept from the current revision."""
 
 
-def form_field(record_field: str | None) -> str | None:
+def form_field(record_field: str | None, locales: Sequence[str] = ()) -> str | None:
     """The form field that shows the record field ``record_field`` (``image.alt``,
-    ``body[2].items[0]``, ``hashtags.1``…), or None for one the form has no field for."""
+    ``body[2].items[0]``, ``hashtags.1``, ``translations.0.title``…), or None for one the form
+    has no field for. ``locales``: the record's translations, in order (``translations.0`` is
+    the first's column)."""
     if not record_field:
         return None
+    tr = _TRANSLATION_FIELD.match(record_field)
+    if tr is not None:
+        index = int(tr.group(1))
+        if index >= len(locales):
+            return None
+        key = tr.group(2) or "status"
+        if key == "locale":
+            key = "status"
+        if key not in WORD_FIELDS and key != "status":
+            return None
+        return translation_field(locales[index], key)
     if record_field.startswith("image.alt"):
         return "image_alt"
     top = re.split(r"[.\[]", record_field, maxsplit=1)[0]
@@ -130,6 +193,116 @@ def _text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _section_lines(body: str, field: str, language: str | None) -> list[FieldProblem]:
+    """A problem for each line of ``body`` that the native format would read as the start of
+    another language's section."""
+    whose = f"the {language} text" if language else "the text"
+    return [
+        FieldProblem(
+            field,
+            f"Line {number} of {whose}: a line of three hyphens and a word starts another "
+            "language: write it otherwise, for example without the space after the hyphens",
+        )
+        for number, line in enumerate(body.split("\n"), start=1)
+        if _SECTION_LINE.match(line.rstrip("\r"))
+    ]
+
+
+@dataclass(frozen=True)
+class TranslationForm:
+    """The words of one translation, as written in its column of the form."""
+
+    locale: str
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    image_alt: str = ""
+    hashtags: str = ""
+    resolution: str | None = None
+    """None: the form does not show it (the appeal is not resolved); the stored one is kept."""
+
+    @property
+    def language(self) -> str:
+        """The language's name in English: "Welsh"."""
+        return language_name(self.locale)
+
+    @property
+    def lang(self) -> str:
+        """The BCP 47 tag for ``lang`` attributes: ``cy-GB``."""
+        return self.locale.replace("_", "-")
+
+    def field(self, name: str) -> str:
+        return translation_field(self.locale, name)
+
+    @classmethod
+    def read(cls, form: FormData, locale: str) -> TranslationForm:
+        def get(name: str) -> str:
+            return _text(form, translation_field(locale, name))
+
+        shown = translation_field(locale, "resolution") in form
+        return cls(
+            locale=locale,
+            title=get("title"),
+            summary=get("summary"),
+            body=get("body"),
+            image_alt=get("image_alt"),
+            hashtags=get("hashtags"),
+            resolution=get("resolution") if shown else None,
+        )
+
+    @classmethod
+    def of(cls, translation: Translation, *, resolution: bool) -> TranslationForm:
+        return cls(
+            locale=translation.locale,
+            title=translation.title,
+            summary=translation.summary,
+            body=body_markdown(translation.body),
+            image_alt=translation.image_alt or "",
+            hashtags=" ".join(f"#{tag}" for tag in translation.hashtags),
+            resolution=(translation.resolution or "") if resolution else None,
+        )
+
+    def missing(self) -> list[FieldProblem]:
+        """What must be written before this translation can be saved."""
+        language = self.language
+        problems = []
+        if not self.title.strip():
+            problems.append(FieldProblem(self.field("title"), f"Enter the {language} title"))
+        if not self.body.strip():
+            problems.append(
+                FieldProblem(self.field("body"), f"Write the {language} text of the appeal")
+            )
+        return problems + _section_lines(self.body, self.field("body"), language)
+
+    def section_values(self, stored: Translation | None) -> list[tuple[str, Any]]:
+        """The front matter of this translation's section; what the form does not show (its
+        page's address, which English it was made from, a resolution not shown) kept from
+        ``stored``."""
+        resolution = self.resolution
+        if resolution is None:
+            kept = stored.resolution if stored is not None else None
+        else:
+            kept = _one_line(resolution) or None
+        tags = [tag for tag in re.split(r"[,\s]+", self.hashtags) if tag.strip("#")]
+        return [
+            ("title", _one_line(self.title) or None),
+            ("summary", _one_line(self.summary) or None),
+            ("image_alt", _one_line(self.image_alt) or None),
+            ("resolution", kept),
+            ("url", None if stored is None or stored.url is None else str(stored.url)),
+            ("hashtags", tags or None),
+            ("source_digest", None if stored is None else stored.source_digest),
+        ]
+
+
+def _shows_resolution(appeal: Appeal) -> bool:
+    return (
+        appeal.status is AppealStatus.RESOLVED
+        or bool(appeal.resolution)
+        or any(tr.resolution for tr in appeal.translations)
+    )
+
+
 @dataclass(frozen=True)
 class AppealForm:
     """The values of the form, as written."""
@@ -146,9 +319,28 @@ class AppealForm:
     hashtags: str = ""
     topics: tuple[str, ...] = ()
     body: str = ""
+    resolution: str | None = None
+    """None: the form does not show it (the appeal is not resolved); the stored one is kept."""
+    translations: tuple[TranslationForm, ...] = ()
+    translations_shown: bool = False
+    """Whether the form said which translations it holds (``translations_shown``): a form
+    that does not (an older page) keeps the stored translations as they are."""
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(tr.locale for tr in self.translations)
+
+    def translation(self, locale: str) -> TranslationForm | None:
+        return next((tr for tr in self.translations if tr.locale == locale), None)
+
+    def with_translations(self, translations: Iterable[TranslationForm]) -> AppealForm:
+        return replace(self, translations=tuple(translations), translations_shown=True)
 
     @classmethod
     def read(cls, form: FormData) -> AppealForm:
+        locales = dict.fromkeys(
+            v.strip() for v in form.getlist("translations") if isinstance(v, str) and v.strip()
+        )
         return cls(
             title=_text(form, "title"),
             summary=_text(form, "summary"),
@@ -162,6 +354,9 @@ class AppealForm:
             hashtags=_text(form, "hashtags"),
             topics=tuple(v for v in form.getlist("topics") if isinstance(v, str)),
             body=_text(form, "body"),
+            resolution=_text(form, "resolution") if "resolution" in form else None,
+            translations=tuple(TranslationForm.read(form, locale) for locale in locales),
+            translations_shown=_text(form, "translations_shown") == "yes",
         )
 
     @classmethod
@@ -182,6 +377,12 @@ class AppealForm:
             hashtags=" ".join(f"#{tag}" for tag in appeal.hashtags),
             topics=tuple(values["topics"] or ()),
             body=body_markdown(appeal.body),
+            resolution=(appeal.resolution or "") if _shows_resolution(appeal) else None,
+            translations=tuple(
+                TranslationForm.of(tr, resolution=_shows_resolution(appeal))
+                for tr in appeal.translations
+            ),
+            translations_shown=True,
         )
 
     def missing(self, zone: ZoneInfo) -> list[FieldProblem]:
@@ -211,16 +412,21 @@ class AppealForm:
             problems.append(
                 FieldProblem("image_url", "Enter the image's address, or delete its description")
             )
+        problems.extend(_section_lines(self.body, "body", None))
         problems.sort(key=lambda p: list(FIELDS).index(p.field))
+        for translation in self.translations:
+            problems.extend(translation.missing())
         return problems
 
     def hashtag_list(self) -> list[str]:
         return [tag for tag in re.split(r"[,\s]+", self.hashtags) if tag.strip("#")]
 
-    def document(self, current: Appeal | None) -> NativeDocument:
-        """The native file of these values; for an edit, with the fields the form does not
-        show (organisation, updated time, status, resolution, campaigns, time zone, language)
-        kept from ``current``, and its id unless another is given."""
+    def document(self, current: Appeal | None) -> ComposedDocument:
+        """The native file of these values, each translation a section after the primary
+        text; for an edit, with the fields the form does not show (organisation, updated time,
+        status, resolution unless shown, campaigns, time zone, language) kept from ``current``,
+        and its id unless another is given. A form that does not say which translations it
+        holds keeps those of ``current``."""
         kept = {k: v for k, v in record_values(current) if k not in _FORM_KEYS} if current else {}
         image: dict[str, str] | None = None
         if self.image_url:
@@ -239,16 +445,127 @@ class AppealForm:
             "topics": list(self.topics) or None,
             "hashtags": self.hashtag_list() or None,
         }
+        if self.resolution is not None:
+            given["resolution"] = _one_line(self.resolution) or None
         values = {**kept, **given}
-        return native_document(((key, values.get(key)) for key in FRONT_MATTER_KEYS), self.body)
+        primary = native_document(((key, values.get(key)) for key in FRONT_MATTER_KEYS), self.body)
+        translations = self.translations
+        if not self.translations_shown and current is not None:
+            resolution = _shows_resolution(current)
+            translations = tuple(
+                TranslationForm.of(tr, resolution=resolution) for tr in current.translations
+            )
+        sections = []
+        for translation in translations:
+            stored = current.translation(translation.locale) if current is not None else None
+            sections.append(
+                (
+                    translation.locale,
+                    native_document(translation.section_values(stored), translation.body),
+                )
+            )
+        return ComposedDocument.of(primary, sections)
+
+
+@dataclass(frozen=True)
+class _Section:
+    locale: str
+    offset: int
+    """File lines before the section's ``--- cy_GB`` line."""
+    document: NativeDocument
+    """The section as its own native file, its first ``---`` being the ``--- cy_GB`` line."""
+    last: int
+    """The section's last file line."""
+
+
+@dataclass(frozen=True)
+class ComposedDocument:
+    """The native file the form is read as: the primary language's front matter and text,
+    then a ``--- cy_GB`` section for each translation; and where each part of it is, so that an
+    error or a finding naming a line is put back on its field."""
+
+    text: str
+    primary: NativeDocument
+    primary_end: int
+    """The last file line of the primary language's text."""
+    sections: tuple[_Section, ...] = ()
+
+    @classmethod
+    def of(
+        cls, primary: NativeDocument, sections: Sequence[tuple[str, NativeDocument]]
+    ) -> ComposedDocument:
+        text = primary.text if primary.text.endswith("\n") else primary.text + "\n"
+        primary_end = text.count("\n")
+        placed = []
+        for locale, section in sections:
+            offset = text.count("\n") + 1  # a blank line before the section
+            written = f"--- {locale}" + section.text.removeprefix("---")
+            if not written.endswith("\n"):
+                written += "\n"
+            text += "\n" + written
+            placed.append(_Section(locale, offset, section, text.count("\n")))
+        return cls(text, primary, primary_end, tuple(placed))
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(section.locale for section in self.sections)
+
+    def key_at(self, line: int | None) -> str | None:
+        """The primary front matter key written on file line ``line``, or None."""
+        return self.primary.key_at(line)
+
+    def body_line_of(self, line: int | None) -> int | None:
+        """The line of the primary text (1-based) that is file line ``line``, or None."""
+        if line is None or line > self.primary_end:
+            return None
+        return self.primary.body_line_of(line)
+
+    def place(self, line: int | None) -> tuple[str, str, int | None] | None:
+        """(locale, word field or ``status``, line of its text or None) of a file line in a
+        translation's section; None for a line of the primary language's part."""
+        if line is None:
+            return None
+        for section in self.sections:
+            if section.offset < line <= section.last:
+                inner = line - section.offset
+                key = section.document.key_at(inner)
+                if key is not None:
+                    return section.locale, key, None
+                body = section.document.body_line_of(inner)
+                if body is not None:
+                    return section.locale, "body", body
+                return section.locale, "status", None
+        return None
 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _problem(exc: RecordInvalid, document: NativeDocument) -> FieldProblem:
-    """An importer error on the field it concerns: by its field, else by its line."""
+def _problem(exc: RecordInvalid, document: ComposedDocument) -> FieldProblem:
+    """An importer error on the field it concerns: by its field, else by its line; one in a
+    translation names its language and field ("Welsh title: …")."""
+    locales = document.locales
+    placed = document.place(exc.line)
+    tr = _TRANSLATION_FIELD.match(exc.field or "")
+    if tr is not None and int(tr.group(1)) < len(locales):
+        key = tr.group(2) or "status"
+        locale, text_line = locales[int(tr.group(1))], None
+        if placed is not None and placed[0] == locale and placed[1] == key:
+            text_line = placed[2]
+    elif placed is not None:
+        locale, key, text_line = placed
+    else:
+        return _primary_problem(exc, document)
+    if key not in WORD_FIELDS:
+        key = "status"
+    where = f"{language_name(locale)} {WORD_FIELDS.get(key, 'translation').lower()}"
+    if text_line is not None:
+        where += f", line {text_line}"
+    return FieldProblem(translation_field(locale, key), f"{where}: {exc.problem.message}")
+
+
+def _primary_problem(exc: RecordInvalid, document: ComposedDocument) -> FieldProblem:
     name = form_field(exc.field) or form_field(document.key_at(exc.line))
     body_line = document.body_line_of(exc.line)
     if name is None and body_line is not None:
@@ -268,12 +585,16 @@ def _where(finding: Finding, name: str) -> str:
     return ""
 
 
-def shown_findings(findings: Iterable[Finding]) -> dict[str, list[ShownFinding]]:
+def shown_findings(
+    findings: Iterable[Finding], locales: Sequence[str] = ()
+) -> dict[str, list[ShownFinding]]:
     """Findings by the form field they concern (lines are lines of the text: see
-    :meth:`Reading.lines`); those of no field (the renditions') under ``""``."""
+    :meth:`Reading.lines`); a translation's beside its column (``cy_GB-status``) or its field
+    (``locales``: the record's translations, in order); those of no field (the renditions')
+    under ``""``."""
     shown: dict[str, list[ShownFinding]] = {}
     for finding in findings:
-        name = form_field(finding.field)
+        name = form_field(finding.field, locales)
         if name is None and finding.field is None and finding.line is not None:
             name = "body"
         key = name or ""
@@ -297,7 +618,7 @@ class Reading:
     values: AppealForm
     problems: Sequence[FieldProblem] = ()
     result: ImportResult | None = None
-    document: NativeDocument | None = None
+    document: ComposedDocument | None = None
 
     @property
     def appeal(self) -> Appeal | None:
@@ -321,9 +642,52 @@ class Reading:
         return lines, warnings
 
 
-def read_form(values: AppealForm, current: Appeal | None) -> Reading:
+def _named(locale: str) -> str:
+    """``Welsh (cy_GB)``; a locale without a known name as written."""
+    name = language_name(locale)
+    return locale if name == locale else f"{name} ({locale})"
+
+
+def language_problems(
+    values: AppealForm, current: Appeal | None, languages: Sequence[str]
+) -> list[FieldProblem]:
+    """What is wrong with the translations the form holds: a locale that is not one, the
+    appeal's own language, or one the force does not publish in (``languages``) that the appeal
+    did not already have."""
+    primary = current.locale if current is not None else "en_GB"
+    had = set(current.languages) if current is not None else set()
+    problems = []
+    for locale in values.locales:
+        if not _LOCALE.match(locale):
+            problems.append(
+                FieldProblem("", f"{locale!r} is not a language code like cy_GB: reload the page")
+            )
+        elif locale == primary:
+            problems.append(
+                FieldProblem(
+                    "",
+                    f"{_named(locale)} is the appeal's own language: its words "
+                    "go in the first column, and a translation is another language",
+                )
+            )
+        elif locale not in languages and locale not in had:
+            problems.append(
+                FieldProblem(
+                    "",
+                    f"This force does not publish in {_named(locale)}: it publishes in "
+                    f"{', '.join(_named(lang) for lang in languages) or 'one language'}",
+                )
+            )
+    return problems
+
+
+def read_form(values: AppealForm, current: Appeal | None, languages: Sequence[str] = ()) -> Reading:
     """Read ``values`` into an appeal with the native importer; for an edit of ``current``,
-    refuse another id."""
+    refuse another id. ``languages``: those the force publishes in (``PUBLISHER_LANGUAGES``),
+    the only ones a translation can be added in."""
+    refused = language_problems(values, current, languages)
+    if refused:
+        return Reading(values, refused)
     problems = values.missing(ZoneInfo(current.timezone if current else DEFAULT_TIMEZONE))
     if problems:
         return Reading(values, problems)

@@ -13,13 +13,22 @@ each revision.
 - The Preview button shows every channel's rendition of the form without saving;
   ``…/preview`` answers the same checks and previews alone, for ``static/editor.js`` to show
   them as the author types (one template, ``app/_editor_preview.html``, for both).
+- A bilingual appeal's words are edited side by side, one row per field (the primary language
+  on the left, each translation on the right, stacked on narrow screens); the shared facts
+  once. "Add a Welsh translation" (a language of ``PUBLISHER_LANGUAGES`` the appeal lacks)
+  adds an empty column to the form; "Remove" asks first, then saves the appeal without it.
+  Translations are read from the same composed native file as the primary words, so they are
+  validated, stored and audited the same way, and an error names its language and field.
+- ``/appeals/{id}/translations/{locale}/mark-current`` (role author, CSRF): the stored
+  translation says what the stored primary words say now
+  (:func:`publisher.services.mark_translation_current`), a new revision like an edit.
 - ``/appeals/{id}/revisions/{n}`` (anyone signed in): what changed from revision n-1, or from
   revision ``?against=m``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -31,21 +40,25 @@ from starlette.exceptions import HTTPException
 
 from publisher import errors, services
 from publisher.domain.accounts import Role
-from publisher.domain.record import Appeal, AppealStatus
+from publisher.domain.record import Appeal, AppealStatus, translatable_digest
 from publisher.entrypoints.web import security
 from publisher.entrypoints.web.appeal_form import (
-    FIELDS,
     KINDS,
     TOPICS,
+    WORD_FIELDS,
     AppealForm,
     FieldProblem,
     Reading,
+    TranslationForm,
+    labels_for,
+    language_problems,
     read_form,
     shown_findings,
 )
 from publisher.entrypoints.web.pages import MAX_UPLOAD, page
 from publisher.entrypoints.web.security import wired
 from publisher.entrypoints.web.views import appeal_from_text, previews, read_upload
+from publisher.lint import language_name
 from publisher.services.accounts import CurrentSession
 from publisher.store.appeals import same_content
 
@@ -53,7 +66,7 @@ __all__ = ["MAX_FORM", "router"]
 
 MAX_FORM = 2 * MAX_UPLOAD
 """The largest editor form accepted, in bytes: a body or a file of 1 MB and the other fields."""
-_MAX_FIELDS = 40
+_MAX_FIELDS = 120
 
 router = APIRouter(include_in_schema=False)
 Session = Annotated[CurrentSession, Depends(security.page_session)]
@@ -107,9 +120,15 @@ def _checked(request: Request, reading: Reading) -> _Checked:
     if appeal is not None:
         app = wired(request)
         lines, warnings = reading.lines()
-        findings = services.lint_findings(appeal, app.registry, lines=lines, warnings=warnings)
+        findings = services.lint_findings(
+            appeal,
+            app.registry,
+            lines=lines,
+            warnings=warnings,
+            languages=app.settings.languages,
+        )
         context.update(
-            shown=shown_findings(findings),
+            shown=shown_findings(findings, [tr.locale for tr in appeal.translations]),
             preview=previews(appeal, app.registry),
             previewed=appeal,
             errors=sum(1 for f in findings if f.severity == "error"),
@@ -132,14 +151,26 @@ def _editor(
     existing: str | None = None,
     stored: bool = False,
     status_code: int | None = None,
+    confirm_remove: str | None = None,
+    marked: str | None = None,
 ) -> HTMLResponse:
-    """The editor page; ``stored``: the form holds the current revision as it is stored."""
+    """The editor page; ``stored``: the form holds the current revision as it is stored;
+    ``confirm_remove``: the translation whose removal is to be confirmed; ``marked``: the one
+    just marked up to date."""
     context = dict(checked.context)
     problems: list[FieldProblem] = [*(extra_problems or []), *context.pop("problems")]
     if appeal is None:
         action, title = "/appeals/new", "New appeal"
     else:
         action, title = _appeal_url(appeal.id, "/edit"), f"Edit: {appeal.title}"
+    values = checked.reading.values
+    primary = appeal.locale if appeal is not None else "en_GB"
+    languages = wired(request).settings.languages
+    addable = [
+        (locale, language_name(locale))
+        for locale in languages
+        if locale != primary and values.translation(locale) is None
+    ]
     return page(
         request,
         "editor.html",
@@ -148,9 +179,16 @@ def _editor(
         appeal=appeal,
         action=action,
         preview_url=action + "/preview",
-        values=checked.reading.values,
+        values=values,
         problems=problems,
-        labels=FIELDS,
+        labels=labels_for(values.locales),
+        word_labels=WORD_FIELDS,
+        primary_language=language_name(primary),
+        primary_lang=primary.replace("_", "-"),
+        addable=addable,
+        states=_states(appeal),
+        confirm_remove=confirm_remove,
+        marked=None if marked is None else language_name(marked),
         kinds=KINDS,
         topics=TOPICS,
         whole={"text": whole_text, "open": whole_open},
@@ -164,13 +202,32 @@ def _editor(
     )
 
 
+def _states(appeal: Appeal | None) -> dict[str, str]:
+    """Each stored translation's standing against the stored primary words: ``current``,
+    ``out-of-date`` (the primary words changed after it was marked) or ``not-marked``."""
+    if appeal is None or not appeal.translations:
+        return {}
+    digest = translatable_digest(appeal)
+    return {
+        tr.locale: "current"
+        if tr.source_digest == digest
+        else ("out-of-date" if tr.source_digest else "not-marked")
+        for tr in appeal.translations
+    }
+
+
 def _preview_partial(request: Request, checked: _Checked) -> HTMLResponse:
     """The checks and previews alone, for static/editor.js (422 when the form cannot be read
     yet: its problems are listed instead)."""
     html = (
         wired(request)
         .templates.get_template("app/_editor_preview.html")
-        .render(labels=FIELDS, live=True, saved_form=False, **checked.context)
+        .render(
+            labels=labels_for(checked.reading.values.locales),
+            live=True,
+            saved_form=False,
+            **checked.context,
+        )
     )
     return HTMLResponse(html, status_code=422 if checked.context["problems"] else 200)
 
@@ -182,17 +239,24 @@ def _saved_url(appeal_id: str, saved: _Saved) -> str:
 
 
 def _store(
-    request: Request, current: CurrentSession, appeal: Appeal, editing: Appeal | None
+    request: Request,
+    current: CurrentSession,
+    appeal: Appeal,
+    editing: Appeal | None,
+    *,
+    keep_translations: bool = False,
 ) -> _Saved:
-    """Save ``appeal``: new (revision 1) or an edit of ``editing``."""
+    """Save ``appeal``: new (revision 1) or an edit of ``editing``; with
+    ``keep_translations`` (a whole file with no translation sections), the stored translations
+    are kept."""
     app = wired(request)
     actor, now = current.user.name, datetime.now(UTC)
     if editing is None:
         number = services.create_appeal(app.store, appeal, actor=actor, now=now)
         return _Saved(number, True, False)
-    if editing.translations and not appeal.translations:
-        # The form edits the primary language only: the translations are kept as they are
-        # (never dropped by a save), and the check says when the English moved on from them.
+    if keep_translations and editing.translations and not appeal.translations:
+        # A file in the primary language only: the translations are kept as they are (never
+        # dropped by a replacement), and the check says when the English moved on from them.
         appeal = Appeal.model_validate(
             {**appeal.model_dump(), "translations": editing.model_dump()["translations"]}
         )
@@ -253,7 +317,7 @@ async def _whole_file(
             )
         )
     try:
-        saved = _store(request, current, appeal, editing)
+        saved = _store(request, current, appeal, editing, keep_translations=True)
     except errors.AppealExists as exc:
         message = f"An appeal with the short name {exc.appeal_id} already exists: edit it instead"
         return again(FieldProblem(where, message), exc.appeal_id)
@@ -262,14 +326,47 @@ async def _whole_file(
     return RedirectResponse(_saved_url(appeal.id, saved), status_code=303)
 
 
+def _languages(request: Request) -> tuple[str, ...]:
+    return wired(request).settings.languages
+
+
 async def _submit(request: Request, current: CurrentSession, editing: Appeal | None) -> Response:
     form = await _form(request, current)
     if _text(form, "whole") == "yes" or "text" in form:
         return await _whole_file(request, current, form, editing)
     values = AppealForm.read(form)
-    checked = _checked(request, read_form(values, editing))
+    languages = _languages(request)
+    verb, _, locale = _text(form, "action").partition(":")
+    if verb == "add":
+        # An empty column for the language: nothing is saved, and the checks and previews
+        # stay those of the form as it was, until the translation is written.
+        added = values.with_translations([*values.translations, TranslationForm(locale)])
+        refused = language_problems(added, editing, languages)
+        if values.translation(locale) is not None:
+            refused.append(
+                FieldProblem("", f"The form already has a {language_name(locale)} translation")
+            )
+        checked = _checked(request, read_form(values, editing, languages))
+        if refused:
+            return _editor(request, current, checked, appeal=editing, extra_problems=refused)
+        shown = _Checked(replace(checked.reading, values=added), checked.context)
+        return _editor(request, current, shown, appeal=editing, status_code=200)
+    if verb == "remove" and values.translation(locale) is not None:
+        checked = _checked(request, read_form(values, editing, languages))
+        return _editor(
+            request, current, checked, appeal=editing, confirm_remove=locale, status_code=200
+        )
+    confirmed_removal = verb == "confirm-remove" and values.translation(locale) is not None
+    if confirmed_removal:
+        values = values.with_translations(tr for tr in values.translations if tr.locale != locale)
+    checked = _checked(request, read_form(values, editing, languages))
     reading = checked.reading
-    if reading.problems or reading.appeal is None or _text(form, "action") == "preview":
+    # Saved: "Save" (or a form without the button's value) and a confirmed removal from a
+    # stored appeal; anything else (Preview, "No, keep it", an action for a language the form
+    # does not hold) shows the form again.
+    saving = _text(form, "action") in ("save", "") or (confirmed_removal and editing is not None)
+    previewing = not saving
+    if reading.problems or reading.appeal is None or previewing:
         return _editor(request, current, checked, appeal=editing)
     try:
         saved = _store(request, current, reading.appeal, editing)
@@ -290,7 +387,8 @@ async def _submit(request: Request, current: CurrentSession, editing: Appeal | N
 
 async def _preview(request: Request, current: CurrentSession, editing: Appeal | None) -> Response:
     form = await _form(request, current)
-    return _preview_partial(request, _checked(request, read_form(AppealForm.read(form), editing)))
+    reading = read_form(AppealForm.read(form), editing, _languages(request))
+    return _preview_partial(request, _checked(request, reading))
 
 
 def _editable(request: Request, appeal_id: str) -> Appeal:
@@ -330,11 +428,12 @@ async def edit_form(
     saved: str = "",
     changed: str = "",
     live: str = "",
+    marked: str = "",
 ) -> HTMLResponse:
     """The form filled from the current revision, with its findings and previews; after a
-    save, a banner says what was stored."""
+    save, a banner says what was stored (and which translation was marked up to date)."""
     appeal = _editable(request, appeal_id)
-    checked = _checked(request, read_form(AppealForm.of(appeal), appeal))
+    checked = _checked(request, read_form(AppealForm.of(appeal), appeal, _languages(request)))
     again = checked.reading.appeal
     changes = None
     if again is not None and not same_content(appeal, again):
@@ -354,6 +453,7 @@ async def edit_form(
         changes=changes,
         stored=True,
         status_code=200,
+        marked=marked if done is not None and marked in appeal.languages[1:] else None,
     )
 
 
@@ -365,6 +465,25 @@ async def edit(request: Request, appeal_id: str, current: Author) -> Response:
 @router.post("/appeals/{appeal_id}/edit/preview")
 async def edit_preview(request: Request, appeal_id: str, current: Author) -> Response:
     return await _preview(request, current, _editable(request, appeal_id))
+
+
+@router.post("/appeals/{appeal_id}/translations/{locale}/mark-current")
+async def mark_current(request: Request, appeal_id: str, locale: str, current: Author) -> Response:
+    """Mark the stored ``locale`` translation as made from the stored primary words: a new
+    revision, waiting for approval like any edit, and a row in the audit trail."""
+    await _form(request, current)
+    _editable(request, appeal_id)
+    edit = services.mark_translation_current(
+        wired(request).store,
+        appeal_id,
+        locale,
+        actor=current.user.name,
+        now=datetime.now(UTC),
+    )
+    saved = _Saved(edit.revision, edit.changed, edit.live)
+    return RedirectResponse(
+        _saved_url(appeal_id, saved) + "&marked=" + quote(locale, safe=""), status_code=303
+    )
 
 
 # ------------------------------------------------------------------------------ revisions

@@ -12,12 +12,13 @@ from publisher.channels.text import TextChannel
 from publisher.domain.record import Appeal
 from publisher.errors import UsageError
 from publisher.importers import ImportResult, parse_appeal, sniff
-from publisher.lint import Finding
+from publisher.lint import Finding, language_name
 
 __all__ = [
     "Post",
     "Previews",
     "SocialPreview",
+    "WebPage",
     "appeal_from_text",
     "findings_by_field",
     "previews",
@@ -42,6 +43,18 @@ class SocialPreview:
 
 
 @dataclass(frozen=True)
+class WebPage:
+    """The web page of an appeal in one of its languages."""
+
+    locale: str
+    language: str
+    """Its name in English: "Welsh"."""
+    lang: str
+    """For ``lang`` attributes: ``cy-GB``."""
+    html: str
+
+
+@dataclass(frozen=True)
 class Previews:
     """Each channel's rendition of one appeal (empty where a channel renders nothing)."""
 
@@ -57,6 +70,8 @@ class Previews:
     sms_encoding: str
     social: tuple[SocialPreview, ...] = ()
     """Every social channel's (those with platform limits), in the registry's order."""
+    translated_pages: tuple[WebPage, ...] = ()
+    """The web page in each translation's language (:attr:`web` is the primary's)."""
 
 
 def _text(rendition_files: Iterable[tuple[str, bytes]], suffix: str) -> str:
@@ -100,7 +115,15 @@ def previews(appeal: Appeal, registry: Registry) -> Previews:
             )
         )
     x = next((s for s in social if s.channel == "x"), None)
+    pages = [f.content.decode("utf-8") for f in web.files if f.path.endswith(".html")]
+    translated: tuple[WebPage, ...] = ()
+    if len(pages) == len(appeal.languages):  # the primary's page, then one per translation
+        translated = tuple(
+            WebPage(locale, language_name(locale), locale.replace("_", "-"), html)
+            for locale, html in zip(appeal.languages[1:], pages[1:], strict=True)
+        )
     return Previews(
+        translated_pages=translated,
         web=_text(((f.path, f.content) for f in web.files), ".html"),
         rss=rss,
         rss_item=_item(rss),
