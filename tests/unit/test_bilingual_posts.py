@@ -37,6 +37,7 @@ FIXTURE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "bilingual" / "missing-osian-example.md"
 )
 URL = "https://www.example.police.uk/news/2025/march/missing-osian-example/"
+CY_URL = "https://www.example.police.uk/cy/news/2025/march/missing-osian-example/"
 EN_LEAD = "Missing man: have you seen Osian?"
 CY_LEAD = "Dyn ar goll: ydych chi wedi gweld Osian?"
 EN_ALT = "Osian Example, a young man with short fair hair, wearing a dark blue coat."
@@ -85,7 +86,8 @@ def _fallback(rendition: Rendition) -> list[str]:
 
 def _shown(post: Any) -> str:
     """The text as written: Bluesky shows a link's label, its facet holds the address."""
-    return post.text.replace("example.police.uk/news/2025/m…", URL)
+    text: str = post.text.replace("example.police.uk/news/2025/m…", URL)
+    return text.replace("example.police.uk/cy/news/202…", CY_URL)
 
 
 # ------------------------------------------------------------------------------- the setting
@@ -226,8 +228,10 @@ def test_facebook_combined_is_one_post_with_each_language_whole() -> None:
         channel.render(appeal.in_language(lang), SEPARATE).posts[0] for lang in appeal.languages
     )
     english_words = english.text.split(f"\n\n{URL}")[0]
-    welsh_words = welsh.text.split(f"\n\n{URL}")[0]
-    assert post.text == f"{english_words}\n\n{welsh_words}\n\n{URL}\n\n#FindOsian #DodOHydIOsian"
+    welsh_words = welsh.text.split(f"\n\n{CY_URL}")[0]
+    assert post.text == (
+        f"{english_words}\n\n{URL}\n\n{welsh_words}\n\n{CY_URL}\n\n#FindOsian #DodOHydIOsian"
+    )
     assert post.weight == len(post.text)
 
 
@@ -271,6 +275,7 @@ def test_bluesky_facets_are_found_in_the_bilingual_posts_own_text() -> None:
     }
     assert shown == {
         f"link:{URL}": "example.police.uk/news/2025/m…",
+        f"link:{CY_URL}": "example.police.uk/cy/news/202…",
         "tag:FindOsian": "#FindOsian",
         "tag:DodOHydIOsian": "#DodOHydIOsian",
     }
@@ -358,7 +363,9 @@ def test_combined_update_is_one_post_in_both_languages(name: str) -> None:
     text = _shown(post)
     assert text.startswith(f"UPDATE: {EN_LEAD}")
     assert f"\n\nDIWEDDARIAD: {CY_LEAD}" in text
-    assert text.count(URL) == 1 and text.endswith(URL)
+    # Each language links its own page, after its own words.
+    assert text.count(URL) == 1 and text.index(URL) < text.index("DIWEDDARIAD")
+    assert text.count(CY_URL) == 1 and text.endswith(CY_URL)
     assert not post.media and not _fallback(rendition)
 
 
@@ -384,17 +391,17 @@ def _resolved(appeal: Appeal) -> Appeal:
 def test_a_resolved_appeal_is_one_post_in_both_languages(name: str) -> None:
     channel, appeal = _channel(name), _resolved(_osian())
     (post,) = channel.render(appeal, COMBINED).posts
+    welsh = "Mae Osian wedi cael ei ddarganfod yn ddiogel."
     text = _shown(post)
-    assert (
-        text
-        == f"Osian has been found safe.\n\nMae Osian wedi cael ei ddarganfod yn ddiogel.\n\n{URL}"
-    )
+    assert text.startswith("Osian has been found safe.")
+    assert text.index(URL) < text.index(f"\n\n{welsh}") and text.endswith(CY_URL)
+    assert (text.count(URL), text.count(CY_URL)) == (1, 1)
     assert not post.media
     (update,) = channel.render_update(appeal, COMBINED).posts
-    assert _shown(update) == (
-        "UPDATE: Osian has been found safe.\n\n"
-        f"DIWEDDARIAD: Mae Osian wedi cael ei ddarganfod yn ddiogel.\n\n{URL}"
-    )
+    shown = _shown(update)
+    assert shown.startswith("UPDATE: Osian has been found safe.")
+    assert shown.index(URL) < shown.index(f"\n\nDIWEDDARIAD: {welsh}")
+    assert shown.endswith(CY_URL) and (shown.count(URL), shown.count(CY_URL)) == (1, 1)
 
 
 @pytest.mark.parametrize("name", CHANNELS)
