@@ -58,7 +58,7 @@ _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")
 # the invisible formatting controls U+206A-206F, the ideographic space, surrogates, the BOM,
 # the halfwidth and fullwidth forms and the interlinear annotation characters U+FFF9-FFFC.
 # tests/unit/test_cleaning.py runs each fixer over every code point to hold this to ftfy.
-_FTFY_CHARACTERS = re.compile(
+_FTFY_CHARACTERS = (
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u0132\u0133\u0149\u01c4-\u01cc\u01f1-\u01f3"
     "\u2028\u2029\u206a-\u206f\u3000\ud800-\udfff\ufb00-\ufb06\ufeff\uff00-\uffef"
     "\ufff9-\ufffc]"
@@ -90,6 +90,12 @@ def _load_ftfy_badness() -> Callable[[str], bool]:
 
 
 @cache
+def _ftfy_characters() -> re.Pattern[str]:
+    """:data:`_FTFY_CHARACTERS`, compiled when first needed (printable ASCII never needs it)."""
+    return re.compile(_FTFY_CHARACTERS)
+
+
+@cache
 def _ftfy_is_bad() -> Callable[[str], bool]:
     """ftfy's ``is_bad``: ftfy's module if ftfy is imported already, else loaded on its own."""
     loaded = sys.modules.get("ftfy.badness")
@@ -109,7 +115,7 @@ def ftfy_would_change(text: str) -> bool:
     """
     if _PLAIN_ASCII.fullmatch(text):
         return False
-    if _FTFY_CHARACTERS.search(text):
+    if _ftfy_characters().search(text):
         return True
     is_bad = _ftfy_is_bad()
     start = 0
