@@ -77,13 +77,16 @@ def _load_ftfy_badness() -> Callable[[str], bool]:
     its own: the same source, so the same regular expression (a test compares them).
     """
     package = importlib.util.find_spec("ftfy")
-    if package is None or package.origin is None:
-        raise ImportError("ftfy is not installed")
-    spec = importlib.util.spec_from_file_location(
-        "publisher.domain._ftfy_badness", Path(package.origin).with_name("badness.py")
-    )
-    if spec is None or spec.loader is None:
-        raise ImportError("ftfy's badness module cannot be loaded")
+    source = None if package is None or package.origin is None else Path(package.origin)
+    spec = None
+    if source is not None and source.with_name("badness.py").is_file():
+        spec = importlib.util.spec_from_file_location(
+            "publisher.domain._ftfy_badness", source.with_name("badness.py")
+        )
+    if spec is None or spec.loader is None:  # not installed as files: import it as ftfy does
+        import ftfy.badness
+
+        return ftfy.badness.is_bad
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return cast("Callable[[str], bool]", module.is_bad)

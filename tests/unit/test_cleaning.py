@@ -117,6 +117,16 @@ def test_the_config_turns_off_the_fixers_ftfy_would_change_does_not_look_for() -
         assert getattr(config, name) is True, name
 
 
+def test_the_fixers_checked_are_the_ones_ftfy_applies() -> None:
+    """The list ftfy.fix_and_explain loops over (a new fixer in an ftfy release fails here)."""
+    import inspect
+    import re
+
+    listed = re.search(r"for fixer in \[(.*?)\]", inspect.getsource(ftfy.fix_and_explain), re.S)
+    assert listed is not None
+    assert set(re.findall(r'"(\w+)"', listed.group(1))) == {*_CHARACTER_FIXERS, "uncurl_quotes"}
+
+
 @pytest.mark.parametrize("name", _CHARACTER_FIXERS)
 def test_no_character_fixer_touches_a_character_outside_the_checked_set(name: str) -> None:
     """Every code point ftfy_would_change lets through, one string: each fixer leaves it."""
@@ -148,6 +158,15 @@ def test_the_badness_loaded_on_its_own_is_ftfys() -> None:
     assert is_bad.__globals__["BADNESS_RE"].pattern == ftfy.badness.BADNESS_RE.pattern
     for text in ("donâ€™t", "cafÃ©", "Âcoronavirus", "it’s £5", "Ã¢â‚¬Å“", "plain"):
         assert is_bad(text) == ftfy.badness.is_bad(text), text
+
+
+def test_without_ftfys_files_its_badness_is_imported_as_usual(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ftfy.badness
+
+    monkeypatch.setattr(cleaning.importlib.util, "find_spec", lambda name: None)
+    assert cleaning._load_ftfy_badness() is ftfy.badness.is_bad
 
 
 @pytest.mark.parametrize(
