@@ -18,20 +18,24 @@ strips the ends.
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
+import sys
 import unicodedata
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import ftfy
 
-__all__ = ["clean_inline", "clean_text", "repair_stray_a_circumflex"]
+__all__ = ["clean_inline", "clean_text", "ftfy_would_change", "repair_stray_a_circumflex"]
 
 
 @cache
 def _ftfy_config() -> ftfy.TextFixerConfig:
-    """How ftfy is run (ftfy is imported on first use: printable ASCII never needs it)."""
+    """How ftfy is run (ftfy is imported on first use: :func:`ftfy_would_change` says when)."""
     import ftfy
 
     return ftfy.TextFixerConfig(
@@ -47,6 +51,87 @@ def _ftfy_config() -> ftfy.TextFixerConfig:
 # Text ftfy has nothing to fix in: printable ASCII, tabs and newlines (mojibake, odd widths,
 # ligatures and C1 controls all need characters outside ASCII; tests/unit compare the two).
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")
+
+# Every character one of ftfy's character fixers (with the config above) acts on, and some more:
+# C0 and C1 controls but tab and newline (remove_control_chars, fix_c1_controls,
+# fix_line_breaks' CR and NEL, remove_terminal_escapes' ESC), the Latin ligatures, U+2028/2029,
+# the invisible formatting controls U+206A-206F, the ideographic space, surrogates, the BOM,
+# the halfwidth and fullwidth forms and the interlinear annotation characters U+FFF9-FFFC.
+# tests/unit/test_cleaning.py runs each fixer over every code point to hold this to ftfy.
+_FTFY_CHARACTERS = (
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u0132\u0133\u0149\u01c4-\u01cc\u01f1-\u01f3"
+    "\u2028\u2029\u206a-\u206f\u3000\ud800-\udfff\ufb00-\ufb06\ufeff\uff00-\uffef"
+    "\ufff9-\ufffc]"
+)
+# ftfy.fix_text fixes a text in segments: lines, cut at this many code points (its
+# TextFixerConfig.max_decode_length, which the config above leaves as it is).
+_FTFY_SEGMENT = 1_000_000
+
+
+def _load_ftfy_badness() -> Callable[[str], bool]:
+    """ftfy's own mojibake detector, :func:`ftfy.badness.is_bad`, loaded without the rest of ftfy.
+
+    ``ftfy.badness`` needs nothing of ftfy (it imports ``re`` and ``warnings``), but importing
+    it as ``ftfy.badness`` runs ``ftfy/__init__.py``, which imports every fixer, the codecs, the
+    character tables and ``wcwidth``: three times the cost. So the installed file is loaded on
+    its own: the same source, so the same regular expression (a test compares them).
+    """
+    package = importlib.util.find_spec("ftfy")
+    source = None if package is None or package.origin is None else Path(package.origin)
+    spec = None
+    if source is not None and source.with_name("badness.py").is_file():
+        spec = importlib.util.spec_from_file_location(
+            "publisher.domain._ftfy_badness", source.with_name("badness.py")
+        )
+    if spec is None or spec.loader is None:  # not installed as files: import it as ftfy does
+        import ftfy.badness
+
+        return ftfy.badness.is_bad
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast("Callable[[str], bool]", module.is_bad)
+
+
+@cache
+def _ftfy_characters() -> re.Pattern[str]:
+    """:data:`_FTFY_CHARACTERS`, compiled when first needed (printable ASCII never needs it)."""
+    return re.compile(_FTFY_CHARACTERS)
+
+
+@cache
+def _ftfy_is_bad() -> Callable[[str], bool]:
+    """ftfy's ``is_bad``: ftfy's module if ftfy is imported already, else loaded on its own."""
+    loaded = sys.modules.get("ftfy.badness")
+    if loaded is not None:
+        return cast("Callable[[str], bool]", loaded.is_bad)
+    return _load_ftfy_badness()
+
+
+def ftfy_would_change(text: str) -> bool:
+    """Whether ``ftfy.fix_text(text, config=_ftfy_config())`` could differ from ``text``.
+
+    False only when it is certain not to: with the config above, fix_text fixes each segment
+    (:data:`_FTFY_SEGMENT`) by changing its encoding only when ftfy's ``is_bad`` finds mojibake
+    in it, then applies fixers that each act on characters of :data:`_FTFY_CHARACTERS` only, then
+    NFC; a segment none of these touch comes back as it went in. So it answers True for anything
+    ``is_bad`` flags in a segment, any of those characters and any text not in NFC.
+    """
+    if _PLAIN_ASCII.fullmatch(text):
+        return False
+    if _ftfy_characters().search(text):
+        return True
+    is_bad = _ftfy_is_bad()
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        if end - start > _FTFY_SEGMENT:
+            return True
+        segment = text[start:end]
+        if not unicodedata.is_normalized("NFC", segment) or is_bad(segment):
+            return True
+        start = end
+    return False
+
 
 # "Â" is what U+00A0 (NBSP, bytes C2 A0) leaves behind when read as Windows-1252 and the NBSP
 # itself is then lost or turned into a space. Remove it when it stands at the start of a word
@@ -100,7 +185,7 @@ def _drop_zero_width(text: str) -> str:
 def clean_text(text: str) -> str:
     """Clean a multi-line text (see the module doc). Keeps line structure."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not _PLAIN_ASCII.fullmatch(text):  # ftfy leaves printable ASCII as it is: skip it
+    if ftfy_would_change(text):  # ftfy is imported only for text it may change
         import ftfy
 
         text = ftfy.fix_text(text, config=_ftfy_config())

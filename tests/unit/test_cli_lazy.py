@@ -128,21 +128,30 @@ def test_inspect_loads_the_importers_and_nothing_else(path: Path) -> None:
     assert "markdown_it" not in _tops(modules)  # the Markdown parser is for native files
     loaded = {m for m in modules if m.startswith("publisher.")}
     assert loaded & set(COMMAND_MODULES) == {"publisher.entrypoints.cli.authoring"}
-    for unwanted in ("publisher.services", "publisher.bootstrap", "publisher.store"):
+    unwanted_packages = ("publisher.services", "publisher.bootstrap", "publisher.store")
+    for unwanted in (*unwanted_packages, "publisher.lint"):  # the linter loads all of ftfy
         assert not {m for m in loaded if m == unwanted or m.startswith(unwanted + ".")}, unwanted
     assert not {m for m in loaded if m.startswith("publisher.channels")}
 
 
-def test_inspect_of_printable_ascii_does_not_load_ftfy() -> None:
-    """ftfy has nothing to fix in printable ASCII (tests/unit/test_cleaning.py), so a seed
-    written in it is read without importing ftfy; one with other characters loads it."""
+def test_inspect_loads_ftfy_only_for_text_it_may_change(tmp_path: Path) -> None:
+    """ftfy is imported only for text :func:`publisher.domain.cleaning.ftfy_would_change` says
+    it may change (tests/unit/test_cleaning.py holds that to ftfy): not for a seed in printable
+    ASCII, nor for one whose only other character is a stray 'Â' ftfy leaves alone; a seed with
+    mojibake loads it (and is repaired)."""
     ascii_seeds = [p for p in SEED_FILES if p.read_bytes().isascii()]
     other_seeds = [p for p in SEED_FILES if not p.read_bytes().isascii()]
     assert ascii_seeds and other_seeds
-    _, modules = _run("inspect", str(ascii_seeds[0]), cwd=FIXTURES)
-    assert "ftfy" not in _tops(modules)
-    _, modules = _run("inspect", str(other_seeds[0]), cwd=FIXTURES)
+    for seed in (ascii_seeds[0], other_seeds[0]):
+        _, modules = _run("inspect", str(seed), cwd=FIXTURES)
+        assert not {"ftfy", "wcwidth"} & _tops(modules), seed
+    text = ascii_seeds[0].read_text(encoding="utf-8")
+    garbled = tmp_path / ascii_seeds[0].name
+    garbled.write_text(text.replace("you've", "you\u00e2\u20ac\u2122ve", 1), encoding="utf-8")
+    assert garbled.read_text(encoding="utf-8") != text
+    out, modules = _run("inspect", str(garbled), cwd=FIXTURES)
     assert "ftfy" in _tops(modules)
+    assert "\u00e2\u20ac" not in out and "you\u2019ve" in out
 
 
 def test_help_imports_no_command_module() -> None:
