@@ -19,7 +19,7 @@ from publisher.lint._phones import check_phone_numbers
 from publisher.lint._sentences import check_long_sentences, check_reading_age
 from publisher.lint._translations import check_translations
 
-__all__ = ["CHECKS", "lint_appeal"]
+__all__ = ["CHECKS", "ENGLISH_RULES", "is_english", "lint_appeal"]
 
 Check = Callable[[Context], list[Finding]]
 
@@ -40,6 +40,19 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+ENGLISH_RULES: frozenset[Check] = frozenset(
+    {check_long_sentences, check_reading_age, check_abbreviations, check_link_text}
+)
+"""Checks whose rules are English ones (sentence length and reading age are measured with
+English norms, abbreviations and vague link text come from English lists): they read an
+appeal whose language is English only, never Welsh or another language with English rules."""
+
+
+def is_english(locale: str) -> bool:
+    """Whether ``locale`` ('en_GB', 'en') is an English one."""
+    return locale.replace("-", "_").split("_")[0].lower() == "en"
+
+
 def lint_appeal(
     appeal: Appeal, *, lines: Mapping[str, int] | None = None, languages: Sequence[str] = ()
 ) -> list[Finding]:
@@ -52,10 +65,12 @@ def lint_appeal(
 
     ``languages`` are the locales the force publishes in (``Settings.languages``); with more
     than one, a missing or out-of-date translation is an error. The checks of :data:`CHECKS`
-    read the primary language only: their rules are English rules.
+    read the primary language only; those of :data:`ENGLISH_RULES` only when it is English.
     """
     ctx = Context(appeal, lines)
-    findings = [finding for check in CHECKS for finding in check(ctx)]
+    english = is_english(appeal.locale)
+    checks = [check for check in CHECKS if english or check not in ENGLISH_RULES]
+    findings = [finding for check in checks for finding in check(ctx)]
     findings.extend(check_translations(ctx, languages))
     order = {unit.field: index for index, unit in enumerate(units(appeal))}
 

@@ -352,6 +352,49 @@ def test_plain_appeal_has_no_reading_age_finding(sample: Appeal) -> None:
     assert not codes(lint_appeal(appeal(sample, *body)), "reading-age")
 
 
+# --- Welsh is not read with English rules ---------------------------------------------------
+
+
+WELSH_HARD = (
+    "Mae rheoliadau llywodraethol wedi cael eu cyflwyno sy'n golygu bod angen addasiadau "
+    "sylweddol i weithdrefnau gweithredol y sefydliadau arbenigol perthnasol ledled Cymru, ac "
+    "felly dylai unigolion sy'n profi anawsterau gysylltu ar unwaith â'r sefydliadau hynny."
+)
+
+
+@pytest.mark.parametrize("locale", ["cy_GB", "cy", "gd_GB"])
+def test_an_appeal_not_in_english_gets_no_english_readability_checks(
+    sample: Appeal, locale: str
+) -> None:
+    body = (
+        para(WELSH_HARD),
+        para(HARD),
+        para(f"Help is here. {LONG}"),
+        para("Ffoniwch y DVLA. ", Span(text="cliciwch yma", href="https://example.org/")),
+    )
+    english = {f.code for f in lint_appeal(appeal(sample, *body))}
+    assert {"long-sentence", "reading-age"} <= english  # the same words, read as English
+    welsh = lint_appeal(appeal(sample, *body, locale=locale))
+    assert not {f.code for f in welsh} & {"long-sentence", "reading-age", "abbreviation"}
+    # The language-neutral checks still read it.
+    shouting = para("FFONIWCH 999 NAWR OS YDYCH CHI MEWN PERYGL UNIONGYRCHOL HEDDIW")
+    assert codes(lint_appeal(appeal(sample, shouting, locale=locale)), "block-capitals")
+
+
+def test_english_rules_are_only_the_english_ones() -> None:
+    from publisher.lint._appeal import CHECKS, ENGLISH_RULES, is_english
+
+    assert set(CHECKS) > ENGLISH_RULES
+    assert [is_english(x) for x in ("en_GB", "en", "en-US", "EN_gb", "cy_GB", "gd")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
 # --- Abbreviations -------------------------------------------------------------------------
 
 
