@@ -32,8 +32,7 @@ def _appeal_tags(appeal: Appeal) -> frozenset[str]:
 
 def _own_pages(appeal: Appeal) -> frozenset[str]:
     """The appeal's page in each of its languages."""
-    urls = {str(appeal.url), *(str(tr.url) for tr in appeal.translations if tr.url is not None)}
-    return frozenset(urls)
+    return frozenset(str(appeal.in_language(locale).url) for locale in appeal.languages)
 
 
 def _post_findings(

@@ -540,3 +540,16 @@ def test_the_appeals_page_in_each_language_is_one_link_for_the_linter() -> None:
     bare = Rendition(channel="x", appeal_id=appeal.id, revision=1, posts=(other,))
     (finding,) = [f for f in lint_renditions(appeal, [bare]) if f.code == "social-links"]
     assert "2 links" in finding.message
+
+
+@pytest.mark.parametrize("name", CHANNELS)
+def test_the_derived_welsh_page_is_one_link_with_the_english_for_the_linter(name: str) -> None:
+    """The Welsh page at the address the record derives (``cy/<path>``), linked beside the
+    English in a bilingual post (Facebook's always is), is the appeal's own page, not a
+    second link."""
+    from publisher.lint import lint_renditions
+
+    appeal = _osian()
+    rendition = _channel(name).render(appeal, COMBINED)
+    assert URL in _shown(rendition.posts[0]) and CY_URL in _shown(rendition.posts[0])
+    assert "social-links" not in [f.code for f in lint_renditions(appeal, [rendition])]
