@@ -657,7 +657,7 @@ class FeedsChannel(ChannelBase):
             site.remove(appeal)
         for appeal in came:
             site.add(appeal)
-        site.changes.commit(gone, came)
+        site.changes.commit(gone, came, appeals)
         name = _site_name(context)
         specs: list[tuple[_FeedSpec, _FeedGroup]] = [
             (

@@ -206,7 +206,7 @@ class WebChannel(ChannelBase):
                 root = root_for(area_path(slug))
                 group.add(key, appeal, self._card_html(appeal, root, show_area=False))
                 dirty.add(slug)
-        site.changes.commit(gone, came)
+        site.changes.commit(gone, came, appeals)
         for slug in dirty:
             if not site.areas[slug]:
                 del site.areas[slug]

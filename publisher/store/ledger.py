@@ -32,6 +32,7 @@ from publisher.domain.delivery import (
 )
 from publisher.domain.record import Appeal
 from publisher.errors import InvalidTransition, ScheduleConflict, UnknownAppeal, UnknownDelivery
+from publisher.store import site_log
 from publisher.store.alerts import record_delivery_alerts
 from publisher.store.appeals import cached_record
 from publisher.store.audit import audit
@@ -531,6 +532,10 @@ def attempts_of(session: Session, delivery_id: int) -> int:
     return get(session, delivery_id).attempts - int(deferred or 0)
 
 
+def _appeal_of(session: Session, delivery_id: int) -> str:
+    return str(session.execute(select(_D.appeal_id).where(_D.id == delivery_id)).scalar_one())
+
+
 def record_outcome(
     session: Session,
     dialect: str,
@@ -617,6 +622,8 @@ def record_outcome(
             session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
         )
     if moved == 1:
+        if decision.state is _S.PUBLISHED:  # the appeal joins (or stays in) its sites
+            site_log.note_change(session, [_appeal_of(session, delivery_id)])
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
             "error": message,
@@ -753,6 +760,8 @@ def manual_move(
         raise InvalidTransition(
             f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
         )
+    if values.get("state") == _S.PUBLISHED.value:  # confirmed: the appeal joins its sites
+        site_log.note_change(session, [row.appeal_id])
     audit(
         session,
         at=at,
