@@ -74,6 +74,16 @@ class SiteAppeals(Sequence[Appeal]):
             return False
         return self._by_id.get(value.id) is value
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to another snapshot, list or tuple of equal records in the same order."""
+        if isinstance(other, SiteAppeals):
+            return self._records == other._records
+        if isinstance(other, list | tuple):
+            return self._records == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, and not immutable-hashable
+
     def __repr__(self) -> str:
         return f"<SiteAppeals of {len(self)} appeals>"
 

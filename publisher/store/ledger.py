@@ -315,6 +315,7 @@ _SETTLE = update(_DELIVERIES).where(
     _D.id == bindparam("b_delivery"), _D.state == bindparam("b_from")
 )
 """A delivery's outcome, by a conditional UPDATE from the state it was sent in."""
+_SETTLED = _SETTLE.returning(_D.appeal_id)
 
 
 def prepare(session: Session, delivery_id: int) -> Prepared:
@@ -532,10 +533,6 @@ def attempts_of(session: Session, delivery_id: int) -> int:
     return get(session, delivery_id).attempts - int(deferred or 0)
 
 
-def _appeal_of(session: Session, delivery_id: int) -> str:
-    return str(session.execute(select(_D.appeal_id).where(_D.id == delivery_id)).scalar_one())
-
-
 def record_outcome(
     session: Session,
     dialect: str,
@@ -613,17 +610,17 @@ def record_outcome(
         },
     )
     was = _S.SENDING.value
-    moved = _rowcount(
-        session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
-    )
-    if moved != 1 and decision.state is _S.PUBLISHED:
+    # The appeal's id comes back with the move: a published one joins (or stays in) its
+    # sites, which the site change log must say.
+    settled = session.execute(_SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}).all()
+    if not settled and decision.state is _S.PUBLISHED:
         was = _S.UNKNOWN.value
-        moved = _rowcount(
-            session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
-        )
-    if moved == 1:
-        if decision.state is _S.PUBLISHED:  # the appeal joins (or stays in) its sites
-            site_log.note_change(session, [_appeal_of(session, delivery_id)])
+        settled = session.execute(
+            _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
+        ).all()
+    if len(settled) == 1:
+        if decision.state is _S.PUBLISHED:
+            site_log.note_change(session, [settled[0][0]])
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
             "error": message,

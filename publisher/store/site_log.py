@@ -76,19 +76,18 @@ def forget_changes(session: Session) -> None:
 
 def _write(session: Session, ids: set[str]) -> None:
     # The UPDATE takes the counter row's lock until the transaction ends (see the module's
-    # docstring), and reading the value back in the same transaction sees our own write.
-    bumped = session.execute(
+    # docstring).
+    seq = session.execute(
         update(SiteCounterRow)
         .where(SiteCounterRow.id == _COUNTER_ID)
-        .values(value=SiteCounterRow.value + 1),
+        .values(value=SiteCounterRow.value + 1)
+        .returning(SiteCounterRow.value),
         execution_options={"synchronize_session": False},
-    )
-    if getattr(bumped, "rowcount", 1) != 1:
+    ).scalar_one_or_none()
+    if seq is None:
         # A database made without the migrations' first row: start the count.
-        session.execute(insert(SiteCounterRow).values(id=_COUNTER_ID, value=1))
-    seq = session.execute(
-        select(SiteCounterRow.value).where(SiteCounterRow.id == _COUNTER_ID)
-    ).scalar_one()
+        seq = 1
+        session.execute(insert(SiteCounterRow).values(id=_COUNTER_ID, value=seq))
     session.execute(
         insert(SiteChangeRow), [{"seq": seq, "appeal_id": appeal_id} for appeal_id in sorted(ids)]
     )
