@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -48,7 +49,18 @@ def atomic_write(path: Path, content: bytes) -> bool:
     """Write ``content`` to ``path`` via a temporary file and rename. Returns False when the file
     already held exactly these bytes (nothing is touched, so mtimes and ETags stay stable)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_bytes() == content:
+    try:
+        held = path.stat()
+    except FileNotFoundError:
+        held = None
+    # The bytes are read only when the sizes agree (a site index of thousands of appeals is
+    # megabytes, and a changed one usually changes its size).
+    if (
+        held is not None
+        and stat.S_ISREG(held.st_mode)
+        and held.st_size == len(content)
+        and path.read_bytes() == content
+    ):
         return False
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import DeliveryState
@@ -176,6 +176,22 @@ def _records(session: Session, keys: list[_RecordKey]) -> list[Appeal]:
     return [appeal for appeal in found if appeal is not None]
 
 
+_SITE_MEMBERS = select(AppealRow.id, AppealRow.live_revision).where(
+    AppealRow.id.in_(bindparam("b_ids", expanding=True)),
+    AppealRow.live_revision.is_not(None),
+    AppealRow.id.in_(
+        select(DeliveryRow.appeal_id).where(
+            DeliveryRow.appeal_id.in_(bindparam("b_ids", expanding=True)),
+            DeliveryRow.channel == bindparam("b_channel"),
+            DeliveryRow.target == bindparam("b_target"),
+            DeliveryRow.state == DeliveryState.PUBLISHED.value,
+        )
+    ),
+)
+"""Of some appeals (``b_ids``), those in a site (``b_channel``, ``b_target``): their live
+revisions."""
+
+
 class _KnownSite:
     """One site (a channel and target) as this engine last read it: the change number it is
     up to date with, each appeal's live revision, and the snapshot of their records."""
@@ -243,12 +259,10 @@ class _KnownSite:
         now: dict[str, int] = {}
         for first in range(0, len(ids), _READ_AT_ONCE):
             chunk = ids[first : first + _READ_AT_ONCE]
-            query = select(AppealRow.id, AppealRow.live_revision).where(
-                AppealRow.id.in_(chunk),
-                AppealRow.live_revision.is_not(None),
-                AppealRow.id.in_(self._published().where(DeliveryRow.appeal_id.in_(chunk))),
+            rows = session.connection().execute(
+                _SITE_MEMBERS, {"b_ids": chunk, "b_channel": self.channel, "b_target": self.target}
             )
-            for appeal_id, revision in session.connection().execute(query):
+            for appeal_id, revision in rows:
                 if revision is not None:
                     now[appeal_id] = revision
         changed = [i for i in ids if self._revisions.get(i) != now.get(i)]

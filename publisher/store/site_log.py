@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from publisher.store.models import SiteChangeRow, SiteCounterRow
@@ -74,30 +74,33 @@ def forget_changes(session: Session) -> None:
     session.info.pop(_NOTED, None)
 
 
+_BUMP = (
+    update(SiteCounterRow)
+    .where(SiteCounterRow.id == _COUNTER_ID)
+    .values(value=SiteCounterRow.value + 1)
+    .returning(SiteCounterRow.value)
+)
+_LATEST = select(SiteCounterRow.value).where(SiteCounterRow.id == _COUNTER_ID)
+_SINCE = select(SiteChangeRow.seq, SiteChangeRow.appeal_id).where(
+    SiteChangeRow.seq > bindparam("b_seq")
+)
+_LOG = insert(SiteChangeRow)
+
+
 def _write(session: Session, ids: set[str]) -> None:
     # The UPDATE takes the counter row's lock until the transaction ends (see the module's
     # docstring).
-    seq = session.execute(
-        update(SiteCounterRow)
-        .where(SiteCounterRow.id == _COUNTER_ID)
-        .values(value=SiteCounterRow.value + 1)
-        .returning(SiteCounterRow.value),
-        execution_options={"synchronize_session": False},
-    ).scalar_one_or_none()
+    seq = session.execute(_BUMP, execution_options={"synchronize_session": False}).scalar()
     if seq is None:
         # A database made without the migrations' first row: start the count.
         seq = 1
         session.execute(insert(SiteCounterRow).values(id=_COUNTER_ID, value=seq))
-    session.execute(
-        insert(SiteChangeRow), [{"seq": seq, "appeal_id": appeal_id} for appeal_id in sorted(ids)]
-    )
+    session.execute(_LOG, [{"seq": seq, "appeal_id": appeal_id} for appeal_id in sorted(ids)])
 
 
 def latest(session: Session) -> int:
     """The number of the newest committed change (0 before the first)."""
-    value = session.execute(
-        select(SiteCounterRow.value).where(SiteCounterRow.id == _COUNTER_ID)
-    ).scalar_one_or_none()
+    value = session.execute(_LATEST).scalar_one_or_none()
     return 0 if value is None else int(value)
 
 
@@ -105,9 +108,7 @@ def changes_since(session: Session, seq: int) -> tuple[int, set[str]]:
     """(the newest change number seen, the appeals changed) of the changes numbered after
     ``seq``, read in one statement; ``(seq, set())`` when there are none."""
     newest, ids = seq, set()
-    rows = session.execute(
-        select(SiteChangeRow.seq, SiteChangeRow.appeal_id).where(SiteChangeRow.seq > seq)
-    )
+    rows = session.connection().execute(_SINCE, {"b_seq": seq})
     for number, appeal_id in rows:
         ids.add(appeal_id)
         newest = max(newest, int(number))
