@@ -220,11 +220,12 @@ class _KnownSite:
     def refresh(self, session: Session) -> SiteAppeals:
         """The site as of this session's view of the change log, or a newer one."""
         with self._lock:
-            if self._seq is None:
+            found = None if self._seq is None else site_log.changes_since(session, self._seq)
+            if found is None:  # not read yet, or the database counts from lower than we saw
                 self._load(session)
                 return self._site
             assert self._seq is not None
-            newest, ids = site_log.changes_since(session, self._seq)
+            newest, ids = found
             if ids:
                 self._apply(session, sorted(ids))
             self._seq = max(self._seq, newest)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, cast, insert, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from publisher.store.models import SiteChangeRow, SiteCounterRow
@@ -81,8 +81,12 @@ _BUMP = (
     .returning(SiteCounterRow.value)
 )
 _LATEST = select(SiteCounterRow.value).where(SiteCounterRow.id == _COUNTER_ID)
-_SINCE = select(SiteChangeRow.seq, SiteChangeRow.appeal_id).where(
-    SiteChangeRow.seq > bindparam("b_seq")
+_SINCE = union_all(
+    select(SiteChangeRow.seq, SiteChangeRow.appeal_id).where(
+        SiteChangeRow.seq > bindparam("b_seq")
+    ),
+    # The counter, in the same statement (so the same snapshot): the row with no appeal.
+    select(SiteCounterRow.value, cast(null(), String(200))).where(SiteCounterRow.id == _COUNTER_ID),
 )
 _LOG = insert(SiteChangeRow)
 
@@ -104,12 +108,20 @@ def latest(session: Session) -> int:
     return 0 if value is None else int(value)
 
 
-def changes_since(session: Session, seq: int) -> tuple[int, set[str]]:
+def changes_since(session: Session, seq: int) -> tuple[int, set[str]] | None:
     """(the newest change number seen, the appeals changed) of the changes numbered after
-    ``seq``, read in one statement; ``(seq, set())`` when there are none."""
+    ``seq``, read in one statement; ``(seq, set())`` when there are none. None when the count
+    is below ``seq``: the database is not the one ``seq`` was read from (restored from a
+    backup, say), and whoever holds a site must read it whole again."""
     newest, ids = seq, set()
+    counter = 0
     rows = session.connection().execute(_SINCE, {"b_seq": seq})
     for number, appeal_id in rows:
+        if appeal_id is None:
+            counter = int(number)
+            continue
         ids.add(appeal_id)
         newest = max(newest, int(number))
+    if counter < seq:
+        return None
     return newest, ids
