@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, func, select, tuple_
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from publisher.domain.delivery import DeliveryState
@@ -220,11 +220,23 @@ class _KnownSite:
     def refresh(self, session: Session) -> SiteAppeals:
         """The site as of this session's view of the change log, or a newer one."""
         with self._lock:
-            found = None if self._seq is None else site_log.changes_since(session, self._seq)
-            if found is None:  # not read yet, or the database counts from lower than we saw
+            if self._seq is None:
                 self._load(session)
                 return self._site
-            assert self._seq is not None
+            found = site_log.changes_since(session, self._seq)
+            if found is None:
+                # The database counts from lower than we saw: this session's snapshot is older
+                # than one another thread read (SQLite), and the site we hold is newer than
+                # it (which is fine); or the database was restored from a backup, which a
+                # connection of its own confirms: then the site is read whole again.
+                bind = session.get_bind()
+                restored = True
+                if isinstance(bind, Engine):
+                    with bind.connect() as connection:
+                        restored = site_log.latest(connection) < self._seq
+                if restored:
+                    self._load(session)
+                return self._site
             newest, ids = found
             if ids:
                 self._apply(session, sorted(ids))

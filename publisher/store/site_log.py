@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import String, bindparam, cast, insert, null, select, union_all, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from publisher.store.models import SiteChangeRow, SiteCounterRow
@@ -102,7 +103,7 @@ def _write(session: Session, ids: set[str]) -> None:
     session.execute(_LOG, [{"seq": seq, "appeal_id": appeal_id} for appeal_id in sorted(ids)])
 
 
-def latest(session: Session) -> int:
+def latest(session: Session | Connection) -> int:
     """The number of the newest committed change (0 before the first)."""
     value = session.execute(_LATEST).scalar_one_or_none()
     return 0 if value is None else int(value)

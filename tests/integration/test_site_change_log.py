@@ -210,3 +210,30 @@ def test_a_database_that_counts_from_lower_is_read_whole_again(
         conn.exec_driver_sql("UPDATE site_counter SET value = 0")
     with store.session(read_only=True) as session:
         assert [a.id for a in site_appeals(session, channel="web", target="default")] == ["kept"]
+
+
+def test_a_session_older_than_the_site_held_gets_the_newer_site(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    """On SQLite a read transaction sees the database as it was when it began: one that began
+    before another thread brought the site up to date gets that newer site, and the site is
+    not read whole again (nor goes back)."""
+    registry = _registry(tmp_path, "a")
+
+    def publish(appeal_id: str) -> None:
+        services.import_appeal(make_store(), sample_appeal(appeal_id), now=T0)
+        approve_current(make_store(), appeal_id, registry=registry, now=T0)
+        services.publish_now(make_store(), registry, appeal_id, ["web"], now=T0)
+        for delivery in services.dispatch_due(make_store(), now=T0):
+            assert services.publish_delivery(make_store(), registry, delivery, now=T0) == (
+                "published"
+            )
+
+    publish("first")
+    with store.session(read_only=True) as old:
+        assert [a.id for a in site_appeals(old, channel="web", target="default")] == ["first"]
+        publish("second")
+        with store.session(read_only=True) as new:
+            newer = site_appeals(new, channel="web", target="default")
+        assert [a.id for a in newer] == ["first", "second"]
+        assert site_appeals(old, channel="web", target="default") is newer
