@@ -16,7 +16,9 @@ Then, ``--runs`` times: one appeal gets a new approved revision (a changed summa
 published now on web and feeds, claimed, and its two deliveries published through
 ``publish_delivery`` with the real channels (the timed part: both deliveries, one after the
 other, as a worker runs them). The median is printed beside the issue's 100 ms target and
-beside a baseline measured in the same run: the same thing in a site of 10 appeals.
+beside a baseline measured in the same run: the same thing in a site of 10 appeals; and the
+median CPU time of this process for both (less sensitive than the clock to other work on a
+shared machine, and blind to waiting for the disk).
 """
 
 from __future__ import annotations
