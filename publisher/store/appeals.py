@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -192,6 +193,11 @@ _SITE_MEMBERS = select(AppealRow.id, AppealRow.live_revision).where(
 revisions."""
 
 
+_RECENT_SITES = 8
+"""Snapshots of each site an engine keeps (each a few hundred kilobytes for 10,000 appeals:
+lists and a dictionary of references to records held anyway)."""
+
+
 class _KnownSite:
     """One site (a channel and target) as this engine last read it: the change number it is
     up to date with, each appeal's live revision, and the snapshot of their records."""
@@ -203,6 +209,9 @@ class _KnownSite:
         """The newest change (:mod:`publisher.store.site_log`) the site holds; None: unread."""
         self._revisions: dict[str, int] = {}
         self._site = SiteAppeals()
+        self._recent: deque[SiteAppeals] = deque(maxlen=_RECENT_SITES)
+        """The last few snapshots, kept alive so that a channel that rendered one of them
+        learns what changed since from the newest (their chain holds them only weakly)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -257,6 +266,8 @@ class _KnownSite:
         rows = session.connection().execute(query)
         keys: list[_RecordKey] = [(a, r) for a, r in rows if r is not None]
         self._site = SiteAppeals(_records(session, keys))
+        self._recent.clear()
+        self._recent.append(self._site)
         self._revisions = dict(keys)
         self._seq = seq
 
@@ -289,6 +300,7 @@ class _KnownSite:
             else:
                 self._revisions.pop(appeal_id, None)
         self._site = self._site.with_changes({i: records.get(i) for i in changed})
+        self._recent.append(self._site)
 
 
 _RecordKey = tuple[str, int]

@@ -237,3 +237,39 @@ def test_a_session_older_than_the_site_held_gets_the_newer_site(
             newer = site_appeals(new, channel="web", target="default")
         assert [a.id for a in newer] == ["first", "second"]
         assert site_appeals(old, channel="web", target="default") is newer
+
+
+def test_a_snapshot_tells_what_changed_since_one_a_few_changes_back(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    """A channel that rendered the site a few changes ago (or that snapshot plus the appeal it
+    published) learns from the newest snapshot which ids changed: the store keeps the last
+    few alive, so the chain between them holds."""
+    import gc
+
+    registry = _registry(tmp_path, "a")
+    editor = make_store()
+
+    def publish(appeal_id: str) -> None:
+        services.import_appeal(editor, sample_appeal(appeal_id), now=T0)
+        approve_current(editor, appeal_id, registry=registry, now=T0)
+        services.publish_now(editor, registry, appeal_id, ["web"], now=T0)
+        for delivery in services.dispatch_due(editor, now=T0):
+            assert services.publish_delivery(editor, registry, delivery, now=T0) == "published"
+
+    publish("one")
+    services.import_appeal(editor, sample_appeal("two"), now=T0)
+    approve_current(editor, "two", registry=registry, now=T0)
+    with store.session(read_only=True) as session:
+        rendered = site_appeals(session, channel="web", target="default", including="two")
+    assert [a.id for a in rendered] == ["one", "two"]
+    publish("two")
+    with store.session(read_only=True) as session:
+        site_appeals(session, channel="web", target="default")
+    publish("three")
+    publish("four")
+    gc.collect()
+    with store.session(read_only=True) as session:
+        newest = site_appeals(session, channel="web", target="default")
+    assert [a.id for a in newest] == ["four", "one", "three", "two"]
+    assert newest.changed_since(rendered) == {"two", "three", "four"}
