@@ -755,7 +755,7 @@ class FeedsChannel(ChannelBase):
                 sub.remove(version_in(appeal, others[code], context))
             for appeal in came:
                 sub.add(version_in(appeal, others[code], context))
-        site.changes.commit(gone, came)
+        site.changes.commit(gone, came, appeals)
         for code in others.keys() - site.languages.keys():
             # A language new to the site: its feeds cover every appeal.
             sub = site.languages[code] = _FeedsSite()

@@ -260,7 +260,7 @@ class WebChannel(ChannelBase):
                         live_came,
                         _named(context, words),
                     )
-        site.changes.commit(gone, came)
+        site.changes.commit(gone, came, appeals)
         for language in languages:
             if language.code not in site.languages:
                 # A language new to the site: its indexes are made of every live appeal.

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from publisher.domain.record import Appeal
+from publisher.domain.site import SiteAppeals
 
 __all__ = ["FragmentMemo", "OrderedGroup", "SiteChanges", "instant", "newest_key"]
 
@@ -112,12 +113,19 @@ class SiteChanges:
     compared by identity (see the module docstring): the store hands out the same object for
     an unchanged revision, so a site of thousands differs by the few that changed. A record
     held is recognised by its identity alone, without reading it (a build cache's records are
-    read from disk only when something reads them)."""
+    read from disk only when something reads them).
+
+    When the new set is a :class:`~publisher.domain.site.SiteAppeals` made from the one last
+    committed (as the store's are), only the ids it says changed are looked at: the cost is
+    what changed, not the size of the site."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, Appeal] = {}
         self._ids: dict[int, str] = {}
         """Each held record's id, by the record's identity."""
+        self._snapshot: SiteAppeals | None = None
+        """The set last committed, when it was a :class:`SiteAppeals` (then ``_by_id`` holds
+        exactly its records)."""
 
     def __getstate__(self) -> dict[str, Appeal]:
         return self._by_id
@@ -125,10 +133,15 @@ class SiteChanges:
     def __setstate__(self, state: dict[str, Appeal]) -> None:
         self._by_id = state
         self._ids = {id(appeal): key for key, appeal in state.items()}
+        self._snapshot = None
 
     def diff(self, appeals: Sequence[Appeal]) -> tuple[list[Appeal], list[Appeal]] | None:
         """(gone, came) from the last set to ``appeals``, or None when an id appears twice
         (the caller reports that). Nothing is remembered until :meth:`commit`."""
+        if isinstance(appeals, SiteAppeals) and self._snapshot is not None:
+            changed = appeals.changed_since(self._snapshot)
+            if changed is not None:
+                return self._diff_ids(appeals, changed)
         last, held = self._by_id, self._ids
         ids_in_order: list[str] = []
         came: list[Appeal] = []
@@ -146,7 +159,26 @@ class SiteChanges:
             gone.extend(last[i] for i in last.keys() - ids)
         return gone, came
 
-    def commit(self, gone: Sequence[Appeal], came: Sequence[Appeal]) -> None:
+    def _diff_ids(
+        self, appeals: SiteAppeals, changed: frozenset[str]
+    ) -> tuple[list[Appeal], list[Appeal]]:
+        gone: list[Appeal] = []
+        came: list[Appeal] = []
+        for appeal_id in sorted(changed):
+            before, after = self._by_id.get(appeal_id), appeals.get(appeal_id)
+            if before is after:
+                continue
+            if before is not None:
+                gone.append(before)
+            if after is not None:
+                came.append(after)
+        return gone, came
+
+    def commit(
+        self, gone: Sequence[Appeal], came: Sequence[Appeal], appeals: Sequence[Appeal] = ()
+    ) -> None:
+        """Remember the set :meth:`diff` was given (``appeals``) as the last one: ``gone``
+        and ``came`` are what ``diff`` made of it."""
         for appeal in gone:
             if self._by_id.get(appeal.id) is appeal:
                 del self._by_id[appeal.id]
@@ -154,6 +186,7 @@ class SiteChanges:
         for appeal in came:
             self._by_id[appeal.id] = appeal
             self._ids[id(appeal)] = appeal.id
+        self._snapshot = appeals if isinstance(appeals, SiteAppeals) else None
 
     def __iter__(self) -> Iterator[Appeal]:
         return iter(self._by_id.values())

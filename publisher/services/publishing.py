@@ -50,7 +50,9 @@ class _Job:
     channel: Channel
     appeal: Appeal
     target: Target
-    site: tuple[Appeal, ...] | None
+    site: Sequence[Appeal] | None
+    """The site's appeals (for a channel that writes site files): the store's snapshot itself,
+    which tells the channel what changed since the one it rendered last."""
     part: int
     delete_ids: tuple[str, ...] = ()
     """For a deletion (``PART_DELETE``): the remote ids of the posts it deletes."""
@@ -173,10 +175,8 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             return _Wait("waiting for the deletion of the appeal's posts on this channel")
         site = None
         if channel.writes_site_files:
-            site = tuple(
-                appeals.site_appeals(
-                    session, channel=row.channel, target=row.target, including=appeal.id
-                )
+            site = appeals.site_appeals(
+                session, channel=row.channel, target=row.target, including=appeal.id
             )
         ids = row.remote_ids
         return _Job(

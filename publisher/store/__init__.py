@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from publisher.errors import Unavailable
+from publisher.store import site_log
 from publisher.store.appeals import site_appeals
 from publisher.store.db import READ_ONLY, DatabaseURLError, make_engine, migrate, normalize_url
 from publisher.store.models import DeliveryState
@@ -45,13 +46,23 @@ def _refuse_flush(session: Session, flush_context: Any, instances: Any) -> None:
         raise ReadOnlySession("a read-only session cannot write changed objects")
 
 
+def _forget_changes(session: Session, previous_transaction: Any) -> None:
+    site_log.forget_changes(session)
+
+
 class Store:
     """One database: an engine, a session factory, and its migrations."""
 
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.engine: Engine = make_engine(self.url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Writing sessions number the site changes they made when they commit (see
+        # publisher.store.site_log).
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={site_log.ARMED: True}
+        )
+        event.listen(self._sessions, "before_commit", site_log.write_changes)
+        event.listen(self._sessions, "after_soft_rollback", _forget_changes)
         options: dict[str, Any] = {READ_ONLY: True}
         if self.engine.dialect.name == "postgresql":
             options["postgresql_readonly"] = True

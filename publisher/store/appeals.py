@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from publisher.domain.delivery import DeliveryState
 from publisher.domain.record import Appeal
+from publisher.domain.site import SiteAppeals
 from publisher.errors import UnknownAppeal, UnknownRevision
+from publisher.store import site_log
 from publisher.store.audit import audit
 from publisher.store.models import AppealRevisionRow, AppealRow, AuditRow, DeliveryRow
 
@@ -129,7 +131,7 @@ def store_revision(
 
 def site_appeals(
     session: Session, *, channel: str, target: str, including: str | None = None
-) -> list[Appeal]:
+) -> SiteAppeals:
     """The appeals a site channel's indexes and feeds are built from, at their live (newest
     approved) revision: every appeal with a published delivery on ``channel``/``target``, plus
     ``including`` (the appeal being published now). A revision waiting for approval never
@@ -137,28 +139,38 @@ def site_appeals(
     included so that site channels can account for them (a feed's ``updated`` moves when an
     entry leaves); the built-in channels list only live ones. Ordered by appeal id.
 
-    One query reads which revision of each appeal is live (two small columns, no record
-    text); the records themselves are read and validated only for revisions this database's
-    engine has not met before (:class:`_RecordCache`), in a second query. So a delivery into a
-    site of thousands of appeals reads and validates only what changed since the last one,
-    and gets the very same record objects as before for the rest (which lets the channels
-    remember what they made of each)."""
-    published = select(DeliveryRow.appeal_id).where(
-        DeliveryRow.channel == channel,
-        DeliveryRow.target == target,
-        DeliveryRow.state == DeliveryState.PUBLISHED.value,
+    The engine (one per :class:`~publisher.store.Store`) remembers each site it has read
+    (:class:`_KnownSite`): the first call reads which revision of each appeal is live, and
+    the records of those it has not met before (:class:`_RecordCache`); every later call
+    reads the site change log (:mod:`publisher.store.site_log`) after the last change it saw,
+    and reads again only the appeals those changes name. So a delivery into a site of
+    thousands reads and validates only what changed since the last one, and gets the very
+    same record objects as before for the rest (which lets the channels remember what they
+    made of each), in a :class:`~publisher.domain.site.SiteAppeals` made from the one
+    before it (which tells the channels which ids changed, without comparing every record).
+    The site returned is never older than the one returned before it by this engine."""
+    known = _KnownSite.of(session, channel, target)
+    site = known.refresh(session)
+    if including is not None and site.get(including) is None:
+        extra = _live_records(session, [including])
+        if extra:
+            site = site.with_changes(extra)
+    return site
+
+
+def _live_records(session: Session, ids: list[str]) -> dict[str, Appeal]:
+    """The live records of those of ``ids`` that have one."""
+    rows = session.connection().execute(
+        select(AppealRow.id, AppealRow.live_revision).where(
+            AppealRow.id.in_(ids), AppealRow.live_revision.is_not(None)
+        )
     )
-    wanted: ColumnElement[bool] = AppealRow.id.in_(published)
-    if including is not None:
-        wanted = or_(wanted, AppealRow.id == including)
-    query = (
-        select(AppealRow.id, AppealRow.live_revision)
-        .where(AppealRow.live_revision.is_not(None), wanted)
-        .order_by(AppealRow.id)
-    )
-    # Through the connection: plain rows, none of the ORM's loading for 10,000 of them.
-    rows = session.connection().execute(query)
     keys: list[_RecordKey] = [(a, r) for a, r in rows if r is not None]
+    return {key[0]: appeal for key, appeal in zip(keys, _records(session, keys), strict=True)}
+
+
+def _records(session: Session, keys: list[_RecordKey]) -> list[Appeal]:
+    """The records of ``keys`` (each must exist), from the engine's cache where it has them."""
     cache = _RecordCache.of(session)
     found = cache.get_many(keys)
     missing = [key for key, appeal in zip(keys, found, strict=True) if appeal is None]
@@ -168,6 +180,132 @@ def site_appeals(
             if found[index] is None:
                 found[index] = cache.put(key, read[key])
     return [appeal for appeal in found if appeal is not None]
+
+
+_SITE_MEMBERS = select(AppealRow.id, AppealRow.live_revision).where(
+    AppealRow.id.in_(bindparam("b_ids", expanding=True)),
+    AppealRow.live_revision.is_not(None),
+    AppealRow.id.in_(
+        select(DeliveryRow.appeal_id).where(
+            DeliveryRow.appeal_id.in_(bindparam("b_ids", expanding=True)),
+            DeliveryRow.channel == bindparam("b_channel"),
+            DeliveryRow.target == bindparam("b_target"),
+            DeliveryRow.state == DeliveryState.PUBLISHED.value,
+        )
+    ),
+)
+"""Of some appeals (``b_ids``), those in a site (``b_channel``, ``b_target``): their live
+revisions."""
+
+
+_RECENT_SITES = 8
+"""Snapshots of each site an engine keeps (each a few hundred kilobytes for 10,000 appeals:
+lists and a dictionary of references to records held anyway)."""
+
+
+class _KnownSite:
+    """One site (a channel and target) as this engine last read it: the change number it is
+    up to date with, each appeal's live revision, and the snapshot of their records."""
+
+    def __init__(self, channel: str, target: str) -> None:
+        self.channel = channel
+        self.target = target
+        self._seq: int | None = None
+        """The newest change (:mod:`publisher.store.site_log`) the site holds; None: unread."""
+        self._revisions: dict[str, int] = {}
+        self._site = SiteAppeals()
+        self._recent: deque[SiteAppeals] = deque(maxlen=_RECENT_SITES)
+        """The last few snapshots, kept alive so that a channel that rendered one of them
+        learns what changed since from the newest (their chain holds them only weakly)."""
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, session: Session, channel: str, target: str) -> _KnownSite:
+        engine = session.get_bind()
+        with _CACHES_LOCK:
+            sites = _SITES.get(engine)
+            if sites is None:
+                sites = _SITES[engine] = {}
+            known = sites.get((channel, target))
+            if known is None:
+                known = sites[(channel, target)] = cls(channel, target)
+            return known
+
+    def refresh(self, session: Session) -> SiteAppeals:
+        """The site as of this session's view of the change log, or a newer one."""
+        with self._lock:
+            if self._seq is None:
+                self._load(session)
+                return self._site
+            found = site_log.changes_since(session, self._seq)
+            if found is None:
+                # The database counts from lower than we saw: this session's snapshot is older
+                # than one another thread read (SQLite), and the site we hold is newer than
+                # it (which is fine); or the database was restored from a backup, which a
+                # connection of its own confirms: then the site is read whole again.
+                bind = session.get_bind()
+                restored = True
+                if isinstance(bind, Engine):
+                    with bind.connect() as connection:
+                        restored = site_log.latest(connection) < self._seq
+                if restored:
+                    self._load(session)
+                return self._site
+            newest, ids = found
+            if ids:
+                self._apply(session, sorted(ids))
+            self._seq = max(self._seq, newest)
+            return self._site
+
+    def _load(self, session: Session) -> None:
+        # The change number first: on PostgreSQL each statement has its own snapshot, and a
+        # change committed between the two is then read in the rows and again later (which
+        # is harmless), never missed.
+        seq = site_log.latest(session)
+        query = (
+            select(AppealRow.id, AppealRow.live_revision)
+            .where(AppealRow.live_revision.is_not(None), AppealRow.id.in_(self._published()))
+            .order_by(AppealRow.id)
+        )
+        # Through the connection: plain rows, none of the ORM's loading for 10,000 of them.
+        rows = session.connection().execute(query)
+        keys: list[_RecordKey] = [(a, r) for a, r in rows if r is not None]
+        self._site = SiteAppeals(_records(session, keys))
+        self._recent.clear()
+        self._recent.append(self._site)
+        self._revisions = dict(keys)
+        self._seq = seq
+
+    def _published(self) -> Select[str]:
+        return select(DeliveryRow.appeal_id).where(
+            DeliveryRow.channel == self.channel,
+            DeliveryRow.target == self.target,
+            DeliveryRow.state == DeliveryState.PUBLISHED.value,
+        )
+
+    def _apply(self, session: Session, ids: list[str]) -> None:
+        """Read again the appeals of ``ids`` (named by changes after the last one seen)."""
+        now: dict[str, int] = {}
+        for first in range(0, len(ids), _READ_AT_ONCE):
+            chunk = ids[first : first + _READ_AT_ONCE]
+            rows = session.connection().execute(
+                _SITE_MEMBERS, {"b_ids": chunk, "b_channel": self.channel, "b_target": self.target}
+            )
+            for appeal_id, revision in rows:
+                if revision is not None:
+                    now[appeal_id] = revision
+        changed = [i for i in ids if self._revisions.get(i) != now.get(i)]
+        if not changed:
+            return
+        keys: list[_RecordKey] = [(i, now[i]) for i in changed if i in now]
+        records = dict(zip((k[0] for k in keys), _records(session, keys), strict=True))
+        for appeal_id in changed:
+            if appeal_id in now:
+                self._revisions[appeal_id] = now[appeal_id]
+            else:
+                self._revisions.pop(appeal_id, None)
+        self._site = self._site.with_changes({i: records.get(i) for i in changed})
+        self._recent.append(self._site)
 
 
 _RecordKey = tuple[str, int]
@@ -229,6 +367,9 @@ class _RecordCache:
 
 
 _CACHES: weakref.WeakKeyDictionary[object, _RecordCache] = weakref.WeakKeyDictionary()
+_SITES: weakref.WeakKeyDictionary[object, dict[tuple[str, str], _KnownSite]] = (
+    weakref.WeakKeyDictionary()
+)
 _CACHES_LOCK = threading.Lock()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from publisher.domain.approval import ApprovalKind
 from publisher.domain.record import Appeal
 from publisher.errors import UnknownAppeal
+from publisher.store import site_log
 from publisher.store.models import AppealRevisionRow, AppealRow, ApprovalRow
 
 __all__ = [
@@ -128,6 +129,7 @@ def record_approval(
     assert appeal is not None  # the caller read the revision in this transaction
     if appeal.live_revision is None or appeal.live_revision < revision:
         appeal.live_revision = revision
+        site_log.note_change(session, [appeal_id])  # the sites show the new revision
     session.flush()
     return True
 

@@ -32,6 +32,7 @@ from publisher.domain.delivery import (
 )
 from publisher.domain.record import Appeal
 from publisher.errors import InvalidTransition, ScheduleConflict, UnknownAppeal, UnknownDelivery
+from publisher.store import site_log
 from publisher.store.alerts import record_delivery_alerts
 from publisher.store.appeals import cached_record
 from publisher.store.audit import audit
@@ -314,6 +315,7 @@ _SETTLE = update(_DELIVERIES).where(
     _D.id == bindparam("b_delivery"), _D.state == bindparam("b_from")
 )
 """A delivery's outcome, by a conditional UPDATE from the state it was sent in."""
+_SETTLED = _SETTLE.returning(_D.appeal_id)
 
 
 def prepare(session: Session, delivery_id: int) -> Prepared:
@@ -608,15 +610,17 @@ def record_outcome(
         },
     )
     was = _S.SENDING.value
-    moved = _rowcount(
-        session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
-    )
-    if moved != 1 and decision.state is _S.PUBLISHED:
+    # The appeal's id comes back with the move: a published one joins (or stays in) its
+    # sites, which the site change log must say.
+    settled = session.execute(_SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}).all()
+    if not settled and decision.state is _S.PUBLISHED:
         was = _S.UNKNOWN.value
-        moved = _rowcount(
-            session.execute(_SETTLE, {"b_delivery": delivery_id, "b_from": was, **values})
-        )
-    if moved == 1:
+        settled = session.execute(
+            _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
+        ).all()
+    if len(settled) == 1:
+        if decision.state is _S.PUBLISHED:
+            site_log.note_change(session, [settled[0][0]])
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
             "error": message,
@@ -753,6 +757,8 @@ def manual_move(
         raise InvalidTransition(
             f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
         )
+    if values.get("state") == _S.PUBLISHED.value:  # confirmed: the appeal joins its sites
+        site_log.note_change(session, [row.appeal_id])
     audit(
         session,
         at=at,

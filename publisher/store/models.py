@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -44,6 +45,8 @@ __all__ = [
     "DeliveryState",
     "HeartbeatRow",
     "SessionRow",
+    "SiteChangeRow",
+    "SiteCounterRow",
     "SubscriptionRow",
     "SubscriptionTokenRow",
     "TokenRow",
@@ -105,6 +108,29 @@ class AppealRow(Base):
     area: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SiteCounterRow(Base):
+    """One row (``id`` 1): the number of the newest change to what the sites are made of.
+
+    A transaction that changes a site (a revision goes live, a delivery is published) takes
+    the next number by an UPDATE of this row, which holds the row's lock until it commits, so
+    numbers are taken in the order their transactions commit: every committed number is
+    below every number still to commit (see :mod:`publisher.store.site_log`)."""
+
+    __tablename__ = "site_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class SiteChangeRow(Base):
+    """One appeal whose place in the sites may have changed, at change number ``seq``."""
+
+    __tablename__ = "site_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    appeal_id: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class AppealRevisionRow(Base):

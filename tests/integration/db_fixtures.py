@@ -41,6 +41,7 @@ TABLES = (
     "approvals",
     "appeal_revisions",
     "appeals",
+    "site_changes",  # the site counter stays: it only ever goes up, as in production
     "audit_log",
     "channel_status",
     "heartbeats",

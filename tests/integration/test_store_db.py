@@ -215,12 +215,15 @@ def test_site_appeals_reads_only_records_it_has_not_met(registry: Registry, stor
         with store.session() as session:
             statements.clear()
             found = site_appeals(session, channel="web", target="default", including="pending")
-            # Which revisions are live, then the records of those not met before.
-            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+            # The newest site change, which revisions are live, the records of those not met
+            # before; then the same for the appeal being published (not in the site yet).
+            assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 5
             statements.clear()
             site_appeals(session, channel="web", target="default", including="pending")
-            [again_query] = statements
-            assert "record_json" not in again_query  # no record text read again
+            # The changes since (none), and the live revision of the appeal being published.
+            [changes, pending] = statements
+            assert "site_changes" in changes and "appeals.live_revision" in pending
+            assert "record_json" not in changes + pending  # no record text read again
     finally:
         event.remove(store.engine, "before_cursor_execute", count)
     assert [(a.id, a.revision, a.status.value) for a in found] == [

@@ -39,10 +39,10 @@ def rendition(
 
 
 def fail_with(monkeypatch: pytest.MonkeyPatch, code: int) -> None:
-    def failing_write(path: Path, content: bytes) -> bool:
+    def failing_write(path: Path, content: bytes) -> str | None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr("publisher.channel.files.atomic_write", failing_write)
+    monkeypatch.setattr("publisher.channel.files._staged_write", failing_write)
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -83,6 +83,60 @@ def test_no_temporary_file_is_left_when_a_write_fails(
     with pytest.raises(TransientPublishError):
         publish_files("files", rendition(("x.txt", b"x")), Target(output_dir=tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_changed_file_is_on_disk_before_any_is_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Crash safety with one journal commit for several files: each changed file's bytes are
+    synced before the first rename, and the renames follow the rendition's order."""
+    target = Target(output_dir=tmp_path)
+    publish_files("files", rendition(("same.txt", b"same")), target)
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append(("replace", str(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr("publisher.channel.files.os.fsync", fsync)
+    monkeypatch.setattr("publisher.channel.files.os.replace", replace)
+    files = [("a/one.txt", b"1"), ("same.txt", b"same"), ("b/two.txt", b"2"), ("three.txt", b"3")]
+    receipt = publish_files("files", rendition(*files), target)
+    assert receipt.paths == ("a/one.txt", "b/two.txt", "three.txt")
+    synced = sorted(name for kind, name in events if kind == "fsync")
+    renamed = [name for kind, name in events if kind == "replace"]
+    assert sorted(renamed) == synced and len(renamed) == 3  # the unchanged file is not touched
+    first_rename = events.index(("replace", renamed[0]))
+    assert all(kind == "fsync" for kind, _ in events[:first_rename])
+    assert [Path(name).name.split(".")[1] for name in renamed] == ["one", "two", "three"]
+    assert {p: (tmp_path / p).read_bytes() for p, _ in files} == dict(files)
+
+
+def test_a_failed_sync_renames_nothing_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = Target(output_dir=tmp_path)
+    publish_files("files", rendition(("a.txt", b"old a"), ("b.txt", b"old b")), target)
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr("publisher.channel.files.os.fsync", fsync)
+    with pytest.raises(TransientPublishError):
+        publish_files("files", rendition(("a.txt", b"new a"), ("b.txt", b"new b")), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+    assert (tmp_path / "a.txt").read_bytes() == b"old a"
+    assert (tmp_path / "b.txt").read_bytes() == b"old b"
 
 
 # --- Refusals --------------------------------------------------------------------------------

@@ -592,10 +592,10 @@ def test_publish_translates_file_system_errors(
     with pytest.raises(PermanentPublishError):
         channel.publish(Rendition(channel="web", appeal_id=None, revision=None), target)
 
-    def disk_full(path: Path, content: bytes) -> bool:
+    def disk_full(path: Path, content: bytes) -> str | None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("publisher.channel.files.atomic_write", disk_full)
+    monkeypatch.setattr("publisher.channel.files._staged_write", disk_full)
     with pytest.raises(TransientPublishError) as transient:
         channel.publish(rendition, target)
     assert isinstance(transient.value.__cause__, OSError)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges
 from publisher.channels.feeds import MAX_ENTRIES, FeedsChannel
 from publisher.channels.web import WebChannel
 from publisher.domain.record import Appeal
+from publisher.domain.site import SiteAppeals
 from publisher.errors import BuildError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
@@ -267,3 +269,99 @@ def test_site_changes_and_ordered_groups() -> None:
     with pytest.raises(KeyError):
         group.remove((1, "a"))
     assert len(group) == 1
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_snapshots_from_the_store_bring_the_site_up_to_date_as_a_fresh_rendering(
+    seed: int,
+) -> None:
+    """The store hands out SiteAppeals made from the one before: the channels then look only
+    at the ids they say changed. Whatever the path (a snapshot made from the last one, a
+    sibling with the appeal being published added, a plain list in between), the files are
+    those of a fresh rendering."""
+    rng = random.Random(seed)
+    web, feeds = WebChannel(), FeedsChannel()
+    site = SiteAppeals(_appeal(n, rng) for n in range(40))
+    revisions = dict.fromkeys(range(40), 1)
+    for _step in range(30):
+        action = rng.choice(["add", "remove", "revise", "same", "nothing"])
+        changes: dict[str, Appeal | None] = {}
+        if action == "add":
+            number = max(revisions) + 1
+            revisions[number] = 1
+            changes[f"appeal-{number}"] = _appeal(number, rng)
+        elif action == "remove" and len(site):
+            changes[rng.choice(list(site)).id] = None
+        elif action == "revise":
+            for appeal in rng.sample(list(site), k=min(len(site), rng.randint(1, 3))):
+                number = int(appeal.id.removeprefix("appeal-"))
+                revisions[number] += 1
+                changes[appeal.id] = _appeal(number, rng, revisions[number])
+        elif action == "same" and len(site):
+            appeal = rng.choice(list(site))
+            changes[appeal.id] = appeal.model_copy()
+        site = site.with_changes(changes)
+        shown: Sequence[Appeal] = site
+        way = rng.choice(["snapshot", "snapshot", "sibling", "list"])
+        if way == "sibling":  # the appeal being published, not yet in the site
+            number = max(revisions) + 1
+            revisions[number] = 1
+            shown = site.with_changes({f"appeal-{number}": _appeal(number, rng)})
+        elif way == "list":
+            shown = list(site)
+        assert [a.id for a in shown] == sorted(a.id for a in shown)
+        assert _files(web.render_site(shown, CONTEXT)) == _files(
+            WebChannel().render_site(list(shown), CONTEXT)
+        )
+        assert _files(feeds.render_site(shown, CONTEXT)) == _files(
+            FeedsChannel().render_site(list(shown), CONTEXT)
+        )
+
+
+def test_site_appeals_snapshots_tell_what_changed() -> None:
+    rng = random.Random(21)
+    a, b, c, d = (_appeal(n, rng) for n in range(4))
+    with pytest.raises(ValueError, match="appeal-1"):
+        SiteAppeals([a, b, b.model_copy()])
+    first = SiteAppeals([c, a, b])
+    assert [x.id for x in first] == ["appeal-0", "appeal-1", "appeal-2"] and len(first) == 3
+    assert first.get("appeal-2") is c and first.get("appeal-9") is None
+    assert first[0] is a and list(first[1:]) == [b, c]
+    assert first.with_changes({"appeal-0": a}) is first  # nothing differs
+    with pytest.raises(ValueError, match="given for appeal"):
+        first.with_changes({"appeal-0": b})
+    b2 = b.model_copy()
+    second = first.with_changes({"appeal-1": b2, "appeal-2": None})
+    assert list(second) == [a, b2] and list(first) == [a, b, c]  # the first is unchanged
+    assert second.changed_since(first) == {"appeal-1", "appeal-2"}
+    assert first.changed_since(first) == frozenset()
+    third = second.with_changes({"appeal-3": d})
+    assert third.changed_since(first) == {"appeal-1", "appeal-2", "appeal-3"}
+    # A sibling: both made from ``second``.
+    sibling = second.with_changes({"appeal-2": c})
+    assert third.changed_since(sibling) == {"appeal-2", "appeal-3"}
+    assert first.changed_since(third) == {"appeal-1", "appeal-2", "appeal-3"}  # backwards too
+    # Unrelated snapshots, or a chain whose middle is gone: not known.
+    assert SiteAppeals([a]).changed_since(first) is None
+    fourth = third.with_changes({"appeal-0": None})
+    del second, third
+    import gc
+
+    gc.collect()
+    assert fourth.changed_since(first) is None
+
+
+def test_site_changes_look_only_at_the_ids_a_snapshot_names() -> None:
+    rng = random.Random(22)
+    appeals = [_appeal(n, rng) for n in range(5)]
+    first = SiteAppeals(appeals)
+    changes = SiteChanges()
+    gone, came = changes.diff(first) or ([], [])
+    changes.commit(gone, came, first)
+    revised = appeals[3].model_copy()
+    second = first.with_changes({"appeal-3": revised, "appeal-4": None})
+    assert changes.diff(second) == ([appeals[3], appeals[4]], [revised])
+    changes.commit([appeals[3], appeals[4]], [revised], second)
+    assert sorted(a.id for a in changes) == [f"appeal-{n}" for n in range(4)]
+    # A plain list is compared record by record, as before.
+    assert changes.diff([*second, appeals[4]]) == ([], [appeals[4]])

@@ -404,10 +404,10 @@ def test_publish_writes_the_file(tmp_path: Path) -> None:
 def test_publish_translates_file_system_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, error: type[Exception]
 ) -> None:
-    def failing_write(path: Path, content: bytes) -> bool:
+    def failing_write(path: Path, content: bytes) -> str | None:
         raise OSError(code, "simulated")
 
-    monkeypatch.setattr("publisher.channel.files.atomic_write", failing_write)
+    monkeypatch.setattr("publisher.channel.files._staged_write", failing_write)
     channel = TextChannel()
     with pytest.raises(error) as caught:
         channel.publish(channel.render(make_appeal(), CONTEXT), Target(output_dir=tmp_path))

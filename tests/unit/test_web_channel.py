@@ -1156,10 +1156,10 @@ def test_publish_writes_files_and_leaves_unchanged_ones_alone(tmp_path: Path) ->
 def test_disk_errors_are_translated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, error: type[Exception]
 ) -> None:
-    def failing_write(path: Path, content: bytes) -> bool:
+    def failing_write(path: Path, content: bytes) -> str | None:
         raise OSError(code, "simulated", str(path))
 
-    monkeypatch.setattr("publisher.channel.files.atomic_write", failing_write)
+    monkeypatch.setattr("publisher.channel.files._staged_write", failing_write)
     with pytest.raises(error) as caught:
         WebChannel().publish(WebChannel().render(sample(), CTX), Target(output_dir=tmp_path))
     assert isinstance(caught.value.__cause__, OSError)
