@@ -29,6 +29,7 @@ from publisher.channels.x.bilingual import (
     bilingual_text,
     details_in_first,
     details_moved,
+    update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
 from publisher.channels.x.lines import (
@@ -487,24 +488,7 @@ def render_combined_update_posts(
     lead = versions[0]
     if lead.status is AppealStatus.WITHDRAWN:
         return render_update_posts(lead, limits)
-    urls = [str(version.url) for version in versions]
-    full: list[list[str]] = []
-    short: list[list[str]] = []
-    for version in versions:
-        update = words_for(version).update
-        if version.status is AppealStatus.RESOLVED:
-            line = f"{update}: {clean_inline(version.resolution or '')}"
-            full.append([line])
-            short.append([line])
-            continue
-        title = lead_line(version)
-        line = f"{update}: {title}"
-        summary = clean_inline(version.summary)
-        said = summary and summary.lower().rstrip(".!? ") not in title.lower()
-        full.append([line, summary] if said else [line])
-        short.append([line])
-    for paragraphs in (full, short):
-        text, _ = limit_hashtags(bilingual_text(paragraphs, urls), MAX_HASHTAGS)
+    for text in update_texts(versions, MAX_HASHTAGS):
         if counter.fits(text):
             return Posts(posts=(_post(counter, text),), warnings=())
     return None

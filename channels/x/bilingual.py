@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import zip_longest
 
-from publisher.channels.x.entities import hashtags_in
-from publisher.channels.x.lines import hashtags_for
+from publisher.channels.x.entities import hashtags_in, limit_hashtags
+from publisher.channels.x.lines import hashtags_for, lead_line, words_for
 from publisher.channels.x.text import clean_inline
-from publisher.domain.record import Appeal
+from publisher.domain.record import Appeal, AppealStatus
 
 __all__ = [
     "FirstLines",
@@ -33,6 +33,7 @@ __all__ = [
     "bilingual_text",
     "details_in_first",
     "details_moved",
+    "update_texts",
 ]
 
 FirstLines = tuple[str, list[str], str | None]
@@ -110,3 +111,31 @@ def details_moved(channel: str, parts: Sequence[FirstLines]) -> str:
         f"{channel}: the missing person's age and where they were last seen are not in the "
         f"bilingual first post ({why}); they open each language's part of the thread"
     )
+
+
+def update_texts(versions: Sequence[Appeal], most_tags: int) -> tuple[str, str]:
+    """The candidates for one "UPDATE: …" post in every language of ``versions`` (live or
+    resolved), the fuller first: each language's update line and summary (where the summary
+    says more than the title), then each language's update line alone; each with the link(s)
+    and at most ``most_tags`` hashtags. The channel posts the first that fits."""
+    urls = [str(version.url) for version in versions]
+    full: list[list[str]] = []
+    short: list[list[str]] = []
+    for version in versions:
+        update = words_for(version).update
+        if version.status is AppealStatus.RESOLVED:
+            line = f"{update}: {clean_inline(version.resolution or '')}"
+            full.append([line])
+            short.append([line])
+            continue
+        title = lead_line(version)
+        line = f"{update}: {title}"
+        summary = clean_inline(version.summary)
+        said = summary and summary.lower().rstrip(".!? ") not in title.lower()
+        full.append([line, summary] if said else [line])
+        short.append([line])
+    fuller, shorter = (
+        limit_hashtags(bilingual_text(paragraphs, urls), most_tags)[0]
+        for paragraphs in (full, short)
+    )
+    return fuller, shorter

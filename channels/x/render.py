@@ -16,6 +16,7 @@ from publisher.channels.x.bilingual import (
     bilingual_text,
     details_in_first,
     details_moved,
+    update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
 from publisher.channels.x.lines import call_to_action as _call_to_action
@@ -371,24 +372,7 @@ def render_combined_update_posts(versions: Sequence[Appeal]) -> Posts | None:
     lead = versions[0]
     if lead.status is AppealStatus.WITHDRAWN:
         return render_update_posts(lead)
-    urls = [str(version.url) for version in versions]
-    full: list[list[str]] = []
-    short: list[list[str]] = []
-    for version in versions:
-        update = words_for(version).update
-        if version.status is AppealStatus.RESOLVED:
-            line = f"{update}: {clean_inline(version.resolution or '')}"
-            full.append([line])
-            short.append([line])
-            continue
-        title = _lead(version)
-        line = f"{update}: {title}"
-        summary = clean_inline(version.summary)
-        said = summary and summary.lower().rstrip(".!? ") not in title.lower()
-        full.append([line, summary] if said else [line])
-        short.append([line])
-    for paragraphs in (full, short):
-        text, _ = limit_hashtags(bilingual_text(paragraphs, urls), MAX_HASHTAGS)
+    for text in update_texts(versions, MAX_HASHTAGS):
         if fits(text):
             return Posts(posts=(_post(text),), warnings=())
     return None
