@@ -776,18 +776,30 @@ class FeedsChannel(ChannelBase):
         """The feeds of the site in its primary language (``language`` None): overall, per
         area and per campaign; or in another language, under its code (``feeds/cy/``),
         overall and per area, titled and described in that language and linking its pages
-        (the Welsh home and area indexes)."""
+        (the Welsh home and area indexes). Every appeal is an entry of another language's
+        feeds, in that language where it is written in it, else in its own (the Atom entry
+        says which, ``xml:lang``; an RSS item cannot), as the language's index shows it:
+        nobody following the Welsh feed misses an appeal that has no Welsh."""
         name = _site_name(context)
-        if language is not None:
-            return self._language_feeds(site, appeals, context, language)
+        prefix = "" if language is None else language.prefix
+        own = "" if language is None else f" ({_language_label(language)})"
+        lang = None if language is None else language.lang
+        home = context.site_url if language is None else context.absolute(prefix)
+
+        def say(message: str, **values: str) -> str:
+            if language is not None:
+                message = chrome_for(language.lang).translations.gettext(message)
+            return message % {"site": name, **values}
+
         specs: list[tuple[_FeedSpec, _FeedGroup]] = [
             (
                 _FeedSpec(
-                    folder="feeds/",
-                    title=name,
-                    description=f"Appeals, advice and news from {name}.",
-                    alternate=context.site_url,
+                    folder=f"feeds/{prefix}",
+                    title=f"{name}{own}",
+                    description=say("Appeals, advice and news from %(site)s."),
+                    alternate=home,
                     appeals=(),
+                    language=lang,
                 ),
                 site.everything,
             )
@@ -795,23 +807,26 @@ class FeedsChannel(ChannelBase):
         area_names = site.area_names(appeals)
         for slug in sorted(site.areas):
             group = site.areas[slug]
+            area = area_names[slug]
             specs.append(
                 (
                     _FeedSpec(
-                        folder=f"feeds/areas/{slug}/",
-                        title=f"{name}: {area_names[slug]}",
-                        description=(
-                            f"Appeals, advice and news for {area_names[slug]} from {name}."
+                        folder=f"feeds/{prefix}areas/{slug}/",
+                        title=f"{name}: {area}{own}",
+                        description=say(
+                            "Appeals, advice and news for %(area)s from %(site)s.", area=area
                         ),
                         alternate=(
-                            context.absolute(f"areas/{slug}/") if group.live else context.site_url
+                            context.absolute(f"{prefix}areas/{slug}/") if group.live else home
                         ),
                         appeals=(),
+                        language=lang,
                     ),
                     group,
                 )
             )
-        for slug in sorted(site.campaigns):
+        campaigns = sorted(site.campaigns) if language is None else []  # no Welsh campaign feeds
+        for slug in campaigns:
             specs.append(
                 (
                     _FeedSpec(
@@ -822,62 +837,6 @@ class FeedsChannel(ChannelBase):
                         appeals=(),
                     ),
                     site.campaigns[slug],
-                )
-            )
-        files: list[OutputFile] = []
-        for spec, group in specs:
-            files.extend(self._site_pair(site, spec, group, context))
-        return files
-
-    def _language_feeds(
-        self,
-        site: _FeedsSite,
-        appeals: Sequence[Appeal],
-        context: RenderContext,
-        language: SiteLanguage,
-    ) -> list[OutputFile]:
-        """Another language's overall and area feeds (``feeds/cy/rss.xml``,
-        ``feeds/cy/areas/<slug>/…``). Every appeal is an entry, in that language where it is
-        written in it, else in its own (the Atom entry says which, ``xml:lang``; an RSS item
-        cannot), as the language's index shows it: nobody following the Welsh feed misses
-        an appeal that has no Welsh."""
-        words = chrome_for(language.lang).translations
-        name = _site_name(context)
-        own = _language_label(language)
-        prefix = language.prefix
-        specs: list[tuple[_FeedSpec, _FeedGroup]] = [
-            (
-                _FeedSpec(
-                    folder=f"feeds/{prefix}",
-                    title=f"{name} ({own})",
-                    description=words.gettext("Appeals, advice and news from %(site)s.")
-                    % {"site": name},
-                    alternate=context.absolute(prefix),
-                    appeals=(),
-                    language=language.lang,
-                ),
-                site.everything,
-            )
-        ]
-        area_names = site.area_names(appeals)
-        for slug in sorted(site.areas):
-            group = site.areas[slug]
-            specs.append(
-                (
-                    _FeedSpec(
-                        folder=f"feeds/{prefix}areas/{slug}/",
-                        title=f"{name}: {area_names[slug]} ({own})",
-                        description=words.gettext(
-                            "Appeals, advice and news for %(area)s from %(site)s."
-                        )
-                        % {"area": area_names[slug], "site": name},
-                        alternate=context.absolute(
-                            f"{prefix}areas/{slug}/" if group.live else prefix
-                        ),
-                        appeals=(),
-                        language=language.lang,
-                    ),
-                    group,
                 )
             )
         files: list[OutputFile] = []
