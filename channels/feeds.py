@@ -66,7 +66,6 @@ Rules (feedgen's quirks are pinned here and by ``tests/unit/test_feeds_channel.p
 from __future__ import annotations
 
 import html
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +84,7 @@ from publisher.channel.memo import (
     FragmentMemo,
     OrderedGroup,
     SiteChanges,
+    SiteMemory,
     instant,
     newest_key,
 )
@@ -661,8 +661,7 @@ class FeedsChannel(ChannelBase):
         # publisher.channel.memo), and the site as last rendered in each context, with each
         # feed's last pair of files and what it was made from (_FeedsSite).
         self._bodies: FragmentMemo[str] = FragmentMemo(_BODY_MEMO_LIMIT)
-        self._sites: dict[RenderContext, _FeedsSite] = {}
-        self._site_lock = threading.Lock()
+        self._sites: SiteMemory[_FeedsSite] = SiteMemory(_FeedsSite, _SITES_REMEMBERED)
 
     # Rendering -------------------------------------------------------------------------------
 
@@ -716,14 +715,8 @@ class FeedsChannel(ChannelBase):
         The channel remembers the site it rendered last (for each of a few contexts): what
         each feed covers is brought up to date with the records that changed, and a feed is
         made again only when what it is made of changed (see :class:`_FeedsSite`)."""
-        with self._site_lock:
-            # Taken out while it changes: if the rendering fails, it is forgotten, and the
-            # next one starts from nothing.
-            site = self._sites.pop(context, None) or _FeedsSite()
+        with self._sites.using(context) as site:
             files = self._render_site(site, appeals, context)
-            self._sites[context] = site  # the most recently used last
-            while len(self._sites) > _SITES_REMEMBERED:
-                del self._sites[next(iter(self._sites))]
         return Rendition(channel=self.name, appeal_id=None, revision=None, files=files)
 
     def _render_site(
@@ -986,18 +979,14 @@ class FeedsChannel(ChannelBase):
     def site_memory(self, context: RenderContext) -> object | None:
         """The site as last rendered in ``context`` (records, keys, the pieces made of them),
         for the build cache to keep with its records."""
-        with self._site_lock:
-            return self._sites.get(context)
+        return self._sites.get(context)
 
     def recall_site(self, context: RenderContext, memory: object) -> None:
         """Carry on from a site :meth:`site_memory` gave in another process."""
-        if not isinstance(memory, _FeedsSite):
-            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}")
-        with self._site_lock:
-            self._sites.pop(context, None)
-            self._sites[context] = memory
-            while len(self._sites) > _SITES_REMEMBERED:
-                del self._sites[next(iter(self._sites))]
+        try:
+            self._sites.recall(context, memory)
+        except TypeError as exc:
+            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}") from exc
 
     # Publishing ------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ the exception: a server shows it at any depth, so its links are rooted at the si
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,7 @@ from publisher.channel.i18n import (
     gettext,
     site_name,
 )
-from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, newest_key
+from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges, SiteMemory, newest_key
 from publisher.channel.templates import environment
 from publisher.channels._common import page_code
 from publisher.channels.web.views import (
@@ -154,8 +153,7 @@ class WebChannel(ChannelBase):
         # whether it names the area): an index is re-assembled from them, and only a changed
         # appeal's cards are rendered again (see publisher.channel.memo).
         self._cards: FragmentMemo[bytes] = FragmentMemo(_CARD_MEMO_LIMIT)
-        self._sites: dict[RenderContext, _WebSite] = {}
-        self._site_lock = threading.Lock()
+        self._sites: SiteMemory[_WebSite] = SiteMemory(_WebSite, _SITES_REMEMBERED)
 
     # Rendering (pure) ---------------------------------------------------------------------
 
@@ -211,14 +209,8 @@ class WebChannel(ChannelBase):
         rendering costs what changed since: the cards of new or changed records are made and
         put in their place, and only the pages they are on are made again (see
         :mod:`publisher.channel.memo`)."""
-        with self._site_lock:
-            # Taken out while it changes: if the rendering fails, it is forgotten, and the
-            # next one starts from nothing.
-            site = self._sites.pop(context, None) or _WebSite()
+        with self._sites.using(context) as site:
             files = self._render_site(site, appeals, context)
-            self._sites[context] = site  # the most recently used last
-            while len(self._sites) > _SITES_REMEMBERED:
-                del self._sites[next(iter(self._sites))]
         return Rendition(channel=self.name, appeal_id=None, revision=None, files=files)
 
     def _render_site(
@@ -382,18 +374,14 @@ class WebChannel(ChannelBase):
     def site_memory(self, context: RenderContext) -> object | None:
         """The site as last rendered in ``context`` (records, keys, the pieces made of them),
         for the build cache to keep with its records."""
-        with self._site_lock:
-            return self._sites.get(context)
+        return self._sites.get(context)
 
     def recall_site(self, context: RenderContext, memory: object) -> None:
         """Carry on from a site :meth:`site_memory` gave in another process."""
-        if not isinstance(memory, _WebSite):
-            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}")
-        with self._site_lock:
-            self._sites.pop(context, None)
-            self._sites[context] = memory
-            while len(self._sites) > _SITES_REMEMBERED:
-                del self._sites[next(iter(self._sites))]
+        try:
+            self._sites.recall(context, memory)
+        except TypeError as exc:
+            raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}") from exc
 
     # Publishing (the only side effect) ----------------------------------------------------
 

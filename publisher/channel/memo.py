@@ -16,13 +16,21 @@ import threading
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from publisher.domain.record import Appeal
 from publisher.domain.site import SiteAppeals
 
-__all__ = ["FragmentMemo", "OrderedGroup", "SiteChanges", "instant", "newest_key"]
+__all__ = [
+    "FragmentMemo",
+    "OrderedGroup",
+    "SiteChanges",
+    "SiteMemory",
+    "instant",
+    "newest_key",
+]
 
 V = TypeVar("V")
 
@@ -190,3 +198,46 @@ class SiteChanges:
 
     def __iter__(self) -> Iterator[Appeal]:
         return iter(self._by_id.values())
+
+
+S = TypeVar("S")
+
+
+class SiteMemory(Generic[S]):
+    """The sites a site channel rendered last, one per rendering context, the ``limit`` most
+    recently used: what :meth:`~publisher.channel.Channel.site_memory` hands the build cache
+    and :meth:`~publisher.channel.Channel.recall_site` takes back. Thread-safe."""
+
+    def __init__(self, kind: type[S], limit: int) -> None:
+        self._kind = kind
+        self._limit = limit
+        self._sites: dict[Hashable, S] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def using(self, context: Hashable) -> Iterator[S]:
+        """The site remembered for ``context`` (a new one if none), to bring up to date, held
+        alone until the block ends. It is taken out while it changes: if the block fails,
+        it is forgotten, and the next rendering starts from nothing."""
+        with self._lock:
+            site = self._sites.pop(context, None) or self._kind()
+            yield site
+            self._keep(context, site)
+
+    def get(self, context: Hashable) -> S | None:
+        with self._lock:
+            return self._sites.get(context)
+
+    def recall(self, context: Hashable, site: object) -> None:
+        """Carry on from ``site``, which another process remembered; a ``TypeError`` for
+        anything but one of this memory's sites."""
+        if not isinstance(site, self._kind):
+            raise TypeError(f"not a remembered {self._kind.__name__}: {type(site).__name__}")
+        with self._lock:
+            self._sites.pop(context, None)
+            self._keep(context, site)
+
+    def _keep(self, context: Hashable, site: S) -> None:
+        self._sites[context] = site  # the most recently used last
+        while len(self._sites) > self._limit:
+            del self._sites[next(iter(self._sites))]
