@@ -89,7 +89,7 @@ _UNSUBSCRIBE = {
 """An email's last line, before its unsubscribe link, in the subscriber's language."""
 _NOT_IN_LANGUAGE = {
     "en": "This appeal is not available in English.",
-    "cy": "Nid yw'r neges hon ar gael yn Gymraeg.",
+    "cy": "Nid yw'r wybodaeth hon ar gael yn Gymraeg.",
 }
 """The first line of the primary's words sent to a subscriber of a language the appeal is not
 written in (GSM characters only, so it does not make an English text message Unicode)."""

@@ -49,7 +49,7 @@ def test_a_translation_is_its_own_alert_with_its_own_page() -> None:
 def test_a_language_the_appeal_lacks_gets_the_primary_under_a_note() -> None:
     english_only = _osian().model_copy(update={"translations": ()})
     cy = _payload(english_only)["languages"]["cy"]
-    note = "Nid yw'r neges hon ar gael yn Gymraeg."
+    note = "Nid yw'r wybodaeth hon ar gael yn Gymraeg."
     assert cy["email"]["body"].startswith(f"{note}\n\n{english_only.title}\n")
     assert cy["sms"]["body"].startswith(f"{note}\n{english_only.title}\n")
     assert str(english_only.url) in cy["sms"]["body"]
