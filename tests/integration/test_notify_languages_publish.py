@@ -98,10 +98,11 @@ def test_a_welsh_subscriber_of_an_english_only_appeal_is_told_so_in_welsh(
     channel.publish(_rendition(channel, english_only), Target(idempotency_key="d2"))
     (mail,) = fake.messages_to("ann@example.org")
     assert mail.subject == english_only.title
-    assert mail.body.startswith("Nid yw'r wybodaeth hon ar gael yn Gymraeg.\n\n" + english_only.title)
+    note = "Nid yw'r wybodaeth hon ar gael yn Gymraeg."
+    assert mail.body.startswith(f"{note}\n\n{english_only.title}")
     assert "dad-danysgrifiwch: https://alerts.example/u/t1" in mail.body
     (text,) = fake.messages_to("+447700900123")
-    assert text.body.startswith("Nid yw'r wybodaeth hon ar gael yn Gymraeg.\n")
+    assert text.body.startswith(f"{note}\n")
     assert str(english_only.url) in text.body and "Atal rhybuddion: " in text.body
     (english,) = fake.messages_to("bob@example.org")
     assert english.body.startswith(english_only.title)
