@@ -13,6 +13,13 @@ area, sent through GOV.UK Notify with ``notifications-python-client``.
   off.
 - **Who receives it** is asked at publishing time from a :class:`SubscriberSource` (the
   confirmed subscribers of the appeal's area and topics).
+- **In the subscriber's language.** The rendition holds the alert in each of the appeal's
+  languages (:meth:`Appeal.in_language`: that language's words and its own page's address), and
+  for each language of the force (``RenderContext.languages``) the appeal is not written in,
+  the primary's words under a one-line note in that language that the appeal is not available
+  in it. Each subscriber gets the version in the language they chose (``Recipient.language``;
+  the primary's when it is ``""`` or has no version), and the message's own lines (how to stop
+  the alerts) are in their language when the channel has words for it (English, Welsh).
 - **No alert twice.** Each message's Notify ``reference`` is made of the delivery's key
   (``Target.idempotency_key``, the same on every attempt) and the subscriber. Before sending a
   message the channel asks Notify for notifications with that reference
@@ -45,7 +52,7 @@ from publisher.channels._social import append_outbox
 from publisher.channels.notify import sms
 from publisher.channels.text import clean_text, render_text
 from publisher.domain.phones import grouped
-from publisher.domain.record import Appeal, AppealStatus, ContactKind
+from publisher.domain.record import Appeal, AppealStatus, ContactKind, language_code
 from publisher.domain.secret import Secret
 from publisher.errors import (
     AmbiguousPublishError,
@@ -71,8 +78,21 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.notifications.service.gov.uk"
 OUTBOX_FILE = "notify.jsonl"
 SMS_UNSUBSCRIBE_ROOM = 120
-"""Characters an SMS render leaves for ``"\\nStop alerts: " + <unsubscribe URL>``."""
-_STOP = "\nStop alerts: "
+"""Characters an SMS render leaves for ``"\\nStop alerts: " + <unsubscribe URL>`` (or its
+Welsh, ``"\\nAtal rhybuddion: "``)."""
+_STOP = {"en": "\nStop alerts: ", "cy": "\nAtal rhybuddion: "}
+"""An SMS's last line, before its unsubscribe link, in the subscriber's language."""
+_UNSUBSCRIBE = {
+    "en": "To stop these alerts, unsubscribe: ",
+    "cy": "I roi'r gorau i'r rhybuddion hyn, dad-danysgrifiwch: ",
+}
+"""An email's last line, before its unsubscribe link, in the subscriber's language."""
+_NOT_IN_LANGUAGE = {
+    "en": "This appeal is not available in English.",
+    "cy": "Nid yw'r wybodaeth hon ar gael yn Gymraeg.",
+}
+"""The first line of the primary's words sent to a subscriber of a language the appeal is not
+written in (GSM characters only, so it does not make an English text message Unicode)."""
 _CALL = {"cy": "Ffoniwch"}
 """The SMS's "Call <number>" in the appeal's language, where it is not English."""
 _NOT_CONFIGURED = (
@@ -105,30 +125,75 @@ def reference_for(key: str, recipient: Recipient) -> str:
     return "publisher-" + digest.hexdigest()[:40]
 
 
-def email_with_link(body: str, unsubscribe_url: str) -> str:
-    return f"{body.rstrip()}\n\nTo stop these alerts, unsubscribe: {unsubscribe_url}\n"
+def email_with_link(body: str, unsubscribe_url: str, language: str = "en") -> str:
+    """The email's body with its unsubscribe line in ``language`` (a language code; English
+    when the channel has no words in it)."""
+    words = _UNSUBSCRIBE.get(language, _UNSUBSCRIBE["en"])
+    return f"{body.rstrip()}\n\n{words}{unsubscribe_url}\n"
 
 
-def sms_with_link(body: str, unsubscribe_url: str) -> str:
-    return f"{body}{_STOP}{unsubscribe_url}"
+def sms_with_link(body: str, unsubscribe_url: str, language: str = "en") -> str:
+    """The text message with its "Stop alerts" line in ``language`` (English when the channel
+    has no words in it)."""
+    return f"{body}{_STOP.get(language, _STOP['en'])}{unsubscribe_url}"
 
 
-def _sms_body(appeal: Appeal) -> str:
-    """Title, area, address, first number to call; the title shortened to keep the whole text
-    (with room for the unsubscribe link) within Notify's limit."""
+def _sms_body(appeal: Appeal, note: str = "") -> str:
+    """Title, area, address, first number to call (after ``note``, when given, on a line of
+    its own); the title shortened to keep the whole text (with room for the unsubscribe link)
+    within Notify's limit."""
     title = clean_text(appeal.title)
+    head = f"{note}\n" if note else ""
     lines = [clean_text(appeal.area), str(appeal.url)]
     phone = next((c for c in appeal.contacts if c.kind is ContactKind.PHONE), None)
     if phone is not None:
         call = _CALL.get(appeal.locale.partition("_")[0].lower(), "Call")
         lines.append(f"{call} {grouped(phone)}")
     rest = "\n" + "\n".join(lines)
-    budget = sms.MAX_CHARACTERS - SMS_UNSUBSCRIBE_ROOM - sms.count(rest).characters
+    budget = sms.MAX_CHARACTERS - SMS_UNSUBSCRIBE_ROOM - sms.count(head + rest).characters
     if sms.count(title).characters > budget:
         while title and sms.count(title + "...").characters > budget:
             title = title[:-1]
         title = title.rstrip() + "..."
-    return title + rest
+    return head + title + rest
+
+
+def _version(appeal: Appeal, language: str, note: str = "") -> dict[str, Any]:
+    """One language's alert (its email and text message) in the rendition."""
+    body = _sms_body(appeal, note)
+    counted = sms.count(body)
+    text = render_text(appeal)
+    return {
+        "language": language,
+        "email": {
+            "subject": clean_text(appeal.title),
+            "body": f"{note}\n\n{text}" if note else text,
+        },
+        "sms": {
+            "body": body,
+            "characters": counted.characters,
+            "fragments": counted.fragments,
+            "encoding": counted.encoding,
+        },
+    }
+
+
+def _versions(appeal: Appeal, languages: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The alert in every other language than the primary: each translation's, then, for
+    each of the force's ``languages`` the appeal is not written in, the primary's words under
+    a note in that language (when the channel has its words)."""
+    primary = language_code(appeal.locale)
+    versions: dict[str, dict[str, Any]] = {}
+    for locale in appeal.languages[1:]:
+        code = language_code(locale)
+        if code != primary and code not in versions:
+            versions[code] = _version(appeal.in_language(locale), code)
+    for locale in languages:
+        code = language_code(locale)
+        note = _NOT_IN_LANGUAGE.get(code)
+        if code != primary and code not in versions and note is not None:
+            versions[code] = _version(appeal.in_language(appeal.locale), code, note)
+    return versions
 
 
 def _api_message(exc: APIError) -> str:
@@ -189,14 +254,37 @@ def _refuses_address(exc: APIError) -> bool:
 
 
 @dataclass(frozen=True)
+class _Version:
+    """The alert in one language: what a subscriber of that language receives."""
+
+    language: str
+    """Its language code (``""`` when the rendition predates languages)."""
+    subject: str
+    email_body: str
+    sms_body: str
+
+
+@dataclass(frozen=True)
 class _Alert:
     appeal: str
     revision: int
     area: str
     topics: tuple[str, ...]
-    subject: str
-    email_body: str
-    sms_body: str
+    primary: _Version
+    others: dict[str, _Version]
+
+    def version_for(self, recipient: Recipient) -> _Version:
+        """The version in the subscriber's language, or the primary's."""
+        return self.others.get(recipient.language, self.primary)
+
+
+def _version_of(data: dict[str, Any], language: str) -> _Version:
+    return _Version(
+        language=language,
+        subject=str(data["email"]["subject"]),
+        email_body=str(data["email"]["body"]),
+        sms_body=str(data["sms"]["body"]),
+    )
 
 
 def _alert_of(rendition: Rendition) -> _Alert:
@@ -207,12 +295,22 @@ def _alert_of(rendition: Rendition) -> _Alert:
             revision=int(data["revision"]),
             area=str(data["area"]),
             topics=tuple(str(t) for t in data["topics"]),
-            subject=str(data["email"]["subject"]),
-            email_body=str(data["email"]["body"]),
-            sms_body=str(data["sms"]["body"]),
+            primary=_version_of(data, str(data.get("language", ""))),
+            others={
+                str(code): _version_of(version, str(code))
+                for code, version in dict(data.get("languages", {})).items()
+            },
         )
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise PermanentPublishError(f"the notify rendition is not usable: {exc}") from exc
+
+
+def _lines_language(version: _Version, recipient: Recipient) -> str:
+    """The language of a message's own lines: the subscriber's when the channel has words in
+    it, else the version's."""
+    if recipient.language in _STOP:
+        return recipient.language
+    return version.language or "en"
 
 
 class NotifyChannel(ChannelBase):
@@ -259,21 +357,17 @@ class NotifyChannel(ChannelBase):
                 revision=appeal.revision,
                 warnings=(f"appeal {appeal.id} is {appeal.status.value}: no alert is sent",),
             )
-        body = _sms_body(appeal)
-        counted = sms.count(body)
-        payload = {
+        primary = _version(appeal, language_code(appeal.locale))
+        payload: dict[str, Any] = {
             "appeal": appeal.id,
             "revision": appeal.revision,
             "area": appeal.area,
             "topics": sorted(t.value for t in appeal.all_topics),
-            "email": {"subject": clean_text(appeal.title), "body": render_text(appeal)},
-            "sms": {
-                "body": body,
-                "characters": counted.characters,
-                "fragments": counted.fragments,
-                "encoding": counted.encoding,
-            },
+            **primary,
         }
+        others = _versions(appeal, context.languages)
+        if others:
+            payload["languages"] = others
         content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         return Rendition(
             channel=self.name,
@@ -304,8 +398,11 @@ class NotifyChannel(ChannelBase):
         ids: list[str] = []
         counts = {"sent": 0, "already_sent": 0, "refused": 0, "sms_fragments": 0}
         refusals: list[str] = []
+        languages: dict[str, int] = {}
         with self._lock:
             for recipient in recipients:
+                language = alert.version_for(recipient).language
+                languages[language] = languages.get(language, 0) + 1
                 reference = reference_for(key, recipient)
                 found = self._already_sent(client, reference)
                 if found is not None:
@@ -327,6 +424,7 @@ class NotifyChannel(ChannelBase):
             )
         details = {name: str(value) for name, value in counts.items()}
         details["recipients"] = str(len(recipients))
+        details["languages"] = " ".join(f"{k or '-'}={v}" for k, v in sorted(languages.items()))
         details["reference_key"] = key
         return Receipt(
             channel=self.name,
@@ -389,18 +487,20 @@ class NotifyChannel(ChannelBase):
         reference: str,
         counts: dict[str, int],
     ) -> str:
+        version = alert.version_for(recipient)
+        lines = _lines_language(version, recipient)
         if recipient.kind == "email":
             answer = client.send_email_notification(
                 email_address=recipient.address,
                 template_id=self._settings.email_template_id,
                 personalisation={
-                    "subject": alert.subject,
-                    "body": email_with_link(alert.email_body, recipient.unsubscribe_url),
+                    "subject": version.subject,
+                    "body": email_with_link(version.email_body, recipient.unsubscribe_url, lines),
                 },
                 reference=reference,
             )
         else:
-            text = sms_with_link(alert.sms_body, recipient.unsubscribe_url)
+            text = sms_with_link(version.sms_body, recipient.unsubscribe_url, lines)
             counted = sms.count(text)
             if counted.too_long:
                 raise PermanentPublishError(
@@ -446,6 +546,8 @@ class NotifyChannel(ChannelBase):
         now = self._clock()
         records = []
         for recipient in recipients:
+            version = alert.version_for(recipient)
+            lines = _lines_language(version, recipient)
             record: dict[str, Any] = {
                 "dry_run": True,
                 "channel": self.name,
@@ -453,14 +555,17 @@ class NotifyChannel(ChannelBase):
                 "revision": alert.revision,
                 "kind": recipient.kind,
                 "subscriber": recipient.subscriber,
+                "language": version.language,
                 "reference": reference_for(key, recipient),
                 "at": now.isoformat(),
             }
             if recipient.kind == "email":
-                record["subject"] = alert.subject
-                record["body"] = email_with_link(alert.email_body, recipient.unsubscribe_url)
+                record["subject"] = version.subject
+                record["body"] = email_with_link(
+                    version.email_body, recipient.unsubscribe_url, lines
+                )
             else:
-                text = sms_with_link(alert.sms_body, recipient.unsubscribe_url)
+                text = sms_with_link(version.sms_body, recipient.unsubscribe_url, lines)
                 record["body"] = text
                 record["fragments"] = sms.count(text).fragments
             records.append(record)

@@ -21,9 +21,16 @@ class Recipient:
     address: str
     """An email address, or a mobile number in E.164."""
     unsubscribe_url: str
+    language: str = ""
+    """The language code the subscriber chose (``en``, ``cy``); ``""`` for the appeal's own
+    (primary) language. The alert goes in the appeal's version in that language when it has
+    one; the message's own lines (how to stop the alerts) are in it whatever the appeal has."""
 
     def __repr__(self) -> str:  # addresses are personal data: never in logs
-        return f"Recipient(subscriber={self.subscriber!r}, kind={self.kind!r})"
+        return (
+            f"Recipient(subscriber={self.subscriber!r}, kind={self.kind!r}, "
+            f"language={self.language!r})"
+        )
 
 
 class SubscriberSource(Protocol):

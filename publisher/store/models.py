@@ -374,6 +374,10 @@ class SubscriptionRow(Base):
     address: Mapped[str] = mapped_column(String(320))
     area: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(40), default="")
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    """The language the alerts go in: a language code (``en``, ``cy``) of PUBLISHER_LANGUAGES,
+    or ``""`` for the force's primary language (every subscription made before languages
+    were asked, or when the force publishes in one language)."""
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
 

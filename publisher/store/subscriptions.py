@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from publisher.store.models import SubscriptionRow, SubscriptionTokenRow
 
 __all__ = [
+    "LanguageCount",
     "Subscriber",
     "SubscriptionCount",
     "add",
@@ -23,6 +24,7 @@ __all__ = [
     "counts",
     "digest",
     "find_by_token",
+    "language_counts",
     "recipients",
     "unsubscribe",
 ]
@@ -54,6 +56,8 @@ class Subscriber:
     topic: str
     confirmed: bool
     token: str | None = None
+    language: str = ""
+    """The language code alerts go in; ``""`` for the force's primary language."""
     """A fresh token (confirmation, or unsubscribe for an alert), when one was just made."""
 
     def __repr__(self) -> str:  # never the address
@@ -69,14 +73,24 @@ def _subscriber(row: SubscriptionRow, token: str | None = None) -> Subscriber:
         topic=row.topic,
         confirmed=row.confirmed_at is not None,
         token=token,
+        language=row.language,
     )
 
 
 def add(
-    session: Session, *, kind: str, address: str, area: str, topic: str, at: datetime
+    session: Session,
+    *,
+    kind: str,
+    address: str,
+    area: str,
+    topic: str,
+    at: datetime,
+    language: str = "",
 ) -> Subscriber:
     """A subscription for this address (made if new). Unconfirmed: with a new confirmation
-    token (the old one no longer works). Confirmed already: no token (nothing to confirm)."""
+    token (the old one no longer works) and ``language`` as now chosen. Confirmed already: no
+    token (nothing to confirm) and its language unchanged (whoever knows an address must not
+    be able to change what its owner receives without their confirmation)."""
     row = session.scalars(
         select(SubscriptionRow).where(
             SubscriptionRow.kind == kind,
@@ -92,6 +106,7 @@ def add(
             address=address,
             area=area,
             topic=topic,
+            language=language,
             created_at=at,
             confirmed_at=None,
         )
@@ -99,6 +114,7 @@ def add(
         session.flush()
     if row.confirmed_at is not None:
         return _subscriber(row)
+    row.language = language
     session.execute(
         delete(SubscriptionTokenRow).where(
             SubscriptionTokenRow.subscription_id == row.id,
@@ -187,6 +203,26 @@ def counts(session: Session) -> list[SubscriptionCount]:
         SubscriptionCount(area, topic, kind, int(c), int(t) - int(c))
         for area, topic, kind, c, t in rows
     ]
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    language: str
+    """A language code, or ``""`` for the force's primary language."""
+    confirmed: int
+    unconfirmed: int
+
+
+def language_counts(session: Session) -> list[LanguageCount]:
+    """How many subscribe in each language they chose: no addresses."""
+    confirmed = func.count(SubscriptionRow.confirmed_at)
+    total = func.count(SubscriptionRow.id)
+    rows = session.execute(
+        select(SubscriptionRow.language, confirmed, total)
+        .group_by(SubscriptionRow.language)
+        .order_by(SubscriptionRow.language)
+    ).all()
+    return [LanguageCount(language, int(c), int(t) - int(c)) for language, c, t in rows]
 
 
 def addresses(session: Session) -> list[Subscriber]:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from publisher.services import appeals
 from publisher.services import subscriptions as service
 from publisher.settings import Settings
 from publisher.store import Store
 from publisher.store import subscriptions as rows
+from publisher.store.db import migrate, normalize_url
 from publisher.store.models import SubscriptionRow, SubscriptionTokenRow
 from tests.integration.db_fixtures import sample_appeal
 
@@ -137,3 +139,133 @@ def test_counts_per_area_and_topic_without_addresses(store: Store) -> None:
         ("Example Shire", "stalking", "sms", 0, 1),
     ]
     assert "example.org" not in repr(counts)
+
+
+BILINGUAL = ("en_GB", "cy_GB")
+
+
+def _sign_up_in(store: Store, outbox: Outbox, address: str, language: str) -> None:
+    service.sign_up(
+        store,
+        address=address,
+        area="Example Shire",
+        topic="",
+        app_url=APP,
+        send=outbox,
+        language=language,
+        languages=BILINGUAL,
+    )
+
+
+def test_a_bilingual_force_records_the_language_and_writes_in_it(store: Store) -> None:
+    appeals.import_appeal(store, sample_appeal())
+    outbox = Outbox()
+    _sign_up_in(store, outbox, "ann@example.org", "cy")
+    kind, _address, subject, body = outbox.sent[-1]
+    assert kind == "email" and subject == "Cadarnhewch eich rhybuddion apêl yr heddlu"
+    assert "cadarnhewch eich cyfeiriad e-bost: " + APP + "alerts/confirm/" in body
+    assert service.confirm(store, outbox.token())
+    _sign_up_in(store, outbox, "07400 123456", "cy")
+    assert outbox.sent[-1][3].startswith("Cadarnhewch rybuddion apêl yr heddlu ar gyfer")
+    _sign_up_in(store, outbox, "bob@example.org", "en")
+    assert outbox.sent[-1][2] == "Confirm your police appeal alerts"
+    assert service.confirm(store, outbox.token())
+
+    source = service.StoreSubscribers(Settings(app_url=APP, languages=BILINGUAL), store)
+    got = {r.address: r.language for r in source.recipients("Example Shire", [])}
+    assert got == {"ann@example.org": "cy", "bob@example.org": "en"}  # the SMS: unconfirmed
+
+    # a confirmed subscription's language is not changed by someone signing it up again
+    _sign_up_in(store, outbox, "ann@example.org", "en")
+    with store.session(read_only=True) as session:
+        found = session.execute(select(SubscriptionRow.address, SubscriptionRow.language))
+        languages = {address: language for address, language in found}
+    assert languages == {"ann@example.org": "cy", "+447400123456": "cy", "bob@example.org": "en"}
+    # an unconfirmed one takes the language chosen last, with its new link
+    _sign_up_in(store, outbox, "07400 123456", "en")
+    assert outbox.sent[-1][3].startswith("Confirm police appeal alerts for Example Shire")
+    with store.session(read_only=True) as session:
+        row = session.scalars(
+            select(SubscriptionRow).where(SubscriptionRow.address == "+447400123456")
+        ).one()
+        assert row.language == "en"
+
+
+def test_the_language_is_required_and_must_be_one_of_the_forces(store: Store) -> None:
+    appeals.import_appeal(store, sample_appeal())
+    outbox = Outbox()
+    for bad in ("", "fr", "cy_GB", "CY", "<b>"):
+        with pytest.raises(service.InvalidSubscription) as caught:
+            _sign_up_in(store, outbox, "ann@example.org", bad)
+        assert caught.value.field == "language", bad
+    assert outbox.sent == []
+    with store.session(read_only=True) as session:
+        assert session.scalars(select(SubscriptionRow)).all() == []
+    # one language: nothing to choose, nothing read, the primary recorded as ""
+    service.sign_up(
+        store,
+        address="ann@example.org",
+        area="Example Shire",
+        topic="",
+        app_url=APP,
+        send=outbox,
+        language="fr",
+        languages=("en_GB",),
+    )
+    with store.session(read_only=True) as session:
+        assert session.scalars(select(SubscriptionRow.language)).all() == [""]
+
+
+def test_counts_per_language_put_the_unrecorded_with_the_primary(store: Store) -> None:
+    appeals.import_appeal(store, sample_appeal())
+    outbox = Outbox()
+    _sign_up(store, outbox, "old@example.org")  # before languages were asked: ""
+    service.confirm(store, outbox.token())
+    _sign_up_in(store, outbox, "ann@example.org", "cy")
+    service.confirm(store, outbox.token())
+    _sign_up_in(store, outbox, "07400 123456", "cy")
+    _sign_up_in(store, outbox, "bob@example.org", "en")
+    counts = service.language_counts(store, BILINGUAL)
+    assert [(c.code, c.name, c.confirmed, c.unconfirmed) for c in counts] == [
+        ("en", "English", 1, 1),
+        ("cy", "Cymraeg", 1, 1),
+    ]
+    welsh_first = service.language_counts(store, ("cy_GB", "en_GB"))
+    assert [(c.code, c.confirmed, c.unconfirmed) for c in welsh_first] == [
+        ("cy", 2, 1),
+        ("en", 0, 1),
+    ]
+    # the unrecorded subscriber receives the primary's alerts
+    source = service.StoreSubscribers(Settings(app_url=APP, languages=("cy_GB", "en_GB")), store)
+    got = {r.address: r.language for r in source.recipients("Example Shire", [])}
+    assert got == {"old@example.org": "cy", "ann@example.org": "cy"}
+    one_language = service.StoreSubscribers(Settings(app_url=APP), store)
+    got = {r.address: r.language for r in one_language.recipients("Example Shire", [])}
+    assert got == {"old@example.org": "", "ann@example.org": "cy"}
+    assert "example.org" not in repr(counts)
+
+
+def test_migration_0009_gives_existing_subscribers_the_primary_language(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if db_kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = request.getfixturevalue("postgres_databases").create()
+    migrate(url, "0008")
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO subscriptions (uid, kind, address, area, topic, created_at, "
+                    "confirmed_at) VALUES ('u1', 'email', 'old@example.org', 'Example Shire', "
+                    "'', :at, :at)"
+                ),
+                {"at": AT},
+            )
+        migrate(engine, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT language FROM subscriptions")).scalars().all() == [""]
+    finally:
+        engine.dispose()

@@ -5,7 +5,9 @@ Public on purpose: ``/alerts/sign-up``, ``/alerts/confirm/{token}``,
 cookie), sign-ups are rate-limited per client address, and the answer to a sign-up is the same
 whether the address was known or not. Following a link never changes anything by itself: the
 page shows a button, and only its POST confirms or unsubscribes (link scanners GET links).
-``/alerts/subscribers``: counts for authors and approvers, addresses for admins only.
+``/alerts/subscribers``: counts (by area and topic, and by language) for authors and
+approvers, addresses for admins only. A force publishing in several languages
+(PUBLISHER_LANGUAGES) asks at sign-up which language the alerts go in.
 """
 
 from __future__ import annotations
@@ -58,7 +60,13 @@ def _public(
 
 
 def _sign_up_page(
-    request: Request, *, error: str = "", field: str = "", address: str = "", status: int = 200
+    request: Request,
+    *,
+    error: str = "",
+    field: str = "",
+    address: str = "",
+    language: str = "",
+    status: int = 200,
 ) -> HTMLResponse:
     return _public(
         request,
@@ -66,9 +74,11 @@ def _sign_up_page(
         title=("Error: " if error else "") + "Get police appeal alerts",
         areas=subscriptions.areas(wired(request).store),
         topics=[t.value for t in Topic],
+        languages=subscriptions.alert_languages(wired(request).settings.languages),
         error=error,
         field=field,
         address=address,
+        language=language,
         status_code=status,
     )
 
@@ -84,6 +94,7 @@ async def sign_up(request: Request) -> Response:
     security.check_pre_session(request, form.get("csrf_token"))
     _throttle(request).attempt(request.client.host if request.client else "unknown")
     address = str(form.get("address") or "")
+    language = str(form.get("language") or "")
     app = wired(request)
     channel = app.registry.get("notify")
     if not isinstance(channel, NotifyChannel):
@@ -100,9 +111,18 @@ async def sign_up(request: Request) -> Response:
             topic=str(form.get("topic") or ""),
             app_url=app.settings.app_url,
             send=send,
+            language=language,
+            languages=app.settings.languages,
         )
     except subscriptions.InvalidSubscription as exc:
-        return _sign_up_page(request, error=str(exc), field=exc.field, address=address, status=422)
+        return _sign_up_page(
+            request,
+            error=str(exc),
+            field=exc.field,
+            address=address,
+            language=language,
+            status=422,
+        )
     except PublishError as exc:
         raise Unavailable(
             "the confirmation could not be sent just now; try again in a few minutes"
@@ -158,15 +178,18 @@ async def subscribers(request: Request, current: Session) -> HTMLResponse:
     if not (permits(user.roles, Role.AUTHOR) or permits(user.roles, Role.APPROVER)):
         raise Forbidden("the subscriber counts are for comms staff (author or approver)")
     admin = Role.ADMIN in set(user.roles)
-    with wired(request).store.session(read_only=True) as session:
+    app = wired(request)
+    with app.store.session(read_only=True) as session:
         counts = rows.counts(session)
         people = rows.addresses(session) if admin else []
+    languages = subscriptions.language_counts(app.store, app.settings.languages)
     return page(
         request,
         "alerts_subscribers.html",
         title="Alert subscribers",
         current=current,
         counts=counts,
+        languages=languages,
         people=people,
         admin=admin,
     )
