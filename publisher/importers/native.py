@@ -508,6 +508,14 @@ def native_translation(section: Section, fields: Fields) -> dict[str, Any]:
     )
     values = meta.values
     for key in values:
+        if key == "translations":
+            raise RecordInvalid(
+                "a translation cannot name translations of its own (that could make a cycle): "
+                "every language is linked from the appeal's own file",
+                file=source,
+                line=meta.line(key),
+                field=f"{where}.{key}",
+            )
         if key not in TRANSLATION_FIELDS:
             raise RecordInvalid(
                 f"unknown field in the {locale} section "

@@ -425,12 +425,18 @@ def seed_translation(section: Section, fields: Fields) -> dict[str, Any]:
     )
     values = meta.values
     for key in values:
-        if key not in KNOWN_KEYS | {"source_digest"} or key == "translations":
+        if key == "translations":
+            raise RecordInvalid(
+                "a translation cannot name translations of its own (that could make a cycle): "
+                "every language is linked from the appeal's own file",
+                file=source,
+                line=meta.line(key),
+                field=f"{where}.{key}",
+            )
+        if key not in KNOWN_KEYS | {"source_digest"}:
             fields.warnings.append(
                 Problem(
-                    f"unknown key of the {locale} page ignored"
-                    if key != "translations"
-                    else "a translation cannot name translations of its own: ignored",
+                    f"unknown key of the {locale} page ignored",
                     file=source,
                     line=meta.line(key),
                     field=f"{where}.{key}",
