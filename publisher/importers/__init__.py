@@ -34,6 +34,7 @@ __all__ = [
     "Format",
     "ImportResult",
     "find_inputs",
+    "linked_files_of",
     "load_appeal",
     "parse_appeal",
     "sniff",
@@ -171,3 +172,32 @@ def find_inputs(paths: Sequence[Path]) -> list[Path]:
         else:
             raise RecordInvalid("no such file or folder", file=str(path))
     return list(found)
+
+
+def linked_files_of(paths: Sequence[Path]) -> dict[Path, tuple[Path, ...]]:
+    """The files named as linked translations of each of ``paths`` (``osian.cy.md`` of
+    ``osian.md``), whether or not the appeal links them: what a build must also watch to know
+    an appeal unchanged. One folder listing per folder."""
+    by_folder: dict[str, list[Path]] = {}
+    for path in paths:
+        by_folder.setdefault(os.path.dirname(path), []).append(path)
+    found: dict[Path, tuple[Path, ...]] = {}
+    for folder, inside in by_folder.items():
+        stems: dict[str, list[Path]] = {}
+        for path in inside:
+            stems.setdefault(os.path.splitext(path.name)[0], []).append(path)
+        try:
+            with os.scandir(folder or ".") as listing:
+                names = sorted(entry.name for entry in listing)
+        except OSError:
+            continue
+        for name in names:
+            match = LINKED_NAME.match(name)
+            if match is None or match.group("suffix").lower() not in INPUT_SUFFIXES:
+                continue
+            for primary in stems.get(match.group("stem"), ()):
+                found[primary] = (
+                    *found.get(primary, ()),
+                    Path(folder, name) if folder else Path(name),
+                )
+    return found

@@ -387,3 +387,23 @@ def test_a_folder_build_reads_the_linked_file_with_its_appeal(env: Path) -> None
     welsh = list(out.rglob("cy/**/missing-osian-example/index.html"))
     assert welsh, sorted(str(p.relative_to(out)) for p in out.rglob("*.html"))
     assert "Dyn ar goll: ydych chi wedi gweld Osian?" in welsh[0].read_text(encoding="utf-8")
+
+
+def test_a_rebuild_sees_a_change_to_the_linked_file_only(env: Path) -> None:
+    folder = env / "appeals"
+    folder.mkdir()
+    _linked_native(folder)
+    out = env / "site"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", str(folder), "--out", str(out)]).exit_code == 0
+    again = runner.invoke(cli, ["build", str(folder), "--out", str(out)])
+    assert "0 appeal(s) read and rendered" in again.output  # the cache knows it
+    welsh_file = folder / "osian.cy.md"
+    welsh_file.write_text(
+        welsh_file.read_text(encoding="utf-8").replace("Cafodd ei weld", "Gwelwyd ef"), "utf-8"
+    )
+    changed = runner.invoke(cli, ["build", str(folder), "--out", str(out)])
+    assert changed.exit_code == 0, changed.output
+    assert "1 appeal(s) read and rendered" in changed.output
+    page = next(out.rglob("cy/**/missing-osian-example/index.html"))
+    assert "Gwelwyd ef ddiwethaf" in page.read_text(encoding="utf-8")
