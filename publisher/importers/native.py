@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -26,7 +25,6 @@ from publisher.importers.bounds import check_lines, check_raw_blocks
 from publisher.importers.common import (
     Fields,
     ImportResult,
-    YamlMapping,
     as_list,
     as_text,
     assemble,
@@ -51,11 +49,10 @@ from publisher.importers.translations import (
     SECTION,
     Section,
     check_locale,
-    linked_files,
-    linked_format,
-    read_lines,
+    read_translations,
     section_locale,
     translation_data,
+    translations_line,
 )
 
 __all__ = [
@@ -418,69 +415,11 @@ def parse_native(text: str, *, source: str | None = None, path: Path | None = No
     tags = unique_tags([*own, *find_hashtags(title), *result.hashtags])
     fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
-    translations = read_translations(
-        lines,
-        sections,
-        fields,
-        values.get("translations"),
-        meta.line("translations"),
-        lambda written: meta.line(f"translations.{written}"),
-        path,
-        "native",
-    )
+    translations = read_translations(lines, sections, fields, meta, path, "native")
     if translations:
         fields.set("translations", tuple(translations), translations_line(sections, meta))
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
     return import_result(fields, appeal, result.lines)
-
-
-def translations_line(sections: list[int], meta: YamlMapping) -> int | None:
-    """The line of an appeal's first translation: its first section, else its links."""
-    return sections[0] + 1 if sections else meta.line("translations")
-
-
-def read_translations(
-    lines: list[str],
-    sections: list[int],
-    fields: Fields,
-    links: Any,
-    links_line: int | None,
-    key_line: Callable[[str], int | None],
-    path: Path | None,
-    fmt: str,
-) -> list[dict[str, Any]]:
-    """Every translation of a seed or native file: its ``--- cy`` sections (at line indexes
-    ``sections``, read as ``fmt``), then the files its ``translations:`` mapping links."""
-    from publisher.importers.seed import seed_translation
-
-    read = native_translation if fmt == "native" else seed_translation
-    found = []
-    for index, opening in enumerate(sections):
-        closing = sections[index + 1] if index + 1 < len(sections) else len(lines)
-        match = _SECTION.match(lines[opening])
-        assert match is not None
-        section = Section(lines, opening, closing, index, match.group("locale"), fields.source)
-        found.append(read(section, fields))
-    if links is None:
-        return found
-    for linked in linked_files(
-        links, source=fields.source, line=links_line, key_line=key_line, primary=path
-    ):
-        linked_lines = read_lines(linked.path)
-        section = Section(
-            linked_lines,
-            -1,
-            len(linked_lines),
-            len(found),
-            linked.written,
-            str(linked.path),
-            link_line=linked.line,
-        )
-        if linked_format(linked_lines, linked.path) == "native":
-            found.append(native_translation(section, fields))
-        else:
-            found.append(seed_translation(section, fields))
-    return found
 
 
 def native_translation(section: Section, fields: Fields) -> dict[str, Any]:

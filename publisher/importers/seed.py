@@ -55,11 +55,13 @@ from publisher.importers.structure import (
     first_sentence,
 )
 from publisher.importers.translations import (
-    SECTION,
+    SEED_SECTION,
     Section,
     check_locale,
+    read_translations,
     section_locale,
     translation_data,
+    translations_line,
 )
 
 __all__ = [
@@ -313,7 +315,7 @@ def parse_seed(text: str, *, source: str | None = None, path: Path | None = None
         fields.set("updated_at", updated, meta.line("updated"))
 
     # The body ----------------------------------------------------------------------------------
-    sections = [i for i in range(date_index + 1, len(lines)) if SECTION.match(lines[i])]
+    sections = [i for i in range(date_index + 1, len(lines)) if SEED_SECTION.match(lines[i])]
     body_lines = [
         Line(clean_text(lines[i]).replace("\n", " "), i + 1)
         for i in range(date_index + 1, sections[0] if sections else len(lines))
@@ -378,18 +380,7 @@ def parse_seed(text: str, *, source: str | None = None, path: Path | None = None
     tags = [t.lstrip("#") for t in own_tags] + find_hashtags(title) + list(result.hashtags)
     fields.set("hashtags", unique_tags(tags), meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
-    from publisher.importers.native import read_translations, translations_line
-
-    translations = read_translations(
-        lines,
-        sections,
-        fields,
-        values.get("translations"),
-        meta.line("translations"),
-        lambda written: meta.line(f"translations.{written}"),
-        path,
-        "seed",
-    )
+    translations = read_translations(lines, sections, fields, meta, path, "seed")
     if translations:
         fields.set("translations", tuple(translations), translations_line(sections, meta))
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
@@ -404,8 +395,9 @@ def _differs(
     section: Section, fields: Fields, key: str, theirs: Any, ours: Any, line: int | None
 ) -> RecordInvalid:
     locale = section_locale(section.written)
+    given = "none" if ours is None else repr(ours)
     return RecordInvalid(
-        f"the {locale} page gives {key} {theirs!r}, the appeal {ours!r}: the facts both "
+        f"the {locale} page gives {key} {theirs!r}, the appeal {given}: the facts both "
         "languages share (times, area, image, kind...) are the appeal's, written once at the "
         "top; leave it out of the section or make it the same",
         file=section.source,

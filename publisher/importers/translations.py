@@ -21,35 +21,42 @@ from pydantic import ValidationError
 
 from publisher.domain.record import Block, Translation
 from publisher.errors import RecordInvalid
+from publisher.importers import INPUT_SUFFIXES, LINKED_NAME
 from publisher.importers.bounds import check_lines, check_text, read_bounded
 from publisher.importers.common import (
     Fields,
+    YamlMapping,
     first_paragraph,
     translate_validation_error,
     unique_tags,
 )
 from publisher.importers.structure import find_hashtags, first_sentence
 
-# the same pattern as publisher.importers.LINKED_NAME (not imported: that package imports us)
-LINKED_NAME = re.compile(r"^(?P<stem>.+)\.(?P<code>[a-z]{2,3}(?:_[A-Z]{2})?)(?P<suffix>\.[^.]+)$")
-
 __all__ = [
     "SECTION",
+    "SEED_SECTION",
     "Linked",
     "Section",
     "check_locale",
     "linked_files",
+    "linked_format",
     "mark_current",
+    "mark_linked",
     "mark_text",
     "read_lines",
+    "read_translations",
     "section_locale",
+    "split_lines",
     "translation_data",
+    "translations_line",
 ]
 
 SECTION = re.compile(r"^---[ \t]+(?P<locale>\S+)[ \t]*$")
 """``--- cy`` (or ``--- cy_GB``): the start of the appeal in another language."""
+SEED_SECTION = re.compile(r"^---[ \t]+(?P<locale>[a-z]{2,3}(?:[_-][A-Z]{2})?)[ \t]*$")
+"""The same in a seed file, whose scraped text may hold other lines starting ``---``: only a
+language code (``cy``, ``cy_GB``) starts a section."""
 _SHORT_LOCALES = {"cy": "cy_GB", "en": "en_GB", "gd": "gd_GB", "ga": "ga_IE"}
-_INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".json")
 _DIGEST_LINE = re.compile(r"^source_digest\s*:")
 _NATIVE_OPEN = re.compile(r"^---\s*$")
 _NATIVE_CLOSE = re.compile(r"^(?:---|\.\.\.)\s*$")
@@ -162,6 +169,65 @@ def translation_data(
     return data
 
 
+def translations_line(sections: list[int], meta: YamlMapping) -> int | None:
+    """The line of an appeal's first translation: its first section, else its links."""
+    return sections[0] + 1 if sections else meta.line("translations")
+
+
+def _reader(fmt: str) -> Callable[[Section, Fields], dict[str, Any]]:
+    """A format's section reader, imported when first needed (a seed file does not load the
+    Markdown parser unless it links a native file)."""
+    if fmt == "native":
+        from publisher.importers.native import native_translation
+
+        return native_translation
+    from publisher.importers.seed import seed_translation
+
+    return seed_translation
+
+
+def read_translations(
+    lines: list[str],
+    sections: list[int],
+    fields: Fields,
+    meta: YamlMapping,
+    path: Path | None,
+    fmt: str,
+) -> list[dict[str, Any]]:
+    """Every translation of a seed or native file: its ``--- cy`` sections (at line indexes
+    ``sections``, read as ``fmt``), then the files its metadata's ``translations:`` links."""
+    pattern = SECTION if fmt == "native" else SEED_SECTION
+    found = []
+    for index, opening in enumerate(sections):
+        closing = sections[index + 1] if index + 1 < len(sections) else len(lines)
+        match = pattern.match(lines[opening])
+        assert match is not None
+        section = Section(lines, opening, closing, index, match.group("locale"), fields.source)
+        found.append(_reader(fmt)(section, fields))
+    links = meta.values.get("translations")
+    if links is None:
+        return found
+    for linked in linked_files(
+        links,
+        source=fields.source,
+        line=meta.line("translations"),
+        key_line=lambda written: meta.line(f"translations.{written}"),
+        primary=path,
+    ):
+        linked_lines = read_lines(linked.path)
+        section = Section(
+            linked_lines,
+            -1,
+            len(linked_lines),
+            len(found),
+            linked.written,
+            str(linked.path),
+            link_line=linked.line,
+        )
+        found.append(_reader(linked_format(linked_lines, linked.path))(section, fields))
+    return found
+
+
 # Linked files ------------------------------------------------------------------------------
 
 
@@ -242,7 +308,7 @@ def linked_files(
             len(pure.parts) != 1
             or match is None
             or match.group("stem") != primary.stem
-            or match.group("suffix").lower() not in _INPUT_SUFFIXES
+            or match.group("suffix").lower() not in INPUT_SUFFIXES
             or section_locale(match.group("code")) != locale
         ):
             raise RecordInvalid(
@@ -325,8 +391,9 @@ def mark_text(
     marked; and the locales marked."""
     marked: list[str] = []
     index = after
+    pattern = SEED_SECTION if fmt == "seed" else SECTION
     while index < len(lines):
-        match = SECTION.match(lines[index])
+        match = pattern.match(lines[index])
         if match is None:
             index += 1
             continue
