@@ -435,7 +435,12 @@ def mark_current(
 
     appeal = load_appeal(path).appeal
     digest = translatable_digest(appeal)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordInvalid(
+            "not UTF-8: save the file as UTF-8 before marking its translations", file=str(path)
+        ) from exc
     lines = split_lines(text)
     suffix = path.suffix.lower()
     fmt = "native" if suffix in (".md", ".markdown") else (sniff(text) or "seed")
