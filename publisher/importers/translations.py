@@ -319,6 +319,14 @@ def linked_files(
                 line=at,
                 field=field,
             )
+        if path.is_symlink() and path.resolve().parent != primary.resolve().parent:
+            raise RecordInvalid(
+                f"{name!r} is a link to a file in another folder: a linked file sits next to "
+                "the appeal",
+                file=source,
+                line=at,
+                field=field,
+            )
         if not path.is_file():
             raise RecordInvalid(
                 f"the linked {locale} file {name!r} does not exist (looked for {path})",

@@ -305,6 +305,19 @@ def test_an_error_in_a_linked_file_names_the_linked_file_and_line(
     assert caught.value.field == field
 
 
+def test_a_linked_file_that_is_a_symbolic_link_out_of_the_folder_is_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "appeals").mkdir()
+    primary = _linked_native(tmp_path / "appeals")
+    elsewhere = tmp_path / "elsewhere.md"
+    (tmp_path / "appeals" / "osian.cy.md").rename(elsewhere)
+    (tmp_path / "appeals" / "osian.cy.md").symlink_to(elsewhere)
+    with pytest.raises(RecordInvalid, match="a link to a file in another folder") as caught:
+        load_appeal(primary)
+    assert (caught.value.file, caught.value.line) == (str(primary), 13)
+
+
 def test_a_text_not_read_from_a_file_cannot_link(tmp_path: Path) -> None:
     text = _linked_native(tmp_path).read_text(encoding="utf-8")
     with pytest.raises(RecordInvalid, match="read only when the appeal is read from a file") as c:
