@@ -454,7 +454,9 @@ def seed_translation(section: Section, fields: Fields) -> dict[str, Any]:
         ours: Any = fields.data.get(key)
         theirs: Any
         if key in ("topics", "campaigns"):
-            theirs = tuple(as_list(values[key], key=key, source=source, line=meta.line(key)))
+            theirs = tuple(
+                as_list(values[key], key=f"{where}.{key}", source=source, line=meta.line(key))
+            )
             ours = tuple(ours or ())
         elif key == "updated":
             theirs, _ = parse_local_time(
@@ -479,7 +481,7 @@ def seed_translation(section: Section, fields: Fields) -> dict[str, Any]:
     written_locale = text_of("locale", values.get("locale")) or text_of(
         "og.locale", og.get("locale")
     )
-    if written_locale and section_locale(written_locale) != locale:
+    if written_locale and section_locale(written_locale.replace("-", "_")) != locale:
         raise RecordInvalid(
             f"the page's locale is {written_locale!r}, but the section is for {locale}",
             file=source,

@@ -165,7 +165,7 @@ def test_a_seed_section_may_repeat_the_shared_facts_with_the_same_values() -> No
     text = _seed_section(
         "title: Dyn ar goll | Heddlu Example\narea: Gwynedd\nkind: missing-person\n"
         "og:\n  image: https://www.example.police.uk/media/appeals/missing-osian-example.jpg\n"
-        "  locale: cy_GB\n",
+        "  locale: cy-GB\n",  # written either way
         "10:30 09/03/2025\n\nTestun am Osian.\n",
     )
     welsh = parse_seed(text, source="appeal.txt").appeal.translations[0]
