@@ -161,17 +161,31 @@ def linked_translation(path: str, names: set[str]) -> bool:
 def find_inputs(paths: Sequence[Path]) -> list[Path]:
     """The appeal files named by ``paths``: files as given; folders searched recursively for
     ``.txt``, ``.md``, ``.markdown`` and ``.json`` files (sorted, hidden files and folders
-    skipped, and so are linked translation files such as ``osian.cy.md`` beside ``osian.md``).
-    Repeats are dropped; a path that does not exist is an error."""
+    skipped, and so are linked translation files such as ``osian.cy.md`` beside ``osian.md``);
+    a linked translation file named on its own stands for its appeal's file. Repeats are
+    dropped; a path that does not exist is an error."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
             found.update(dict.fromkeys(_inputs_in(path)))
         elif path.is_file():
-            found[path] = None
+            found[_primary_of(path) or path] = None
         else:
             raise RecordInvalid("no such file or folder", file=str(path))
     return list(found)
+
+
+def _primary_of(path: Path) -> Path | None:
+    """The appeal file beside ``path`` that a file named like a linked translation of it
+    (``osian.cy.md`` beside ``osian.md``) belongs to, else None."""
+    match = LINKED_NAME.match(path.name)
+    if match is None or match.group("suffix").lower() not in INPUT_SUFFIXES:
+        return None
+    for suffix in sorted(INPUT_SUFFIXES):
+        primary = path.with_name(match.group("stem") + suffix)
+        if primary.is_file():
+            return primary
+    return None
 
 
 def linked_files_of(paths: Sequence[Path]) -> dict[Path, tuple[Path, ...]]:

@@ -390,6 +390,11 @@ def test_a_folder_lists_a_linked_file_with_its_appeal_only(tmp_path: Path) -> No
     assert find_inputs([tmp_path]) == [lonely, primary, seed]
 
 
+def test_a_linked_file_named_on_its_own_stands_for_its_appeal(tmp_path: Path) -> None:
+    primary = _linked_native(tmp_path)
+    assert find_inputs([tmp_path / "osian.cy.md", primary]) == [primary]
+
+
 def test_a_folder_build_reads_the_linked_file_with_its_appeal(env: Path) -> None:
     folder = env / "appeals"
     folder.mkdir()
