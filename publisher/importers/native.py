@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -44,6 +45,15 @@ from publisher.importers.structure import (
     find_links,
     first_sentence,
 )
+from publisher.importers.translations import (
+    SECTION,
+    Section,
+    check_locale,
+    read_translations,
+    section_locale,
+    translation_data,
+    translations_line,
+)
 
 __all__ = [
     "FIELDS",
@@ -73,6 +83,7 @@ FIELDS = frozenset(
         "image",
         "summary",
         "resolution",
+        "translations",
     }
 )
 TRANSLATION_FIELDS = frozenset(
@@ -80,14 +91,7 @@ TRANSLATION_FIELDS = frozenset(
 )
 """The keys of a translation section's own front matter."""
 _FRONT = re.compile(r"^---\s*$")
-_SECTION = re.compile(r"^---[ \t]+(?P<locale>\S+)[ \t]*$")
-"""``--- cy`` (or ``--- cy_GB``): the start of the appeal in another language."""
-_SHORT_LOCALES = {"cy": "cy_GB", "en": "en_GB", "gd": "gd_GB", "ga": "ga_IE"}
-
-
-def section_locale(written: str) -> str:
-    """The locale a section line names: ``cy`` is ``cy_GB``, ``cy_GB`` as written."""
-    return _SHORT_LOCALES.get(written, written)
+_SECTION = SECTION
 
 
 _FRONT_END = re.compile(r"^(?:---|\.\.\.)\s*$")
@@ -302,8 +306,11 @@ def _front_matter(lines: list[str], source: str | None) -> tuple[int, int]:
     return start, end
 
 
-def parse_native(text: str, *, source: str | None = None) -> ImportResult:
-    """Parse a native (.md) appeal into an Appeal, the warnings met on the way, and its lines."""
+def parse_native(text: str, *, source: str | None = None, path: Path | None = None) -> ImportResult:
+    """Parse a native (.md) appeal into an Appeal, the warnings met on the way, and its lines.
+
+    ``path`` is the file the text was read from: only then can ``translations:`` name linked
+    translation files (next to it)."""
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     check_lines(lines, source=source)
     start, end = _front_matter(lines, source)
@@ -408,35 +415,21 @@ def parse_native(text: str, *, source: str | None = None) -> ImportResult:
     tags = unique_tags([*own, *find_hashtags(title), *result.hashtags])
     fields.set("hashtags", tags, meta.line("hashtags") or raw[0].line)
     fields.set("source", source, None)
-    translations = []
-    for index, opening in enumerate(sections):
-        closing = sections[index + 1] if index + 1 < len(sections) else len(lines)
-        translations.append(_translation(lines, opening, closing, index, fields))
+    translations = read_translations(lines, sections, fields, meta, path, "native")
     if translations:
-        fields.set("translations", tuple(translations), sections[0] + 1)
+        fields.set("translations", tuple(translations), translations_line(sections, meta))
     appeal = assemble(fields, headline_for_kind=f"{title}\n{summary}")
     return import_result(fields, appeal, result.lines)
 
 
-def _translation(
-    lines: list[str], first: int, last: int, index: int, fields: Fields
-) -> dict[str, Any]:
-    """The section ``--- cy`` on line ``first`` (0-based) up to line ``last``: its own front
-    matter of :data:`TRANSLATION_FIELDS`, closed by ``---``, then its body."""
-    source = fields.source
-    match = _SECTION.match(lines[first])
-    assert match is not None
-    locale = section_locale(match.group("locale"))
-    where = f"translations.{index}"
-    primary = str(fields.data.get("locale", "en_GB"))
-    if locale == primary:
-        raise RecordInvalid(
-            f"'--- {match.group('locale')}' is the appeal's own language ({primary}): its words "
-            "go at the top of the file, and a section is for another language",
-            file=source,
-            line=first + 1,
-            field="translations",
-        )
+def native_translation(section: Section, fields: Fields) -> dict[str, Any]:
+    """A ``--- cy`` section (or a linked native file): its own front matter of
+    :data:`TRANSLATION_FIELDS`, closed by ``---``, then its body."""
+    lines, first, last, source = section.lines, section.first, section.last, section.source
+    where = section.where
+    locale = check_locale(section, fields)
+    if section.first < 0:  # a linked file: its front matter opens on its first line
+        first = next(i for i, text in enumerate(lines) if text.strip())
     end = next((i for i in range(first + 1, last) if _FRONT_END.match(lines[i])), None)
     if end is None:
         raise RecordInvalid(
@@ -454,6 +447,14 @@ def _translation(
     )
     values = meta.values
     for key in values:
+        if key == "translations":
+            raise RecordInvalid(
+                "a translation cannot name translations of its own (that could make a cycle): "
+                "every language is linked from the appeal's own file",
+                file=source,
+                line=meta.line(key),
+                field=f"{where}.{key}",
+            )
         if key not in TRANSLATION_FIELDS:
             raise RecordInvalid(
                 f"unknown field in the {locale} section "
@@ -486,33 +487,24 @@ def _translation(
         )
     result = build_body(raw, title=title, source=source, markdown=True)
     fields.warnings.extend(result.warnings)
-    blocks = tuple(_release_block(block) for block in result.blocks)
-    summary = text_of("summary")
-    if not summary:
-        para = first_paragraph(blocks)
-        summary = title if para is None else first_sentence(para[1].text)
-    own = as_list(
-        values.get("hashtags"), key=f"{where}.hashtags", source=source, line=meta.line("hashtags")
+    return translation_data(
+        fields,
+        section,
+        locale=locale,
+        title=title,
+        summary=text_of("summary"),
+        blocks=tuple(_release_block(block) for block in result.blocks),
+        own_tags=as_list(
+            values.get("hashtags"),
+            key=f"{where}.hashtags",
+            source=source,
+            line=meta.line("hashtags"),
+        ),
+        body_tags=result.hashtags,
+        extras={key: text_of(key) for key in ("image_alt", "resolution", "url", "source_digest")},
+        body_line=raw[0].line,
+        key_lines={key: meta.line(key) for key in sorted(TRANSLATION_FIELDS)},
     )
-    data: dict[str, Any] = {
-        "locale": locale,
-        "title": title,
-        "summary": summary,
-        "body": blocks,
-        "hashtags": unique_tags([*own, *find_hashtags(title), *result.hashtags]),
-    }
-    for key in ("image_alt", "resolution", "url", "source_digest"):
-        value = text_of(key)
-        if value is not None:
-            data[key] = value
-    fields.lines[where] = first + 1
-    fields.lines[f"{where}.locale"] = first + 1
-    fields.lines[f"{where}.body"] = raw[0].line
-    for key in TRANSLATION_FIELDS:
-        line = meta.line(key)
-        if line is not None:
-            fields.lines[f"{where}.{key}"] = line
-    return data
 
 
 def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
@@ -528,9 +520,6 @@ def _image(value: Any, source: str | None, line: int | None) -> dict[str, Any]:
     )
 
 
-_DIGEST_LINE = re.compile(r"^source_digest\s*:")
-
-
 def mark_translations_current(
     text: str, *, source: str | None = None, locales: frozenset[str] | None = None
 ) -> tuple[str, tuple[str, ...]]:
@@ -538,32 +527,17 @@ def mark_translations_current(
     marked as made from the primary language's current words: its ``source_digest:`` line set
     to :func:`~publisher.domain.record.translatable_digest`, added after the ``--- cy`` line
     when it has none. The rest of the file is kept exactly as written. Returns the new text and
-    the locales marked; raises RecordInvalid as :func:`parse_native` does."""
+    the locales marked; raises RecordInvalid as :func:`parse_native` does. (A file with linked
+    translations: :func:`publisher.importers.translations.mark_current`.)"""
     from publisher.domain.record import translatable_digest
+    from publisher.importers.translations import mark_text, split_lines
 
     appeal = parse_native(text, source=source).appeal
-    digest = translatable_digest(appeal)
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text)
     _, end = _front_matter(lines, source)
-    out: list[str] = lines[: end + 1]
-    marked: list[str] = []
-    index = end + 1
-    while index < len(lines):
-        line = lines[index]
-        out.append(line)
-        index += 1
-        match = _SECTION.match(line)
-        if match is None:
-            continue
-        locale = section_locale(match.group("locale"))
-        if locales is not None and locale not in locales:
-            continue
-        marked.append(locale)
-        out.append(f"source_digest: {digest}")
-        while index < len(lines) and not _FRONT_END.match(lines[index]):
-            if not _DIGEST_LINE.match(lines[index]):
-                out.append(lines[index])
-            index += 1
+    out, marked = mark_text(
+        lines, fmt="native", after=end + 1, digest=translatable_digest(appeal), locales=locales
+    )
     if locales is not None:
         unknown = sorted(locales - set(marked))
         if unknown:

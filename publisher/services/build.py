@@ -32,7 +32,7 @@ from publisher.channel import OutputFile
 from publisher.channel.registry import Registry
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
-from publisher.importers import find_inputs, load_appeal
+from publisher.importers import find_inputs, linked_files_of, load_appeal
 from publisher.services import build_cache
 from publisher.services.build_cache import BuildState, CachedInput, InputEntry
 
@@ -333,12 +333,19 @@ def _unchanged(
     intact: set[str] = set()
     prefix = f"{out}/"
     stat_of = build_cache.stat_of
+    # An appeal with linked translation files (osian.cy.md beside osian.md) is unchanged only
+    # if they are too: its digest covers them, and it is hashed every time.
+    companions = linked_files_of(paths)
     for path in paths:
         name = str(path)
         stat = build_cache.input_stat(name)
-        entry = state.unchanged(name, stat) if state is not None else None
+        linked = companions.get(path, ())
+        entry = state.unchanged(name, stat) if state is not None and not linked else None
         if entry is None:
-            digest = _digest(path.read_bytes())
+            content = path.read_bytes()
+            for other in linked:
+                content += b"\0" + other.name.encode() + b"\0" + other.read_bytes()
+            digest = _digest(content)
             known = state.inputs.get(name) if state is not None else None
             if known is not None and known.digest == digest:
                 entry = known

@@ -259,25 +259,29 @@ def schema() -> None:
 def translate(file: Path, mark_current: bool, locales: tuple[str, ...]) -> None:
     """Mark FILE's translations as made from its current primary-language text.
 
-    Run it once the Welsh (or other) sections of a native (.md) file say what the English says:
-    it writes each section's source_digest line, so that `publisher check` reports the
-    translation out of date when the English changes later. Nothing else in FILE changes.
+    Run it once the Welsh (or other) sections of a native (.md) or seed (.txt) file, or its
+    linked translation files, say what the English says: it writes each translation's
+    source_digest line (in the section, or in the linked file), so that `publisher check`
+    reports the translation out of date when the English changes later. Nothing else changes.
     """
     from publisher.errors import RecordInvalid
-    from publisher.importers.native import mark_translations_current
+    from publisher.importers.translations import mark_current as mark_files
 
     if not mark_current:
         raise click.UsageError("say what to do: --mark-current")
-    if file.suffix.lower() not in (".md", ".markdown"):
+    if file.suffix.lower() == ".json":
         raise RecordInvalid(
-            "only a native (.md) file holds translation sections to mark", file=str(file)
+            "only a native (.md) or seed (.txt) file holds translations to mark", file=str(file)
         )
-    text = file.read_text(encoding="utf-8")
     wanted = frozenset(locales) if locales else None
-    marked_text, marked = mark_translations_current(text, source=str(file), locales=wanted)
+    changes, marked = mark_files(file, locales=wanted)
     if not marked:
-        raise RecordInvalid("the file has no translation sections ('--- cy')", file=str(file))
-    file.write_text(marked_text, encoding="utf-8")
+        raise RecordInvalid(
+            "the file has no translation sections ('--- cy') or linked translation files",
+            file=str(file),
+        )
+    for path, text in changes.items():
+        path.write_text(text, encoding="utf-8")
     click.echo(f"{file}: marked current: {', '.join(marked)}")
 
 
