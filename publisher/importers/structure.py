@@ -181,15 +181,43 @@ def _introduces_contacts(paragraph: Paragraph) -> bool:
 # --------------------------------------------------------------------------------------------
 # Quotes
 
+WELSH_QUOTE_VERBS = {
+    "meddai": "said",
+    "dywedodd": "said",
+    "ychwanegodd": "added",
+    "esboniodd": "explained",
+    "eglurodd": "explained",
+    "parhaodd": "continued",
+    "rhybuddiodd": "warned",
+    "anogodd": "urged",
+    "apeliodd": "appealed",
+    "cadarnhaodd": "confirmed",
+}
+"""The verbs Welsh text introduces a quote with, and the record's (English) verb for each: the
+record holds one set of verbs, and each channel says them in the output's language."""
+_WELSH = "|".join(WELSH_QUOTE_VERBS)
 _VERBS = (
     r"said|says|added|adds|explained|explains|continued|continues|commented|comments|stated|"
     r"states|urged|urges|warned|warns|appealed|appeals|concluded|concludes|confirmed|confirms|"
-    r"told us|also said|went on to say|acknowledged|advised|advises|pleaded|remarked"
+    r"told us|also said|went on to say|acknowledged|advised|advises|pleaded|remarked|"
+    rf"{_WELSH}"
 )
 _OPENER = re.compile(
     rf"^(?P<lead>[^\"“”]{{2,200}}?),?\s+(?P<verb>{_VERBS})\s*[:,]?\s*(?P<mark>[\"“])(?P<rest>.*)$",
     re.DOTALL,
 )
+_WELSH_OPENER = re.compile(
+    rf"^(?P<verb>(?i:{_WELSH}))\s+(?P<lead>[^\"“”:]{{2,200}}?)\s*:\s*(?P<mark>[\"“])(?P<rest>.*)$",
+    re.DOTALL,
+)
+"""Welsh puts the verb first: 'Dywedodd DS Gareth Jones, o'r uned: "…'."""
+
+
+def _record_verb(verb: str) -> str:
+    """The record's verb for one written in the text: Welsh ones as their English."""
+    return WELSH_QUOTE_VERBS.get(verb.casefold(), verb)
+
+
 _REVERSE = re.compile(
     rf"^(?P<mark>[\"“])(?P<quote>[^\"“”]+?)(?P<punct>[,?!])[\"”]\s+"
     rf"(?:(?P<verb1>{_VERBS})\s+(?P<who1>[^\"“”]+?)|(?P<who2>[^\"“”]+?)\s+(?P<verb2>{_VERBS}))"
@@ -461,7 +489,7 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
         )
         return nxt
     text = block.text
-    opener = _OPENER.match(text)
+    opener = _OPENER.match(text) or _WELSH_OPENER.match(text)
     who = _speaker_and_role(opener.group("lead")) if opener else None
     if opener is not None and who is not None:
         quoted = opener.group("rest")
@@ -480,7 +508,7 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
                 Quote(
                     speaker=speaker,
                     role=role,
-                    verb=reverse.group("verb1") or reverse.group("verb2") or "said",
+                    verb=_record_verb(reverse.group("verb1") or reverse.group("verb2") or "said"),
                     paragraphs=(builder.para(words, block.line),),
                 ),
                 block.line,
@@ -552,7 +580,12 @@ def _quote(
     parts: dict[str, int | None] = {f"paragraphs[{n}]": ln for n, (_, ln) in enumerate(written)}
     parts["speaker"] = raw[index].line
     builder.emit(
-        Quote(speaker=speaker, role=role, verb=opener.group("verb"), paragraphs=paragraphs),
+        Quote(
+            speaker=speaker,
+            role=role,
+            verb=_record_verb(opener.group("verb")),
+            paragraphs=paragraphs,
+        ),
         raw[index].line,
         parts,
     )

@@ -103,6 +103,54 @@ def test_reverse_quote_forms() -> None:
     assert third.speaker == "Inspector Ray Ng" and third.role == "of the rural crime team"
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "role", "verb"),
+    [
+        # Welsh puts the verb first, as Welsh forces write their releases.
+        (
+            'Dywedodd DS Gareth Jones, o Adran Ymchwiliadau Troseddol Gwynedd: "Rydym yn pryderu."',
+            "DS Gareth Jones",
+            "o Adran Ymchwiliadau Troseddol Gwynedd",
+            "said",
+        ),
+        (
+            'Ychwanegodd Arolygydd Siân Hughes: "Diolch i bawb."',
+            "Arolygydd Siân Hughes",
+            None,
+            "added",
+        ),
+        # The English word order, with a Welsh verb.
+        (
+            'DS Gareth Jones, o\'r uned, meddai: "Rydym yn pryderu."',
+            "DS Gareth Jones",
+            "o'r uned",
+            "said",
+        ),
+        # The quote first.
+        ('"Rydym yn pryderu," meddai DS Gareth Jones.', "DS Gareth Jones", None, "said"),
+    ],
+)
+def test_welsh_quotes_are_quotes_with_the_records_verb(
+    text: str, speaker: str, role: str | None, verb: str
+) -> None:
+    (quote,) = body(text)
+    assert isinstance(quote, Quote)
+    assert (quote.speaker, quote.role, quote.verb) == (speaker, role, verb)
+    assert quote.paragraphs[0].text.startswith(("Rydym yn pryderu", "Diolch i bawb"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dywedodd yr heddlu fod y dyn wedi ei arestio.",  # reported speech: no quotation
+        'Dywedodd: "Rydym yn pryderu."',  # nobody named
+    ],
+)
+def test_welsh_sentences_that_are_not_quotes(text: str) -> None:
+    (block,) = body(text)
+    assert isinstance(block, Paragraph)
+
+
 def test_unclosed_quote_warns_with_the_line() -> None:
     result = build_body(paras("x", 'PC Smith said: "It was late.', "Then we left."), title="T")
     quote = result.blocks[1]
