@@ -544,6 +544,7 @@ def record_outcome(
     actor: str,
     message: str | None,
     summary: str | None,
+    changes_site: bool,
     remote_ids: Sequence[str] = (),
     remote_url: str | None = None,
     published_at: datetime | None = None,
@@ -552,8 +553,16 @@ def record_outcome(
     delivery; return the state the delivery is in. A published result also settles a
     delivery the reconciler judged unknown meanwhile; any other late result is only audited.
 
-    A result recorded in time is three statements (the attempt, the delivery, the audit row);
-    the delivery row is read only when the decision concerns its channel, or came late."""
+    ``changes_site``: whether the delivery's channel writes site files (the caller knows it
+    from ``Channel.writes_site_files``; the store knows no channels). Only such a delivery,
+    once published, changes what :func:`publisher.store.appeals.site_appeals` returns (the
+    appeals with a published delivery on that site's own channel and target), so only then
+    does the site change log note it (:mod:`publisher.store.site_log`): the deliveries of
+    every other channel never queue for its counter row.
+
+    A result recorded in time is three statements (the attempt, the delivery, the audit row;
+    and, for a site channel's publication, the change log's number and row); the delivery row
+    is read only when the decision concerns its channel, or came late."""
     values: dict[str, Any] = {
         "updated_at": at,
         "claimed_at": None,
@@ -610,8 +619,8 @@ def record_outcome(
         },
     )
     was = _S.SENDING.value
-    # The appeal's id comes back with the move: a published one joins (or stays in) its
-    # sites, which the site change log must say.
+    # The appeal's id comes back with the move: published on a site channel, it joins (or
+    # stays in) that site, which the site change log must say.
     settled = session.execute(_SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}).all()
     if not settled and decision.state is _S.PUBLISHED:
         was = _S.UNKNOWN.value
@@ -619,7 +628,7 @@ def record_outcome(
             _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
         ).all()
     if len(settled) == 1:
-        if decision.state is _S.PUBLISHED:
+        if decision.state is _S.PUBLISHED and changes_site:
             site_log.note_change(session, [settled[0][0]])
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
@@ -757,7 +766,11 @@ def manual_move(
         raise InvalidTransition(
             f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
         )
-    if values.get("state") == _S.PUBLISHED.value:  # confirmed: the appeal joins its sites
+    if values.get("state") == _S.PUBLISHED.value:
+        # Confirmed by a person: the appeal joins its sites, if the channel has one. Which
+        # channels do is not known here (a worker's outcome says so: record_outcome's
+        # ``changes_site``), and a confirmation is rare, so it is always noted: a change
+        # noted for nothing costs a site's reader one appeal read again, never a wrong site.
         site_log.note_change(session, [row.appeal_id])
     audit(
         session,
