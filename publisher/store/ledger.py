@@ -274,7 +274,11 @@ class Prepared:
 
 
 # The publishing path's statements, built once (Core, on the tables): each delivery runs them,
-# and building and keying a statement anew every time cost more than running it.
+# and building and keying a statement anew every time cost more than running it. They run on
+# the session's connection (``session.connection().execute``), in the session's transaction:
+# Session.execute would add its ORM work (autoflush, ORM execution events, result wrapping)
+# to each, which cost about as much again as the statement, and none of them needs it (they
+# name no ORM entity, and the sessions that run them hold no pending objects).
 _DELIVERIES = Base.metadata.tables[DeliveryRow.__tablename__]
 _APPEALS = Base.metadata.tables[AppealRow.__tablename__]
 _REVISIONS = Base.metadata.tables[AppealRevisionRow.__tablename__]
@@ -322,7 +326,7 @@ def prepare(session: Session, delivery_id: int) -> Prepared:
     """The delivery, its appeal's live record and its channel's status, in one SELECT (a
     read-only session suffices). :class:`UnknownDelivery` if there is no such delivery,
     :class:`UnknownAppeal` if its appeal is gone."""
-    found = session.execute(_PREPARE, {"b_delivery": delivery_id}).first()
+    found = session.connection().execute(_PREPARE, {"b_delivery": delivery_id}).first()
     if found is None:
         raise UnknownDelivery(f"no delivery {delivery_id}")
     state, appeal_id, revision, channel, target, part, remote_id, slot = found[:8]
@@ -469,8 +473,10 @@ def start_sending(
 ) -> int | None:
     """claimed → sending with a new attempt row and a lease held by ``lease_owner`` until
     ``lease_until``; the attempt's id, or None if someone else took the delivery first. Three
-    statements (the move, the attempt, the audit row), in the caller's transaction."""
-    moved = session.execute(
+    statements (the move, the attempt, the audit row), in the caller's transaction, run on its
+    connection (see :data:`_PREPARE`)."""
+    connection = session.connection()
+    moved = connection.execute(
         _START_SENDING,
         {
             "b_delivery": delivery_id,
@@ -486,12 +492,12 @@ def start_sending(
         return None
     created = cast(
         CursorResult[Any],
-        session.execute(_NEW_ATTEMPT, {"delivery_id": delivery_id, "started_at": at}),
+        connection.execute(_NEW_ATTEMPT, {"delivery_id": delivery_id, "started_at": at}),
     )
     key = created.inserted_primary_key
     assert key is not None
     audit(
-        session,
+        connection,
         at=at,
         actor=actor,
         action="sending",
@@ -608,7 +614,8 @@ def record_outcome(
                 reason=message,
                 delivery_id=delivery_id,
             )
-    session.execute(
+    connection = session.connection()  # see _PREPARE
+    connection.execute(
         _FINISH_ATTEMPT,
         {
             "b_attempt": attempt_id,
@@ -621,10 +628,12 @@ def record_outcome(
     was = _S.SENDING.value
     # The appeal's id comes back with the move: published on a site channel, it joins (or
     # stays in) that site, which the site change log must say.
-    settled = session.execute(_SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}).all()
+    settled = connection.execute(
+        _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
+    ).all()
     if not settled and decision.state is _S.PUBLISHED:
         was = _S.UNKNOWN.value
-        settled = session.execute(
+        settled = connection.execute(
             _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
         ).all()
     if len(settled) == 1:
@@ -638,7 +647,7 @@ def record_outcome(
         if was != _S.SENDING:
             detail["conflict"] = f"the result arrived after the delivery was judged {was}"
         audit(
-            session,
+            connection,
             at=at,
             actor=actor,
             action=decision.state.value,
