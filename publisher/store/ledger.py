@@ -474,7 +474,7 @@ def start_sending(
     """claimed → sending with a new attempt row and a lease held by ``lease_owner`` until
     ``lease_until``; the attempt's id, or None if someone else took the delivery first. Three
     statements (the move, the attempt, the audit row), in the caller's transaction, run on its
-    connection (see :data:`_PREPARE`)."""
+    connection (see the comment on the publishing path's statements)."""
     connection = session.connection()
     moved = connection.execute(
         _START_SENDING,
@@ -614,7 +614,7 @@ def record_outcome(
                 reason=message,
                 delivery_id=delivery_id,
             )
-    connection = session.connection()  # see _PREPARE
+    connection = session.connection()  # see the comment on the publishing path's statements
     connection.execute(
         _FINISH_ATTEMPT,
         {
