@@ -45,8 +45,16 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "publisher_read_only"
 """The execution option that marks a connection's transactions read-only."""
-PING_IDLE_AFTER = 2.0
-"""Seconds a pooled PostgreSQL connection may sit unused and still be handed out unchecked."""
+PING_IDLE_AFTER = 0.2
+"""Seconds a pooled PostgreSQL connection may sit unused and still be handed out unchecked.
+
+Short on purpose. A worker draining a backlog takes a connection every few milliseconds, so it
+never pings; a worker whose channel call lasted longer than this (a real network call) has the
+connection for the outcome checked first, as ``pool_pre_ping`` did, so a server restart
+during the call does not cost the outcome (which, for a social post, would leave the delivery
+``unknown`` for a person to confirm). What remains is a restart in the last fraction of a
+second before a checkout, about as likely as one during the transaction itself, which no ping
+can prevent."""
 _LAST_USED = "publisher_last_used"
 
 
