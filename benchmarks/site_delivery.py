@@ -151,6 +151,7 @@ def make_site(work: Path, count: int) -> None:
                     actor="worker",
                     message=None,
                     summary="bench",
+                    changes_site=True,  # web and feeds: their sites
                 )
     # The real channels write the site once (the last appeal's page, every index and feed).
     for delivery in _deliver(store, real, ids[-1], T0):

@@ -474,6 +474,7 @@ def publish_delivery(
                 actor=_ACTOR,
                 message=None,
                 summary=_summary(receipt, job.appeal.revision),
+                changes_site=channel.writes_site_files,
                 # A deletion keeps the ids it deleted (a dry run's receipt has none).
                 remote_ids=job.delete_ids if job.part == PART_DELETE else receipt.remote_ids,
                 remote_url=receipt.url,
@@ -498,6 +499,7 @@ def publish_delivery(
             actor=_ACTOR,
             message=outcome.message,
             summary=f"posted before the error: {posted}" if posted else None,
+            changes_site=channel.writes_site_files,
             # A deletion's remote ids are what it deletes: they stay as planned.
             remote_ids=() if job.part == PART_DELETE else outcome.posted_ids,
         )

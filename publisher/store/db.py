@@ -7,7 +7,12 @@ discover half-way through a transaction that they cannot write (SQLite's
 (a connection with the :data:`READ_ONLY` execution option, see ``Store.session``) starts with a
 plain deferred ``BEGIN``: in WAL mode it reads a snapshot and takes no write lock, so checks
 never queue behind, or hold up, the writers. PostgreSQL is reached through psycopg 3, and its
-read-only transactions are ``BEGIN READ ONLY`` (the server refuses a write in one).
+read-only transactions are ``BEGIN READ ONLY`` (the server refuses a write in one). A pooled
+PostgreSQL connection is checked (``SELECT 1``) before it is handed out only if it sat in the
+pool for more than :data:`PING_IDLE_AFTER` seconds: a connection this process used a moment
+ago needs no round trip to prove it is alive (a worker's delivery is three transactions, and a
+ping before each was a fifth of its round trips), while one left idle, that a server restart
+or a proxy's idle timeout may have cut, is checked and replaced, as ``pool_pre_ping`` would.
 
 Migrations are Alembic's, shipped inside the package (``publisher/migrations``) and run from
 code: no ``alembic.ini`` is needed, so they work from an installed wheel.
@@ -15,17 +20,19 @@ code: no ``alembic.ini`` is needed, so they work from an installed wheel.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from publisher.errors import DatabaseURLError
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "PING_IDLE_AFTER",
     "READ_ONLY",
     "DatabaseURLError",
     "alembic_config",
@@ -38,6 +45,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "publisher_read_only"
 """The execution option that marks a connection's transactions read-only."""
+PING_IDLE_AFTER = 0.2
+"""Seconds a pooled PostgreSQL connection may sit unused and still be handed out unchecked.
+
+Short on purpose. A worker draining a backlog takes a connection every few milliseconds, so it
+never pings; a worker whose channel call lasted longer than this (a real network call) has the
+connection for the outcome checked first, as ``pool_pre_ping`` did, so a server restart
+during the call does not cost the outcome (which, for a social post, would leave the delivery
+``unknown`` for a person to confirm). What remains is a restart in the last fraction of a
+second before a checkout, about as likely as one during the transaction itself, which no ping
+can prevent."""
+_LAST_USED = "publisher_last_used"
 
 
 def normalize_url(url: str) -> str:
@@ -101,8 +119,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(normalized, **kwargs)
+    ping_idle_after = float(kwargs.pop("ping_idle_after", PING_IDLE_AFTER))
+    engine = create_engine(normalized, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, ping_idle_after)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_after: float) -> None:
+    """Check a pooled connection at checkout if it was last used more than ``idle_after``
+    seconds ago; one that does not answer is discarded and the pool hands out another (a
+    checkout listener's :class:`~sqlalchemy.exc.DisconnectionError`, SQLAlchemy's documented
+    "pessimistic" disconnect handling)."""
+    dialect = engine.dialect
+
+    def used(dbapi_connection: Any, connection_record: Any, *args: Any) -> None:
+        connection_record.info[_LAST_USED] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+        last = connection_record.info.get(_LAST_USED)
+        if last is not None and time.monotonic() - last <= idle_after:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection did not answer: {exc}") from exc
+        connection_record.info[_LAST_USED] = time.monotonic()
+
+    event.listen(engine, "connect", used)
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", used)
 
 
 def alembic_config(url: str | None = None) -> Any:

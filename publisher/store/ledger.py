@@ -274,7 +274,11 @@ class Prepared:
 
 
 # The publishing path's statements, built once (Core, on the tables): each delivery runs them,
-# and building and keying a statement anew every time cost more than running it.
+# and building and keying a statement anew every time cost more than running it. They run on
+# the session's connection (``session.connection().execute``), in the session's transaction:
+# Session.execute would add its ORM work (autoflush, ORM execution events, result wrapping)
+# to each, which cost about as much again as the statement, and none of them needs it (they
+# name no ORM entity, and the sessions that run them hold no pending objects).
 _DELIVERIES = Base.metadata.tables[DeliveryRow.__tablename__]
 _APPEALS = Base.metadata.tables[AppealRow.__tablename__]
 _REVISIONS = Base.metadata.tables[AppealRevisionRow.__tablename__]
@@ -322,7 +326,7 @@ def prepare(session: Session, delivery_id: int) -> Prepared:
     """The delivery, its appeal's live record and its channel's status, in one SELECT (a
     read-only session suffices). :class:`UnknownDelivery` if there is no such delivery,
     :class:`UnknownAppeal` if its appeal is gone."""
-    found = session.execute(_PREPARE, {"b_delivery": delivery_id}).first()
+    found = session.connection().execute(_PREPARE, {"b_delivery": delivery_id}).first()
     if found is None:
         raise UnknownDelivery(f"no delivery {delivery_id}")
     state, appeal_id, revision, channel, target, part, remote_id, slot = found[:8]
@@ -469,8 +473,10 @@ def start_sending(
 ) -> int | None:
     """claimed → sending with a new attempt row and a lease held by ``lease_owner`` until
     ``lease_until``; the attempt's id, or None if someone else took the delivery first. Three
-    statements (the move, the attempt, the audit row), in the caller's transaction."""
-    moved = session.execute(
+    statements (the move, the attempt, the audit row), in the caller's transaction, run on its
+    connection (see the comment on the publishing path's statements)."""
+    connection = session.connection()
+    moved = connection.execute(
         _START_SENDING,
         {
             "b_delivery": delivery_id,
@@ -486,12 +492,12 @@ def start_sending(
         return None
     created = cast(
         CursorResult[Any],
-        session.execute(_NEW_ATTEMPT, {"delivery_id": delivery_id, "started_at": at}),
+        connection.execute(_NEW_ATTEMPT, {"delivery_id": delivery_id, "started_at": at}),
     )
     key = created.inserted_primary_key
     assert key is not None
     audit(
-        session,
+        connection,
         at=at,
         actor=actor,
         action="sending",
@@ -544,6 +550,7 @@ def record_outcome(
     actor: str,
     message: str | None,
     summary: str | None,
+    changes_site: bool,
     remote_ids: Sequence[str] = (),
     remote_url: str | None = None,
     published_at: datetime | None = None,
@@ -552,8 +559,16 @@ def record_outcome(
     delivery; return the state the delivery is in. A published result also settles a
     delivery the reconciler judged unknown meanwhile; any other late result is only audited.
 
-    A result recorded in time is three statements (the attempt, the delivery, the audit row);
-    the delivery row is read only when the decision concerns its channel, or came late."""
+    ``changes_site``: whether the delivery's channel writes site files (the caller knows it
+    from ``Channel.writes_site_files``; the store knows no channels). Only such a delivery,
+    once published, changes what :func:`publisher.store.appeals.site_appeals` returns (the
+    appeals with a published delivery on that site's own channel and target), so only then
+    does the site change log note it (:mod:`publisher.store.site_log`): the deliveries of
+    every other channel never queue for its counter row.
+
+    A result recorded in time is three statements (the attempt, the delivery, the audit row;
+    and, for a site channel's publication, the change log's number and row); the delivery row
+    is read only when the decision concerns its channel, or came late."""
     values: dict[str, Any] = {
         "updated_at": at,
         "claimed_at": None,
@@ -599,7 +614,8 @@ def record_outcome(
                 reason=message,
                 delivery_id=delivery_id,
             )
-    session.execute(
+    connection = session.connection()  # see the comment on the publishing path's statements
+    connection.execute(
         _FINISH_ATTEMPT,
         {
             "b_attempt": attempt_id,
@@ -610,16 +626,18 @@ def record_outcome(
         },
     )
     was = _S.SENDING.value
-    # The appeal's id comes back with the move: a published one joins (or stays in) its
-    # sites, which the site change log must say.
-    settled = session.execute(_SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}).all()
+    # The appeal's id comes back with the move: published on a site channel, it joins (or
+    # stays in) that site, which the site change log must say.
+    settled = connection.execute(
+        _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
+    ).all()
     if not settled and decision.state is _S.PUBLISHED:
         was = _S.UNKNOWN.value
-        settled = session.execute(
+        settled = connection.execute(
             _SETTLED, {"b_delivery": delivery_id, "b_from": was, **values}
         ).all()
     if len(settled) == 1:
-        if decision.state is _S.PUBLISHED:
+        if decision.state is _S.PUBLISHED and changes_site:
             site_log.note_change(session, [settled[0][0]])
         detail: dict[str, Any] = {
             "outcome": decision.outcome,
@@ -629,7 +647,7 @@ def record_outcome(
         if was != _S.SENDING:
             detail["conflict"] = f"the result arrived after the delivery was judged {was}"
         audit(
-            session,
+            connection,
             at=at,
             actor=actor,
             action=decision.state.value,
@@ -757,7 +775,11 @@ def manual_move(
         raise InvalidTransition(
             f"delivery {delivery_id} is {row.state}: {action} needs it to be {' or '.join(allowed)}"
         )
-    if values.get("state") == _S.PUBLISHED.value:  # confirmed: the appeal joins its sites
+    if values.get("state") == _S.PUBLISHED.value:
+        # Confirmed by a person: the appeal joins its sites, if the channel has one. Which
+        # channels do is not known here (a worker's outcome says so: record_outcome's
+        # ``changes_site``), and a confirmation is rare, so it is always noted: a change
+        # noted for nothing costs a site's reader one appeal read again, never a wrong site.
         site_log.note_change(session, [row.appeal_id])
     audit(
         session,

@@ -207,6 +207,7 @@ def test_the_alert_is_written_in_the_transaction_of_the_change(
             actor="worker",
             message="?",
             summary=None,
+            changes_site=False,
         )
         raise Boom
     assert services.delivery_detail(store, delivery).delivery.state == "sending"

@@ -20,6 +20,7 @@ from publisher.channel.registry import Registry
 from publisher.settings import Settings
 from publisher.store import Store, ledger, site_appeals, site_log
 from publisher.store.models import SiteChangeRow
+from publisher.testing import FakeChannel
 from tests.integration.db_fixtures import sample_appeal
 from tests.support.approving import approve_current
 
@@ -30,6 +31,14 @@ AREAS = ("Derbyshire", "High Peak", "Erewash")
 
 def _registry(root: Path, name: str) -> Registry:
     return build_registry(Settings(data_dir=root / f"var-{name}", output_dir=root / "site"))
+
+
+def _changes(store: Store) -> list[tuple[int, str]]:
+    with store.session(read_only=True) as session:
+        rows = session.execute(
+            select(SiteChangeRow.seq, SiteChangeRow.appeal_id).order_by(SiteChangeRow.seq)
+        )
+        return [(seq, appeal_id) for seq, appeal_id in rows]
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -273,3 +282,50 @@ def test_a_snapshot_tells_what_changed_since_one_a_few_changes_back(
         newest = site_appeals(session, channel="web", target="default")
     assert [a.id for a in newest] == ["four", "one", "three", "two"]
     assert newest.changed_since(rendered) == {"two", "three", "four"}
+
+
+def test_only_a_site_channel_s_publication_is_a_site_change(
+    store: Store, make_store: Callable[[], Store], tmp_path: Path
+) -> None:
+    """A delivery published on a channel that writes no site files (a social post) changes no
+    site (a site is the appeals published on its own channel and target), so it writes no
+    change row and takes no number: the deliveries of every other channel never queue for
+    the counter row's lock. One on a site channel (web) does, once."""
+    social = FakeChannel("social")
+    registry = build_registry(
+        Settings(data_dir=tmp_path / "var", output_dir=tmp_path / "site"),
+        extra={"social": lambda settings: social},
+    )
+    assert not social.writes_site_files and registry.get("web").writes_site_files
+    worker = make_store()  # holds the web site throughout, as a worker process would
+    services.import_appeal(store, sample_appeal("on-the-web"), now=T0)
+    approve_current(store, "on-the-web", registry=registry, now=T0)
+    services.import_appeal(store, sample_appeal("social-only"), now=T0)
+    approve_current(store, "social-only", registry=registry, now=T0)
+    with worker.session(read_only=True) as session:
+        assert list(site_appeals(session, channel="web", target="default")) == []
+    before = _changes(store)
+    with store.session(read_only=True) as session:
+        counted = site_log.latest(session)
+
+    services.publish_now(store, registry, "social-only", ["social"], now=T0)
+    services.publish_now(store, registry, "on-the-web", ["social"], now=T0)
+    for delivery in services.dispatch_due(store, now=T0):
+        assert services.publish_delivery(store, registry, delivery, now=T0) == "published"
+    assert len(social.published) == 2
+    assert _changes(store) == before
+    with store.session(read_only=True) as session:
+        assert site_log.latest(session) == counted
+
+    services.publish_now(store, registry, "on-the-web", ["web"], now=T0)
+    [web] = services.dispatch_due(store, now=T0)
+    assert services.publish_delivery(store, registry, web, now=T0) == "published"
+    assert _changes(store) == [*before, (counted + 1, "on-the-web")]
+    # The worker holding the web site reads that one change, and the site is what a fresh
+    # store reads: the appeal published only on the social channel is not in it.
+    with worker.session(read_only=True) as session:
+        held = [a.id for a in site_appeals(session, channel="web", target="default")]
+    fresh = make_store()
+    with fresh.session(read_only=True) as session:
+        assert [a.id for a in site_appeals(session, channel="web", target="default")] == held
+    assert held == ["on-the-web"]

@@ -7,17 +7,24 @@ import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from publisher.channel.registry import Registry
 from publisher.store import DatabaseURLError, ReadOnlySession, Store
-from publisher.store.db import MIGRATIONS_DIR, alembic_config, migrate, normalize_url
+from publisher.store.db import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    make_engine,
+    migrate,
+    normalize_url,
+)
 from publisher.store.models import AppealRow, Base, DeliveryRow, HeartbeatRow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,6 +178,53 @@ def test_postgres_url_without_driver_works(migrated_postgres_url: str) -> None:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head()
     finally:
         store.dispose()
+
+
+def _backend_pid(engine: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(url: str, pid: int) -> None:
+    killer = make_engine(url)
+    try:
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    finally:
+        killer.dispose()
+
+
+def test_a_pooled_postgres_connection_idle_too_long_is_checked_and_replaced(
+    migrated_postgres_url: str,
+) -> None:
+    """A connection the server cut while it sat in the pool (a restart, a proxy's idle
+    timeout) is found dead at checkout and replaced: the caller never sees it. Here every
+    connection counts as idle (``ping_idle_after=0``)."""
+    engine = make_engine(migrated_postgres_url, ping_idle_after=0.0)
+    try:
+        first = _backend_pid(engine)
+        _terminate(migrated_postgres_url, first)
+        second = _backend_pid(engine)  # the pool's connection was dead: a new one answers
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+def test_a_postgres_connection_used_a_moment_ago_is_handed_out_without_a_ping(
+    migrated_postgres_url: str,
+) -> None:
+    """The other side of the rule: within ``ping_idle_after`` of its last use a connection is
+    handed out unchecked (no round trip before each of a worker's transactions), so one cut
+    in that window fails its statement, as it would were it cut mid-transaction."""
+    engine = make_engine(migrated_postgres_url, ping_idle_after=3600.0)
+    try:
+        first = _backend_pid(engine)
+        _terminate(migrated_postgres_url, first)
+        with pytest.raises(OperationalError):
+            _backend_pid(engine)
+        assert _backend_pid(engine) != first  # the dead one was discarded
+    finally:
+        engine.dispose()
 
 
 def test_site_appeals_reads_only_records_it_has_not_met(registry: Registry, store: Store) -> None:
