@@ -50,6 +50,7 @@ from publisher.importers.translations import (
     Section,
     check_locale,
     read_translations,
+    refuse_nested,
     section_locale,
     translation_data,
     translations_line,
@@ -445,16 +446,9 @@ def native_translation(section: Section, fields: Fields) -> dict[str, Any]:
         first_line=first + 2,
         what=f"{locale} front matter",
     )
+    refuse_nested(meta, section)
     values = meta.values
     for key in values:
-        if key == "translations":
-            raise RecordInvalid(
-                "a translation cannot name translations of its own (that could make a cycle): "
-                "every language is linked from the appeal's own file",
-                file=source,
-                line=meta.line(key),
-                field=f"{where}.{key}",
-            )
         if key not in TRANSLATION_FIELDS:
             raise RecordInvalid(
                 f"unknown field in the {locale} section "

@@ -59,6 +59,7 @@ from publisher.importers.translations import (
     Section,
     check_locale,
     read_translations,
+    refuse_nested,
     section_locale,
     translation_data,
     translations_line,
@@ -415,16 +416,9 @@ def seed_translation(section: Section, fields: Fields) -> dict[str, Any]:
     meta, opened_at, after = _metadata(
         lines, source, begin=section.first + 1, last=section.last, section=locale
     )
+    refuse_nested(meta, section)
     values = meta.values
     for key in values:
-        if key == "translations":
-            raise RecordInvalid(
-                "a translation cannot name translations of its own (that could make a cycle): "
-                "every language is linked from the appeal's own file",
-                file=source,
-                line=meta.line(key),
-                field=f"{where}.{key}",
-            )
         if key not in KNOWN_KEYS | {"source_digest"}:
             fields.warnings.append(
                 Problem(

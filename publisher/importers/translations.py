@@ -112,6 +112,19 @@ def check_locale(section: Section, fields: Fields) -> str:
     return locale
 
 
+def refuse_nested(meta: YamlMapping, section: Section) -> None:
+    """A translation's own front matter may not link translations: every language is linked
+    from the appeal's own file, so there is no cycle to follow."""
+    if "translations" in meta.values:
+        raise RecordInvalid(
+            "a translation cannot name translations of its own (that could make a cycle): "
+            "every language is linked from the appeal's own file",
+            file=section.source,
+            line=meta.line("translations"),
+            field=f"{section.where}.translations",
+        )
+
+
 def translation_data(
     fields: Fields,
     section: Section,
