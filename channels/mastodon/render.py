@@ -23,12 +23,13 @@ from publisher.channels.mastodon.text import (
     weigh,
 )
 from publisher.channels.x.bilingual import (
-    FirstLines,
     bilingual_alt,
     bilingual_hashtags,
     bilingual_text,
     details_in_first,
     details_moved,
+    first_lines,
+    first_text,
     update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
@@ -394,18 +395,11 @@ def _combined_first(
     thread, as on X (:func:`publisher.channels.x.render.render_combined_posts`): every
     language's lead and whole call to action and the link(s) must fit, else None; the
     person's details go in for every language or none; the hashtags as many as fit."""
-    parts: list[FirstLines] = []
-    for version in versions:
-        lead = lead_line(version)
-        parts.append((lead, person_details(version, lead), call_to_action(version)))
+    parts = first_lines(versions)
     urls = [str(version.url) for version in versions]
 
     def compose(with_details: bool, tags: Sequence[str]) -> str:
-        paragraphs = [
-            [lead, " ".join(details) if with_details else "", action or ""]
-            for lead, details, action in parts
-        ]
-        return bilingual_text(paragraphs, urls, tags)
+        return first_text(parts, urls, with_details, tags)
 
     if not counter.fits(compose(False, []), limit):
         return None

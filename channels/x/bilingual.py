@@ -22,7 +22,13 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from publisher.channels.x.entities import hashtags_in, limit_hashtags
-from publisher.channels.x.lines import hashtags_for, lead_line, words_for
+from publisher.channels.x.lines import (
+    call_to_action,
+    hashtags_for,
+    lead_line,
+    person_details,
+    words_for,
+)
 from publisher.channels.x.text import clean_inline
 from publisher.domain.record import Appeal, AppealStatus
 
@@ -33,6 +39,8 @@ __all__ = [
     "bilingual_text",
     "details_in_first",
     "details_moved",
+    "first_lines",
+    "first_text",
     "update_texts",
 ]
 
@@ -139,3 +147,25 @@ def update_texts(versions: Sequence[Appeal], most_tags: int) -> tuple[str, str]:
         for paragraphs in (full, short)
     )
     return fuller, shorter
+
+
+def first_lines(versions: Sequence[Appeal]) -> list[FirstLines]:
+    """What each language of ``versions`` says in a bilingual first post: its lead, a missing
+    person's details, its call to action."""
+    parts: list[FirstLines] = []
+    for version in versions:
+        lead = lead_line(version)
+        parts.append((lead, person_details(version, lead), call_to_action(version)))
+    return parts
+
+
+def first_text(
+    parts: Sequence[FirstLines], urls: Sequence[str], with_details: bool, tags: Sequence[str]
+) -> str:
+    """The bilingual first post of ``parts`` (:func:`first_lines`), with or without the
+    person's details, then the link(s) and ``tags``."""
+    paragraphs = [
+        [lead, " ".join(details) if with_details else "", action or ""]
+        for lead, details, action in parts
+    ]
+    return bilingual_text(paragraphs, urls, tags)

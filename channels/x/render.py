@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from publisher.channel import Media, PlatformLimits, SocialPost
 from publisher.channels.x.bilingual import (
-    FirstLines,
     bilingual_alt,
     bilingual_hashtags,
     bilingual_text,
     details_in_first,
     details_moved,
+    first_lines,
+    first_text,
     update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
@@ -280,18 +281,11 @@ def _combined_first(
     where they were last seen go in too, for every language or for none, when there is room;
     else each opens its language's part of the thread. The hashtags come last, as many as fit.
     """
-    parts: list[FirstLines] = []
-    for version in versions:
-        lead = _lead(version)
-        parts.append((lead, _details(version, lead), _call_to_action(version)))
+    parts = first_lines(versions)
     urls = [str(version.url) for version in versions]
 
     def compose(with_details: bool, tags: Sequence[str]) -> str:
-        paragraphs = [
-            [lead, " ".join(details) if with_details else "", action or ""]
-            for lead, details, action in parts
-        ]
-        return bilingual_text(paragraphs, urls, tags)
+        return first_text(parts, urls, with_details, tags)
 
     if not fits(compose(False, []), limit):
         return None
