@@ -8,38 +8,32 @@ is the fake's (Notify's). And the refusals: no CSRF token, wrong role, a bad tok
 
 from __future__ import annotations
 
-import re
 import signal
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from publisher import services
-from publisher.bootstrap import App, bootstrap
+from publisher.bootstrap import App
 from publisher.channels.notify import count
-from publisher.entrypoints.web import create_app
 from publisher.services import accounts
-from publisher.settings import Settings
 from publisher.store import subscriptions as rows
 from publisher.store.models import SubscriptionRow
 from tests.integration.conftest import (
     Deployment,
     Processes,
-    free_port,
     make_appeal,
     wait_until,
     worker_ready,
 )
+from tests.support import alertsapp
+from tests.support.alertsapp import alerts_app, serving
 from tests.support.approving import import_approved
-from tests.support.notifyfake import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
+from tests.support.notifyfake import FakeNotify
 
 pytestmark = pytest.mark.integration
 
@@ -55,54 +49,14 @@ def fake() -> Iterator[FakeNotify]:
 
 @pytest.fixture()
 def app(fake: FakeNotify, tmp_path: Path) -> Iterator[App]:
-    env = {
-        "PUBLISHER_DATA_DIR": str(tmp_path / "var"),
-        "OUTPUT_DIR": str(tmp_path / "site"),
-        # Chosen now, just before the app listens on it: a port chosen when the module is
-        # imported could be taken by another test's server in the meantime.
-        "PUBLISHER_APP_URL": f"http://127.0.0.1:{free_port()}/",
-        "NOTIFY_API_KEY": API_KEY,
-        "NOTIFY_BASE_URL": fake.base_url,
-        "NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE,
-        "NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE,
-    }
-    wired = bootstrap(Settings.from_env(env))
-    yield wired
-    wired.close()
+    with alerts_app(fake, tmp_path) as wired:
+        yield wired
 
 
 @pytest.fixture()
 def web(app: App) -> Iterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(app),
-            host="127.0.0.1",
-            port=urlsplit(app.settings.app_url).port or 80,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, timeout=30, what="uvicorn to start")
-    yield
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _client(app: App) -> httpx.Client:
-    return httpx.Client(base_url=app.settings.app_url, follow_redirects=False, timeout=30)
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "the form has no csrf_token"
-    return match.group(1)
-
-
-def _link(app: App, body: str, kind: str) -> str:
-    match = re.search(rf"{re.escape(app.settings.app_url)}(alerts/{kind}/[A-Za-z0-9_-]+)", body)
-    assert match, f"no {kind} link in {body!r}"
-    return "/" + match.group(1)
+    with serving(app):
+        yield
 
 
 def _publish(app: App, number: int) -> str:
@@ -120,7 +74,7 @@ def _subscriptions(app: App) -> int:
 
 def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)  # the area exists
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         for address in ("ann@example.org", "07400 123456"):
             form = client.get("/alerts/sign-up")
             assert form.status_code == 200 and "Example Shire" in form.text
@@ -130,7 +84,7 @@ def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None
                     "address": address,
                     "area": "Example Shire",
                     "topic": "",
-                    "csrf_token": _csrf(form.text),
+                    "csrf_token": alertsapp.csrf(form.text),
                 },
             )
             assert done.status_code == 200 and "Check your email or phone" in done.text
@@ -143,10 +97,10 @@ def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None
         assert len(fake.received) == 2
 
         for message in (mail, text):
-            link = _link(app, message.body, "confirm")
+            link = alertsapp.link(app, message.body, "confirm")
             page = client.get(link)
             assert page.status_code == 200 and "Confirm alerts" in page.text
-            confirmed = client.post(link, data={"csrf_token": _csrf(page.text)})
+            confirmed = client.post(link, data={"csrf_token": alertsapp.csrf(page.text)})
             assert confirmed.status_code == 200 and "Your alerts are on" in confirmed.text
 
         assert _publish(app, 2) == "published"
@@ -158,11 +112,11 @@ def test_sign_up_confirm_alert_unsubscribe(app: App, fake: FakeNotify, web: None
         assert alert_text.fragments is not None and alert_text.fragments >= 1
 
         # Following the unsubscribe link changes nothing; the button does.
-        link = _link(app, alert_mail.body, "unsubscribe")
+        link = alertsapp.link(app, alert_mail.body, "unsubscribe")
         page = client.get(link)
         assert page.status_code == 200 and "Unsubscribe" in page.text
         assert _subscriptions(app) == 2
-        gone = client.post(link, data={"csrf_token": _csrf(page.text)})
+        gone = client.post(link, data={"csrf_token": alertsapp.csrf(page.text)})
         assert gone.status_code == 200 and "You are unsubscribed" in gone.text
         assert _subscriptions(app) == 1
 
@@ -177,7 +131,7 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
     accounts.add_user(app.store, "olive", ["operator"], password=PASSWORD)
     accounts.add_user(app.store, "alex", ["author"], password=PASSWORD)
     accounts.add_user(app.store, "ada", ["admin"], password=PASSWORD)
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         # no CSRF token, or a wrong one
         no_token = client.post(
             "/alerts/sign-up", data={"address": "ann@example.org", "area": "Example Shire"}
@@ -197,13 +151,15 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
             data={
                 "address": "0114 496 0000",
                 "area": "Example Shire",
-                "csrf_token": _csrf(form.text),
+                "csrf_token": alertsapp.csrf(form.text),
             },
         )
         assert bad.status_code == 422 and 'href="#address"' in bad.text
         # a bad token
         page = client.get("/alerts/confirm/not-a-token")
-        refused = client.post("/alerts/confirm/not-a-token", data={"csrf_token": _csrf(page.text)})
+        refused = client.post(
+            "/alerts/confirm/not-a-token", data={"csrf_token": alertsapp.csrf(page.text)}
+        )
         assert refused.status_code == 404
         assert "not subscribed" in client.get("/alerts/unsubscribe/not-a-token").text
         # the known address gets the same answer
@@ -215,7 +171,7 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
                     "address": "ann@example.org",
                     "area": "Example Shire",
                     "topic": "",
-                    "csrf_token": _csrf(form.text),
+                    "csrf_token": alertsapp.csrf(form.text),
                 },
             )
             assert again.status_code == 200 and "Check your email or phone" in again.text
@@ -226,7 +182,11 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
             signin = client.get("/sign-in")
             client.post(
                 "/sign-in",
-                data={"name": name, "password": PASSWORD, "csrf_token": _csrf(signin.text)},
+                data={
+                    "name": name,
+                    "password": PASSWORD,
+                    "csrf_token": alertsapp.csrf(signin.text),
+                },
             )
             shown = client.get("/alerts/subscribers")
             assert shown.status_code == status, name
@@ -235,7 +195,7 @@ def test_the_refusals(app: App, fake: FakeNotify, web: None) -> None:
 
 def test_sign_ups_are_rate_limited_per_address(app: App, fake: FakeNotify, web: None) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         statuses = []
         for number in range(7):
             form = client.get("/alerts/sign-up")
@@ -245,7 +205,7 @@ def test_sign_ups_are_rate_limited_per_address(app: App, fake: FakeNotify, web: 
                     data={
                         "address": f"p{number}@example.org",
                         "area": "Example Shire",
-                        "csrf_token": _csrf(form.text),
+                        "csrf_token": alertsapp.csrf(form.text),
                     },
                 ).status_code
             )
@@ -257,16 +217,20 @@ def test_an_unanswered_alert_is_unknown_and_its_retry_sends_nothing_twice(
     app: App, fake: FakeNotify, web: None
 ) -> None:
     import_approved(app.store, make_appeal(0, run="notify"), now=T0)
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         for address in ("ann@example.org", "bob@example.org", "07400 123456"):
             form = client.get("/alerts/sign-up")
             client.post(
                 "/alerts/sign-up",
-                data={"address": address, "area": "Example Shire", "csrf_token": _csrf(form.text)},
+                data={
+                    "address": address,
+                    "area": "Example Shire",
+                    "csrf_token": alertsapp.csrf(form.text),
+                },
             )
         for message in list(fake.received):
-            link = _link(app, message.body, "confirm")
-            client.post(link, data={"csrf_token": _csrf(client.get(link).text)})
+            link = alertsapp.link(app, message.body, "confirm")
+            client.post(link, data={"csrf_token": alertsapp.csrf(client.get(link).text)})
     confirmations = len(fake.received)
     appeal = make_appeal(5, run="notify")
     import_approved(app.store, appeal, now=T0)

@@ -7,27 +7,23 @@ staff page counts subscribers by language."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from publisher import services
-from publisher.bootstrap import App, bootstrap
+from publisher.bootstrap import App
 from publisher.channels.notify import count
 from publisher.domain.record import Appeal
-from publisher.entrypoints.web import create_app
 from publisher.importers import load_appeal
 from publisher.services import accounts
-from publisher.settings import Settings
-from tests.integration.conftest import free_port, wait_until
+from tests.support import alertsapp
+from tests.support.alertsapp import alerts_app, serving
 from tests.support.approving import import_approved
-from tests.support.notifyfake import API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE, FakeNotify
+from tests.support.notifyfake import FakeNotify
 
 pytestmark = pytest.mark.integration
 
@@ -44,53 +40,14 @@ def fake() -> Iterator[FakeNotify]:
 
 @pytest.fixture()
 def app(fake: FakeNotify, tmp_path: Path) -> Iterator[App]:
-    env = {
-        "PUBLISHER_DATA_DIR": str(tmp_path / "var"),
-        "OUTPUT_DIR": str(tmp_path / "site"),
-        "PUBLISHER_APP_URL": f"http://127.0.0.1:{free_port()}/",
-        "PUBLISHER_LANGUAGES": "en_GB,cy_GB",
-        "NOTIFY_API_KEY": API_KEY,
-        "NOTIFY_BASE_URL": fake.base_url,
-        "NOTIFY_EMAIL_TEMPLATE_ID": EMAIL_TEMPLATE,
-        "NOTIFY_SMS_TEMPLATE_ID": SMS_TEMPLATE,
-    }
-    wired = bootstrap(Settings.from_env(env))
-    yield wired
-    wired.close()
+    with alerts_app(fake, tmp_path, PUBLISHER_LANGUAGES="en_GB,cy_GB") as wired:
+        yield wired
 
 
 @pytest.fixture()
 def web(app: App) -> Iterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(app),
-            host="127.0.0.1",
-            port=urlsplit(app.settings.app_url).port or 80,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started, timeout=30, what="uvicorn to start")
-    yield
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _client(app: App) -> httpx.Client:
-    return httpx.Client(base_url=app.settings.app_url, follow_redirects=False, timeout=30)
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "the form has no csrf_token"
-    return match.group(1)
-
-
-def _link(app: App, body: str, kind: str) -> str:
-    match = re.search(rf"{re.escape(app.settings.app_url)}(alerts/{kind}/[A-Za-z0-9_-]+)", body)
-    assert match, f"no {kind} link in {body!r}"
-    return "/" + match.group(1)
+    with serving(app):
+        yield
 
 
 def _osian() -> Appeal:
@@ -99,7 +56,12 @@ def _osian() -> Appeal:
 
 def _sign_up(client: httpx.Client, address: str, language: str | None) -> httpx.Response:
     form = client.get("/alerts/sign-up")
-    data = {"address": address, "area": "Gwynedd", "topic": "", "csrf_token": _csrf(form.text)}
+    data = {
+        "address": address,
+        "area": "Gwynedd",
+        "topic": "",
+        "csrf_token": alertsapp.csrf(form.text),
+    }
     if language is not None:
         data["language"] = language
     return client.post("/alerts/sign-up", data=data)
@@ -116,7 +78,7 @@ def test_the_form_asks_the_language_and_refuses_a_bad_one(
     app: App, fake: FakeNotify, web: None
 ) -> None:
     import_approved(app.store, _osian(), now=T0)  # the area exists
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         form = client.get("/alerts/sign-up")
         assert form.status_code == 200
         fieldset = re.search(r'<fieldset class="govuk-fieldset".*?</fieldset>', form.text, re.S)
@@ -159,7 +121,7 @@ def test_welsh_and_english_subscribers_each_get_their_language(
     welsh = appeal.in_language("cy_GB")
     import_approved(app.store, appeal.model_copy(update={"id": "area-only"}), now=T0)
     accounts.add_user(app.store, "alex", ["author"], password=PASSWORD)
-    with _client(app) as client:
+    with alertsapp.client(app) as client:
         for address, language in (
             ("ann@example.org", "cy"),
             ("07400 123456", "cy"),
@@ -174,9 +136,9 @@ def test_welsh_and_english_subscribers_each_get_their_language(
         (bob,) = fake.messages_to("bob@example.org")
         assert bob.subject == "Confirm your police appeal alerts"
         for message in (ann, text, bob):
-            link = _link(app, message.body, "confirm")
+            link = alertsapp.link(app, message.body, "confirm")
             page = client.get(link)
-            client.post(link, data={"csrf_token": _csrf(page.text)})
+            client.post(link, data={"csrf_token": alertsapp.csrf(page.text)})
 
         assert _publish(app, appeal) == "published"
         alert = fake.messages_to("ann@example.org")[-1]
@@ -190,15 +152,15 @@ def test_welsh_and_english_subscribers_each_get_their_language(
         assert "To stop these alerts, unsubscribe: " in english.body
 
         # the Welsh unsubscribe link works as the English one does
-        link = _link(app, alert.body, "unsubscribe")
+        link = alertsapp.link(app, alert.body, "unsubscribe")
         page = client.get(link)
-        gone = client.post(link, data={"csrf_token": _csrf(page.text)})
+        gone = client.post(link, data={"csrf_token": alertsapp.csrf(page.text)})
         assert gone.status_code == 200 and "You are unsubscribed" in gone.text
 
         signin = client.get("/sign-in")
         client.post(
             "/sign-in",
-            data={"name": "alex", "password": PASSWORD, "csrf_token": _csrf(signin.text)},
+            data={"name": "alex", "password": PASSWORD, "csrf_token": alertsapp.csrf(signin.text)},
         )
         shown = client.get("/alerts/subscribers")
         assert shown.status_code == 200
