@@ -1,9 +1,15 @@
-"""What the social channels share about HTTP through ``requests``: was a request sent?"""
+"""What the social channels share about HTTP through ``requests``: was a request sent?
+
+``requests`` is imported here only when an error is examined: a channel that only renders
+never loads it (see ``tests/unit/test_cli_lazy.py``).
+"""
 
 from __future__ import annotations
 
-import requests
-import urllib3.exceptions
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["request_was_sent"]
 
@@ -14,6 +20,9 @@ def request_was_sent(exc: requests.RequestException) -> bool:
     False only when the connection itself failed: refused, DNS, connect timeout, TLS handshake.
     A read timeout, a reset or a truncated response after sending is "maybe".
     """
+    import requests
+    import urllib3.exceptions
+
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
         return False
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):

@@ -21,6 +21,10 @@
   process until then); 5xx and connection failures are transient; 401/403 and a refused login
   are the credentials (the channel is disabled); other 400s are permanent; a timeout or a
   dropped connection after a create was sent is ambiguous: a person confirms before a resend.
+
+``atproto`` (its models and errors) and ``httpx`` are imported only where the channel talks to
+the PDS (signing in, posting, reading, deleting, translating their errors): rendering never
+loads them.
 """
 
 from __future__ import annotations
@@ -31,21 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import httpx
-from atproto_client import models
-from atproto_client.exceptions import (
-    AtProtocolError,
-    BadRequestError,
-    InvokeTimeoutError,
-    NetworkError,
-    RateLimitExceededError,
-    RequestErrorBase,
-    UnauthorizedError,
-)
-from atproto_client.models.common import XrpcError
-from atproto_client.models.utils import get_model_as_dict
+from typing import TYPE_CHECKING, Any
 
 from publisher.channel import (
     ChannelBase,
@@ -87,6 +77,9 @@ from publisher.errors import (
     TransientPublishError,
 )
 
+if TYPE_CHECKING:
+    from atproto_client.exceptions import RequestErrorBase
+
 __all__ = ["OUTBOX_FILE", "BlueskyChannel", "translate_error"]
 
 OUTBOX_FILE = "bluesky.jsonl"
@@ -104,6 +97,8 @@ def _utcnow() -> datetime:
 
 def _xrpc(exc: RequestErrorBase) -> tuple[int | None, str, str]:
     """The HTTP status, XRPC error name and message of a failed call."""
+    from atproto_client.models.common import XrpcError
+
     response = exc.response
     if response is None:
         return None, "", ""
@@ -120,6 +115,8 @@ def _describe(exc: RequestErrorBase) -> str:
 
 def _was_sent(exc: BaseException) -> bool:
     """Whether a request that failed without an answer may have reached the server."""
+    import httpx
+
     cause: BaseException | None = exc
     while cause is not None and not isinstance(cause, httpx.HTTPError):
         cause = cause.__cause__ or cause.__context__
@@ -133,6 +130,15 @@ def translate_error(
 ) -> PublishError:
     """The project's error for what ``atproto`` (or httpx under it) raised while doing
     ``what``. ``creates``: the request makes a record (then an unanswered one is ambiguous)."""
+    import httpx
+    from atproto_client.exceptions import (
+        InvokeTimeoutError,
+        NetworkError,
+        RateLimitExceededError,
+        RequestErrorBase,
+        UnauthorizedError,
+    )
+
     if isinstance(exc, RateLimitExceededError):
         return TransientPublishError(f"Bluesky rate limit reached ({what})", retry_at=retry_at)
     unanswered = isinstance(exc, InvokeTimeoutError | httpx.HTTPError) or (
@@ -286,6 +292,10 @@ class BlueskyChannel(ChannelBase):
         repo_ids = [_parse_uri(uri) for uri in remote_ids]
         if not self._settings.has_credentials and self._client is None:
             raise PermanentPublishError(_NOT_CONFIGURED, credentials=True)
+        import httpx
+        from atproto_client import models
+        from atproto_client.exceptions import AtProtocolError
+
         deleted: list[str] = []
         with self._lock:
             self._check_blocked()
@@ -316,6 +326,8 @@ class BlueskyChannel(ChannelBase):
             )
 
     def _translate(self, exc: BaseException, what: str, *, creates: bool) -> PublishError:
+        from atproto_client.exceptions import RateLimitExceededError
+
         retry_at = None
         if isinstance(exc, RateLimitExceededError):
             reset = exc.reset_at
@@ -336,6 +348,9 @@ class BlueskyChannel(ChannelBase):
                 self._did = str(existing.did)
                 return client
             assert self._settings.app_password is not None
+            import httpx
+            from atproto_client.exceptions import AtProtocolError
+
             try:
                 client.login(
                     self._settings.handle,
@@ -350,6 +365,8 @@ class BlueskyChannel(ChannelBase):
     def _call(self, client: Any, call: Callable[[], Any]) -> Any:
         """``call()``; once more after refreshing the session when the PDS says the access
         token has expired (nothing was done: the call was refused before it ran)."""
+        from atproto_client.exceptions import BadRequestError
+
         try:
             return call()
         except BadRequestError as exc:
@@ -437,6 +454,11 @@ class BlueskyChannel(ChannelBase):
         self, client: Any, repo: str, collection: str, rkey: str, what: str
     ) -> tuple[_Ref, Any] | None:
         """The record's strong reference and value, or None when the PDS has no such record."""
+        import httpx
+        from atproto_client import models
+        from atproto_client.exceptions import AtProtocolError, BadRequestError
+        from atproto_client.models.utils import get_model_as_dict
+
         params = models.ComAtprotoRepoGetRecord.Params(repo=repo, collection=collection, rkey=rkey)
         try:
             answer = self._call(client, lambda: client.com.atproto.repo.get_record(params))
@@ -461,6 +483,14 @@ class BlueskyChannel(ChannelBase):
         embed: dict[str, Any] | None,
         what: str,
     ) -> _Ref:
+        import httpx
+        from atproto_client import models
+        from atproto_client.exceptions import (
+            AtProtocolError,
+            RateLimitExceededError,
+            UnauthorizedError,
+        )
+
         self._check_blocked()
         assert self._did is not None
         record: dict[str, Any] = {
@@ -501,6 +531,9 @@ class BlueskyChannel(ChannelBase):
         return _Ref(str(answer.uri), str(answer.cid))
 
     def _images(self, client: Any, media: Sequence[Media]) -> dict[str, Any]:
+        import httpx
+        from atproto_client.exceptions import AtProtocolError
+
         images = []
         for item in media:
             try:

@@ -8,19 +8,20 @@ calls it when the PDS says ``ExpiredToken`` anyway. The session's tokens stay in
 are never logged or written out.
 
 The HTTP timeouts are (connect, read), so a server that refused the connection is told apart
-from one that took the request and never answered.
+from one that took the request and never answered. ``atproto`` and ``httpx`` are imported only
+when a client is built: rendering never loads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
-import httpx
-from atproto import Client
-from atproto_client.request import Request
+from typing import TYPE_CHECKING
 
 from publisher.domain.secret import Secret
+
+if TYPE_CHECKING:
+    from atproto import Client
 
 __all__ = ["DEFAULT_SERVICE_URL", "BlueskySettings", "build_client", "record_key"]
 
@@ -55,6 +56,10 @@ def build_client(settings: BlueskySettings) -> Client:
     """An ``atproto`` client for ``settings`` (not yet logged in)."""
     if not settings.has_credentials:
         raise ValueError("a Bluesky client needs BLUESKY_HANDLE and BLUESKY_APP_PASSWORD")
+    import httpx
+    from atproto import Client
+    from atproto_client.request import Request
+
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
     return Client(base_url=settings.base_url, request=Request(timeout=timeout))
 

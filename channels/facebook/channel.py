@@ -33,7 +33,8 @@ one may make a second post. So the channel is not ``idempotent`` and an ambiguou
 (``publisher confirm``), either that it went out (with its id) or that it did not.
 
 The token is a :class:`~publisher.domain.secret.Secret`; every message taken from Facebook or
-from ``requests`` is scrubbed of it before it becomes an error.
+from ``requests`` is scrubbed of it before it becomes an error. ``requests`` is imported only
+on the way to Facebook: rendering never loads it.
 """
 
 from __future__ import annotations
@@ -45,9 +46,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from publisher.channel import (
     ChannelBase,
@@ -79,6 +78,9 @@ from publisher.errors import (
     PublishError,
     TransientPublishError,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -391,6 +393,8 @@ class FacebookChannel(ChannelBase):
 
     def _get_session(self) -> requests.Session:
         if self._session is None:
+            import requests  # here: rendering never needs it
+
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
             self._session = session
@@ -435,6 +439,8 @@ class FacebookChannel(ChannelBase):
         what: str,
         creates: bool,
     ) -> Mapping[str, Any]:
+        import requests  # here, on the way to Facebook: rendering never loads it
+
         self._check_blocked(what)
         settings = self._settings
         assert settings.access_token is not None

@@ -19,6 +19,10 @@
   failures are transient; 401 and 403 are the credentials (the channel is disabled); 404 (the
   status replied to is gone) and 422 (content refused) are permanent; a timeout or a reset after
   the request was sent is ambiguous: a person confirms before any resend.
+
+Mastodon.py and requests are imported only where the channel talks to the instance (building
+the client, reading its limits, posting, deleting, translating their errors): rendering never
+loads them.
 """
 
 from __future__ import annotations
@@ -29,18 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import requests
-from mastodon import (
-    MastodonAPIError,
-    MastodonError,
-    MastodonNetworkError,
-    MastodonNotFoundError,
-    MastodonRatelimitError,
-    MastodonServerError,
-    MastodonUnauthorizedError,
-)
+from typing import TYPE_CHECKING, Any
 
 from publisher.channel import (
     ChannelBase,
@@ -85,6 +78,9 @@ from publisher.errors import (
     TransientPublishError,
 )
 
+if TYPE_CHECKING:
+    from mastodon import MastodonAPIError, MastodonError
+
 __all__ = ["LIMITS_MAX_AGE", "OUTBOX_FILE", "MastodonChannel", "translate_error"]
 
 OUTBOX_FILE = "mastodon.jsonl"
@@ -125,6 +121,16 @@ def translate_error(
     ``creates``: the request makes a status (then an unanswered one is ambiguous).
     ``retry_at``: for a 429, when the limit resets (read by the caller from the client).
     """
+    import requests
+    from mastodon import (
+        MastodonAPIError,
+        MastodonNetworkError,
+        MastodonNotFoundError,
+        MastodonRatelimitError,
+        MastodonServerError,
+        MastodonUnauthorizedError,
+    )
+
     if isinstance(exc, MastodonRatelimitError):
         return TransientPublishError(f"Mastodon rate limit reached ({what})", retry_at=retry_at)
     if isinstance(exc, MastodonNetworkError):
@@ -264,6 +270,8 @@ class MastodonChannel(ChannelBase):
         client = self._get_client()
         if client is None:
             raise PermanentPublishError(_NOT_CONFIGURED, credentials=True)
+        from mastodon import MastodonError
+
         try:
             instance = client.instance_v2()
         except MastodonError as exc:
@@ -363,6 +371,8 @@ class MastodonChannel(ChannelBase):
 
     def _delete(self, client: Any, status_id: str, what: str) -> bool:
         """Delete one status: True if deleted now, False if the instance no longer had it."""
+        from mastodon import MastodonError, MastodonNotFoundError, MastodonRatelimitError
+
         self._check_blocked(DELETE_STATUS)
         try:
             client.status_delete(status_id)
@@ -449,6 +459,8 @@ class MastodonChannel(ChannelBase):
         key: str,
         what: str,
     ) -> str:
+        from mastodon import MastodonError, MastodonRatelimitError
+
         self._check_blocked(CREATE_STATUS)
         try:
             status = client.status_post(
@@ -479,6 +491,8 @@ class MastodonChannel(ChannelBase):
             image = self._fetch(url)
         except OSError as exc:
             raise TransientPublishError(f"share image {url} could not be fetched: {exc}") from exc
+        from mastodon import MastodonError, MastodonRatelimitError
+
         self._check_blocked(UPLOAD_MEDIA)
         extension = image.media_type.rsplit("/", 1)[-1]
         try:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
-
-from mastodon import Mastodon
+from typing import TYPE_CHECKING, Any, cast
 
 from publisher.channels.mastodon.render import DEFAULT_LIMITS, MastodonLimits
 from publisher.domain.secret import Secret
+
+if TYPE_CHECKING:
+    from mastodon import Mastodon
 
 __all__ = ["MastodonSettings", "build_client", "limits_from_instance"]
 
@@ -56,6 +57,8 @@ def build_client(settings: MastodonSettings) -> Mastodon:
     if not settings.has_credentials:
         raise ValueError("a Mastodon client needs MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN")
     assert settings.access_token is not None
+    from mastodon import Mastodon  # here: rendering never needs Mastodon.py
+
     # requests takes a (connect, read) pair; Mastodon.py passes request_timeout on as it is.
     timeout = cast(float, (settings.connect_timeout, settings.read_timeout))
     return Mastodon(

@@ -29,6 +29,10 @@ area, sent through GOV.UK Notify with ``notifications-python-client``.
   400 refusing one subscriber's address is counted and the others still get theirs; any other
   400 is permanent, with Notify's message (never the key); a request sent without an answer is
   ambiguous (the delivery becomes unknown: a person confirms).
+
+notifications-python-client and requests are imported only where the channel talks to Notify
+(building the client, sending, looking up, translating their errors): rendering never loads
+them.
 """
 
 from __future__ import annotations
@@ -40,10 +44,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-import requests
-from notifications_python_client.errors import APIError, InvalidResponse
+from typing import TYPE_CHECKING, Any, Literal
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.recipients import Recipient, SubscriberSource
@@ -60,6 +61,9 @@ from publisher.errors import (
     PublishError,
     TransientPublishError,
 )
+
+if TYPE_CHECKING:
+    from notifications_python_client.errors import APIError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -210,6 +214,9 @@ def _api_message(exc: APIError) -> str:
 
 def translate_error(exc: APIError, what: str, *, creates: bool) -> PublishError:
     """The project's error for what notifications-python-client raised while doing ``what``."""
+    import requests
+    from notifications_python_client.errors import InvalidResponse
+
     if isinstance(exc, InvalidResponse):
         text = f"Notify answered {what} with something that is not JSON"
         if creates:
@@ -395,6 +402,8 @@ class NotifyChannel(ChannelBase):
             if self._outbox is None:
                 raise PermanentPublishError(_NOT_CONFIGURED, credentials=True)
             return self._dry_run(alert, recipients, key)
+        from notifications_python_client.errors import APIError
+
         ids: list[str] = []
         counts = {"sent": 0, "already_sent": 0, "refused": 0, "sms_fragments": 0}
         refusals: list[str] = []
@@ -446,6 +455,8 @@ class NotifyChannel(ChannelBase):
             record = {"dry_run": True, "channel": self.name, "kind": kind, "body": body}
             self._append_outbox([record])
             return
+        from notifications_python_client.errors import APIError
+
         with self._lock:
             try:
                 if kind == "email":
@@ -464,6 +475,8 @@ class NotifyChannel(ChannelBase):
                 raise translate_error(exc, f"the {kind} confirmation", creates=True) from exc
 
     def _already_sent(self, client: Any, reference: str) -> str | None:
+        from notifications_python_client.errors import APIError
+
         try:
             answer = client.get_all_notifications(reference=reference)
         except APIError as exc:

@@ -14,6 +14,9 @@ Publishing a thread is not idempotent, so it is careful:
   :func:`request_was_sent`): 429 and 5xx are transient, 401/403 permanent (credentials, or the
   content for a duplicate), 400 permanent (content), and a timeout or reset after the request
   was sent is ambiguous: the post may exist, so a person confirms before any resend.
+
+tweepy and requests are imported only where the channel talks to X (building the client,
+posting, deleting, translating their errors): rendering never loads them.
 """
 
 from __future__ import annotations
@@ -23,10 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import requests
-import tweepy
+from typing import TYPE_CHECKING, Any
 
 from publisher.channel import (
     ChannelBase,
@@ -49,7 +49,6 @@ from publisher.channels.x.client import (
     DELETE_TWEET,
     MEDIA_METADATA,
     MEDIA_UPLOAD,
-    XClient,
     XSettings,
     set_alt_text,
     upload_image,
@@ -71,6 +70,10 @@ from publisher.errors import (
     PublishError,
     TransientPublishError,
 )
+
+if TYPE_CHECKING:
+    import requests
+    import tweepy
 
 __all__ = [
     "OUTBOX_FILE",
@@ -268,6 +271,9 @@ class XChannel(ChannelBase):
 
     def _delete(self, client: Any, remote_id: str, what: str) -> bool:
         """Delete one post: True if X deleted it now, False if it was already gone."""
+        import requests
+        import tweepy
+
         self.rate_limits.check(DELETE_TWEET, self._clock())
         try:
             result = client.delete_tweet(remote_id, user_auth=True)
@@ -342,6 +348,9 @@ class XChannel(ChannelBase):
     def _create(
         self, client: Any, text: str, reply_to: str | None, media_ids: list[str], what: str
     ) -> _Reply:
+        import requests
+        import tweepy
+
         self.rate_limits.check(CREATE_TWEET, self._clock())
         try:
             result = client.create_tweet(
@@ -355,6 +364,9 @@ class XChannel(ChannelBase):
         return self._reply(result, CREATE_TWEET, what, ambiguous=True)
 
     def _upload(self, client: Any, url: str, alt_text: str) -> str:
+        import requests
+        import tweepy
+
         try:
             image = self._fetch(url)
         except OSError as exc:
@@ -377,6 +389,9 @@ class XChannel(ChannelBase):
 
     def _reply(self, result: Any, endpoint: str, what: str, *, ambiguous: bool) -> _Reply:
         """The id in a 2xx answer (raw ``requests.Response`` or tweepy's ``Response``)."""
+        import requests
+        import tweepy
+
         headers: dict[str, str] = {}
         try:
             if isinstance(result, requests.Response):
@@ -404,6 +419,9 @@ class XChannel(ChannelBase):
         ambiguous: bool,
     ) -> PublishError:
         """tweepy/requests → the project's error tree (``ambiguous``: the call creates a post)."""
+        import requests
+        import tweepy
+
         if isinstance(exc, tweepy.HTTPException):
             response = exc.response
             headers = dict(getattr(response, "headers", {}) or {})
@@ -439,6 +457,8 @@ class XChannel(ChannelBase):
                 settings = self._settings if self._settings is not None else XSettings()
                 if not settings.has_credentials:
                     return None
+                from publisher.channels.x._tweepy import XClient
+
                 self._client = XClient(settings)
                 self._owns_client = True
             return self._client

@@ -5,6 +5,8 @@ calls ``session.request`` without a timeout. The smallest override that keeps al
 own behaviour (OAuth 1.0a signing, the status-code → exception mapping) is the session: ours
 rewrites that host to ``X_API_BASE_URL`` (``/2/media/*`` to ``X_UPLOAD_BASE_URL``) and adds
 connect/read timeouts. OAuth signs the prepared request, so the signature covers the real URL.
+:class:`XClient` lives in :mod:`._tweepy` and is loaded from there on first use (``tweepy`` and
+``requests`` are for talking to X; rendering never imports them).
 
 tweepy 4.17 has no v2 media upload (``Client.media_upload`` does not exist) and its v1.1
 ``API.media_upload`` targets endpoints X retired in 2025 (and imports the deprecated ``imghdr``).
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
-
-import requests
-import tweepy
+from typing import TYPE_CHECKING, Any
 
 from publisher.domain.secret import Secret
+
+if TYPE_CHECKING:
+    import requests
+
+    from publisher.channels.x._tweepy import XClient
 
 __all__ = [
     "CREATE_TWEET",
@@ -35,6 +39,7 @@ __all__ = [
     "set_alt_text",
     "upload_image",
 ]
+
 
 TWEEPY_HOST = "https://api.twitter.com"
 """The host tweepy 4.17 hard-codes in ``BaseClient.request``."""
@@ -68,60 +73,6 @@ class XSettings:
         )
 
 
-class _RebasedSession(requests.Session):
-    """A requests session that sends tweepy's ``api.twitter.com`` URLs to our hosts."""
-
-    def __init__(self, api_base_url: str, upload_base_url: str, timeout: tuple[float, float]):
-        super().__init__()
-        self.api_base_url = api_base_url.rstrip("/")
-        self.upload_base_url = (upload_base_url or api_base_url).rstrip("/")
-        self.default_timeout = timeout
-
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        if isinstance(url, str) and url.startswith(TWEEPY_HOST + "/"):
-            route = url[len(TWEEPY_HOST) :]
-            base = self.upload_base_url if route.startswith("/2/media/") else self.api_base_url
-            url = base + route
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, *args, **kwargs)
-
-
-class XClient(tweepy.Client):  # type: ignore[misc]
-    """``tweepy.Client`` for OAuth 1.0a user context, configurable hosts, raw responses.
-
-    ``return_type`` is ``requests.Response`` so the caller sees the rate-limit headers of
-    successful calls too; ``wait_on_rate_limit`` is off: a worker never sleeps on a limit.
-    """
-
-    def __init__(self, settings: XSettings) -> None:
-        if not settings.has_credentials:
-            raise ValueError("XClient needs all four X credentials")
-        assert settings.api_key and settings.api_secret  # for the type checker
-        assert settings.access_token and settings.access_token_secret
-        super().__init__(
-            consumer_key=settings.api_key.reveal(),
-            consumer_secret=settings.api_secret.reveal(),
-            access_token=settings.access_token.reveal(),
-            access_token_secret=settings.access_token_secret.reveal(),
-            return_type=requests.Response,
-            wait_on_rate_limit=False,
-        )
-        self.session = _RebasedSession(
-            settings.api_base_url,
-            settings.upload_base_url,
-            (settings.connect_timeout, settings.read_timeout),
-        )
-
-    def __repr__(self) -> str:
-        return f"XClient(api={self.session.api_base_url!r})"
-
-    def close(self) -> None:
-        self.session.close()
-
-
 def upload_image(client: Any, content: bytes, media_type: str) -> requests.Response:
     """``POST /2/media/upload`` (one-shot, JSON, base64) through tweepy's ``Client.request``."""
     body = {
@@ -143,3 +94,12 @@ def set_alt_text(client: Any, media_id: str, alt_text: str) -> requests.Response
         "POST", "/2/media/metadata", json=body, user_auth=True
     )
     return response
+
+
+def __getattr__(name: str) -> object:
+    """``XClient``, imported (with tweepy) when it is first asked for."""
+    if name == "XClient":
+        from publisher.channels.x._tweepy import XClient
+
+        return XClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

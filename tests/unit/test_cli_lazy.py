@@ -165,3 +165,31 @@ def test_the_module_doc_names_every_command_module() -> None:
     assert cli_doc is not None
     for module in MODULES:
         assert f"cli.{module}`" in cli_doc, module
+
+
+# The platforms' network client libraries: only publishing talks to a platform, so rendering
+# (``publisher build``) must load none of them.
+CLIENT_LIBRARIES = (
+    "atproto",
+    "atproto_client",
+    "atproto_core",
+    "tweepy",
+    "requests",
+    "requests_oauthlib",
+    "mastodon",
+    "notifications_python_client",
+    "httpx",
+)
+
+
+def test_build_loads_no_platform_client_library(tmp_path: Path) -> None:
+    """Every channel renders in a build (the social ones too), yet none of them loads the
+    library it publishes with."""
+    out = tmp_path / "site"
+    stdout, modules = _run("build", str(FIXTURES / "seeds"), "--out", str(out), cwd=tmp_path)
+    assert f"{len(SEED_FILES)} appeal(s) read and rendered" in stdout, stdout
+    assert (out / "index.html").is_file() and (out / "feeds" / "rss.xml").is_file()
+    for name in ("x", "mastodon", "bluesky", "facebook", "notify"):
+        assert f"publisher.channels.{name}.channel" in modules, name
+    loaded = _tops(modules) & set(CLIENT_LIBRARIES)
+    assert not loaded, sorted(loaded)
