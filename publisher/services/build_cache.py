@@ -18,8 +18,9 @@ Nothing is trusted that could have changed unseen. The cache is used only when
 
 - its *fingerprint* is the build's: the same Python, the same installed distributions and
   versions, the same bytes in every file of the publisher package (code and templates), the
-  same channels and render context (whatever else a rendering depends on); so a channel's
-  memory of the site is only ever given back to the code that made it, for the same context;
+  same channels (a plug-in channel's with the files of its factory's folder) and render
+  context (whatever else a rendering depends on); so a channel's memory of the site is only
+  ever given back to the code that made it, for the same context;
 - the output folder's marker file is the one the cached build wrote (no other build has been
   there since);
 
@@ -472,11 +473,35 @@ def _factory_names(factories: Mapping[str, object]) -> list[str]:
     return names
 
 
+def _plugin_sources(factories: Mapping[str, object], root: Path) -> list[Path]:
+    """The source of the channels whose factories live outside the publisher package (at
+    ``root``), found without building a channel: the files of the folder of each factory's
+    module (the module, its sibling modules, where a plug-in's channel class and templates are
+    as a rule, and their sub-folders); only the module itself when it is a top-level module
+    (then its folder is ``site-packages`` or another's)."""
+    found: set[Path] = set()
+    for factory in factories.values():
+        target = getattr(factory, "func", factory)  # functools.partial: its function
+        module = sys.modules.get(getattr(target, "__module__", None) or type(target).__module__)
+        source = getattr(module, "__file__", None)
+        if not source:
+            continue
+        path = Path(source).resolve()
+        if path.is_relative_to(root):
+            continue
+        if getattr(module, "__package__", None):
+            found.update(_package_files(path.parent))
+        else:
+            found.add(path)
+    return sorted(found)
+
+
 def fingerprint(registry: Registry) -> str:
     """What every rendering depends on besides the inputs, as one digest (see the module doc).
 
     Only names and versions, file bytes and the render context go in: no setting, so no secret,
-    is read."""
+    is read, and no channel is built (a plug-in channel's code is found from its factory: see
+    :func:`_plugin_sources`)."""
     digest = hashlib.blake2b(digest_size=20)
 
     def add(text: str) -> None:
@@ -491,10 +516,8 @@ def fingerprint(registry: Registry) -> str:
         digest.update(path.read_bytes())
     for line in _factory_names(registry.factories):
         add(line)
-    for name in registry.factories:
-        module = sys.modules.get(type(registry.get(name)).__module__)
-        source = getattr(module, "__file__", None)
-        if source and not Path(source).resolve().is_relative_to(root):
-            digest.update(Path(source).read_bytes())  # a plug-in channel's own code
+    for path in _plugin_sources(registry.factories, root):
+        add(str(path))
+        digest.update(path.read_bytes())  # a plug-in channel's own code
     add(repr(registry.context))
     return digest.hexdigest()
