@@ -238,7 +238,7 @@ class App:
         """In a forked child: drop the pooled connections inherited from the parent without
         closing them (they are the parent's)."""
         if self._store is not None:
-            self._store.engine.dispose(close=False)
+            self._store.dispose(close=False)
 
     def close(self) -> None:
         """Close the database's pooled connections and the channels' HTTP connections (before

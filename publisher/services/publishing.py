@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -416,26 +417,30 @@ def publish_delivery(
     sent_at = utc(clock())
     held = seconds(lease)
     owner = _lease_owner()
-    with store.session() as session:
-        attempt_id = ledger.start_sending(
-            session,
-            delivery_id,
-            at=sent_at,
-            idempotent=rerunnable,
-            actor=_ACTOR,
-            detail={
-                "channel": channel.name,
-                "revision": job.appeal.revision,
-                "idempotency_key": job.target.idempotency_key,
-                **({"delete": ",".join(job.delete_ids)} if job.part == PART_DELETE else {}),
-            },
-            lease_owner=owner,
-            lease_until=sent_at + held,
-        )
-        if attempt_id is None:
+    sending: dict[str, Any] = {
+        "at": sent_at,
+        "idempotent": rerunnable,
+        "actor": _ACTOR,
+        "detail": {
+            "channel": channel.name,
+            "revision": job.appeal.revision,
+            "idempotency_key": job.target.idempotency_key,
+            **({"delete": ",".join(job.delete_ids)} if job.part == PART_DELETE else {}),
+        },
+        "lease_owner": owner,
+        "lease_until": sent_at + held,
+    }
+    if store.autocommits:  # PostgreSQL: one statement, one round trip
+        with store.autocommit() as connection:
+            attempt_id = ledger.start_sending_at_once(connection, delivery_id, **sending)
+    else:
+        with store.session() as session:
+            attempt_id = ledger.start_sending(session, delivery_id, **sending)
+    if attempt_id is None:
+        with store.session(read_only=True) as session:
             state = ledger.state_of(session, delivery_id)
-            log.info("delivery %d was taken by someone else (now %s)", delivery_id, state)
-            return state
+        log.info("delivery %d was taken by someone else (now %s)", delivery_id, state)
+        return state
 
     # 4. The one call to the channel.
     receipt: Receipt | None = None
@@ -452,34 +457,41 @@ def publish_delivery(
             log.exception("delivery %d: %s raised an unexpected error", delivery_id, channel.name)
             error = exc
 
-    # 5. Record the outcome, in one write transaction.
+    # 5. Record the outcome, in one write transaction (on PostgreSQL, one statement when the
+    # outcome needs no more than the attempt, the delivery and the audit row).
     at = utc(clock())
-    with store.session() as session:
-        if error is None:
-            assert receipt is not None
-            decision = decide(
-                Outcome("published"),
-                idempotent=rerunnable,
-                resumes_threads=channel.resumes_threads,
-                attempts=0,  # a success's decision does not depend on the tries before it
-                at=at,
-            )
+    if error is None:
+        assert receipt is not None
+        decision = decide(
+            Outcome("published"),
+            idempotent=rerunnable,
+            resumes_threads=channel.resumes_threads,
+            attempts=0,  # a success's decision does not depend on the tries before it
+            at=at,
+        )
+        recorded: dict[str, Any] = {
+            "at": at,
+            "actor": _ACTOR,
+            "message": None,
+            "summary": _summary(receipt, job.appeal.revision),
+            "changes_site": channel.writes_site_files,
+            # A deletion keeps the ids it deleted (a dry run's receipt has none).
+            "remote_ids": job.delete_ids if job.part == PART_DELETE else receipt.remote_ids,
+            "remote_url": receipt.url,
+            "published_at": receipt.published_at,
+        }
+        if store.autocommits:
+            with store.autocommit() as connection:
+                done = ledger.record_outcome_at_once(
+                    connection, delivery_id, attempt_id, decision, **recorded
+                )
+            if done is not None:
+                return done
+        with store.session() as session:
             return ledger.record_outcome(
-                session,
-                store.dialect,
-                delivery_id,
-                attempt_id,
-                decision,
-                at=at,
-                actor=_ACTOR,
-                message=None,
-                summary=_summary(receipt, job.appeal.revision),
-                changes_site=channel.writes_site_files,
-                # A deletion keeps the ids it deleted (a dry run's receipt has none).
-                remote_ids=job.delete_ids if job.part == PART_DELETE else receipt.remote_ids,
-                remote_url=receipt.url,
-                published_at=receipt.published_at,
+                session, store.dialect, delivery_id, attempt_id, decision, **recorded
             )
+    with store.session() as session:
         outcome = _outcome(error)
         decision = decide(
             outcome,

@@ -19,14 +19,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from publisher.errors import Unavailable
 from publisher.store import site_log
 from publisher.store.appeals import site_appeals
-from publisher.store.db import READ_ONLY, DatabaseURLError, make_engine, migrate, normalize_url
+from publisher.store.db import (
+    AUTOCOMMIT,
+    READ_ONLY,
+    DatabaseURLError,
+    make_engine,
+    migrate,
+    normalize_url,
+)
 from publisher.store.models import DeliveryState
 
 __all__ = ["DatabaseURLError", "DeliveryState", "ReadOnlySession", "Store", "site_appeals"]
@@ -63,12 +70,18 @@ class Store:
         )
         event.listen(self._sessions, "before_commit", site_log.write_changes)
         event.listen(self._sessions, "after_soft_rollback", _forget_changes)
-        options: dict[str, Any] = {READ_ONLY: True}
+        # PostgreSQL's readers have an engine of their own, read-only at the server and in
+        # autocommit (see publisher.store.db); SQLite's share the writers' engine, each
+        # transaction a deferred BEGIN.
         if self.engine.dialect.name == "postgresql":
-            options["postgresql_readonly"] = True
-        self._readers = sessionmaker(
-            self.engine.execution_options(**options), expire_on_commit=False
-        )
+            self.reader_engine: Engine = make_engine(self.url, read_only=True)
+            self._autocommit: Engine | None = self.engine.execution_options(
+                isolation_level="AUTOCOMMIT", **{AUTOCOMMIT: True}
+            )
+        else:
+            self.reader_engine = self.engine.execution_options(**{READ_ONLY: True})
+            self._autocommit = None
+        self._readers = sessionmaker(self.reader_engine, expire_on_commit=False)
         event.listen(self._readers, "do_orm_execute", _refuse_writes)
         event.listen(self._readers, "before_flush", _refuse_flush)
 
@@ -83,8 +96,10 @@ class Store:
 
         ``read_only``: a transaction that only reads. On SQLite it takes no write lock (a
         deferred ``BEGIN``, reading a WAL snapshot), so it neither waits for writers nor makes
-        them wait; on PostgreSQL it is ``READ ONLY``. Asking it to write raises
-        :class:`ReadOnlySession`.
+        them wait; on PostgreSQL it runs on a connection the server keeps read-only, each
+        statement in autocommit (a snapshot of its own, as at READ COMMITTED in a
+        transaction). Asking it to write raises :class:`ReadOnlySession` (the ORM's writes, here;
+        any write, at PostgreSQL's server).
 
         A database that cannot be reached (or answers that it cannot work) is
         :class:`~publisher.errors.Unavailable`, naming the database without its password.
@@ -95,21 +110,54 @@ class Store:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            where = self.engine.url.render_as_string(hide_password=True)
-            raise Unavailable(f"the database {where} is unavailable: {exc.orig}") from exc
+            raise self._unavailable(exc) from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
 
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine of this store, each once: the writers', and on PostgreSQL the
+        readers' (SQLite's readers share the writers')."""
+        if self._autocommit is None:
+            return (self.engine,)
+        return (self.engine, self.reader_engine)
+
+    @property
+    def autocommits(self) -> bool:
+        """Whether :meth:`autocommit` is available (PostgreSQL)."""
+        return self._autocommit is not None
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection whose every statement is a transaction of its own (PostgreSQL only:
+        see :attr:`autocommits`): no BEGIN or COMMIT is sent, so a step that is one statement
+        (a conditional UPDATE with the rows it implies, in data-modifying CTEs) is one round
+        trip, and as atomic as in a transaction. Errors as in :meth:`session`."""
+        if self._autocommit is None:
+            raise RuntimeError(f"{self.dialect} has no autocommit connections in this store")
+        try:
+            with self._autocommit.connect() as connection:
+                yield connection
+        except OperationalError as exc:
+            raise self._unavailable(exc) from exc
+
     def migrate(self) -> None:
         """Upgrade the schema to the newest migration (Alembic ``upgrade head``)."""
         migrate(self.engine)
 
-    def dispose(self) -> None:
-        """Close every pooled connection (call before forking, and at the end of tests)."""
-        self.engine.dispose()
+    def _unavailable(self, exc: OperationalError) -> Unavailable:
+        where = self.engine.url.render_as_string(hide_password=True)
+        return Unavailable(f"the database {where} is unavailable: {exc.orig}")
+
+    def dispose(self, *, close: bool = True) -> None:
+        """Close every pooled connection (call before forking, and at the end of tests);
+        ``close=False`` in a forked child drops the parent's without closing them."""
+        self.engine.dispose(close=close)
+        if self._autocommit is not None:  # PostgreSQL: the readers' engine is their own
+            self.reader_engine.dispose(close=close)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from publisher.store.models import AuditRow, Base, DeliveryRow
 
-__all__ = ["AuditEntry", "audit", "audit_entries"]
+__all__ = ["AuditEntry", "audit", "audit_entries", "detail_text"]
 
 _INSERT = insert(Base.metadata.tables[AuditRow.__tablename__])
 """Built once: every change writes one audit row."""
@@ -34,10 +34,15 @@ def audit(
     One INSERT, run at once in the caller's transaction (no ORM object to flush later). The
     publishing path passes its session's connection: the same transaction, without the ORM's
     per-statement work (which costs more than the INSERT itself)."""
-    text = None if detail is None else json.dumps(detail, sort_keys=True, default=str)
+    text = detail_text(detail)
     session.execute(
         _INSERT, {"at": at, "actor": actor, "action": action, "subject": subject, "detail": text}
     )
+
+
+def detail_text(detail: Mapping[str, Any] | None) -> str | None:
+    """An audit row's detail as stored: JSON, keys sorted."""
+    return None if detail is None else json.dumps(detail, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)

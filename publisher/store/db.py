@@ -31,6 +31,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError
 from publisher.errors import DatabaseURLError
 
 __all__ = [
+    "AUTOCOMMIT",
     "MIGRATIONS_DIR",
     "PING_IDLE_AFTER",
     "READ_ONLY",
@@ -45,6 +46,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "publisher_read_only"
 """The execution option that marks a connection's transactions read-only."""
+AUTOCOMMIT = "publisher_autocommit"
+"""The execution option that marks a connection whose every statement commits by itself (no
+BEGIN or COMMIT is sent: PostgreSQL's readers, and ``Store.autocommit``)."""
 PING_IDLE_AFTER = 0.2
 """Seconds a pooled PostgreSQL connection may sit unused and still be handed out unchecked.
 
@@ -104,8 +108,24 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with this project's connection settings."""
+def _read_only_session(dbapi_connection: Any, connection_record: Any) -> None:
+    # Every transaction on this connection is read-only, at the server, autocommit ones too.
+    # Sent outside a transaction, so that no rollback can undo it.
+    was = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    finally:
+        dbapi_connection.autocommit = was
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with this project's connection settings.
+
+    ``read_only`` (PostgreSQL only; SQLite's readers share the writers' engine): an engine for
+    readers, whose connections the server keeps read-only, in autocommit (see the module doc);
+    its connections carry the :data:`READ_ONLY` and :data:`AUTOCOMMIT` execution options."""
     normalized = normalize_url(url)
     parsed = make_url(normalized)
     if parsed.get_backend_name() == "sqlite":
@@ -120,7 +140,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     ping_idle_after = float(kwargs.pop("ping_idle_after", PING_IDLE_AFTER))
+    if read_only:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
+        kwargs["execution_options"] = {
+            **kwargs.get("execution_options", {}),
+            READ_ONLY: True,
+            AUTOCOMMIT: True,
+        }
     engine = create_engine(normalized, **kwargs)
+    if read_only:
+        event.listen(engine, "connect", _read_only_session)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_idle_after)
     return engine

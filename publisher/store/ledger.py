@@ -13,10 +13,22 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,13 +47,14 @@ from publisher.errors import InvalidTransition, ScheduleConflict, UnknownAppeal,
 from publisher.store import site_log
 from publisher.store.alerts import record_delivery_alerts
 from publisher.store.appeals import cached_record
-from publisher.store.audit import audit
+from publisher.store.audit import audit, detail_text
 from publisher.store.dialect import move_deliveries
 from publisher.store.health import set_channel_status
 from publisher.store.models import (
     AppealRevisionRow,
     AppealRow,
     AttemptRow,
+    AuditRow,
     Base,
     CampaignRow,
     ChannelStatusRow,
@@ -74,11 +87,13 @@ __all__ = [
     "prepare",
     "published_pairs",
     "record_outcome",
+    "record_outcome_at_once",
     "renew_lease",
     "slot",
     "stale_claims_to_scheduled",
     "stale_sending",
     "start_sending",
+    "start_sending_at_once",
     "state_of",
     "supersede_updates",
 ]
@@ -322,6 +337,93 @@ _SETTLE = update(_DELIVERIES).where(
 _SETTLED = _SETTLE.returning(_D.appeal_id)
 
 
+# PostgreSQL runs the start of a send, and most outcomes, as ONE statement in autocommit
+# (``Store.autocommit``): the conditional UPDATE of the delivery in a data-modifying CTE, and
+# the rows it implies (the attempt, the audit row) inserted FROM that CTE, so that they exist
+# exactly when the move happened, in the same atomic statement. One round trip instead of five
+# (BEGIN, three statements, COMMIT). SQLite has no data-modifying CTEs: it runs the same steps
+# as separate statements in one transaction (``start_sending``, ``record_outcome``).
+_AUDIT = Base.metadata.tables[AuditRow.__tablename__]
+_AUDIT_COLUMNS = ["at", "actor", "action", "subject", "detail"]
+
+
+def _audit_from(source: Any, action: Any) -> Any:
+    """An INSERT of one audit row for each row of ``source`` (a CTE): the parameters a_at,
+    a_actor, a_subject and a_detail, and ``action`` (a bound parameter or a literal)."""
+    at = _AUDIT.c.at
+    return insert(_AUDIT).from_select(
+        _AUDIT_COLUMNS,
+        select(
+            bindparam("a_at", type_=at.type),
+            bindparam("a_actor", type_=_AUDIT.c.actor.type),
+            action,
+            bindparam("a_subject", type_=_AUDIT.c.subject.type),
+            bindparam("a_detail", type_=_AUDIT.c.detail.type),
+        ).select_from(source),
+    )
+
+
+def _build_start_sending_once() -> Any:
+    moved = (
+        update(_DELIVERIES)
+        .where(_D.id == bindparam("b_delivery"), _D.state == _S.CLAIMED.value)
+        .values(
+            attempts=_D.attempts + 1,
+            state=_S.SENDING.value,
+            sending_at=bindparam("s_at", type_=_D.sending_at.type),
+            idempotent=bindparam("s_idempotent", type_=_D.idempotent.type),
+            lease_owner=bindparam("s_owner", type_=_D.lease_owner.type),
+            lease_expires_at=bindparam("s_until", type_=_D.lease_expires_at.type),
+            updated_at=bindparam("s_at", type_=_D.updated_at.type),
+        )
+        .returning(_D.id)
+        .cte("moved")
+    )
+    attempt = (
+        insert(_ATTEMPTS)
+        .from_select(
+            ["delivery_id", "started_at"],
+            select(moved.c.id, bindparam("s_at", type_=_T.started_at.type)),
+        )
+        .returning(_T.id)
+        .cte("attempt")
+    )
+    audited = _audit_from(moved, literal("sending", _AUDIT.c.action.type)).cte("audited")
+    return select(attempt.c.id).add_cte(audited)
+
+
+_START_SENDING_ONCE = _build_start_sending_once()
+
+
+@lru_cache(maxsize=32)
+def _settle_once(columns: tuple[str, ...]) -> Any:
+    """The outcome as one statement, for a delivery in sending that needs no more than its
+    attempt, its own row and its audit row: the attempt finished, the delivery moved (setting
+    ``columns`` from the parameters v_<column>), the audit row inserted for the moved row; the
+    moved row's appeal id comes back (none when it was not in sending). One statement per set
+    of columns, built once."""
+    finished = (
+        update(_ATTEMPTS)
+        .where(_T.id == bindparam("b_attempt"))
+        .values(
+            finished_at=bindparam("f_at", type_=_T.finished_at.type),
+            outcome=bindparam("f_outcome", type_=_T.outcome.type),
+            error=bindparam("f_error", type_=_T.error.type),
+            response_summary=bindparam("f_summary", type_=_T.response_summary.type),
+        )
+        .cte("finished")
+    )
+    settled = (
+        update(_DELIVERIES)
+        .where(_D.id == bindparam("b_delivery"), _D.state == _S.SENDING.value)
+        .values({name: bindparam(f"v_{name}", type_=_D[name].type) for name in columns})
+        .returning(_D.appeal_id)
+        .cte("settled")
+    )
+    audited = _audit_from(settled, bindparam("a_action", type_=_AUDIT.c.action.type))
+    return select(settled.c.appeal_id).add_cte(finished, audited.cte("audited"))
+
+
 def prepare(session: Session, delivery_id: int) -> Prepared:
     """The delivery, its appeal's live record and its channel's status, in one SELECT (a
     read-only session suffices). :class:`UnknownDelivery` if there is no such delivery,
@@ -507,6 +609,37 @@ def start_sending(
     return int(key[0])
 
 
+def start_sending_at_once(
+    connection: Connection,
+    delivery_id: int,
+    *,
+    at: datetime,
+    idempotent: bool,
+    actor: str,
+    detail: Mapping[str, Any],
+    lease_owner: str,
+    lease_until: datetime,
+) -> int | None:
+    """:func:`start_sending` as one statement, on an autocommit connection
+    (``Store.autocommit``, PostgreSQL): the same move, attempt row and audit row, committed
+    together by the statement itself."""
+    found = connection.execute(
+        _START_SENDING_ONCE,
+        {
+            "b_delivery": delivery_id,
+            "s_at": at,
+            "s_idempotent": idempotent,
+            "s_owner": lease_owner,
+            "s_until": lease_until,
+            "a_at": at,
+            "a_actor": actor,
+            "a_subject": f"delivery:{delivery_id}",
+            "a_detail": detail_text(detail),
+        },
+    ).first()
+    return None if found is None else int(found[0])
+
+
 def renew_lease(session: Session, delivery_id: int, *, owner: str, until: datetime) -> bool:
     """Extend the lease of a delivery this worker is still sending; False if it is no longer
     (its outcome was recorded, or someone else acted on it)."""
@@ -539,6 +672,96 @@ def attempts_of(session: Session, delivery_id: int) -> int:
     return get(session, delivery_id).attempts - int(deferred or 0)
 
 
+def _outcome_values(
+    decision: Decision,
+    *,
+    at: datetime,
+    remote_ids: Sequence[str],
+    remote_url: str | None,
+    published_at: datetime | None,
+) -> dict[str, Any]:
+    """The delivery's columns an outcome sets."""
+    values: dict[str, Any] = {
+        "updated_at": at,
+        "claimed_at": None,
+        "state": decision.state.value,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    if decision.state is _S.PUBLISHED:
+        values.update(
+            published_at=published_at or at,
+            remote_id=",".join(remote_ids) or None,
+            remote_url=remote_url,
+            last_error=None,
+            next_attempt_at=None,
+        )
+    else:
+        if remote_ids:
+            values["remote_id"] = ",".join(remote_ids)
+        values["last_error"] = decision.last_error
+        if decision.state is _S.SCHEDULED:
+            values.update(next_attempt_at=decision.next_attempt_at, sending_at=None)
+    return values
+
+
+def record_outcome_at_once(
+    connection: Connection,
+    delivery_id: int,
+    attempt_id: int,
+    decision: Decision,
+    *,
+    at: datetime,
+    actor: str,
+    message: str | None,
+    summary: str | None,
+    changes_site: bool,
+    remote_ids: Sequence[str] = (),
+    remote_url: str | None = None,
+    published_at: datetime | None = None,
+) -> str | None:
+    """:func:`record_outcome` as one statement, on an autocommit connection
+    (``Store.autocommit``, PostgreSQL), for the outcomes that need nothing but the attempt,
+    the delivery and the audit row, recorded in time (the delivery still in sending): the
+    state the delivery is now in. None, having changed nothing, for any other: an outcome that
+    also sets its channel's status (a rate limit, a disabled channel), tells a person (failed,
+    unknown), or changes a site (``changes_site``, published: the site change log numbers it
+    at commit); the caller then records it with :func:`record_outcome` in a transaction. The
+    attempt may then have been finished here already (the delivery had left sending): writing
+    the same values on it again changes nothing."""
+    if (
+        decision.rate_limited_until is not None
+        or decision.disable_channel
+        or decision.state in (_S.FAILED, _S.UNKNOWN)
+        or (changes_site and decision.state is _S.PUBLISHED)
+    ):
+        return None
+    values = _outcome_values(
+        decision, at=at, remote_ids=remote_ids, remote_url=remote_url, published_at=published_at
+    )
+    statement = _settle_once(tuple(sorted(values)))
+    settled = connection.execute(
+        statement,
+        {
+            "b_attempt": attempt_id,
+            "b_delivery": delivery_id,
+            "f_at": at,
+            "f_outcome": decision.outcome,
+            "f_error": message,
+            "f_summary": summary,
+            **{f"v_{name}": value for name, value in values.items()},
+            "a_at": at,
+            "a_actor": actor,
+            "a_action": decision.state.value,
+            "a_subject": f"delivery:{delivery_id}",
+            "a_detail": detail_text(
+                {"outcome": decision.outcome, "error": message, "summary": summary}
+            ),
+        },
+    ).first()
+    return None if settled is None else decision.state.value
+
+
 def record_outcome(
     session: Session,
     dialect: str,
@@ -569,27 +792,9 @@ def record_outcome(
     A result recorded in time is three statements (the attempt, the delivery, the audit row;
     and, for a site channel's publication, the change log's number and row); the delivery row
     is read only when the decision concerns its channel, or came late."""
-    values: dict[str, Any] = {
-        "updated_at": at,
-        "claimed_at": None,
-        "state": decision.state.value,
-        "lease_owner": None,
-        "lease_expires_at": None,
-    }
-    if decision.state is _S.PUBLISHED:
-        values.update(
-            published_at=published_at or at,
-            remote_id=",".join(remote_ids) or None,
-            remote_url=remote_url,
-            last_error=None,
-            next_attempt_at=None,
-        )
-    else:
-        if remote_ids:
-            values["remote_id"] = ",".join(remote_ids)
-        values["last_error"] = decision.last_error
-        if decision.state is _S.SCHEDULED:
-            values.update(next_attempt_at=decision.next_attempt_at, sending_at=None)
+    values = _outcome_values(
+        decision, at=at, remote_ids=remote_ids, remote_url=remote_url, published_at=published_at
+    )
     if decision.rate_limited_until is not None or decision.disable_channel:
         channel, target = session.execute(
             select(_D.channel, _D.target).where(_D.id == delivery_id)

@@ -13,8 +13,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import delete, insert, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from publisher.channel.registry import Registry
 from publisher.store import DatabaseURLError, ReadOnlySession, Store
@@ -353,3 +353,43 @@ def test_a_read_only_session_takes_no_write_lock_and_refuses_writes(
         session.execute(text("DELETE FROM heartbeats"))
     with store.session(read_only=True) as session:
         assert session.scalars(select(HeartbeatRow.name)).all() == ["dispatcher"]
+
+
+def test_postgresql_readers_are_read_only_at_the_server_and_writers_are_not(
+    migrated_postgres_url: str,
+) -> None:
+    """Issue 11: PostgreSQL's readers autocommit (a read is one round trip), on connections the
+    server itself keeps read-only: a write sent past the ORM's guard, on the connection, is
+    refused by the server, on every connection the readers' pool hands out, and an autocommit
+    write rolls nothing back that it did not do. The writers' connections stay writable."""
+    store = Store(migrated_postgres_url)
+    try:
+        assert store.autocommits and len(store.engines) == 2
+        for _ in range(2):  # the pooled connection again: the setting outlives a checkin
+            with (
+                pytest.raises(DBAPIError, match="read-only transaction"),
+                store.session(read_only=True) as session,
+            ):
+                session.connection().execute(text("DELETE FROM heartbeats"))
+        with store.session(read_only=True) as session:
+            assert session.connection().execute(text("SHOW transaction_read_only")).scalar() == (
+                "on"
+            )
+        with store.autocommit() as connection:
+            connection.execute(insert(HeartbeatRow).values(name="autocommitted", at=T0))
+            assert connection.execute(text("SHOW transaction_read_only")).scalar() == "off"
+        with store.session() as session:  # committed by the statement itself
+            assert "autocommitted" in session.scalars(select(HeartbeatRow.name)).all()
+            session.execute(delete(HeartbeatRow).where(HeartbeatRow.name == "autocommitted"))
+    finally:
+        store.dispose()
+
+
+def test_sqlite_has_no_autocommit_connections(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        assert not store.autocommits and store.engines == (store.engine,)
+        with pytest.raises(RuntimeError, match="no autocommit"), store.autocommit():
+            pass
+    finally:
+        store.dispose()
