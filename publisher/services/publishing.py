@@ -133,8 +133,8 @@ def _outcome(error: BaseException) -> Outcome:
 def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refusal | _Wait | str:
     """Assert the world, reading only (no write lock is taken): the job to run; or why the
     delivery must end without one; or, when it is not claimed, the state it is in."""
-    with store.session(read_only=True) as session:
-        row = ledger.prepare(session, delivery_id)
+    with store.reading() as reading:
+        row = ledger.prepare(reading.connection, delivery_id)
         if row.state != _S.CLAIMED:
             log.info("delivery %d is %s, not claimed: nothing to do", delivery_id, row.state)
             return row.state
@@ -168,16 +168,16 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             and row.part == PART_MAIN
         ):
             return _Refusal(_S.CANCELLED, f"appeal {appeal.id!r} was resolved")
-        if row.part == PART_UPDATE and ledger.newer_update_exists(session, row):
+        if row.part == PART_UPDATE and ledger.newer_update_exists(reading.session, row):
             return _Refusal(_S.SUPERSEDED, "a newer update replaces this one")
-        if row.part == PART_UPDATE and ledger.deletion_pending(session, row):
+        if row.part == PART_UPDATE and ledger.deletion_pending(reading.session, row):
             # The resolution is posted after the posts it replaces are deleted: then it is a
             # post of its own, not a reply to one about to go.
             return _Wait("waiting for the deletion of the appeal's posts on this channel")
         site = None
         if channel.writes_site_files:
             site = appeals.site_appeals(
-                session, channel=row.channel, target=row.target, including=appeal.id
+                reading.session, channel=row.channel, target=row.target, including=appeal.id
             )
         ids = row.remote_ids
         return _Job(
@@ -186,7 +186,7 @@ def _prepare(store: Store, registry: Registry, delivery_id: int) -> _Job | _Refu
             target=Target(
                 name=row.target,
                 output_dir=registry.output_dir,
-                reply_to=_reply_to(session, row) if row.part == PART_UPDATE else None,
+                reply_to=_reply_to(reading.session, row) if row.part == PART_UPDATE else None,
                 already_posted=ids if ids and channel.resumes_threads else (),
                 idempotency_key=idempotency_key(
                     row.id, row.appeal_id, row.channel, row.target, row.part, row.slot

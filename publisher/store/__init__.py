@@ -27,7 +27,6 @@ from publisher.errors import Unavailable
 from publisher.store import site_log
 from publisher.store.appeals import site_appeals
 from publisher.store.db import (
-    AUTOCOMMIT,
     READ_ONLY,
     DatabaseURLError,
     make_engine,
@@ -36,7 +35,14 @@ from publisher.store.db import (
 )
 from publisher.store.models import DeliveryState
 
-__all__ = ["DatabaseURLError", "DeliveryState", "ReadOnlySession", "Store", "site_appeals"]
+__all__ = [
+    "DatabaseURLError",
+    "DeliveryState",
+    "ReadOnlySession",
+    "Reading",
+    "Store",
+    "site_appeals",
+]
 
 
 class ReadOnlySession(RuntimeError):
@@ -57,6 +63,26 @@ def _forget_changes(session: Session, previous_transaction: Any) -> None:
     site_log.forget_changes(session)
 
 
+class Reading:
+    """One read-only unit of work (``Store.reading``): a connection, and a session on it
+    built only if asked for."""
+
+    def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
+        self.connection = connection
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._sessions(bind=self.connection)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
 class Store:
     """One database: an engine, a session factory, and its migrations."""
 
@@ -75,9 +101,10 @@ class Store:
         # transaction a deferred BEGIN.
         if self.engine.dialect.name == "postgresql":
             self.reader_engine: Engine = make_engine(self.url, read_only=True)
-            self._autocommit: Engine | None = self.engine.execution_options(
-                isolation_level="AUTOCOMMIT", **{AUTOCOMMIT: True}
-            )
+            # A pool of its own: a connection that stays in autocommit costs nothing to hand
+            # out, where switching a writer's connection in and out of it at every checkout
+            # cost about as much as the statement.
+            self._autocommit: Engine | None = make_engine(self.url, autocommit=True)
         else:
             self.reader_engine = self.engine.execution_options(**{READ_ONLY: True})
             self._autocommit = None
@@ -120,10 +147,26 @@ class Store:
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine of this store, each once: the writers', and on PostgreSQL the
-        readers' (SQLite's readers share the writers')."""
+        readers' and the autocommit statements' (SQLite's readers share the writers')."""
         if self._autocommit is None:
             return (self.engine,)
-        return (self.engine, self.reader_engine)
+        return (self.engine, self.reader_engine, self._autocommit)
+
+    @contextmanager
+    def reading(self) -> Iterator[Reading]:
+        """A read-only unit of work as in ``session(read_only=True)``, for a hot path: its
+        ``connection`` runs Core statements without building an ORM session; its ``session``
+        (built on first use, on the same connection, so in the same snapshot on SQLite) serves
+        the queries that need one. Errors as in :meth:`session`."""
+        try:
+            with self.reader_engine.connect() as connection:
+                reading = Reading(connection, self._readers)
+                try:
+                    yield reading
+                finally:
+                    reading.close()
+        except OperationalError as exc:
+            raise self._unavailable(exc) from exc
 
     @property
     def autocommits(self) -> bool:
@@ -155,9 +198,8 @@ class Store:
     def dispose(self, *, close: bool = True) -> None:
         """Close every pooled connection (call before forking, and at the end of tests);
         ``close=False`` in a forked child drops the parent's without closing them."""
-        self.engine.dispose(close=close)
-        if self._autocommit is not None:  # PostgreSQL: the readers' engine is their own
-            self.reader_engine.dispose(close=close)
+        for engine in self.engines:
+            engine.dispose(close=close)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"

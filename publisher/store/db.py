@@ -120,12 +120,16 @@ def _read_only_session(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.autocommit = was
 
 
-def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, read_only: bool = False, autocommit: bool = False, **kwargs: Any
+) -> Engine:
     """An engine for ``url`` with this project's connection settings.
 
-    ``read_only`` (PostgreSQL only; SQLite's readers share the writers' engine): an engine for
-    readers, whose connections the server keeps read-only, in autocommit (see the module doc);
-    its connections carry the :data:`READ_ONLY` and :data:`AUTOCOMMIT` execution options."""
+    PostgreSQL only (SQLite's readers share the writers' engine, and it has no autocommit
+    engine): ``read_only``, an engine for readers, whose connections the server keeps
+    read-only, in autocommit (see the module doc), carrying the :data:`READ_ONLY` and
+    :data:`AUTOCOMMIT` execution options; ``autocommit``, one whose connections are always in
+    autocommit, carrying :data:`AUTOCOMMIT`."""
     normalized = normalize_url(url)
     parsed = make_url(normalized)
     if parsed.get_backend_name() == "sqlite":
@@ -140,12 +144,12 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     ping_idle_after = float(kwargs.pop("ping_idle_after", PING_IDLE_AFTER))
-    if read_only:
+    if read_only or autocommit:
         kwargs["isolation_level"] = "AUTOCOMMIT"
         kwargs["execution_options"] = {
             **kwargs.get("execution_options", {}),
-            READ_ONLY: True,
             AUTOCOMMIT: True,
+            **({READ_ONLY: True} if read_only else {}),
         }
     engine = create_engine(normalized, **kwargs)
     if read_only:

@@ -424,11 +424,11 @@ def _settle_once(columns: tuple[str, ...]) -> Any:
     return select(settled.c.appeal_id).add_cte(finished, audited.cte("audited"))
 
 
-def prepare(session: Session, delivery_id: int) -> Prepared:
+def prepare(connection: Connection, delivery_id: int) -> Prepared:
     """The delivery, its appeal's live record and its channel's status, in one SELECT (a
-    read-only session suffices). :class:`UnknownDelivery` if there is no such delivery,
+    read-only connection suffices). :class:`UnknownDelivery` if there is no such delivery,
     :class:`UnknownAppeal` if its appeal is gone."""
-    found = session.connection().execute(_PREPARE, {"b_delivery": delivery_id}).first()
+    found = connection.execute(_PREPARE, {"b_delivery": delivery_id}).first()
     if found is None:
         raise UnknownDelivery(f"no delivery {delivery_id}")
     state, appeal_id, revision, channel, target, part, remote_id, slot = found[:8]

@@ -364,7 +364,7 @@ def test_postgresql_readers_are_read_only_at_the_server_and_writers_are_not(
     write rolls nothing back that it did not do. The writers' connections stay writable."""
     store = Store(migrated_postgres_url)
     try:
-        assert store.autocommits and len(store.engines) == 2
+        assert store.autocommits and len(store.engines) == 3
         for _ in range(2):  # the pooled connection again: the setting outlives a checkin
             with (
                 pytest.raises(DBAPIError, match="read-only transaction"),
