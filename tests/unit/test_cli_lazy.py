@@ -229,3 +229,16 @@ def test_build_loads_no_database_code(built: tuple[str, set[str]]) -> None:
         )
     }
     assert not loaded & database_families, sorted(loaded & database_families)
+
+
+def test_a_rebuild_with_nothing_changed_compiles_no_twitter_text(tmp_path: Path) -> None:
+    """twitter-text's expressions (URLs, emoji) are built on first use: a first build renders
+    posts and loads it; a rebuild in which no appeal changed renders none, and does not."""
+    out = tmp_path / "site"
+    args = ("build", str(FIXTURES / "seeds"), "--out", str(out))
+    _, first = _run(*args, cwd=tmp_path)
+    assert "twitter_text" in _tops(first)
+    stdout, again = _run(*args, cwd=tmp_path)
+    assert "(0 appeal(s) read and rendered" in stdout, stdout
+    assert "publisher.channels.x.channel" in again  # the channels are built all the same
+    assert "twitter_text" not in _tops(again)
