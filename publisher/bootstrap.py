@@ -104,7 +104,7 @@ def _facebook(settings: Settings) -> Channel:
 
 def _notify(settings: Settings) -> Channel:
     from publisher.channels.notify import NotifyChannel, NotifySettings
-    from publisher.services.subscriptions import StoreSubscribers
+    from publisher.services.subscribers import StoreSubscribers
 
     notify = NotifySettings(
         api_key=settings.notify_api_key,

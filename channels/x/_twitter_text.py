@@ -1,4 +1,5 @@
-"""twitter-text (``twitter-text-parser``), imported once without the real ``pkg_resources``.
+"""twitter-text (``twitter-text-parser``), imported once, on first use, without the real
+``pkg_resources``.
 
 Every use of the library in the X channel imports it from here: :mod:`.text` (weights) and
 :mod:`.entities` (URLs). See :func:`pkg_resources_stand_in`.
@@ -66,53 +67,94 @@ def pkg_resources_stand_in() -> Iterator[None]:
             sys.modules.update(before)
 
 
-with pkg_resources_stand_in():
-    from twitter_text import parse_tweet
-    from twitter_text.config import config as _config
-    from twitter_text.extract_urls import extract_urls_with_indices
-    from twitter_text.parse_tweet import has_invalid_characters
-    from twitter_text.regexp.emoji import emoji as _emoji_expression
-    from twitter_text.regexp.emoji import emoji_list as _emoji_list
-    from twitter_text.regexp.invalid_chars import invalid_chars as _invalid_chars
+class _Library:
+    """What this module uses of twitter-text, imported (and its expressions compiled) once,
+    on first use: the URL, emoji and invalid-character expressions take a few tenths of a
+    second to build, which a process that renders no post (a rebuild in which no appeal
+    changed, the web app starting) would otherwise pay at import."""
 
-_OPTIONS: dict[str, Any] = _config["defaults"]  # what parse_tweet uses when given no options
-_SCALE: int = _OPTIONS["scale"]
-_URL_WEIGHT: int = _OPTIONS["transformed_url_length"] * _SCALE
-_EMOJI_WEIGHT: int = _OPTIONS["default_weight"]
-_DEFAULT_WEIGHT: int = _OPTIONS["default_weight"]
-_MAX_LENGTH: int = _OPTIONS["max_weighted_tweet_length"]
-_RANGES: tuple[tuple[int, int, int], ...] = tuple(
-    (r["start"], r["end"], r["weight"]) for r in _OPTIONS["ranges"]
-)
+    def __init__(self) -> None:
+        with pkg_resources_stand_in():
+            from twitter_text import parse_tweet
+            from twitter_text.config import config
+            from twitter_text.extract_urls import extract_urls_with_indices
+            from twitter_text.parse_tweet import has_invalid_characters
+            from twitter_text.regexp.emoji import emoji, emoji_list
+            from twitter_text.regexp.invalid_chars import invalid_chars
+
+        self.parse_tweet = parse_tweet
+        self.extract_urls_with_indices = extract_urls_with_indices
+        self.has_invalid_characters = has_invalid_characters
+        self.emoji_expression: re.Pattern[str] = emoji
+        self.invalid_chars: re.Pattern[str] = invalid_chars
+        options: dict[str, Any] = config["defaults"]  # what parse_tweet uses given no options
+        self.scale: int = options["scale"]
+        self.url_weight: int = options["transformed_url_length"] * self.scale
+        self.emoji_weight: int = options["default_weight"]
+        self.default_weight: int = options["default_weight"]
+        self.max_length: int = options["max_weighted_tweet_length"]
+        self.ranges: tuple[tuple[int, int, int], ...] = tuple(
+            (r["start"], r["end"], r["weight"]) for r in options["ranges"]
+        )
+        # A match of the emoji expression is either one of its multi-code-point sequences,
+        # all of whose characters are then in the text, or one character of its
+        # single-code-point class. So a text can hold an emoji only if it holds a character of
+        # the class or, for each sequence, one chosen character of it (its first non-ASCII
+        # one: digits and "#" begin keycap sequences, but "\u20e3" ends them). A text without
+        # any of these holds no emoji, and needs no search.
+        sequences = [
+            "".join(chr(int(point, 16)) for point in entry.codepoint.split())
+            for entry in emoji_list
+        ]
+        self.sequence_marks = frozenset(
+            next((ch for ch in sequence if not ch.isascii()), sequence[0])
+            for sequence in sequences
+            if len(sequence) > 1
+        )
+
+
+@cache
+def _library() -> _Library:
+    return _Library()
+
+
+def parse_tweet(text: str) -> Any:
+    """The library's ``parse_tweet(text)`` with its default options (what X counts)."""
+    return _library().parse_tweet(text)
+
+
+def extract_urls_with_indices(
+    text: str, extract_urls_without_protocol: bool = True
+) -> list[dict[str, Any]]:
+    """The library's ``extract_urls_with_indices``."""
+    found: list[dict[str, Any]] = _library().extract_urls_with_indices(
+        text, extract_urls_without_protocol
+    )
+    return found
+
+
+def has_invalid_characters(text: str) -> bool:
+    """The library's ``has_invalid_characters``."""
+    return bool(_library().has_invalid_characters(text))
+
+
 _LINE_ENDINGS = re.compile(r"\r\n|\r|\n")  # parse_tweet's convert_line_ending
-
-# A match of the emoji expression is either one of its multi-code-point sequences, all of whose
-# characters are then in the text, or one character of its single-code-point class. So a text
-# can hold an emoji only if it holds a character of the class or, for each sequence, one chosen
-# character of it (its first non-ASCII one: digits and "#" begin keycap sequences, but "\u20e3"
-# ends them). A text without any of these holds no emoji, and needs no search.
-_SEQUENCES = [
-    "".join(chr(int(point, 16)) for point in entry.codepoint.split()) for entry in _emoji_list
-]
-_SEQUENCE_MARKS = frozenset(
-    next((ch for ch in sequence if not ch.isascii()), sequence[0])
-    for sequence in _SEQUENCES
-    if len(sequence) > 1
-)
 
 
 @cache
 def _may_be_emoji(char: str) -> bool:
-    return char in _SEQUENCE_MARKS or _emoji_expression.fullmatch(char) is not None
+    library = _library()
+    return char in library.sequence_marks or library.emoji_expression.fullmatch(char) is not None
 
 
 @cache
 def _char_weight(char: str) -> int:
     point = ord(char)
-    for start, end, weight in _RANGES:
+    library = _library()
+    for start, end, weight in library.ranges:
         if start <= point <= end:
             return weight
-    return _DEFAULT_WEIGHT
+    return library.default_weight
 
 
 def _plain_weight(text: str) -> int:
@@ -123,14 +165,15 @@ def _plain_weight(text: str) -> int:
 
 def measure(text: str) -> tuple[int, bool]:
     """``(weightedLength, valid)`` of ``parse_tweet(text)``, exactly."""
+    library = _library()
     text = _LINE_ENDINGS.sub("\n", unicodedata.normalize("NFC", text))
     # Entities by start index, as parse_tweet keys them; a URL wins over an emoji there.
     entities: dict[int, tuple[int, int]] = {}
     if any(map(_may_be_emoji, set(text))):
-        for match in _emoji_expression.finditer(text):
-            entities[match.start()] = (len(match.group(0)), _EMOJI_WEIGHT)
+        for match in library.emoji_expression.finditer(text):
+            entities[match.start()] = (len(match.group(0)), library.emoji_weight)
     for url in extract_urls_with_indices(text):
-        entities[url["indices"][0]] = (len(url["url"]), _URL_WEIGHT)
+        entities[url["indices"][0]] = (len(url["url"]), library.url_weight)
     total = 0
     valid = True
     position = 0
@@ -142,10 +185,10 @@ def measure(text: str) -> tuple[int, bool]:
         length, weight = entities[start]
         total += weight
         # parse_tweet checks each character it steps on: plain ones and an entity's first.
-        valid = valid and _invalid_chars.search(plain + text[start]) is None
+        valid = valid and library.invalid_chars.search(plain + text[start]) is None
         position = start + length
     plain = text[position:]
     total += _plain_weight(plain)
-    valid = valid and _invalid_chars.search(plain) is None
-    weighted = int(total / _SCALE)
-    return weighted, valid and 0 < weighted <= _MAX_LENGTH
+    valid = valid and library.invalid_chars.search(plain) is None
+    weighted = int(total / library.scale)
+    return weighted, valid and 0 < weighted <= library.max_length

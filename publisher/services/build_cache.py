@@ -456,11 +456,24 @@ def _package_files(root: Path) -> Iterator[Path]:
                 yield Path(directory, name)
 
 
+def _name_and_version(dist: importlib.metadata.Distribution) -> str:
+    """``Name==Version`` of ``dist``, as ``dist.metadata['Name']`` and ``dist.version`` give
+    them, read from the metadata file's header lines alone: parsing the whole file as an email
+    message (what ``dist.metadata`` does) for every installed distribution took a fifth of a
+    second of every build; the headers end at the first empty line."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            break
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version"):
+            headers.setdefault(key, value.strip())
+    return f"{headers.get('Name')}=={headers.get('Version')}"
+
+
 def _distributions() -> list[str]:
-    found = {
-        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
-    }
-    return sorted(found)
+    return sorted({_name_and_version(dist) for dist in importlib.metadata.distributions()})
 
 
 def _factory_names(factories: Mapping[str, object]) -> list[str]:

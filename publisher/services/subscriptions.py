@@ -25,14 +25,13 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
 
-from publisher.channel.recipients import Recipient
 from publisher.domain.record import Topic, language_code
 from publisher.errors import PublisherError
+from publisher.services.subscribers import StoreSubscribers
 from publisher.store import subscriptions as rows
 from publisher.store.models import AppealRow
 
 if TYPE_CHECKING:
-    from publisher.settings import Settings
     from publisher.store import Store
 
 __all__ = [
@@ -245,36 +244,3 @@ def language_counts(store: Store, languages: Sequence[str]) -> list[LanguageCoun
         LanguageCount(code, _own_name(code) if code else "The site's language", c, u)
         for code, (c, u) in totals.items()
     ]
-
-
-class StoreSubscribers:
-    """The Notify channel's subscriber source: the database's confirmed subscriptions, each
-    message with its own unsubscribe link on the web app (PUBLISHER_APP_URL)."""
-
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
-        self._settings = settings
-        self._store = store
-
-    def _get_store(self) -> Store:
-        if self._store is None:
-            from publisher.store import Store
-
-            self._store = Store(self._settings.database_url)
-        return self._store
-
-    def recipients(self, area: str, topics: Sequence[str]) -> Sequence[Recipient]:
-        base = self._settings.app_url.rstrip("/")
-        languages = self._settings.languages
-        primary = language_code(languages[0]) if languages else ""
-        with self._get_store().session() as session:
-            found = rows.recipients(session, area, topics, at=_now())
-        return [
-            Recipient(
-                subscriber=s.uid,
-                kind="email" if s.kind == "email" else "sms",
-                address=s.address,
-                unsubscribe_url=f"{base}/alerts/unsubscribe/{s.token}",
-                language=s.language or primary,
-            )
-            for s in found
-        ]

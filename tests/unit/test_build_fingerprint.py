@@ -4,6 +4,8 @@ without building the channel (:func:`publisher.services.build_cache.fingerprint`
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,3 +94,39 @@ def test_a_top_level_plug_in_module_brings_only_itself(plugins: Path) -> None:
     _edit(plugins / f"{MODULE}.py")
     assert build_cache.fingerprint(registry) != first
     assert module.MADE == []
+
+
+def test_each_distribution_is_named_as_its_parsed_metadata_names_it() -> None:
+    """The fingerprint reads only the metadata's header lines: the same name and version as
+    parsing all of it, for every distribution installed here."""
+    for dist in importlib.metadata.distributions():
+        parsed = f"{dist.metadata['Name']}=={dist.version}"
+        assert build_cache._name_and_version(dist) == parsed
+
+
+def _install(site: Path, version: str) -> None:
+    for old in site.glob("fingerprint_probe_dist-*.dist-info"):
+        shutil.rmtree(old)
+    info = site / f"fingerprint_probe_dist-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: fingerprint-probe-dist\nVersion: {version}\n"
+        "Summary: a probe\n\nA description.\nVersion: not a header\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_distributions_version_is_in_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    registry = build_registry(Settings())
+    _install(site, "1.0")
+    assert "fingerprint-probe-dist==1.0" in build_cache._distributions()
+    first = build_cache.fingerprint(registry)
+    assert build_cache.fingerprint(registry) == first
+    _install(site, "1.1")
+    assert "fingerprint-probe-dist==1.1" in build_cache._distributions()
+    assert build_cache.fingerprint(registry) != first

@@ -182,14 +182,63 @@ CLIENT_LIBRARIES = (
 )
 
 
-def test_build_loads_no_platform_client_library(tmp_path: Path) -> None:
-    """Every channel renders in a build (the social ones too), yet none of them loads the
-    library it publishes with."""
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, set[str]]:
+    """``publisher build`` of the seeds into a new folder: its stdout and imported modules."""
+    tmp_path = tmp_path_factory.mktemp("build")
     out = tmp_path / "site"
     stdout, modules = _run("build", str(FIXTURES / "seeds"), "--out", str(out), cwd=tmp_path)
     assert f"{len(SEED_FILES)} appeal(s) read and rendered" in stdout, stdout
     assert (out / "index.html").is_file() and (out / "feeds" / "rss.xml").is_file()
+    return stdout, modules
+
+
+def test_build_loads_no_platform_client_library(built: tuple[str, set[str]]) -> None:
+    """Every channel renders in a build (the social ones too), yet none of them loads the
+    library it publishes with."""
+    _, modules = built
     for name in ("x", "mastodon", "bluesky", "facebook", "notify"):
         assert f"publisher.channels.{name}.channel" in modules, name
     loaded = _tops(modules) & set(CLIENT_LIBRARIES)
     assert not loaded, sorted(loaded)
+
+
+def test_build_loads_no_database_code(built: tuple[str, set[str]]) -> None:
+    """A build reads files and writes files: neither SQLAlchemy, nor the store, nor the use
+    cases that need the database (``publisher.services`` loads its families on first use, and
+    the Notify channel's subscriber source opens the store only when it sends)."""
+    _, modules = built
+    assert "publisher.services.build" in modules
+    assert "publisher.channels.notify.channel" in modules
+    assert not {"sqlalchemy", "alembic"} & _tops(modules)
+    loaded = {m for m in modules if m.startswith("publisher.")}
+    assert not {m for m in loaded if m == "publisher.store" or m.startswith("publisher.store.")}
+    database_families = {
+        f"publisher.services.{family}"
+        for family in (
+            "accounts",
+            "alerts",
+            "appeals",
+            "approvals",
+            "history",
+            "operations",
+            "publishing",
+            "scheduling",
+            "status",
+            "subscriptions",
+        )
+    }
+    assert not loaded & database_families, sorted(loaded & database_families)
+
+
+def test_a_rebuild_with_nothing_changed_compiles_no_twitter_text(tmp_path: Path) -> None:
+    """twitter-text's expressions (URLs, emoji) are built on first use: a first build renders
+    posts and loads it; a rebuild in which no appeal changed renders none, and does not."""
+    out = tmp_path / "site"
+    args = ("build", str(FIXTURES / "seeds"), "--out", str(out))
+    _, first = _run(*args, cwd=tmp_path)
+    assert "twitter_text" in _tops(first)
+    stdout, again = _run(*args, cwd=tmp_path)
+    assert "(0 appeal(s) read and rendered" in stdout, stdout
+    assert "publisher.channels.x.channel" in again  # the channels are built all the same
+    assert "twitter_text" not in _tops(again)
