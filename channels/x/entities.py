@@ -17,6 +17,7 @@ vendored under ``tests/conformance/twitter-text/``) through these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from publisher.channels.x._twitter_text import extract_urls_with_indices as _extract_urls
 from publisher.domain.hashtags import END_OF_HASHTAG, HASH_SIGNS, hashtag_pattern
@@ -77,6 +78,7 @@ def hashtags_in(text: str) -> list[str]:
     return [tag.text for tag in extract_hashtags(text)]
 
 
+@lru_cache(maxsize=4096)
 def is_hashtag(tag: str) -> bool:
     """Whether ``#`` + ``tag`` is one whole hashtag (``FindSam`` yes; ``122``, ``_`` no)."""
     return hashtags_in(f"#{tag}") == [tag]
@@ -86,6 +88,9 @@ def limit_hashtags(text: str, most: int = 2) -> tuple[str, list[str]]:
     """Keep the first ``most`` hashtags; later ones lose their ``#`` and stay as plain words.
 
     Only the ``#`` of a hashtag is removed: nothing inside a URL, nothing else."""
+    if most >= 0 and sum(map(text.count, HASH_SIGNS)) <= most:
+        # Every hashtag starts with a sign of its own: there are no more than ``most``.
+        return text, []
     demoted = extract_hashtags(text)[most:]
     out = text
     for tag in reversed(demoted):
