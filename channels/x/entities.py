@@ -62,6 +62,8 @@ def extract_hashtags(text: str) -> list[Entity]:
         tags.append(Entity("hashtag", match.group(1), match.start(), match.end()))
     if not tags:
         return []
+    if not any(_near_a_dot(text, tag) for tag in tags):
+        return tags  # no URL can overlap any of them: nothing to remove
     # twitter-text's removeOverlappingEntities: in order of start, an entity that begins
     # before the last kept one ends is dropped (hashtags first when both start together).
     entities = sorted([*tags, *extract_urls(text)], key=lambda e: e.start)
@@ -71,6 +73,19 @@ def extract_hashtags(text: str) -> list[Entity]:
             continue
         kept.append(entity)
     return [entity for entity in kept if entity.kind == "hashtag"]
+
+
+_BREAKS = " \t\n"
+
+
+def _near_a_dot(text: str, tag: Entity) -> bool:
+    """Whether the run of ``text`` around ``tag`` between spaces, tabs and line breaks holds
+    a ".". A URL that overlaps a hashtag is in that run (a URL never holds a space, tab or
+    line break) and holds a "." (its domain's, before the top-level domain): without one
+    there, no URL can overlap the hashtag."""
+    start = max(text.rfind(mark, 0, tag.start) for mark in _BREAKS) + 1
+    ends = [found for found in (text.find(mark, tag.end) for mark in _BREAKS) if found >= 0]
+    return "." in text[start : min(ends, default=len(text))]
 
 
 def hashtags_in(text: str) -> list[str]:
