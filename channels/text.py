@@ -48,6 +48,7 @@ import emoji
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channel.i18n import chrome_for, contact_name
+from publisher.channel.memo import FragmentMemo
 from publisher.channels._common import (
     Joiner,
     drop_tags,
@@ -459,8 +460,21 @@ def _when(moment: datetime, appeal: Appeal) -> str:
     return said
 
 
+# The notify channel's email is this text too, and a build renders every channel of an appeal
+# in turn: each record's text is made once (see publisher.channel.memo).
+_TEXTS: FragmentMemo[str] = FragmentMemo(64)
+
+
 def render_text(appeal: Appeal) -> str:
-    """The plain text of an appeal (what :class:`TextChannel` writes)."""
+    """The plain text of an appeal (what :class:`TextChannel` writes), made once per record
+    object (records are frozen: a changed appeal is a new object)."""
+    text = _TEXTS.get(appeal, None)
+    if text is None:
+        text = _TEXTS.put(appeal, None, _render_text(appeal))
+    return text
+
+
+def _render_text(appeal: Appeal) -> str:
     welsh = _welsh(appeal)
     if appeal.status is AppealStatus.WITHDRAWN:
         return (WELSH_WITHDRAWN_NOTICE if welsh else WITHDRAWN_NOTICE) + "\n"

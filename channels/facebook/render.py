@@ -16,15 +16,7 @@ from collections.abc import Sequence
 
 from publisher.channel import Media, PlatformLimits, SocialPost
 from publisher.channels.x.bilingual import bilingual_alt, bilingual_hashtags
-from publisher.channels.x.lines import (
-    call_to_action,
-    contact_line,
-    hashtags_for,
-    lead_line,
-    paragraphs,
-    person_details,
-    words_for,
-)
+from publisher.channels.x.lines import hashtags_for, lead_line, paragraphs, social_lines, words_for
 from publisher.channels.x.render import Posts
 from publisher.channels.x.text import ELLIPSIS, clean_inline
 from publisher.domain.record import Appeal, AppealStatus
@@ -94,12 +86,11 @@ def _seen(text: str, shown: list[str]) -> bool:
 def _parts(appeal: Appeal) -> tuple[list[str], list[str], list[str]]:
     """The post's blocks: the head (the lead, a missing person's details, the summary), the
     body's paragraphs (those not already said), the tail (call to action, contacts)."""
-    lead = lead_line(appeal)
-    head = [lead]
-    details = person_details(appeal, lead)
-    if details:
-        head.append(" ".join(details))
-    summary = clean_inline(appeal.summary)
+    lines = social_lines(appeal)
+    head = [lines.lead]
+    if lines.details:
+        head.append(" ".join(lines.details))
+    summary = lines.summary
     if not _seen(summary, head):
         head.append(summary)
     body: list[str] = []
@@ -107,14 +98,12 @@ def _parts(appeal: Appeal) -> tuple[list[str], list[str], list[str]]:
         text = clean_inline(paragraph)
         if not _seen(text, [*head, *body]):
             body.append(text)
-    action = call_to_action(appeal)
+    action = lines.action
     tail: list[str] = []
     if action and not _seen(action, [*head, *body]):
         tail.append(action)
-    words = words_for(appeal)
-    contacts = [contact_line(c, words) for c in appeal.contacts]
-    if contacts:
-        tail.append("\n".join([words.who_to_contact, *contacts]))
+    if lines.contacts:
+        tail.append("\n".join([lines.words.who_to_contact, *lines.contacts]))
     return head, body, tail
 
 

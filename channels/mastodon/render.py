@@ -33,14 +33,7 @@ from publisher.channels.x.bilingual import (
     update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
-from publisher.channels.x.lines import (
-    call_to_action,
-    contact_line,
-    hashtags_for,
-    lead_line,
-    person_details,
-    words_for,
-)
+from publisher.channels.x.lines import FIRST_POST_HASHTAGS, lead_line, social_lines, words_for
 from publisher.channels.x.render import Posts
 from publisher.channels.x.text import ELLIPSIS, clean_inline, sentences, tokens
 from publisher.domain.record import Appeal, AppealStatus
@@ -56,7 +49,7 @@ __all__ = [
     "render_update_posts",
 ]
 
-MAX_HASHTAGS = 2
+MAX_HASHTAGS = FIRST_POST_HASHTAGS
 """Never more than two hashtags in one status (more reads as spam and hurts screen readers)."""
 
 
@@ -191,12 +184,8 @@ def _first_post(
     """The first status, and the lines that did not fit and open the thread instead: as on X,
     hashtags go first, then the call to action's last sentences, then the person's details;
     the title is shortened only when it and the link alone do not fit."""
-    url = str(appeal.url)
-    lead = lead_line(appeal)
-    details = person_details(appeal, lead)
-    action = call_to_action(appeal)
-    said = sentences(action) if action else []
-    tags = hashtags_for(appeal, " ".join(filter(None, (lead, *details, action))), MAX_HASHTAGS)
+    lines = social_lines(appeal)
+    url, lead, details, said = lines.url, lines.lead, list(lines.details), list(lines.said)
 
     def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
         parts = [lead] if lead else []
@@ -229,7 +218,7 @@ def _first_post(
         moved.append(" ".join(said[a:]))
         warnings.append("mastodon: the call to action did not all fit the first status")
     chosen: list[str] = []
-    for tag in tags:
+    for tag in lines.tags:
         if counter.fits(compose(lead, details[:d], said[:a], [*chosen, tag]), limit):
             chosen.append(tag)
         else:
@@ -241,11 +230,12 @@ def _rest_units(appeal: Appeal, first: str, moved: list[str]) -> list[list[str]]
     """What the thread after ``first`` says: the lines moved out of it, the summary unless
     ``first`` says it, then every contact."""
     units: list[list[str]] = [[line] for line in moved]
-    summary = clean_inline(appeal.summary)
+    lines = social_lines(appeal)
+    summary = lines.summary
     if summary and summary.lower().rstrip(".!? ") not in first.lower():
         units.append([summary])
-    words = words_for(appeal)
-    contacts = [contact_line(c, words) for c in appeal.contacts]
+    words = lines.words
+    contacts = lines.contacts
     if contacts:
         units.append(["", words.who_to_contact, contacts[0]])
         units.extend([line] for line in contacts[1:])

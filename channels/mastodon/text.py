@@ -73,27 +73,38 @@ def mentions(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def _countable(text: str, per_url: int) -> str:
-    """The text as Mastodon counts it: URLs as ``per_url`` x's, mentions without domains."""
-    entities: list[tuple[int, int, str]] = [
-        (url["indices"][0], url["indices"][1], "x" * per_url)
+@lru_cache(maxsize=16_384)
+def _entities(text: str) -> tuple[tuple[int, int, str | None], ...]:
+    """The URLs (name None) and mentions (``name[@domain]``) Mastodon rewrites in ``text``, by
+    start, overlapping ones removed. Whatever the instance counts a URL as: Mastodon and
+    Bluesky (which composes its posts as Mastodon's) weigh the same candidate texts."""
+    entities: list[tuple[int, int, str | None]] = [
+        (url["indices"][0], url["indices"][1], None)
         for url in extract_urls_with_indices(text, False)
     ]
-    entities.extend((start, end, "@" + name.split("@")[0]) for start, end, name in mentions(text))
+    entities.extend(mentions(text))
     if not entities:
-        return text
+        return ()
     # twitter-text's remove_overlapping_entities: by start; one that begins inside the last
     # kept one is dropped.
     entities.sort(key=lambda e: e[0])
-    kept: list[tuple[int, int, str]] = []
+    kept: list[tuple[int, int, str | None]] = []
     for entity in entities:
         if kept and entity[0] < kept[-1][1]:
             continue
         kept.append(entity)
+    return tuple(kept)
+
+
+def _countable(text: str, per_url: int) -> str:
+    """The text as Mastodon counts it: URLs as ``per_url`` x's, mentions without domains."""
+    kept = _entities(text)
+    if not kept:
+        return text
     pieces, position = [], 0
-    for start, end, replacement in kept:
+    for start, end, name in kept:
         pieces.append(text[position:start])
-        pieces.append(replacement)
+        pieces.append("x" * per_url if name is None else "@" + name.split("@")[0])
         position = end
     pieces.append(text[position:])
     return "".join(pieces)

@@ -22,13 +22,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from publisher.channels.x.entities import hashtags_in, limit_hashtags
-from publisher.channels.x.lines import (
-    call_to_action,
-    hashtags_for,
-    lead_line,
-    person_details,
-    words_for,
-)
+from publisher.channels.x.lines import hashtags_for, lead_line, social_lines, words_for
 from publisher.channels.x.text import clean_inline
 from publisher.domain.record import Appeal, AppealStatus
 
@@ -154,8 +148,8 @@ def first_lines(versions: Sequence[Appeal]) -> list[FirstLines]:
     person's details, its call to action."""
     parts: list[FirstLines] = []
     for version in versions:
-        lead = lead_line(version)
-        parts.append((lead, person_details(version, lead), call_to_action(version)))
+        lines = social_lines(version)
+        parts.append((lines.lead, list(lines.details), lines.action))
     return parts
 
 

@@ -17,6 +17,7 @@ vendored under ``tests/conformance/twitter-text/``) through these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from publisher.channels.x._twitter_text import extract_urls_with_indices as _extract_urls
 from publisher.domain.hashtags import END_OF_HASHTAG, HASH_SIGNS, hashtag_pattern
@@ -61,6 +62,8 @@ def extract_hashtags(text: str) -> list[Entity]:
         tags.append(Entity("hashtag", match.group(1), match.start(), match.end()))
     if not tags:
         return []
+    if not any(_near_a_dot(text, tag) for tag in tags):
+        return tags  # no URL can overlap any of them: nothing to remove
     # twitter-text's removeOverlappingEntities: in order of start, an entity that begins
     # before the last kept one ends is dropped (hashtags first when both start together).
     entities = sorted([*tags, *extract_urls(text)], key=lambda e: e.start)
@@ -72,11 +75,25 @@ def extract_hashtags(text: str) -> list[Entity]:
     return [entity for entity in kept if entity.kind == "hashtag"]
 
 
+_BREAKS = " \t\n"
+
+
+def _near_a_dot(text: str, tag: Entity) -> bool:
+    """Whether the run of ``text`` around ``tag`` between spaces, tabs and line breaks holds
+    a ".". A URL that overlaps a hashtag is in that run (a URL never holds a space, tab or
+    line break) and holds a "." (its domain's, before the top-level domain): without one
+    there, no URL can overlap the hashtag."""
+    start = max(text.rfind(mark, 0, tag.start) for mark in _BREAKS) + 1
+    ends = [found for found in (text.find(mark, tag.end) for mark in _BREAKS) if found >= 0]
+    return "." in text[start : min(ends, default=len(text))]
+
+
 def hashtags_in(text: str) -> list[str]:
     """The hashtags X would link in ``text``, without ``#``, in order."""
     return [tag.text for tag in extract_hashtags(text)]
 
 
+@lru_cache(maxsize=4096)
 def is_hashtag(tag: str) -> bool:
     """Whether ``#`` + ``tag`` is one whole hashtag (``FindSam`` yes; ``122``, ``_`` no)."""
     return hashtags_in(f"#{tag}") == [tag]
@@ -86,6 +103,9 @@ def limit_hashtags(text: str, most: int = 2) -> tuple[str, list[str]]:
     """Keep the first ``most`` hashtags; later ones lose their ``#`` and stay as plain words.
 
     Only the ``#`` of a hashtag is removed: nothing inside a URL, nothing else."""
+    if most >= 0 and sum(map(text.count, HASH_SIGNS)) <= most:
+        # Every hashtag starts with a sign of its own: there are no more than ``most``.
+        return text, []
     demoted = extract_hashtags(text)[most:]
     out = text
     for tag in reversed(demoted):

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from publisher.channel.i18n import chrome_for, contact_name
+from publisher.channel.memo import FragmentMemo
 from publisher.channels.x.entities import hashtags_in, is_hashtag
 from publisher.channels.x.text import camel_case, clean_inline, sentences
 from publisher.domain.phones import grouped, written_number
@@ -32,7 +33,9 @@ from publisher.domain.record import (
 
 __all__ = [
     "ENGLISH",
+    "FIRST_POST_HASHTAGS",
     "WELSH",
+    "SocialLines",
     "Words",
     "call_to_action",
     "contact_line",
@@ -40,6 +43,7 @@ __all__ = [
     "lead_line",
     "paragraphs",
     "person_details",
+    "social_lines",
     "spans_text",
     "words_for",
 ]
@@ -216,3 +220,65 @@ def hashtags_for(appeal: Appeal, present: str, most: int) -> list[str]:
         seen.add(tag.lower())
         chosen.append("#" + camel_case(tag))
     return chosen
+
+
+FIRST_POST_HASHTAGS = 2
+"""The most hashtags a thread's first post shows (X's and Mastodon's rule, Bluesky's too)."""
+
+
+@dataclass(frozen=True)
+class SocialLines:
+    """What every social channel says of one appeal, before any platform weighs it: the
+    functions above, each applied once (:func:`social_lines`)."""
+
+    url: str
+    lead: str
+    """:func:`lead_line`."""
+    details: tuple[str, ...]
+    """:func:`person_details` of the lead."""
+    action: str | None
+    """:func:`call_to_action`."""
+    said: tuple[str, ...]
+    """The call to action's sentences."""
+    tags: tuple[str, ...]
+    """:func:`hashtags_for` the first post (lead, details and call to action), at most
+    :data:`FIRST_POST_HASHTAGS`."""
+    summary: str
+    """The summary, cleaned as a line."""
+    words: Words
+    contacts: tuple[str, ...]
+    """:func:`contact_line` of every contact, in the appeal's words."""
+
+
+def _social_lines(appeal: Appeal) -> SocialLines:
+    lead = lead_line(appeal)
+    details = person_details(appeal, lead)
+    action = call_to_action(appeal)
+    present = " ".join(filter(None, (lead, *details, action)))
+    words = words_for(appeal)
+    return SocialLines(
+        url=str(appeal.url),
+        lead=lead,
+        details=tuple(details),
+        action=action,
+        said=tuple(sentences(action)) if action else (),
+        tags=tuple(hashtags_for(appeal, present, FIRST_POST_HASHTAGS)),
+        summary=clean_inline(appeal.summary),
+        words=words,
+        contacts=tuple(contact_line(c, words) for c in appeal.contacts),
+    )
+
+
+# A build renders every social channel of one appeal in turn (X, Mastodon, Bluesky, Facebook),
+# and each thread twice (without and with room for "1/3"): the lines are made once per record.
+_LINES: FragmentMemo[SocialLines] = FragmentMemo(64)
+
+
+def social_lines(appeal: Appeal) -> SocialLines:
+    """The :class:`SocialLines` of ``appeal``, made once per record object: a record is
+    frozen, and :class:`~publisher.channel.memo.FragmentMemo` finds an entry again only for
+    the very object it was made from (a changed appeal is a new object)."""
+    found = _LINES.get(appeal, None)
+    if found is None:
+        found = _LINES.put(appeal, None, _social_lines(appeal))
+    return found

@@ -20,18 +20,14 @@ from publisher.channels.x.bilingual import (
     update_texts,
 )
 from publisher.channels.x.entities import limit_hashtags
-from publisher.channels.x.lines import call_to_action as _call_to_action
-from publisher.channels.x.lines import contact_line as _contact_line
-from publisher.channels.x.lines import hashtags_for, words_for
+from publisher.channels.x.lines import FIRST_POST_HASHTAGS, social_lines, words_for
 from publisher.channels.x.lines import lead_line as _lead
-from publisher.channels.x.lines import person_details as _details
 from publisher.channels.x.text import (
     ELLIPSIS,
     MAX_WEIGHT,
     clean_inline,
     fits,
     pack,
-    sentences,
     truncate,
     weigh,
 )
@@ -52,7 +48,7 @@ X_LIMITS = PlatformLimits(name="X", max_weight=MAX_WEIGHT, max_alt=1000, max_med
 """What X accepts: 280 by twitter-text's weighting, 1000 characters of alt text per image, four
 images a post. The channel renders within these; the linter checks renditions against them."""
 ALT_TEXT_LIMIT = X_LIMITS.max_alt
-MAX_HASHTAGS = 2
+MAX_HASHTAGS = FIRST_POST_HASHTAGS
 """Never more than two hashtags in one post (more reads as spam and hurts screen readers)."""
 
 
@@ -70,11 +66,6 @@ def _post(text: str, media: tuple[Media, ...] = ()) -> SocialPost:
     return SocialPost(text=text, weight=weigh(text), media=media)
 
 
-def _tags(appeal: Appeal, present: str) -> list[str]:
-    """The appeal's hashtags in CamelCase, skipping ones ``present`` already shows."""
-    return hashtags_for(appeal, present, MAX_HASHTAGS)
-
-
 def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, list[str]]:
     """The first post's text, and the lines that did not fit and open the thread instead.
 
@@ -83,12 +74,8 @@ def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, l
     then the call to action's sentences from the last, then the person's details (each moved
     whole to the thread); only when lead and link alone are too long is the title shortened.
     """
-    url = str(appeal.url)
-    lead = _lead(appeal)
-    details = _details(appeal, lead)
-    action = _call_to_action(appeal)
-    said = sentences(action) if action else []
-    tags = _tags(appeal, " ".join(filter(None, (lead, *details, action))))
+    lines = social_lines(appeal)
+    url, lead, details, said = lines.url, lines.lead, list(lines.details), list(lines.said)
 
     def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
         parts = [lead]
@@ -122,7 +109,7 @@ def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, l
             else "x: the call to action did not fit the first post; it opens the thread"
         )
     chosen: list[str] = []
-    for tag in tags:
+    for tag in lines.tags:
         if fits(compose(lead, details[:d], said[:a], [*chosen, tag]), limit):
             chosen.append(tag)
         else:
@@ -132,12 +119,13 @@ def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, l
 
 def _thread_units(appeal: Appeal, first: str, moved: list[str]) -> list[list[str]]:
     units: list[list[str]] = [[line] for line in moved]
-    summary = clean_inline(appeal.summary)
+    lines = social_lines(appeal)
+    summary = lines.summary
     normalised = summary.lower().rstrip(".!? ")
     if normalised and normalised not in first.lower():
         units.append([summary])
-    words = words_for(appeal)
-    contacts = [_contact_line(c, words) for c in appeal.contacts]
+    words = lines.words
+    contacts = lines.contacts
     if contacts:
         units.append(["", words.who_to_contact, contacts[0]])
         units.extend([line] for line in contacts[1:])

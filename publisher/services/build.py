@@ -201,6 +201,14 @@ def _render_appeals(
         for chunk in chunks:
             yield from zip(chunk, _read_and_render(chunk, staging, registry), strict=True)
         return
+    # Every worker renders every channel: build them (and import their code) once, here,
+    # for the workers to inherit, instead of once in each worker. Building a channel starts
+    # no thread; if one ever did, the appeals are rendered here rather than forked.
+    registry.channels()
+    if not _can_fork():
+        for chunk in chunks:
+            yield from zip(chunk, _read_and_render(chunk, staging, registry), strict=True)
+        return
     global _WORKER_REGISTRY
     _WORKER_REGISTRY = registry
     sys.stdout.flush()

@@ -412,3 +412,57 @@ def test_the_importers_keep_a_hash_in_an_address_out_of_the_hashtags() -> None:
 
     text = "See https://www.example.police.uk/missing/#how-to-help and #FindSam, #122 or #_."
     assert find_hashtags(text) == ["FindSam"]
+
+
+def _hashtags_after_every_url(text: str) -> list[str]:
+    """twitter-text's rule done the long way: every hashtag and every URL found, overlapping
+    entities removed by start (hashtags first when both start together)."""
+    from publisher.domain.hashtags import END_OF_HASHTAG, hashtag_pattern
+
+    tags = [
+        (m.start(), m.end(), m.group(1), 0)
+        for m in hashtag_pattern().finditer(text)
+        if not END_OF_HASHTAG.match(text, m.end())
+    ]
+    urls = [(u.start, u.end, u.text, 1) for u in extract_urls(text)]
+    kept: list[tuple[int, int, str, int]] = []
+    for entity in sorted([*tags, *urls], key=lambda e: (e[0], e[3])):
+        if kept and entity[0] < kept[-1][1]:
+            continue
+        kept.append(entity)
+    return [e[2] for e in kept if e[3] == 0]
+
+
+_PIECES = [
+    "#FindSam",
+    "#FindSam.",
+    "＃KeepSafe",
+    "#how-to-help",
+    "#tag#more",
+    "https://www.example.police.uk/missing/#how-to-help",
+    "example.police.uk/#FindSam",
+    "police.uk#FindSam",
+    "http://x.org/a#b.c",
+    "www.example.com",
+    "call 101.",
+    "Sam",
+    "&#39",
+    "a.b",
+    "#1",
+    "é",
+    "://",
+]
+_GLUE = ["", " ", "\n", "\t", ".", ",", "/", "\u00a0", "\u3000", "#", "(", ")"]
+
+
+@settings(max_examples=3_000, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from(_GLUE)), max_size=8))
+def test_hashtags_found_without_a_url_search_are_twitter_texts(
+    parts: list[tuple[str, str]],
+) -> None:
+    """extract_hashtags skips the URL search when no hashtag has a "." near it: the same
+    hashtags, in the same places, as with every URL found and overlaps removed."""
+    text = "".join(piece + glue for piece, glue in parts)
+    assert hashtags_in(text) == _hashtags_after_every_url(text)
+    _, demoted = limit_hashtags(text, 1)
+    assert demoted == _hashtags_after_every_url(text)[1:]
