@@ -175,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {args.count} appeals, seed format and Markdown, in {work}")
 
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PUBLISHER_DATA_DIR": str(work / "var")}
+    # Both write bytecode as an installed copy has it (Pelican's came with pip's install):
+    # PYTHONDONTWRITEBYTECODE, set in some shells and containers, is left out.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PUBLISHER_DATA_DIR"] = str(work / "var")
     jobs = [] if args.jobs is None else ["--jobs", str(args.jobs)]
     pelican = measure(
         [str(bin_dir / "pelican"), str(content), "-o", str(work / "pelican-out"), "-s",

@@ -97,7 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     changed = corpus / f"appeal-{(args.count - 1 if args.change is None else args.change):05d}.txt"
     print(f"corpus: {args.count} appeals in {corpus}; the one changed: {changed.name}")
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUBLISHER_", "SITE_"))}
+    # Bytecode is written as a user's first run (or pip's install) writes it: with
+    # PYTHONDONTWRITEBYTECODE set (as in some shells and containers) every rebuild would compile
+    # the project's modules from source again, which no installed copy does. The full build,
+    # measured first, writes it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PUBLISHER_", "SITE_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["PUBLISHER_DATA_DIR"] = str(var)
     jobs = [] if args.jobs is None else ["--jobs", str(args.jobs)]
     command = [sys.executable, "-m", "publisher", "build", str(corpus), "--out", str(site), *jobs]
