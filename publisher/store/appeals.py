@@ -203,6 +203,13 @@ _RECENT_SITES = 8
 lists and a dictionary of references to records held anyway)."""
 
 
+def _engine_of(session: Session) -> Engine:
+    """The engine a session's caches belong to: a session bound to one connection
+    (``Store.reading``) shares its engine's caches, instead of starting empty caches of its own
+    (that re-read, and leaked, every record at every delivery)."""
+    return session.get_bind().engine
+
+
 class _KnownSite:
     """One site (a channel and target) as this engine last read it: the change number it is
     up to date with, each appeal's live revision, and the snapshot of their records."""
@@ -221,7 +228,7 @@ class _KnownSite:
 
     @classmethod
     def of(cls, session: Session, channel: str, target: str) -> _KnownSite:
-        engine = session.get_bind()
+        engine = _engine_of(session)
         with _CACHES_LOCK:
             sites = _SITES.get(engine)
             if sites is None:
@@ -345,7 +352,7 @@ class _RecordCache:
 
     @classmethod
     def of(cls, session: Session) -> _RecordCache:
-        engine = session.get_bind()
+        engine = _engine_of(session)
         with _CACHES_LOCK:
             cache = _CACHES.get(engine)
             if cache is None:

@@ -319,6 +319,22 @@ def test_site_appeals_reads_only_records_it_has_not_met(registry: Registry, stor
     ]
     assert changed[0] is found[0] and changed[2] is found[2]
 
+    # The worker's checks (Store.reading: a session bound to one connection, a new one each
+    # time) share their engine's records and site: the readers' engine meets each record
+    # once (on PostgreSQL it is an engine of its own), and never again.
+    validated = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Appeal, "from_json", counting)
+        for _ in range(3):
+            with store.reading() as reading:
+                again = site_appeals(
+                    reading.session, channel="web", target="default", including="pending"
+                )
+            assert [(a.id, a.revision) for a in again] == [(a.id, a.revision) for a in changed]
+            validated.append(len(calls))
+    assert validated[0] <= 1 + 3 and validated[1] == validated[2] == validated[0]
+    del calls[1:]
+
     # Another database (its own engine) never shares the records of this one.
     other = Store(store.url)
     try:
