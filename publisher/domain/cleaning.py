@@ -51,6 +51,10 @@ def _ftfy_config() -> ftfy.TextFixerConfig:
 # Text ftfy has nothing to fix in: printable ASCII, tabs and newlines (mojibake, odd widths,
 # ligatures and C1 controls all need characters outside ASCII; tests/unit compare the two).
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7e]*")
+# Text no step of clean_text changes but the trimming of trailing spaces: printable ASCII and
+# newlines, without "&" (no entity to unescape), so no mojibake, no "Â", no odd space (a tab is
+# one), no zero-width or control character and no line ending but "\n".
+_CLEAN_ASCII = re.compile(r"[\n\x20-\x25\x27-\x7e]*")
 
 # Every character one of ftfy's character fixers (with the config above) acts on, and some more:
 # C0 and C1 controls but tab and newline (remove_control_chars, fix_c1_controls,
@@ -152,6 +156,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def repair_stray_a_circumflex(text: str) -> str:
     """Remove ``Â`` where it is the ghost of a lost non-breaking space (see module doc)."""
+    if "\u00c2" not in text:
+        return text
 
     def replace(match: re.Match[str]) -> str:
         word = _WORD_AFTER.match(text, match.end())
@@ -184,6 +190,10 @@ def _drop_zero_width(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Clean a multi-line text (see the module doc). Keeps line structure."""
+    if _CLEAN_ASCII.fullmatch(text):
+        if " \n" not in text and not text.endswith(" "):
+            return text
+        return "\n".join(line.rstrip(" ") for line in text.split("\n"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ftfy_would_change(text):  # ftfy is imported only for text it may change
         import ftfy
