@@ -113,29 +113,35 @@ def longest_word(text: str) -> str:
     return longest
 
 
-def _check_words(text: str, *, what: str, source: str | None, line: int | None, field: str) -> None:
-    """No run without a space over the word limit, and no web address over the URL limit."""
-    word = longest_word(text)
-    if len(word) > LIMITS.word_chars:
-        raise RecordInvalid(
-            f"{what} has a run of {len(word):,} characters without a space ({_shown(word)}); "
-            f"the limit is {LIMITS.word_chars:,} (put spaces between the words)",
-            file=source,
-            line=line,
-            field=field,
-        )
+def _word_problem(text: str, what: str) -> str | None:
+    """What is wrong with the runs without a space in ``text`` (see :func:`_check_words`), or
+    None. A text no longer than a limit cannot break it, so most texts are not read at all."""
+    if len(text) > LIMITS.word_chars and max(map(len, text.split()), default=0) > LIMITS.word_chars:
+        word = longest_word(text)
+        if len(word) > LIMITS.word_chars:
+            return (
+                f"{what} has a run of {len(word):,} characters without a space ({_shown(word)}); "
+                f"the limit is {LIMITS.word_chars:,} (put spaces between the words)"
+            )
+    if len(text) <= LIMITS.url_chars:
+        return None
     for address in _ADDRESS_START.finditer(text):
         end = address.start()
         while end < len(text) and not text[end].isspace():
             end += 1
         if end - address.start() > LIMITS.url_chars:
-            raise RecordInvalid(
+            return (
                 f"{what} has a web address of {end - address.start():,} characters "
-                f"({_shown(text[address.start() : end])}); the limit is {LIMITS.url_chars:,}",
-                file=source,
-                line=line,
-                field=field,
+                f"({_shown(text[address.start() : end])}); the limit is {LIMITS.url_chars:,}"
             )
+    return None
+
+
+def _check_words(text: str, *, what: str, source: str | None, line: int | None, field: str) -> None:
+    """No run without a space over the word limit, and no web address over the URL limit."""
+    problem = _word_problem(text, what)
+    if problem is not None:
+        raise RecordInvalid(problem, file=source, line=line, field=field)
 
 
 def check_lines(lines: Sequence[str], *, source: str | None) -> None:
@@ -303,6 +309,11 @@ def check_record(appeal: Appeal, *, source: str | None, line_of: LineOf) -> None
                 field,
             )
 
+    def words(value: str, what: str, field: str) -> None:
+        problem = _word_problem(value, what)
+        if problem is not None:
+            raise fail(problem, field)
+
     names = " (it becomes a folder or file name)"
     at_most(appeal.id, LIMITS.id_chars, "the id", "id", names)
     at_most(appeal.area, LIMITS.area_chars, "the area's name", "area")
@@ -328,20 +339,12 @@ def check_record(appeal: Appeal, *, source: str | None, line_of: LineOf) -> None
     for key in ("organisation", "summary", "resolution", "locale", "timezone"):
         value = getattr(appeal, key) or ""
         at_most(value, LIMITS.block_chars, f"the {key}", key)
-        _check_words(value, what=f"the {key}", source=source, line=line_of(key), field=key)
+        words(value, f"the {key}", key)
     alt = appeal.image.alt if appeal.image is not None else None
     if alt:
         at_most(alt, LIMITS.block_chars, "the image's description", "image.alt")
-        _check_words(
-            alt,
-            what="the image's description",
-            source=source,
-            line=line_of("image.alt"),
-            field="image.alt",
-        )
-    _check_words(
-        appeal.title, what="the title", source=source, line=line_of("title"), field="title"
-    )
+        words(alt, "the image's description", "image.alt")
+    words(appeal.title, "the title", "title")
     _check_body(appeal, fail=fail, source=source, line_of=line_of)
 
 
@@ -371,7 +374,9 @@ def _check_body(
                 f"{LIMITS.block_chars:,} (split it)",
                 field,
             )
-        _check_words(text, what="the text", source=source, line=line_of(field), field=field)
+        problem = _word_problem(text, "the text")
+        if problem is not None:
+            raise fail(problem, field)
         total += len(text)
         if total > LIMITS.body_chars:
             raise _body_too_long(source=source, line=line_of(field), field=field)
