@@ -105,7 +105,29 @@ def infer_kind(headline: str, body: str = "") -> AppealKind:
     return AppealKind.NEWS
 
 
+_TOPIC_WORDS: dict[Topic, tuple[str, ...]] = {
+    Topic.DOMESTIC_ABUSE: ("domestic", "coercive"),
+    Topic.SEXUAL_VIOLENCE: ("sexual", "rape"),
+    Topic.STALKING: ("stalk",),
+    Topic.CHILD_ABUSE: ("child",),
+}
+"""Words every wording of a topic in :data:`_TOPICS` starts with (a test holds them to it): a
+text without one, in lower case, cannot match, so its pattern is not run (a case-insensitive
+search tries every position of the text)."""
+_UNLOWERED = ("\u0130", "\u0131", "\u017f")
+"""The characters a case-insensitive pattern matches with an ASCII letter that lower case does
+not make that one letter: capital I with a dot and dotless i (i), long s (s); a test finds them
+among every code point. A text with one is searched in full."""
+
+
 def infer_topics(texts: Iterable[str]) -> tuple[Topic, ...]:
     """The sensitive topics the texts mention, in a fixed order."""
     joined = "\n".join(texts)
-    return tuple(topic for topic, pattern in _TOPICS if pattern.search(joined))
+    if any(char in joined for char in _UNLOWERED):
+        return tuple(topic for topic, pattern in _TOPICS if pattern.search(joined))
+    lowered = joined.lower()
+    return tuple(
+        topic
+        for topic, pattern in _TOPICS
+        if any(word in lowered for word in _TOPIC_WORDS[topic]) and pattern.search(joined)
+    )

@@ -50,3 +50,46 @@ def test_infer_kind(headline: str, body: str, kind: AppealKind) -> None:
 )
 def test_infer_topics(text: str, topics: tuple[Topic, ...]) -> None:
     assert infer_topics([text]) == topics
+
+
+def test_topic_words_start_every_wording() -> None:
+    """Each topic is looked for only in texts holding one of its words: every wording of the
+    topic must start with one, or the topic would be missed."""
+    from publisher.domain.topics import _TOPIC_WORDS, _TOPICS
+
+    for topic, pattern in _TOPICS:
+        inner = pattern.pattern.removeprefix(r"\b(?:").removesuffix(r")\b")
+        for wording in inner.split("|"):
+            assert wording.startswith(_TOPIC_WORDS[topic]), (topic, wording)
+
+
+def test_unlowered_characters_are_all_of_them() -> None:
+    """A text is lowered to look for a topic's words: the characters a case-insensitive pattern
+    matches with an ASCII letter that lowering does not make that letter are searched in full."""
+    import re
+    import string
+    import sys
+
+    from publisher.domain.topics import _UNLOWERED
+
+    odd = {
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if char.lower() not in string.ascii_lowercase
+        and re.match(f"[{string.ascii_lowercase}]", char, re.IGNORECASE)
+    }
+    assert odd == set(_UNLOWERED)
+
+
+@pytest.mark.parametrize(
+    ("text", "topics"),
+    [
+        ("Report \u017ftalking to us.", (Topic.STALKING,)),  # long s
+        ("CH\u0130LD ABUSE", (Topic.CHILD_ABUSE,)),  # capital I with a dot
+        ("STALKING", (Topic.STALKING,)),
+        ("DOMESTIC ABUSE", (Topic.DOMESTIC_ABUSE,)),
+        ("Child\u00a0abuse", ()),  # the pattern's space is a space
+    ],
+)
+def test_infer_topics_any_case(text: str, topics: tuple[Topic, ...]) -> None:
+    assert infer_topics([text]) == topics
