@@ -155,6 +155,42 @@ def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
+def _nesting(node: yaml.Node) -> int:
+    """How deep the mappings and sequences of a composed document nest: the deepest the events
+    that built it (:func:`_check_events`) went."""
+    deepest = 0
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            children = [child for pair in current.value for child in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _read_plain(text: str) -> tuple[yaml.Node | None, Any] | None:
+    """A text without ``&`` or ``*`` has no anchor or alias: it is composed at once, its
+    nesting measured on the nodes before any value is made. None when it is too deep or is not
+    good YAML: it is read again with its events checked first, for the same refusal."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        if _nesting(node) > LIMITS.depth:
+            return None
+        return node, loader.construct_document(node)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 def load_yaml_mapping(text: str, *, source: str | None, first_line: int, what: str) -> YamlMapping:
     """Parse a YAML mapping whose first line is line ``first_line`` of the file.
 
@@ -165,9 +201,12 @@ def load_yaml_mapping(text: str, *, source: str | None, first_line: int, what: s
     # Control characters are never meaningful and YAML refuses them: cleaning would drop them
     # from the values anyway, so drop them before parsing.
     text = _YAML_CONTROL.sub("", text)
+    plain = None if "&" in text or "*" in text else _read_plain(text)
     try:
-        _check_events(text, source=source, first_line=first_line, what=what)
-        node, data = _compose_and_construct(text)
+        if plain is None:
+            _check_events(text, source=source, first_line=first_line, what=what)
+            plain = _compose_and_construct(text)
+        node, data = plain
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
