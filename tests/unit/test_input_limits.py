@@ -427,3 +427,32 @@ def test_the_scanners_are_linear(text: str) -> None:
 
     quarter = text[: len(text) // 4] if not text.endswith("@") else "a" * 50_000 + "@"
     assert_linear(lambda: scan(quarter), lambda: scan(text), factor=4, what=text[:8])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1",
+        "a:\n  b:\n    c: [1, {d: [2]}]\n  e: 3",
+        "- - - x\n- y",
+        "? [a, [b]]\n: {c: {d: e}}",
+        "[" * 5 + "]" * 5,
+        "",
+    ],
+)
+def test_yaml_nesting_measured_on_nodes_as_on_events(text: str) -> None:
+    """A block without anchors or aliases is measured on its composed nodes, not its events:
+    the two must agree."""
+    import yaml
+
+    from publisher.importers.common import _Loader, _nesting
+
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+    node = yaml.compose(text, Loader=_Loader)
+    assert (0 if node is None else _nesting(node)) == deepest
