@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pydantic import ValidationError
@@ -88,8 +89,10 @@ class RawBlock:
     def line(self) -> int | None:
         return self.lines[0].line if self.lines else None
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """The block's lines joined by single spaces (worked out once: the rules ask for it
+        again and again)."""
         return " ".join(part.text.strip() for part in self.lines if part.text.strip())
 
 
@@ -114,6 +117,8 @@ class BodyResult:
 _CONTACT_SPLIT = re.compile(
     r"^(?P<name>[^\s:–—-][^:–—]{0,79}?)(?P<sep>\s+[-–—]\s*|\s*[–—]\s+|:\s+)(?P<rest>\S.*)$"
 )
+_CONTACT_SEPARATORS = ("-", "–", "—", ":")
+"""What :data:`_CONTACT_SPLIT` 's separator holds one of: a line with none is no contact line."""
 _INTRO_WORDS = re.compile(r"\bfollowing\b", re.IGNORECASE)
 
 
@@ -130,6 +135,8 @@ def _looks_like_name(name: str) -> bool:
 def parse_contact_line(text: str) -> tuple[Contact, ...] | None:
     """``Name - number [note]``, ``Name: number``, ``Name - words with a web address`` → the
     contact(s) of that line, or None if the line is not a contact line."""
+    if not any(mark in text for mark in _CONTACT_SEPARATORS):
+        return None
     match = _CONTACT_SPLIT.match(text.strip())
     if match is None:
         return None
@@ -320,9 +327,12 @@ class _Builder:
         return out
 
 
+_NOT_WORDS = re.compile(r"[^\w#]+")
+
+
 def normalise_for_compare(text: str) -> str:
     """Case-, space- and punctuation-insensitive form, to compare a paragraph with the title."""
-    return " ".join(re.sub(r"[^\w#]+", " ", text).casefold().split())
+    return " ".join(_NOT_WORDS.sub(" ", text).casefold().split())
 
 
 def _contact_lines(lines: Sequence[Line]) -> tuple[tuple[Contact, int | None], ...] | None:
@@ -489,6 +499,10 @@ def _paragraph_block(builder: _Builder, raw: Sequence[RawBlock], index: int) -> 
         )
         return nxt
     text = block.text
+    if not any(mark in text for mark in _QUOTE_MARKS):
+        # no quotation mark: no quote opens, is said the other way round or carries on
+        builder.emit(builder.para(text, block.line), block.line)
+        return index + 1
     opener = _OPENER.match(text) or _WELSH_OPENER.match(text)
     who = _speaker_and_role(opener.group("lead")) if opener else None
     if opener is not None and who is not None:
