@@ -152,6 +152,7 @@ _ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _ZERO_WIDTH = re.compile(r"[\u00ad\u200b\u200c\u200e\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _ZWJ = "\u200d"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE_RUNS = re.compile(r"[ \n]+")
 
 
 def repair_stray_a_circumflex(text: str) -> str:
@@ -212,4 +213,6 @@ def clean_text(text: str) -> str:
 def clean_inline(text: str) -> str:
     """Clean one run of text: as :func:`clean_text`, then one line, single spaces, stripped."""
     cleaned = clean_text(text)
-    return re.sub(r"[ \n]+", " ", cleaned).strip()
+    if "\n" in cleaned or "  " in cleaned:
+        cleaned = _SPACE_RUNS.sub(" ", cleaned)
+    return cleaned.strip()
