@@ -212,8 +212,15 @@ class _Clauses:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+        self._found: list[int] | None = None
         self._skipped: dict[int, int] = {}
+
+    @property
+    def _ends(self) -> list[int]:
+        """The clause ends, found when first asked for (most numbers are named without)."""
+        if self._found is None:
+            self._found = [m.end() for m in _CLAUSE_END.finditer(self.text)]
+        return self._found
 
     def start_before(self, position: int) -> int:
         """``_CLAUSE_END``'s last end in ``text[:position]`` (0 if none), then past any spaces,
@@ -276,6 +283,15 @@ def to_spans(
     With ``markdown=True``, ``[text](url)`` and ``<url>`` are links too; a link to anything but
     http(s), mailto or tel raises :class:`RecordInvalid`.
     """
+    numbers = find_numbers(text)
+    if (
+        not markdown
+        and "#" not in text
+        and "＃" not in text
+        and _MAY_HOLD_URL.search(text) is None
+        and not any(found.valid for found in numbers)
+    ):
+        return (Span(text=text),) if text else ()  # nothing to link: one span, as below
     hits: list[_Hit] = []
     # What each kind of hit takes never overlaps itself (one pattern's matches, or numbers found
     # one after another): a hit only has to be checked against the kinds before it.
@@ -314,7 +330,7 @@ def to_spans(
         ]
     )
     clauses = _Clauses(text)
-    for found in find_numbers(text):
+    for found in numbers:
         if found.valid and not taken.overlaps(found.start, found.end):
             name, key = _number_name(text, found, found.kind, clauses)
             contact = found.number.contact(name, kind=found.kind, known=key)
