@@ -173,10 +173,44 @@ def _nesting(node: yaml.Node) -> int:
     return deepest
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def _texts_only(node: yaml.Node) -> Any:
+    """The value of a node made only of text, mappings and lists, as PyYAML's safe constructor
+    makes it (a repeated key keeps its first place and its last value), or None for a node
+    with anything else in it (a number, a date, a merge key...), left to the constructor. Only
+    for a document without aliases."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR_TAG else None
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+                return None
+            value = _texts_only(value_node)
+            if value is None:
+                return None
+            mapping[key_node.value] = value
+        return mapping
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        items = []
+        for item_node in node.value:
+            item = _texts_only(item_node)
+            if item is None:
+                return None
+            items.append(item)
+        return items
+    return None
+
+
 def _read_plain(text: str) -> tuple[yaml.Node | None, Any] | None:
     """A text without ``&`` or ``*`` has no anchor or alias: it is composed at once, its
-    nesting measured on the nodes before any value is made. None when it is too deep or is not
-    good YAML: it is read again with its events checked first, for the same refusal."""
+    nesting measured on the nodes before any value is made, and a block of text only made
+    without the constructor (:func:`_texts_only`). None when it is too deep or is not good
+    YAML: it is read again with its events checked first, for the same refusal."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -184,7 +218,8 @@ def _read_plain(text: str) -> tuple[yaml.Node | None, Any] | None:
             return None, None
         if _nesting(node) > LIMITS.depth:
             return None
-        return node, loader.construct_document(node)
+        texts = _texts_only(node)
+        return node, loader.construct_document(node) if texts is None else texts
     except yaml.YAMLError:
         return None
     finally:

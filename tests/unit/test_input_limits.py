@@ -456,3 +456,31 @@ def test_yaml_nesting_measured_on_nodes_as_on_events(text: str) -> None:
             depth -= 1
     node = yaml.compose(text, Loader=_Loader)
     assert (0 if node is None else _nesting(node)) == deepest
+
+
+@pytest.mark.parametrize(
+    ("text", "texts_only"),
+    [
+        ("a: b\nc:\n  d: e\n  f: [g, h, {i: j}]", True),
+        ("a: b\na: c\nd: e", True),  # a repeated key: its first place, its last value
+        ("'1': x\n\"yes\": !!str 5", True),
+        ("a: []\nb: {}\nc: ''", True),
+        ("a: 1", False),
+        ("a: [b, 2020-01-01]", False),
+        ("<<: {a: b}\nc: d", False),
+        ("a: ~", False),
+        ("a: yes", False),
+    ],
+)
+def test_yaml_of_texts_made_as_the_constructor_makes_it(text: str, texts_only: bool) -> None:
+    """A block of text, mappings and lists only is made without PyYAML's constructor, with the
+    same values; anything else is left to the constructor."""
+    import yaml
+
+    from publisher.importers.common import _Loader, _texts_only
+
+    made = _texts_only(yaml.compose(text, Loader=_Loader))
+    assert (made is not None) is texts_only
+    if made is not None:
+        expected = yaml.load(text, Loader=_Loader)
+        assert made == expected and list(made) == list(expected)
