@@ -328,11 +328,16 @@ class _Builder:
 
 
 _NOT_WORDS = re.compile(r"[^\w#]+")
+_ASCII_NOT_WORDS = {
+    code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "_#")
+}
+""":data:`_NOT_WORDS` for ASCII text, one character at a time (a test compares them)."""
 
 
 def normalise_for_compare(text: str) -> str:
     """Case-, space- and punctuation-insensitive form, to compare a paragraph with the title."""
-    return " ".join(_NOT_WORDS.sub(" ", text).casefold().split())
+    spaced = text.translate(_ASCII_NOT_WORDS) if text.isascii() else _NOT_WORDS.sub(" ", text)
+    return " ".join(spaced.casefold().split())
 
 
 def _contact_lines(lines: Sequence[Line]) -> tuple[tuple[Contact, int | None], ...] | None:

@@ -400,3 +400,18 @@ def test_a_text_the_address_check_passes_over_holds_no_address(text: str) -> Non
     if _MAY_HOLD_URL.search(text) is None:
         assert _URL.search(text) is None
         assert _EMAIL.search(text) is None
+
+
+def test_ascii_title_comparison_is_the_pattern() -> None:
+    """ASCII text is compared with the title through a translation table: it must treat each
+    ASCII character as the pattern does."""
+    from publisher.importers.structure import _ASCII_NOT_WORDS, _NOT_WORDS, normalise_for_compare
+
+    for code in range(128):
+        assert (chr(code).translate(_ASCII_NOT_WORDS) == " ") == bool(
+            _NOT_WORDS.fullmatch(chr(code))
+        ), code
+    assert (
+        normalise_for_compare("Appeal: #Missing  man_1 (Derby)!") == "appeal #missing man_1 derby"
+    )
+    assert normalise_for_compare("Apêl: dyn ar goll—Derby") == "apêl dyn ar goll derby"
