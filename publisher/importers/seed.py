@@ -130,11 +130,11 @@ def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
                 blocks.append(RawBlock("bullets", tuple(items)))
             items.clear()
 
+    marked = [_NUMBERED.match(line.text) is not None for line in lines]
     numbered = {
         i
-        for i, line in enumerate(lines)
-        if _NUMBERED.match(line.text)
-        and any(0 <= j < len(lines) and _NUMBERED.match(lines[j].text) for j in (i - 1, i + 1))
+        for i, mark in enumerate(marked)
+        if mark and any(0 <= j < len(lines) and marked[j] for j in (i - 1, i + 1))
     }
     for index, line in enumerate(lines):
         if not line.text.strip():
