@@ -171,6 +171,11 @@ def _raw_texts(block: RawBlock) -> Iterator[tuple[str, int | None]]:
         yield block.attribution.text, block.attribution.line
 
 
+def _short_text() -> int:
+    """The longest text that cannot break the length, word or URL limit of a text."""
+    return min(LIMITS.block_chars, LIMITS.word_chars, LIMITS.url_chars)
+
+
 _BLOCK_NAMES = {
     "paragraph": "the line",
     "heading": "the heading",
@@ -185,14 +190,16 @@ def check_raw_blocks(raw: Sequence[RawBlock], *, source: str | None) -> None:
     together, as written."""
     total = 0
     blocks = 0
+    short = _short_text()
     for block in raw:
         blocks += 1 if block.kind in ("paragraph", "heading") else len(block.lines)
         if blocks > LIMITS.body_blocks:
             raise _too_many_blocks(source=source, line=block.line, field="body")
         for text, line in _raw_texts(block):
-            what = _BLOCK_NAMES[block.kind]
-            _check_length(text, what=what, source=source, line=line, field="body")
-            _check_words(text, what=what, source=source, line=line, field="body")
+            if len(text) > short:
+                what = _BLOCK_NAMES[block.kind]
+                _check_length(text, what=what, source=source, line=line, field="body")
+                _check_words(text, what=what, source=source, line=line, field="body")
             total += len(text)
             if total > LIMITS.body_chars:
                 raise _body_too_long(source=source, line=line, field="body")
@@ -367,16 +374,18 @@ def _check_body(
             field = f"body.{index}"
             raise _too_many_blocks(source=source, line=line_of(field), field=field)
     total = 0
+    short = _short_text()
     for field, text in _body_texts(appeal):
-        if len(text) > LIMITS.block_chars:
-            raise fail(
-                f"the text is {len(text):,} characters long; the limit is "
-                f"{LIMITS.block_chars:,} (split it)",
-                field,
-            )
-        problem = _word_problem(text, "the text")
-        if problem is not None:
-            raise fail(problem, field)
+        if len(text) > short:
+            if len(text) > LIMITS.block_chars:
+                raise fail(
+                    f"the text is {len(text):,} characters long; the limit is "
+                    f"{LIMITS.block_chars:,} (split it)",
+                    field,
+                )
+            problem = _word_problem(text, "the text")
+            if problem is not None:
+                raise fail(problem, field)
         total += len(text)
         if total > LIMITS.body_chars:
             raise _body_too_long(source=source, line=line_of(field), field=field)
