@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from publisher.domain.hashtags import END_OF_HASHTAG, hashtag_pattern
 from publisher.domain.phones import (
@@ -135,8 +135,9 @@ def _absolute(url: str) -> str:
     return f"https://{host.lower()}{slash}{rest}"
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
+    """A part of a text made a span (a tuple: made for every link, hashtag and number)."""
+
     start: int
     end: int
     span: Span
