@@ -304,10 +304,13 @@ def language_code(locale: str) -> str:
     return locale.replace("-", "_").partition("_")[0].lower()
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "appeal"
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-") or "appeal"
 
 
 class Appeal(_Frozen):

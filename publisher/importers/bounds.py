@@ -242,6 +242,9 @@ def _body_too_long(*, source: str | None, line: int | None, field: str) -> Recor
 # The finished record
 
 
+_INDEX = re.compile(r"\.(\d+)")
+
+
 def record_lines(lines: Mapping[str, int | None]) -> LineOf:
     """A :data:`LineOf` for the lines an importer keeps (``body[3].items[1]``, ``title``):
     the line of the field or of the nearest enclosing field that has one."""
@@ -249,7 +252,7 @@ def record_lines(lines: Mapping[str, int | None]) -> LineOf:
     def line_of(path: str) -> int | None:
         parts = path.split(".")
         while parts:
-            key = re.sub(r"\.(\d+)", r"[\1]", ".".join(parts))
+            key = _INDEX.sub(r"[\1]", ".".join(parts))
             found = lines.get(key)
             if found is not None:
                 return found

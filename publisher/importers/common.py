@@ -58,6 +58,11 @@ __all__ = [
 
 _BLOCK_TAGS = frozenset({"paragraph", "heading", "quote", "contacts", "bullets", "call-to-action"})
 _YAML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_LIST_SEPARATORS = re.compile(r"[,\s]+")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_SCHEME_AND_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
+_QUERY = re.compile(r"[?#].*$")
+_PAGE_SUFFIX = re.compile(r"\.(?:html?|aspx?|php)$", re.IGNORECASE)
 _UK_STAMP = re.compile(r"^\s*(\d{1,2}):(\d{2})\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -285,7 +290,7 @@ def as_list(value: Any, *, key: str, source: str | None, line: int | None) -> li
     if value is None:
         return []
     if isinstance(value, str):
-        return [item for item in re.split(r"[,\s]+", value) if item]
+        return [item for item in _LIST_SEPARATORS.split(value) if item]
     if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
         return [str(v).strip() for v in value if str(v).strip()]
     raise RecordInvalid(
@@ -400,7 +405,7 @@ def parse_local_time(
             line=line,
             field=field,
         )
-    if iso and re.match(r"^\d{4}-\d{2}-\d{2}", written):
+    if iso and _ISO_DATE.match(written):
         try:
             parsed = datetime.fromisoformat(written.replace("z", "Z"))
         except ValueError as exc:
@@ -426,11 +431,11 @@ def id_from_url(url: str | None) -> str | None:
     """The slug of the last segment of a URL's path, if it has one."""
     if not url:
         return None
-    path = re.sub(r"[?#].*$", "", re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url, flags=re.I))
+    path = _QUERY.sub("", _SCHEME_AND_HOST.sub("", url))
     segments = [s for s in path.split("/") if s]
     if not segments:
         return None
-    last = re.sub(r"\.(?:html?|aspx?|php)$", "", segments[-1], flags=re.I)
+    last = _PAGE_SUFFIX.sub("", segments[-1])
     slug = slugify(last)
     return None if slug == "appeal" and "appeal" not in last.lower() else slug
 

@@ -128,8 +128,11 @@ def _trim_url(text: str) -> str:
     return text
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
 def _absolute(url: str) -> str:
-    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+    if _SCHEME.match(url):
         return url
     host, slash, rest = url.partition("/")
     return f"https://{host.lower()}{slash}{rest}"

@@ -122,13 +122,20 @@ _CONTACT_SEPARATORS = ("-", "–", "—", ":")
 _INTRO_WORDS = re.compile(r"\bfollowing\b", re.IGNORECASE)
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?]$")
+_QUOTATION_MARK = re.compile(r"[\"“”]")
+_TEXT_WORDS = re.compile(r"\b(?:text|sms)\b", re.IGNORECASE)
+_ANOTHER_NUMBER = re.compile(r"(?:or|and|/)\s+", re.IGNORECASE)
+_SENTENCE_INSIDE = re.compile(r"[!?;]|\.\s+[a-z]|\b[a-z]{4,}\.\s")
+
+
 def _looks_like_name(name: str) -> bool:
     words = name.split()
     return (
         0 < len(words) <= 10
         and (name[0].isupper() or name[0].isdigit())
-        and not re.search(r"[.!?]$", name)
-        and not re.search(r"[\"“”]", name)
+        and not _ENDS_SENTENCE.search(name)
+        and not _QUOTATION_MARK.search(name)
     )
 
 
@@ -149,9 +156,9 @@ def parse_contact_line(text: str) -> tuple[Contact, ...] | None:
         note = rest[end:].strip(" ,;-–—()").strip() or None
         if parsed.short and note and well_known_name(parsed.value, parsed.kind) is None:
             return None  # "Incident number: 123 of 4 May" is a reference, not a short code
-        kind = ContactKind.TEXT if re.search(r"\b(?:text|sms)\b", name, re.I) else None
+        kind = ContactKind.TEXT if _TEXT_WORDS.search(name) else None
         contacts = [parsed]
-        while note and (more := re.match(r"(?:or|and|/)\s+", note, re.I)):
+        while note and (more := _ANOTHER_NUMBER.match(note)):
             another = leading_number(note[more.end() :])
             if another is None:
                 break
@@ -252,7 +259,7 @@ def _speaker_and_role(lead: str) -> tuple[str, str | None] | None:
         return None
     if not (speaker[0].isupper() or speaker.lower().startswith(("a ", "an ", "the "))):
         return None
-    if re.search(r"[!?;]|\.\s+[a-z]|\b[a-z]{4,}\.\s", speaker):
+    if _SENTENCE_INSIDE.search(speaker):
         return None  # a sentence ends inside it ("…was arrested. Police"): not a name
     if _NOT_A_SPEAKER.search(speaker):
         return None  # "The court heard that he said:" is reported speech, not a name
