@@ -106,10 +106,10 @@ def infer_kind(headline: str, body: str = "") -> AppealKind:
 
 
 _TOPIC_WORDS: dict[Topic, tuple[str, ...]] = {
-    Topic.DOMESTIC_ABUSE: ("domestic", "coercive"),
+    Topic.DOMESTIC_ABUSE: ("domestic ", "coercive control"),
     Topic.SEXUAL_VIOLENCE: ("sexual", "rape"),
     Topic.STALKING: ("stalk",),
-    Topic.CHILD_ABUSE: ("child",),
+    Topic.CHILD_ABUSE: ("child ",),  # not "Childline"
 }
 """Words every wording of a topic in :data:`_TOPICS` starts with (a test holds them to it): a
 text without one, in lower case, cannot match, so its pattern is not run (a case-insensitive
