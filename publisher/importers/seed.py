@@ -316,7 +316,11 @@ def parse_seed(text: str, *, source: str | None = None, path: Path | None = None
         fields.set("updated_at", updated, meta.line("updated"))
 
     # The body ----------------------------------------------------------------------------------
-    sections = [i for i in range(date_index + 1, len(lines)) if SEED_SECTION.match(lines[i])]
+    sections = [
+        i
+        for i in range(date_index + 1, len(lines))
+        if lines[i].startswith("---") and SEED_SECTION.match(lines[i])  # the pattern's start
+    ]
     body_lines = [
         Line(clean_text(lines[i]).replace("\n", " "), i + 1)
         for i in range(date_index + 1, sections[0] if sections else len(lines))
