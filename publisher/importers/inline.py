@@ -288,13 +288,9 @@ def to_spans(
     http(s), mailto or tel raises :class:`RecordInvalid`.
     """
     numbers = find_numbers(text)
-    if (
-        not markdown
-        and "#" not in text
-        and "＃" not in text
-        and _MAY_HOLD_URL.search(text) is None
-        and not any(found.valid for found in numbers)
-    ):
+    may_link = _MAY_HOLD_URL.search(text) is not None  # else find_links finds nothing
+    may_tag = "#" in text or "＃" in text  # else _hashtags finds nothing
+    if not (markdown or may_link or may_tag or any(found.valid for found in numbers)):
         return (Span(text=text),) if text else ()  # nothing to link: one span, as below
     hits: list[_Hit] = []
     # What each kind of hit takes never overlaps itself (one pattern's matches, or numbers found
@@ -319,20 +315,22 @@ def to_spans(
                 )
             links.append(take(match.start(), match.end(), _link_span(label, url)))
         taken.add(links)
-    taken.add(
-        [
-            take(start, end, Span(text=text[start:end], href=href))
-            for start, end, href in find_links(text)
-            if not taken.overlaps(start, end)
-        ]
-    )
-    taken.add(
-        [
-            take(match.start(), match.end(), Span(text=match.group(0), hashtag=True))
-            for match in _hashtags(text)
-            if not taken.overlaps(match.start(), match.end())
-        ]
-    )
+    if may_link:
+        taken.add(
+            [
+                take(start, end, Span(text=text[start:end], href=href))
+                for start, end, href in find_links(text)
+                if not taken.overlaps(start, end)
+            ]
+        )
+    if may_tag:
+        taken.add(
+            [
+                take(match.start(), match.end(), Span(text=match.group(0), hashtag=True))
+                for match in _hashtags(text)
+                if not taken.overlaps(match.start(), match.end())
+            ]
+        )
     clauses = _Clauses(text)
     for found in numbers:
         if found.valid and not taken.overlaps(found.start, found.end):
