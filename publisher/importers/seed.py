@@ -76,6 +76,8 @@ __all__ = [
 _FENCE_OPEN = re.compile(r"^```\s*(?:yaml|yml)\s*$", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"^```\s*$")
 _BULLET = re.compile(r"^\s*(?:[*•·▪◦‣]|-(?!-))\s+(?P<text>\S.*)$")
+_BULLET_MARKS = frozenset("*•·▪◦‣-")
+"""The characters a :data:`_BULLET` line starts with, after its spaces."""
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
 _DATE_LIKE = re.compile(r"^\s*[\d:/.\s-]+$")
 
@@ -141,9 +143,9 @@ def split_paragraphs(lines: list[Line]) -> list[RawBlock]:
             flush_paragraph()
             flush_items()
             continue
-        bullet = _BULLET.match(line.text) or (
-            _NUMBERED.match(line.text) if index in numbered else None
-        )
+        bullet = (
+            _BULLET.match(line.text) if line.text.lstrip()[:1] in _BULLET_MARKS else None
+        ) or (_NUMBERED.match(line.text) if index in numbered else None)
         if bullet is not None:
             flush_paragraph()
             items.append(Line(bullet.group("text").strip(), line.line))

@@ -289,3 +289,14 @@ def test_title_and_organisation() -> None:
     assert title_and_organisation("Plain", None, None) == ("Plain", None)
     assert title_and_organisation(None, "T | Org", "Org") == ("T", "Org")
     assert title_and_organisation(None, None, None) == (None, None)
+
+
+def test_bullet_marks_are_every_mark_the_pattern_takes() -> None:
+    """A line is tried as a bullet item only if it starts (after its spaces) with one of the
+    marks: every character the pattern takes as a mark must be one."""
+    import sys
+
+    from publisher.importers.seed import _BULLET, _BULLET_MARKS
+
+    taken = {chr(c) for c in range(sys.maxunicode + 1) if _BULLET.match(f" {chr(c)} item")}
+    assert taken == set(_BULLET_MARKS)
