@@ -274,8 +274,8 @@ def _speaker_and_role(lead: str) -> tuple[str, str | None] | None:
 def _closing(text: str, mark: str) -> int | None:
     """Index of the closing quotation mark in ``text`` (the quoted words), or None."""
     closers = '”"' if mark == "“" else '"”'
-    positions = [i for i, ch in enumerate(text) if ch in closers]
-    return positions[-1] if positions else None
+    last = max(text.rfind(closer) for closer in closers)  # the last of either, not read by hand
+    return last if last >= 0 else None
 
 
 _Parts = Mapping[str, int | None]
