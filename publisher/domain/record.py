@@ -177,7 +177,7 @@ class Paragraph(_Frozen):
 
     @property
     def text(self) -> str:
-        return "".join(s.text for s in self.spans)
+        return "".join([s.text for s in self.spans])
 
 
 class Heading(_Frozen):
@@ -217,7 +217,7 @@ class CallToAction(_Frozen):
 
     @property
     def text(self) -> str:
-        return "".join(s.text for s in self.spans)
+        return "".join([s.text for s in self.spans])
 
 
 Block = Annotated[
