@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel.jsontext import indented_json
 from publisher.channel.recipients import Recipient, SubscriberSource
 from publisher.channels._http import request_was_sent
 from publisher.channels._social import append_outbox
@@ -375,7 +376,7 @@ class NotifyChannel(ChannelBase):
         others = _versions(appeal, context.languages)
         if others:
             payload["languages"] = others
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        content = (indented_json(payload) + "\n").encode("utf-8")
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,
