@@ -29,6 +29,7 @@ from publisher.channel import (
 )
 from publisher.channel.files import atomic_write
 from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.domain.record import Appeal, AppealStatus
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def every_language(
     if not appeal.translations:
         return render(appeal)
     ordered = posting_order(appeal, context.languages)
-    versions = [appeal.in_language(locale) for locale in ordered]
+    versions = [in_language(appeal, locale) for locale in ordered]
     fallback: tuple[str, ...] = ()
     if context.bilingual_posts == "combined":
         combined = combine(versions)

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.channel.recipients import Recipient, SubscriberSource
 from publisher.channels._http import request_was_sent
 from publisher.channels._social import append_outbox
@@ -192,12 +193,12 @@ def _versions(appeal: Appeal, languages: Sequence[str]) -> dict[str, dict[str, A
     for locale in appeal.languages[1:]:
         code = language_code(locale)
         if code != primary and code not in versions:
-            versions[code] = _version(appeal.in_language(locale), code)
+            versions[code] = _version(in_language(appeal, locale), code)
     for locale in languages:
         code = language_code(locale)
         note = _NOT_IN_LANGUAGE.get(code)
         if code != primary and code not in versions and note is not None:
-            versions[code] = _version(appeal.in_language(appeal.locale), code, note)
+            versions[code] = _version(in_language(appeal, appeal.locale), code, note)
     return versions
 
 

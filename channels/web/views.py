@@ -18,6 +18,7 @@ from markupsafe import Markup
 from publisher.channel import RenderContext
 from publisher.channel.i18n import N_, contact_name, current, gettext
 from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.channels._common import SiteLanguage, site_language, site_languages, version_in
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
@@ -697,7 +698,7 @@ def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     """The appeal in each of its languages, the primary first, each with the URL of its own
     page (:meth:`Appeal.in_language`: the translation's ``url``, else the primary's with the
     language's code in front of its path, ``https://force.example/cy/news/.../``)."""
-    return tuple(appeal.in_language(locale) for locale in appeal.languages)
+    return tuple(in_language(appeal, locale) for locale in appeal.languages)
 
 
 def language_name(locale: str) -> str:
