@@ -15,6 +15,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from publisher.channel import RenderContext
+from publisher.channel.memo import in_language
 from publisher.domain.record import Appeal, Block, Paragraph, language_code
 
 __all__ = [
@@ -250,5 +251,5 @@ def version_in(appeal: Appeal, language: SiteLanguage, context: RenderContext) -
     what the index of that language shows of it."""
     for locale in appeal.languages:
         if page_code(locale, context) == language.code:
-            return appeal.in_language(locale)
-    return appeal.in_language(appeal.locale)
+            return in_language(appeal, locale)
+    return in_language(appeal, appeal.locale)

@@ -28,6 +28,8 @@ from publisher.channel import (
     Target,
 )
 from publisher.channel.files import atomic_write
+from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.domain.record import Appeal, AppealStatus
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ def every_language(
     if not appeal.translations:
         return render(appeal)
     ordered = posting_order(appeal, context.languages)
-    versions = [appeal.in_language(locale) for locale in ordered]
+    versions = [in_language(appeal, locale) for locale in ordered]
     fallback: tuple[str, ...] = ()
     if context.bilingual_posts == "combined":
         combined = combine(versions)
@@ -133,7 +135,7 @@ def social_rendition(
         payload["update"] = True
     payload.update(described or {})
     payload["posts"] = [as_json(post) for post in rendered.posts]
-    content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    content = (indented_json(payload) + "\n").encode("utf-8")
     file = OutputFile(path=path, content=content, media_type="application/json")
     return replace(bare, files=(file,), posts=rendered.posts)
 

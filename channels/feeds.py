@@ -85,6 +85,7 @@ from publisher.channel.memo import (
     OrderedGroup,
     SiteChanges,
     SiteMemory,
+    in_language,
     instant,
     newest_key,
 )
@@ -682,7 +683,7 @@ class FeedsChannel(ChannelBase):
         files = list(self._pair(spec, context))
         for translation in appeal.translations:
             # Each language's own one-entry pair: feeds/appeals/<id>/cy/rss.xml and atom.xml.
-            version = appeal.in_language(translation.locale)
+            version = in_language(appeal, translation.locale)
             language = translation.locale.partition("_")[0]
             language_tag = translation.locale.replace("_", "-")
             title = f"{_site_name(context, language_tag)}: {_title(version)}"

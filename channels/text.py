@@ -48,7 +48,7 @@ import emoji
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channel.i18n import chrome_for, contact_name
-from publisher.channel.memo import FragmentMemo
+from publisher.channel.memo import FragmentMemo, in_language
 from publisher.channels._common import (
     Joiner,
     drop_tags,
@@ -519,7 +519,7 @@ class TextChannel(ChannelBase):
         page as plain text" link is ``index.txt`` beside it."""
         files = [
             OutputFile(f"{version.path}{FILE_NAME}", _text_bytes(version), MEDIA_TYPE)
-            for version in (appeal.in_language(locale) for locale in appeal.languages)
+            for version in (in_language(appeal, locale) for locale in appeal.languages)
         ]
         return Rendition(
             channel=self.name,

@@ -57,6 +57,7 @@ from publisher.channel import (
     SocialPost,
     Target,
 )
+from publisher.channel.memo import in_language
 from publisher.channels._http import request_was_sent
 from publisher.channels._social import append_outbox, posting_order, social_rendition
 from publisher.channels.facebook.render import (
@@ -202,7 +203,7 @@ def classify(error: GraphError, what: str, *, retry_at: datetime | None) -> Publ
 
 def _versions(appeal: Appeal, context: RenderContext) -> list[Appeal]:
     """The appeal in each of its languages, in the force's posting order."""
-    return [appeal.in_language(locale) for locale in posting_order(appeal, context.languages)]
+    return [in_language(appeal, locale) for locale in posting_order(appeal, context.languages)]
 
 
 class FacebookChannel(ChannelBase):

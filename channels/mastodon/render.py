@@ -20,6 +20,7 @@ from publisher.channels.mastodon.text import (
     DEFAULT_MAX_CHARACTERS,
     fits,
     graphemes,
+    lines_fit,
     weigh,
 )
 from publisher.channels.x.bilingual import (
@@ -93,6 +94,10 @@ class _Counter:
         top = self.limits.max_weight if limit is None else limit
         return fits(text, top, self.limits.characters_per_url)
 
+    def lines_fit(self, lines: Sequence[str], limit: int) -> bool:
+        """``self.fits("\n".join(lines), limit)``, weighed line by line."""
+        return lines_fit(lines, limit, self.limits.characters_per_url)
+
     def truncate(self, text: str, limit: int) -> str:
         """``text`` if it fits, else as many whole words as fit and an ellipsis."""
         if self.fits(text, limit):
@@ -155,7 +160,7 @@ class _Counter:
         posts: list[list[str]] = []
 
         def fits_lines(lines: Sequence[str]) -> bool:
-            return self.fits("\n".join(lines), limit)
+            return self.lines_fit(lines, limit)
 
         for unit in units:
             lines = list(unit)
@@ -187,21 +192,27 @@ def _first_post(
     lines = social_lines(appeal)
     url, lead, details, said = lines.url, lines.lead, list(lines.details), list(lines.said)
 
-    def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
-        parts = [lead] if lead else []
+    def compose_lines(
+        lead: str, details: list[str], action: list[str], tags: list[str]
+    ) -> list[str]:
+        """The status's lines: its parts with a blank line between each two."""
+        lines = [lead, ""] if lead else []
         if details:
-            parts.append(" ".join(details))
+            lines += [" ".join(details), ""]
         if action:
-            parts.append(" ".join(action))
-        parts.append(url + (" " + " ".join(tags) if tags else ""))
-        return "\n\n".join(parts)
+            lines += [" ".join(action), ""]
+        lines.append(url + (" " + " ".join(tags) if tags else ""))
+        return lines
+
+    def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
+        return "\n".join(compose_lines(lead, details, action, tags))
 
     shapes = ((d, a) for d in range(len(details), -1, -1) for a in range(len(said), -1, -1))
     kept = next(
         (
             (d, a)
             for d, a in shapes
-            if counter.fits(compose(lead, details[:d], said[:a], []), limit)
+            if counter.lines_fit(compose_lines(lead, details[:d], said[:a], []), limit)
         ),
         None,
     )
@@ -219,7 +230,7 @@ def _first_post(
         warnings.append("mastodon: the call to action did not all fit the first status")
     chosen: list[str] = []
     for tag in lines.tags:
-        if counter.fits(compose(lead, details[:d], said[:a], [*chosen, tag]), limit):
+        if counter.lines_fit(compose_lines(lead, details[:d], said[:a], [*chosen, tag]), limit):
             chosen.append(tag)
         else:
             warnings.append(f"mastodon: hashtag {tag} left out of the first status (no room)")

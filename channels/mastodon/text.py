@@ -17,6 +17,7 @@ Pure functions only; :func:`weigh` is what :class:`~publisher.channel.SocialPost
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import regex
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_MAX_CHARACTERS",
     "fits",
     "graphemes",
+    "lines_fit",
     "mentions",
     "weigh",
 ]
@@ -124,3 +126,35 @@ def fits(
     """True when Mastodon would accept ``text`` as a status of at most ``limit`` characters
     (an empty or blank status without media is refused)."""
     return bool(text.strip()) and weigh(text, per_url) <= limit
+
+
+@lru_cache(maxsize=16_384)
+def _line_weight(line: str, per_url: int) -> int:
+    """:func:`weigh` of a line that is not blank (a blank one weighs its graphemes here)."""
+    return graphemes(_countable(line, per_url))
+
+
+def lines_fit(
+    lines: Sequence[str],
+    limit: int = DEFAULT_MAX_CHARACTERS,
+    per_url: int = DEFAULT_CHARACTERS_PER_URL,
+) -> bool:
+    """``fits("\n".join(lines), limit, per_url)``, computed line by line.
+
+    Exact, because Mastodon's count is additive across a newline: no URL or mention spans
+    one, and one at the start or end of a line is found as at the start or end of a text (a
+    newline is neither a character a mention may follow or precede nor one a URL may not
+    follow); and a newline is a grapheme of its own, breaking from what is either side of it,
+    unless a carriage return comes before it (then the whole text is weighed). Each distinct
+    line is counted once instead of once per candidate status.
+    """
+    if any("\r" in line for line in lines):
+        return fits("\n".join(lines), limit, per_url)
+    total = len(lines) - 1
+    blank = True
+    for line in lines:
+        total += _line_weight(line, per_url)
+        if total > limit:
+            return False
+        blank = blank and not line.strip()
+    return not blank

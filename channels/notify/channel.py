@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
+from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.channel.recipients import Recipient, SubscriberSource
 from publisher.channels._http import request_was_sent
 from publisher.channels._social import append_outbox
@@ -191,12 +193,12 @@ def _versions(appeal: Appeal, languages: Sequence[str]) -> dict[str, dict[str, A
     for locale in appeal.languages[1:]:
         code = language_code(locale)
         if code != primary and code not in versions:
-            versions[code] = _version(appeal.in_language(locale), code)
+            versions[code] = _version(in_language(appeal, locale), code)
     for locale in languages:
         code = language_code(locale)
         note = _NOT_IN_LANGUAGE.get(code)
         if code != primary and code not in versions and note is not None:
-            versions[code] = _version(appeal.in_language(appeal.locale), code, note)
+            versions[code] = _version(in_language(appeal, appeal.locale), code, note)
     return versions
 
 
@@ -375,7 +377,7 @@ class NotifyChannel(ChannelBase):
         others = _versions(appeal, context.languages)
         if others:
             payload["languages"] = others
-        content = (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        content = (indented_json(payload) + "\n").encode("utf-8")
         return Rendition(
             channel=self.name,
             appeal_id=appeal.id,

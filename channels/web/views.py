@@ -4,7 +4,6 @@ languages, JSON-LD)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -18,6 +17,8 @@ from markupsafe import Markup
 
 from publisher.channel import RenderContext
 from publisher.channel.i18n import N_, contact_name, current, gettext
+from publisher.channel.jsontext import indented_json
+from publisher.channel.memo import in_language
 from publisher.channels._common import SiteLanguage, site_language, site_languages, version_in
 from publisher.domain.links import safe_href
 from publisher.domain.phones import grouped, written_number
@@ -634,7 +635,7 @@ def html_lang(locale: str, fallback: str) -> str:
 def jsonld(data: dict[str, Any]) -> Markup:
     """JSON for a ``<script>`` element: ``<``, ``>``, ``&`` and line separators escaped, so
     nothing inside a string can end the element. Safe by construction, hence ``Markup``."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = indented_json(data)
     for char, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -697,7 +698,7 @@ def language_versions(appeal: Appeal) -> tuple[Appeal, ...]:
     """The appeal in each of its languages, the primary first, each with the URL of its own
     page (:meth:`Appeal.in_language`: the translation's ``url``, else the primary's with the
     language's code in front of its path, ``https://force.example/cy/news/.../``)."""
-    return tuple(appeal.in_language(locale) for locale in appeal.languages)
+    return tuple(in_language(appeal, locale) for locale in appeal.languages)
 
 
 def language_name(locale: str) -> str:

@@ -27,6 +27,7 @@ from publisher.channels.x.text import (
     MAX_WEIGHT,
     clean_inline,
     fits,
+    lines_fit,
     pack,
     truncate,
     weigh,
@@ -77,19 +78,29 @@ def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, l
     lines = social_lines(appeal)
     url, lead, details, said = lines.url, lines.lead, list(lines.details), list(lines.said)
 
-    def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
-        parts = [lead]
+    def compose_lines(
+        lead: str, details: list[str], action: list[str], tags: list[str]
+    ) -> list[str]:
+        """The post's lines: its parts with a blank line between each two."""
+        lines = [lead, ""]
         if details:
-            parts.append(" ".join(details))
+            lines += [" ".join(details), ""]
         if action:
-            parts.append(" ".join(action))
-        parts.append(url + (" " + " ".join(tags) if tags else ""))
-        return "\n\n".join(parts)
+            lines += [" ".join(action), ""]
+        lines.append(url + (" " + " ".join(tags) if tags else ""))
+        return lines
+
+    def compose(lead: str, details: list[str], action: list[str], tags: list[str]) -> str:
+        return "\n".join(compose_lines(lead, details, action, tags))
 
     # The most details, then the most of the call to action, that fit (without hashtags).
     shapes = ((d, a) for d in range(len(details), -1, -1) for a in range(len(said), -1, -1))
     kept = next(
-        ((d, a) for d, a in shapes if fits(compose(lead, details[:d], said[:a], []), limit)),
+        (
+            (d, a)
+            for d, a in shapes
+            if lines_fit(compose_lines(lead, details[:d], said[:a], []), limit)
+        ),
         None,
     )
     if kept is None:
@@ -110,7 +121,7 @@ def _first_post(appeal: Appeal, limit: int, warnings: list[str]) -> tuple[str, l
         )
     chosen: list[str] = []
     for tag in lines.tags:
-        if fits(compose(lead, details[:d], said[:a], [*chosen, tag]), limit):
+        if lines_fit(compose_lines(lead, details[:d], said[:a], [*chosen, tag]), limit):
             chosen.append(tag)
         else:
             warnings.append(f"x: hashtag {tag} left out of the first post (no room)")

@@ -64,6 +64,7 @@ def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
     return valid and weight <= limit
 
 
+@lru_cache(maxsize=16_384)
 def _measure_line(line: str) -> tuple[int, bool]:
     """A line's weight and whether X accepts all its characters."""
     return _measured(line)[0], not has_invalid_characters(line)

@@ -28,6 +28,7 @@ __all__ = [
     "OrderedGroup",
     "SiteChanges",
     "SiteMemory",
+    "in_language",
     "instant",
     "newest_key",
 ]
@@ -66,6 +67,24 @@ class FragmentMemo(Generic[V]):
             while len(self._entries) > self.limit:
                 self._entries.popitem(last=False)
             return value
+
+
+# A build renders every channel of one appeal in turn, and each asks for the appeal in each of
+# its languages: the versions are made once per record object, so that the memos keyed by a
+# record's identity (the social lines, the plain text, the site's cards) find each other's.
+_VERSIONS: FragmentMemo[Appeal] = FragmentMemo(256)
+
+
+def in_language(appeal: Appeal, locale: str) -> Appeal:
+    """``appeal.in_language(locale)``, the very same object each time for this very record
+    object (records are frozen, so a version made once stands for every later one); raises
+    ``KeyError`` as :meth:`~publisher.domain.record.Appeal.in_language` does."""
+    if locale == appeal.locale and not appeal.translations:
+        return appeal
+    found = _VERSIONS.get(appeal, locale)
+    if found is None:
+        found = _VERSIONS.put(appeal, locale, appeal.in_language(locale))
+    return found
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

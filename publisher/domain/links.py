@@ -9,6 +9,7 @@ URL with a space, a quote or an angle bracket in it) is refused, and the text is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 __all__ = ["SAFE_SCHEMES", "safe_href"]
@@ -34,6 +35,11 @@ def safe_href(href: str | None, base: str | None = None) -> str | None:
     a number (an optional ``+`` and 2 to 20 digits), with no whitespace, quote, backtick or angle
     bracket anywhere in it.
     """
+    return _safe_href(href, base)
+
+
+@lru_cache(maxsize=4096)  # pure, and an appeal's links are checked by every channel
+def _safe_href(href: str | None, base: str | None) -> str | None:
     if href is None:
         return None
     cleaned = _CONTROL.sub("", href).strip()

@@ -209,6 +209,7 @@ class ParsedNumber:
         )
 
 
+@lru_cache(maxsize=4096)
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
@@ -224,10 +225,17 @@ def grouped(contact: Contact) -> str:
     display = contact.display
     if not contact.is_number or not contact.value.startswith("+"):
         return display
+    return _regrouped(contact.value, display)
+
+
+@lru_cache(maxsize=1024)
+def _regrouped(value: str, display: str) -> str:
+    """:func:`grouped` of a number with a full ``value``: every channel shows each contact of
+    an appeal, and a force's numbers recur across its appeals, so each is parsed once."""
     if not _LONG_DIGIT_RUN.search(display):
         return display
     try:
-        parsed = phonenumbers.parse(contact.value, None)
+        parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return display
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

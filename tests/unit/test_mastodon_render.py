@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publisher.channels.mastodon import DEFAULT_LIMITS, MastodonLimits, graphemes, weigh
 from publisher.channels.mastodon.client import limits_from_instance
 from publisher.channels.mastodon.render import render_posts, render_update_posts
+from publisher.channels.mastodon.text import fits, lines_fit
 from publisher.domain.phones import grouped
 from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
@@ -112,3 +115,38 @@ def test_an_instance_without_media_gets_no_image() -> None:
     rendered = render_posts(leah, MastodonLimits("Mastodon", 500, 1500, 0))
     assert not any(p.media for p in rendered.posts)
     assert any("accepts no media" in w for w in rendered.warnings)
+
+
+_LINE_PIECES = [
+    "https://www.example.police.uk/news/a/",
+    "http://a.co",
+    "police.uk/x",
+    "@sam@mastodon.social",
+    "@sam",
+    "appeals@police.uk",
+    "\u0301",  # a combining accent: at a line's start it is a grapheme of its own
+    "\u200d",
+    "👩\u200d👩\u200d👧",
+    "🇬🇧",
+    "e\u0301",
+    "警察",
+    "\r",
+    " ",
+    "word",
+    ":",
+    "/",
+    "=",
+    "#Tag",
+]
+
+
+@settings(max_examples=2_000, deadline=None, derandomize=True, database=None)
+@given(
+    lines=st.lists(st.lists(st.sampled_from(_LINE_PIECES), max_size=6).map("".join), max_size=6),
+    per_url=st.sampled_from([0, 23, 30]),
+)
+def test_lines_fit_is_fits_of_the_joined_text(lines: list[str], per_url: int) -> None:
+    text = "\n".join(lines)
+    weight = weigh(text, per_url)
+    for limit in (weight - 1, weight, weight + 1, 0, 500):  # either side of the count
+        assert lines_fit(lines, limit, per_url) == fits(text, limit, per_url), limit

@@ -14,14 +14,19 @@ from typing import Any
 import pytest
 
 from publisher.bootstrap import build_registry
-from publisher.channel.memo import FragmentMemo
+from publisher.channel import memo
+from publisher.channel.memo import FragmentMemo, in_language
 from publisher.channel.registry import Registry
 from publisher.channels import text as text_channel
 from publisher.channels.x import lines
 from publisher.domain.record import Appeal
+from publisher.importers import load_appeal
 from publisher.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sample.json"
+BILINGUAL = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "bilingual" / "missing-osian-example.txt"
+)
 CHANNELS = ("text", "x", "mastodon", "bluesky", "facebook", "notify")
 
 
@@ -39,6 +44,7 @@ def forget(monkeypatch: pytest.MonkeyPatch) -> None:
     """Empty every memo the renderings share, as in a new process."""
     monkeypatch.setattr(lines, "_LINES", FragmentMemo(64))
     monkeypatch.setattr(text_channel, "_TEXTS", FragmentMemo(64))
+    monkeypatch.setattr(memo, "_VERSIONS", FragmentMemo(256))
 
 
 def rendered(registry: Registry, appeal: Appeal) -> dict[str, Any]:
@@ -101,3 +107,25 @@ def test_an_appeal_changed_then_rendered_again_shows_the_change(
     assert rendered(registry, before) == old
     forget(monkeypatch)
     assert rendered(registry, after) == new
+
+
+def test_a_version_is_made_once_per_record_object() -> None:
+    appeal = load_appeal(BILINGUAL).appeal
+    welsh = in_language(appeal, "cy_GB")
+    assert welsh is in_language(appeal, "cy_GB")
+    assert welsh == appeal.in_language("cy_GB")
+    assert in_language(appeal, appeal.locale) == appeal.in_language(appeal.locale)
+    again = load_appeal(BILINGUAL).appeal  # the same words, another record object
+    assert in_language(again, "cy_GB") is not welsh
+    with pytest.raises(KeyError):
+        in_language(appeal, "fr_FR")
+
+
+def test_a_bilingual_appeal_renders_as_with_nothing_remembered(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    appeal = load_appeal(BILINGUAL).appeal
+    first = rendered(registry, appeal)
+    assert rendered(registry, appeal) == first
+    forget(monkeypatch)
+    assert rendered(registry, load_appeal(BILINGUAL).appeal) == first
