@@ -553,8 +553,20 @@ def _remember(
             files[file] = (digest, stat)
     inputs: dict[str, InputEntry] = {}
     records: dict[build_cache.RecordKey, Appeal] = {}
+    before = state.inputs if state is not None else {}
     for name, entry in zip(names, known, strict=True):
         looked, digest = seen[name]
+        recorded = before.get(name)
+        if (
+            recorded is not None
+            and recorded.files is entry.files
+            and recorded.digest == digest
+            and recorded.stat == looked
+        ):
+            # Kept as the very object read, which tells the cache it has not changed.
+            inputs[name] = recorded
+            records[(name, digest)] = entry.appeal
+            continue
         inputs[name] = InputEntry(
             stat=looked,
             digest=digest,
@@ -578,4 +590,5 @@ def _remember(
         ),
         cached.records,
         records,
+        state,
     )
