@@ -339,40 +339,77 @@ def _unchanged(
     same: dict[str, InputEntry] = {}
     seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
-    prefix = f"{out}/"
-    stat_of = build_cache.stat_of
     # An appeal with linked translation files (osian.cy.md beside osian.md) is unchanged only
     # if they are too: its digest covers them, and it is hashed every time.
     companions = linked_files_of(paths)
-    for path in paths:
-        name = str(path)
-        stat = build_cache.input_stat(name)
-        linked = companions.get(path, ())
-        entry = state.unchanged(name, stat) if state is not None and not linked else None
-        if entry is None:
-            content = path.read_bytes()
-            for other in linked:
-                content += b"\0" + other.name.encode() + b"\0" + other.read_bytes()
-            digest = _digest(content)
-            known = state.inputs.get(name) if state is not None else None
-            if known is not None and known.digest == digest:
-                entry = known
-        else:
-            digest = entry.digest
-        seen[name] = (stat, digest)
-        if entry is None or state is None:
-            continue
-        outputs = state.outputs
-        files_intact = True
-        for file, _digest_of, _owner in entry.files:
-            recorded = outputs.get(file)
-            if recorded is None or stat_of(prefix + file) != recorded[1]:
-                files_intact = False
-                break
-        if files_intact:
-            same[name] = entry
-            intact.update(f[0] for f in entry.files)
+    if state is None:
+        for path in paths:
+            stat = build_cache.input_stat(path)
+            seen[str(path)] = (stat, _digest(_input_bytes(path, companions.get(path, ()))))
+        return same, seen, intact
+    outputs = state.outputs
+    with _folder(out) as folder:
+        for path in paths:
+            name = str(path)
+            stat = build_cache.input_stat(name)
+            linked = companions.get(path, ())
+            entry = None if linked else state.unchanged(name, stat)
+            if entry is None:
+                digest = _digest(_input_bytes(path, linked))
+                known = state.inputs.get(name)
+                if known is not None and known.digest == digest:
+                    entry = known
+            else:
+                digest = entry.digest
+            seen[name] = (stat, digest)
+            if entry is not None and folder is not None and _as_recorded(entry, outputs, folder):
+                same[name] = entry
+    for entry in same.values():
+        intact.update([file for file, _, _ in entry.files])
     return same, seen, intact
+
+
+def _input_bytes(path: Path, linked: Sequence[Path]) -> bytes:
+    """What an input's digest is of: its bytes, and each linked file's name and bytes."""
+    content = path.read_bytes()
+    for other in linked:
+        content += b"\0" + other.name.encode() + b"\0" + other.read_bytes()
+    return content
+
+
+@contextmanager
+def _folder(path: Path) -> Iterator[int | None]:
+    """The folder open (for looking up files in it by relative path), or None if it is not
+    there."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield None
+        return
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def _as_recorded(
+    entry: InputEntry, outputs: dict[str, tuple[bytes, build_cache.Stat]], folder: int
+) -> bool:
+    """Whether each of the input's files is in the output ``folder`` (a descriptor) with the
+    size and modification time the cache recorded (one stat each, relative to the folder:
+    a rebuild looks at every file of the site)."""
+    stat = os.stat
+    for file, _, _ in entry.files:
+        recorded = outputs.get(file)
+        if recorded is None:
+            return False
+        try:
+            info = stat(file, dir_fd=folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        if info.st_size != recorded[1][0] or info.st_mtime_ns != recorded[1][1]:
+            return False
+    return True
 
 
 def _build(
