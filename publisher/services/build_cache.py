@@ -601,8 +601,21 @@ def _name_and_version(dist: importlib.metadata.Distribution) -> str:
     return f"{headers.get('Name')}=={headers.get('Version')}"
 
 
+#: The distribution of this package: left out of the fingerprint's distributions, as its
+#: files are in it byte for byte. Its metadata says no more, and a ``publisher.egg-info`` left
+#: in a source tree (found by a build run from the tree's root, the working directory being on
+#: ``sys.path``) would make the fingerprint depend on where a build runs and on how stale that
+#: folder is.
+_OWN_DISTRIBUTION = "publisher"
+
+
 def _distributions() -> list[str]:
-    return sorted({_name_and_version(dist) for dist in importlib.metadata.distributions()})
+    found = {_name_and_version(dist) for dist in importlib.metadata.distributions()}
+    return sorted(
+        line
+        for line in found
+        if line.partition("==")[0].lower().replace("_", "-") != _OWN_DISTRIBUTION
+    )
 
 
 def _factory_names(factories: Mapping[str, object]) -> list[str]:
