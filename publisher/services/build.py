@@ -270,7 +270,9 @@ def build_site(
     jobs = default_jobs() if jobs is None else jobs
     if cache is None:
         return _build(paths, out, registry, progress, jobs, None)
-    with build_cache.locked(cache):
+    # The state read back is millions of objects, none of them garbage: collections that
+    # walk them (with the default thresholds, in every step of the build) are put off.
+    with build_cache.locked(cache), _fewer_collections():
         expected = build_cache.fingerprint(registry)
         loaded = build_cache.load(cache, expected)
         if loaded is not None and loaded[0].marker != build_cache.stat_of(out / BUILD_MARKER):
