@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher.channel import OutputFile
@@ -321,23 +321,32 @@ class _Known:
         )
 
     @classmethod
-    def cached(cls, entry: InputEntry, appeal: Appeal) -> _Known:
+    def cached(cls, entry: InputEntry, appeal: Appeal, source: str) -> _Known:
+        """The input of ``entry``, named ``source`` in this build's problems (the same file
+        may have been named otherwise, relative or absolute, when it was read: its record
+        keeps that name)."""
+        warnings = entry.warnings
+        if source != entry.source:
+            warnings = tuple(
+                replace(w, file=source) if w.file == entry.source else w for w in warnings
+            )
         return cls(
             appeal=appeal,
             appeal_id=entry.appeal_id,
-            source=entry.source,
+            source=source,
             withdrawn=entry.withdrawn,
-            warnings=entry.warnings,
+            warnings=warnings,
             files=entry.files,
         )
 
 
 def _unchanged(
-    paths: Sequence[Path], state: BuildState | None, out: Path
+    paths: Sequence[Path], names: Sequence[str], state: BuildState | None, out: Path
 ) -> tuple[dict[str, InputEntry], dict[str, tuple[build_cache.InputStat, bytes]], set[str]]:
     """Which inputs have not changed since the cached build (and whose files are on disk as
     it left them), how every input looks now (stat and digest), and the output files found
-    intact. An input is read and hashed only when its stat says it may have changed."""
+    intact, by the inputs' ``names`` in the cache. An input is read and hashed only when its
+    stat says it may have changed."""
     same: dict[str, InputEntry] = {}
     seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
@@ -345,15 +354,14 @@ def _unchanged(
     # if they are too: its digest covers them, and it is hashed every time.
     companions = linked_files_of(paths)
     if state is None:
-        for path in paths:
+        for path, name in zip(paths, names, strict=True):
             stat = build_cache.input_stat(path)
-            seen[str(path)] = (stat, _digest(_input_bytes(path, companions.get(path, ()))))
+            seen[name] = (stat, _digest(_input_bytes(path, companions.get(path, ()))))
         return same, seen, intact
     outputs = state.outputs
     with _folder(out) as folder:
-        for path in paths:
-            name = str(path)
-            stat = build_cache.input_stat(name)
+        for path, name in zip(paths, names, strict=True):
+            stat = build_cache.input_stat(path)
             linked = companions.get(path, ())
             entry = None if linked else state.unchanged(name, stat)
             if entry is None:
@@ -369,6 +377,22 @@ def _unchanged(
     for entry in same.values():
         intact.update([file for file, _, _ in entry.files])
     return same, seen, intact
+
+
+def _cache_names(paths: Sequence[Path]) -> list[str]:
+    """Each input's name in the build cache: its path with its folder resolved (absolute, no
+    symbolic link), so that the same file named relative or absolute, or through a linked
+    folder, is the same input; the file's own name is kept (a link to another input is an
+    input of its own). One resolution per folder."""
+    folders: dict[str, str] = {}
+    names = []
+    for path in paths:
+        folder, file = os.path.split(path)
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder or os.curdir)
+        names.append(os.path.join(real, file))
+    return names
 
 
 def _input_bytes(path: Path, linked: Sequence[Path]) -> bytes:
@@ -431,12 +455,15 @@ def _build(
     reuse: dict[str, _Known] = {}
     seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
+    names = _cache_names(paths)
     if cached is not None:
-        same, seen, intact = _unchanged(paths, state, out)
-        for name, entry in same.items():
-            reuse[name] = _Known.cached(entry, cached.records.get((name, entry.digest)))
-    names = [str(path) for path in paths]
-    todo = [path for path, name in zip(paths, names, strict=True) if name not in reuse]
+        same, seen, intact = _unchanged(paths, names, state, out)
+        for path, name in zip(paths, names, strict=True):
+            entry = same.get(name)
+            if entry is not None:
+                record = cached.records.get((name, entry.digest))
+                reuse[name] = _Known.cached(entry, record, str(path))
+    todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in reuse]
     processes = _processes(jobs, len(todo))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -448,8 +475,9 @@ def _build(
                 for path, name in zip(paths, names, strict=True):
                     if name in reuse:
                         yield path
-                for path, result in _render_appeals(todo, staging, registry, processes):
-                    read[str(path)] = result if isinstance(result, Problem) else _Known.read(result)
+                rendered = _render_appeals([p for p, _ in todo], staging, registry, processes)
+                for (path, result), (_, name) in zip(rendered, todo, strict=True):
+                    read[name] = result if isinstance(result, Problem) else _Known.read(result)
                     yield path
 
             for _ in progress(everything()):
@@ -599,6 +627,7 @@ def _remember(
         if (
             recorded is not None
             and recorded.files is entry.files
+            and recorded.source == entry.source
             and recorded.digest == digest
             and recorded.stat == looked
         ):

@@ -313,3 +313,19 @@ def test_a_changes_file_of_another_base_means_a_full_build(site: Site) -> None:
     again = site.build()
     assert again.rendered == COUNT
     assert tree(site.out) == site.clean()
+
+
+def test_the_same_inputs_named_otherwise_are_not_read_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache knows an input by its resolved folder: named relative after absolute, or
+    through a linked folder, it is the same input."""
+    monkeypatch.chdir(site.root)
+    relative = build_site([Path("in")], site.out, site.registry(), jobs=1, cache=site.cache)
+    assert (relative.rendered, relative.written) == (0, 0)
+    (site.root / "linked").symlink_to(site.inputs, target_is_directory=True)
+    site.edit(9, "Sadly,", "Sadly and worryingly,")
+    linked = build_site([Path("linked")], site.out, site.registry(), jobs=1, cache=site.cache)
+    assert linked.rendered == 1
+    assert tree(site.out) == site.clean()
+    assert site.build().rendered == 0
