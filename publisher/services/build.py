@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher.channel import OutputFile
@@ -270,7 +270,9 @@ def build_site(
     jobs = default_jobs() if jobs is None else jobs
     if cache is None:
         return _build(paths, out, registry, progress, jobs, None)
-    with build_cache.locked(cache):
+    # The state read back is millions of objects, none of them garbage: collections that
+    # walk them (with the default thresholds, in every step of the build) are put off.
+    with build_cache.locked(cache), _fewer_collections():
         expected = build_cache.fingerprint(registry)
         loaded = build_cache.load(cache, expected)
         if loaded is not None and loaded[0].marker != build_cache.stat_of(out / BUILD_MARKER):
@@ -319,60 +321,121 @@ class _Known:
         )
 
     @classmethod
-    def cached(cls, entry: InputEntry, appeal: Appeal) -> _Known:
+    def cached(cls, entry: InputEntry, appeal: Appeal, source: str) -> _Known:
+        """The input of ``entry``, named ``source`` in this build's problems (the same file
+        may have been named otherwise, relative or absolute, when it was read: its record
+        keeps that name)."""
+        warnings = entry.warnings
+        if source != entry.source:
+            warnings = tuple(
+                replace(w, file=source) if w.file == entry.source else w for w in warnings
+            )
         return cls(
             appeal=appeal,
             appeal_id=entry.appeal_id,
-            source=entry.source,
+            source=source,
             withdrawn=entry.withdrawn,
-            warnings=entry.warnings,
+            warnings=warnings,
             files=entry.files,
         )
 
 
 def _unchanged(
-    paths: Sequence[Path], state: BuildState | None, out: Path
+    paths: Sequence[Path], names: Sequence[str], state: BuildState | None, out: Path
 ) -> tuple[dict[str, InputEntry], dict[str, tuple[build_cache.InputStat, bytes]], set[str]]:
     """Which inputs have not changed since the cached build (and whose files are on disk as
     it left them), how every input looks now (stat and digest), and the output files found
-    intact. An input is read and hashed only when its stat says it may have changed."""
+    intact, by the inputs' ``names`` in the cache. An input is read and hashed only when its
+    stat says it may have changed."""
     same: dict[str, InputEntry] = {}
     seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
-    prefix = f"{out}/"
-    stat_of = build_cache.stat_of
     # An appeal with linked translation files (osian.cy.md beside osian.md) is unchanged only
     # if they are too: its digest covers them, and it is hashed every time.
     companions = linked_files_of(paths)
-    for path in paths:
-        name = str(path)
-        stat = build_cache.input_stat(name)
-        linked = companions.get(path, ())
-        entry = state.unchanged(name, stat) if state is not None and not linked else None
-        if entry is None:
-            content = path.read_bytes()
-            for other in linked:
-                content += b"\0" + other.name.encode() + b"\0" + other.read_bytes()
-            digest = _digest(content)
-            known = state.inputs.get(name) if state is not None else None
-            if known is not None and known.digest == digest:
-                entry = known
-        else:
-            digest = entry.digest
-        seen[name] = (stat, digest)
-        if entry is None or state is None:
-            continue
-        outputs = state.outputs
-        files_intact = True
-        for file, _digest_of, _owner in entry.files:
-            recorded = outputs.get(file)
-            if recorded is None or stat_of(prefix + file) != recorded[1]:
-                files_intact = False
-                break
-        if files_intact:
-            same[name] = entry
-            intact.update(f[0] for f in entry.files)
+    if state is None:
+        for path, name in zip(paths, names, strict=True):
+            stat = build_cache.input_stat(path)
+            seen[name] = (stat, _digest(_input_bytes(path, companions.get(path, ()))))
+        return same, seen, intact
+    outputs = state.outputs
+    with _folder(out) as folder:
+        for path, name in zip(paths, names, strict=True):
+            stat = build_cache.input_stat(path)
+            linked = companions.get(path, ())
+            entry = None if linked else state.unchanged(name, stat)
+            if entry is None:
+                digest = _digest(_input_bytes(path, linked))
+                known = state.inputs.get(name)
+                if known is not None and known.digest == digest:
+                    entry = known
+            else:
+                digest = entry.digest
+            seen[name] = (stat, digest)
+            if entry is not None and folder is not None and _as_recorded(entry, outputs, folder):
+                same[name] = entry
+    for entry in same.values():
+        intact.update([file for file, _, _ in entry.files])
     return same, seen, intact
+
+
+def _cache_names(paths: Sequence[Path]) -> list[str]:
+    """Each input's name in the build cache: its path with its folder resolved (absolute, no
+    symbolic link), so that the same file named relative or absolute, or through a linked
+    folder, is the same input; the file's own name is kept (a link to another input is an
+    input of its own). One resolution per folder."""
+    folders: dict[str, str] = {}
+    names = []
+    for path in paths:
+        folder, file = os.path.split(path)
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder or os.curdir)
+        names.append(os.path.join(real, file))
+    return names
+
+
+def _input_bytes(path: Path, linked: Sequence[Path]) -> bytes:
+    """What an input's digest is of: its bytes, and each linked file's name and bytes."""
+    content = path.read_bytes()
+    for other in linked:
+        content += b"\0" + other.name.encode() + b"\0" + other.read_bytes()
+    return content
+
+
+@contextmanager
+def _folder(path: Path) -> Iterator[int | None]:
+    """The folder open (for looking up files in it by relative path), or None if it is not
+    there."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield None
+        return
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def _as_recorded(
+    entry: InputEntry, outputs: dict[str, tuple[bytes, build_cache.Stat]], folder: int
+) -> bool:
+    """Whether each of the input's files is in the output ``folder`` (a descriptor) with the
+    size and modification time the cache recorded (one stat each, relative to the folder:
+    a rebuild looks at every file of the site)."""
+    stat = os.stat
+    for file, _, _ in entry.files:
+        recorded = outputs.get(file)
+        if recorded is None:
+            return False
+        try:
+            info = stat(file, dir_fd=folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        if info.st_size != recorded[1][0] or info.st_mtime_ns != recorded[1][1]:
+            return False
+    return True
 
 
 def _build(
@@ -392,12 +455,15 @@ def _build(
     reuse: dict[str, _Known] = {}
     seen: dict[str, tuple[build_cache.InputStat, bytes]] = {}
     intact: set[str] = set()
+    names = _cache_names(paths)
     if cached is not None:
-        same, seen, intact = _unchanged(paths, state, out)
-        for name, entry in same.items():
-            reuse[name] = _Known.cached(entry, cached.records.get((name, entry.digest)))
-    names = [str(path) for path in paths]
-    todo = [path for path, name in zip(paths, names, strict=True) if name not in reuse]
+        same, seen, intact = _unchanged(paths, names, state, out)
+        for path, name in zip(paths, names, strict=True):
+            entry = same.get(name)
+            if entry is not None:
+                record = cached.records.get((name, entry.digest))
+                reuse[name] = _Known.cached(entry, record, str(path))
+    todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in reuse]
     processes = _processes(jobs, len(todo))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -409,8 +475,9 @@ def _build(
                 for path, name in zip(paths, names, strict=True):
                     if name in reuse:
                         yield path
-                for path, result in _render_appeals(todo, staging, registry, processes):
-                    read[str(path)] = result if isinstance(result, Problem) else _Known.read(result)
+                rendered = _render_appeals([p for p, _ in todo], staging, registry, processes)
+                for (path, result), (_, name) in zip(rendered, todo, strict=True):
+                    read[name] = result if isinstance(result, Problem) else _Known.read(result)
                     yield path
 
             for _ in progress(everything()):
@@ -553,8 +620,21 @@ def _remember(
             files[file] = (digest, stat)
     inputs: dict[str, InputEntry] = {}
     records: dict[build_cache.RecordKey, Appeal] = {}
+    before = state.inputs if state is not None else {}
     for name, entry in zip(names, known, strict=True):
         looked, digest = seen[name]
+        recorded = before.get(name)
+        if (
+            recorded is not None
+            and recorded.files is entry.files
+            and recorded.source == entry.source
+            and recorded.digest == digest
+            and recorded.stat == looked
+        ):
+            # Kept as the very object read, which tells the cache it has not changed.
+            inputs[name] = recorded
+            records[(name, digest)] = entry.appeal
+            continue
         inputs[name] = InputEntry(
             stat=looked,
             digest=digest,
@@ -578,4 +658,5 @@ def _remember(
         ),
         cached.records,
         records,
+        state,
     )

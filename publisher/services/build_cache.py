@@ -8,11 +8,14 @@ when it has changed, renders again only its appeal and what of the site shows it
 feeds channels carry on from the site they rendered last: see
 :meth:`publisher.channel.Channel.site_memory`), and rewrites only the files whose bytes change.
 
-Two files: ``state.pickle``, small enough to read whole on every build (each input's stat,
-digest, id, warnings and files; each output's digest and stat; the channels' memory of the
-site, whose records are references), and ``records-*.bin``, each record pickled alone and
-read only when something looks at it (:class:`Records`): a rebuild after one change reads back
-a handful of records, not the site's thousands.
+The state is read whole on every build, in two files: ``state.pickle``, the base (each
+input's stat, digest, id, warnings and files; each output's digest and stat), and
+``state-changes.pickle`` (the channels' memory of the site, whose records are references, and
+the entries that differ from the base's), so that a rebuild after one change writes a few
+entries, not the site's hundred thousand (see :func:`save`). The records are in
+``records-*.bin``, each record pickled alone and read only when something looks at it
+(:class:`Records`): a rebuild after one change reads back a handful of records, not the
+site's thousands.
 
 Nothing is trusted that could have changed unseen. The cache is used only when
 
@@ -72,8 +75,13 @@ __all__ = [
     "stat_of",
 ]
 
-_VERSION = 2
+_VERSION = 3
 _STATE = "state.pickle"
+_CHANGES = "state-changes.pickle"
+
+#: A new base file is written when more of the inputs' and outputs' entries than this share
+#: differ from the base file's (see :func:`save`).
+_REBASE_SHARE = 0.25
 
 #: An input whose modification or change time is this close to (or after) the moment the
 #: build that recorded it began looking at the inputs is read again: it may have been edited
@@ -154,6 +162,10 @@ class BuildState:
     its records by reference."""
     site_channels: tuple[str, ...] = ()
     """The channels that write site files."""
+    base: str = ""
+    """The base file this state was read from or saved on (see :func:`save`); not saved."""
+    since_base: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    """The inputs and the outputs whose entries differ from the base file's; not saved."""
 
     def intact(self, out: Path, path: str) -> bool:
         """Whether the output file ``path`` is on disk as this state recorded it."""
@@ -383,25 +395,105 @@ def locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass
+class _Changes:
+    """The changes file: everything of a state but its inputs and outputs, and those of its
+    inputs and outputs whose entries differ from the base file's (None: not there now)."""
+
+    base: str
+    fingerprint: str
+    marker: Stat | None
+    scanned_at: int
+    records_file: str
+    records: dict[RecordKey, tuple[int, int]]
+    sites: dict[str, object]
+    site_channels: tuple[str, ...]
+    inputs: dict[str, InputEntry | None]
+    outputs: dict[str, tuple[bytes, Stat] | None]
+
+
+def _apply(entries: dict[str, Any], changes: Mapping[str, object | None]) -> None:
+    for key, value in changes.items():
+        if value is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = value
+
+
 def load(folder: Path, expected: str) -> tuple[BuildState, Records] | None:
     """The cached state and its records, or None when there is none, it cannot be read, or
     it is stale. The records are read only when something looks at them."""
     try:
         with open(folder / _STATE, "rb") as handle, _no_collections():
+            # Its own unpickler, so that an older version's state (whose records are
+            # references) is read as one, and refused.
+            base = _StateUnpickler(handle, lambda state: Records(folder, state)).load()
+        if not (isinstance(base, tuple) and len(base) == 5 and base[0] == _VERSION):
+            return None
+        _, token, fingerprint, inputs, outputs = base
+        if fingerprint != expected or not isinstance(inputs, dict) or not isinstance(outputs, dict):
+            return None
+        with open(folder / _CHANGES, "rb") as handle, _no_collections():
             unpickler = _StateUnpickler(handle, lambda state: Records(folder, state))
-            version, state = unpickler.load()
-            if version != _VERSION or not isinstance(state, BuildState):
-                return None
-            if state.fingerprint != expected:
-                return None
-            end = max((o + n for o, n in state.records.values()), default=0)
-            if end and os.stat(folder / state.records_file).st_size < end:
-                return None  # the records file is cut short: build in full
-            return state, unpickler.tie(state)
+            version, changes = unpickler.load()
+        if version != _VERSION or not isinstance(changes, _Changes):
+            return None
+        if changes.base != token or changes.fingerprint != expected:
+            return None  # a base written since (and the build stopped before its changes)
+        with _no_collections():
+            _apply(inputs, changes.inputs)
+            _apply(outputs, changes.outputs)
+        state = BuildState(
+            fingerprint=fingerprint,
+            marker=changes.marker,
+            scanned_at=changes.scanned_at,
+            inputs=inputs,
+            outputs=outputs,
+            records_file=changes.records_file,
+            records=changes.records,
+            sites=changes.sites,
+            site_channels=changes.site_channels,
+            base=token,
+            since_base=(frozenset(changes.inputs), frozenset(changes.outputs)),
+        )
+        end = max((o + n for o, n in state.records.values()), default=0)
+        if end and os.stat(folder / state.records_file).st_size < end:
+            return None  # the records file is cut short: build in full
+        return state, unpickler.tie(state)
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         return None  # written by another version, or damaged: build in full, write it anew
+
+
+def _differing(
+    now: Mapping[str, object], before: Mapping[str, object], since_base: frozenset[str]
+) -> dict[str, Any]:
+    """The entries of ``now`` that differ from the base file's, whose entries were ``before``
+    but for ``since_base``: those, and each one not the very object it was before (None for
+    one no longer there). An unchanged entry is the object the state was read with."""
+    differ: dict[str, Any] = {key: now.get(key) for key in since_base}
+    for key, value in now.items():
+        if before.get(key) is not value:
+            differ[key] = value
+    for key in before.keys() - now.keys():
+        differ[key] = None
+    return differ
+
+
+def _write_atomically(folder: Path, name: str, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``folder / name`` by a temporary file renamed into place: a crash leaves the old
+    file or the new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle, _no_collections():
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def save(
@@ -409,29 +501,66 @@ def save(
     state: BuildState,
     records: Records,
     current: Mapping[RecordKey, Appeal],
+    previous: BuildState | None = None,
 ) -> None:
     """Write the state and the ``current`` records atomically: a crash leaves the old state
-    (with its records file) or the new one. A channel's memory that holds a record the state
-    does not name is left out (the next build renders that channel's site from nothing)."""
+    (with its records file) or the new one (or, while a new base is written, none: the next
+    build is then a full one). A channel's memory that holds a record the state does not
+    name is left out (the next build renders that channel's site from nothing).
+
+    The inputs' and outputs' entries (most of the state, and few of them change from one
+    build to the next) are kept in a base file, written only when ``previous`` (the state
+    this build read, whose unchanged entries are the same objects in ``state``) has none or
+    when more than :data:`_REBASE_SHARE` of them differ from it; the changes file holds the
+    rest of the state and the entries that differ from the base's."""
     folder.mkdir(parents=True, exist_ok=True)
     state.records_file, state.records = records.keep(current)
     keys = {id(record): key for key, record in current.items()}
-    fd, tmp = tempfile.mkstemp(prefix=".state.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle, _no_collections():
-            try:
-                _StatePickler(handle, keys).dump((_VERSION, state))
-            except _Foreign:
-                handle.seek(0)
-                handle.truncate()
-                state.sites = {}
-                _StatePickler(handle, keys).dump((_VERSION, state))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / _STATE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    token = previous.base if previous is not None else ""
+    changed_inputs: dict[str, Any] = {}
+    changed_outputs: dict[str, Any] = {}
+    if previous is not None and token:
+        with _no_collections():
+            changed_inputs = _differing(state.inputs, previous.inputs, previous.since_base[0])
+            changed_outputs = _differing(state.outputs, previous.outputs, previous.since_base[1])
+        if len(changed_inputs) + len(changed_outputs) > _REBASE_SHARE * (
+            len(state.inputs) + len(state.outputs)
+        ):
+            token = ""
+    if not token:
+        token = f"{os.getpid()}-{time.time_ns()}"
+        base = (_VERSION, token, state.fingerprint, state.inputs, state.outputs)
+        _write_atomically(
+            folder,
+            _STATE,
+            lambda handle: pickle.dump(base, handle, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        changed_inputs, changed_outputs = {}, {}
+    state.base = token
+    state.since_base = (frozenset(changed_inputs), frozenset(changed_outputs))
+    changes = _Changes(
+        base=token,
+        fingerprint=state.fingerprint,
+        marker=state.marker,
+        scanned_at=state.scanned_at,
+        records_file=state.records_file,
+        records=state.records,
+        sites=state.sites,
+        site_channels=state.site_channels,
+        inputs=changed_inputs,
+        outputs=changed_outputs,
+    )
+
+    def write(handle: BinaryIO) -> None:
+        try:
+            _StatePickler(handle, keys).dump((_VERSION, changes))
+        except _Foreign:
+            handle.seek(0)
+            handle.truncate()
+            state.sites = changes.sites = {}
+            _StatePickler(handle, keys).dump((_VERSION, changes))
+
+    _write_atomically(folder, _CHANGES, write)
     records.tidy(state.records_file)
 
 
@@ -472,8 +601,21 @@ def _name_and_version(dist: importlib.metadata.Distribution) -> str:
     return f"{headers.get('Name')}=={headers.get('Version')}"
 
 
+#: The distribution of this package: left out of the fingerprint's distributions, as its
+#: files are in it byte for byte. Its metadata says no more, and a ``publisher.egg-info`` left
+#: in a source tree (found by a build run from the tree's root, the working directory being on
+#: ``sys.path``) would make the fingerprint depend on where a build runs and on how stale that
+#: folder is.
+_OWN_DISTRIBUTION = "publisher"
+
+
 def _distributions() -> list[str]:
-    return sorted({_name_and_version(dist) for dist in importlib.metadata.distributions()})
+    found = {_name_and_version(dist) for dist in importlib.metadata.distributions()}
+    return sorted(
+        line
+        for line in found
+        if line.partition("==")[0].lower().replace("_", "-") != _OWN_DISTRIBUTION
+    )
 
 
 def _factory_names(factories: Mapping[str, object]) -> list[str]:

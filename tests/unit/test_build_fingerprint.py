@@ -130,3 +130,24 @@ def test_a_distributions_version_is_in_the_fingerprint(
     _install(site, "1.1")
     assert "fingerprint-probe-dist==1.1" in build_cache._distributions()
     assert build_cache.fingerprint(registry) != first
+
+
+def test_a_publisher_egg_info_in_the_working_directory_is_not_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build run from a source tree's root finds its ``publisher.egg-info`` (the working
+    directory is on ``sys.path``): the package's own files are in the fingerprint, its
+    metadata is not, wherever the build runs and however stale that folder."""
+    registry = build_registry(Settings())
+    first = build_cache.fingerprint(registry)
+    info = tmp_path / "publisher.egg-info"
+    info.mkdir()
+    (info / "PKG-INFO").write_text(
+        "Metadata-Version: 2.1\nName: publisher\nVersion: 0.0.1.dev0\n\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = {d.version for d in importlib.metadata.distributions() if d.name == "publisher"}
+    assert "0.0.1.dev0" in found  # found, as a build from there finds it
+    assert not any(line.startswith("publisher==") for line in build_cache._distributions())
+    assert build_cache.fingerprint(registry) == first

@@ -258,3 +258,74 @@ def test_inputs_are_found_as_path_rglob_finds_them(tmp_path: Path) -> None:
 
     assert find_inputs([root]) == expected
     assert len(expected) == 12
+
+
+def _files(site: Site) -> dict[str, tuple[int, bytes]]:
+    return {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in site.cache.glob("state*.pickle")
+    }
+
+
+def test_a_rebuild_writes_only_what_changed_of_the_state(site: Site) -> None:
+    """The inputs' and outputs' entries stay in the base file: a rebuild writes the changes
+    file alone, and the next build reads the two as one state."""
+    before = _files(site)
+    assert sorted(before) == ["state-changes.pickle", "state.pickle"]
+    site.edit(3, "Sadly,", "Sadly and worryingly,")
+    (site.inputs / "004.txt").unlink()
+    again = site.build()
+    assert again.rendered == 1
+    after = _files(site)
+    assert after["state.pickle"] == before["state.pickle"]
+    assert after["state-changes.pickle"] != before["state-changes.pickle"]
+    state = _state(site)
+    assert str(site.inputs / "004.txt") not in state.inputs
+    assert not any("appeal-004" in path for path in state.outputs)
+    assert state.inputs[str(site.inputs / "003.txt")].stat == build_cache.input_stat(
+        site.inputs / "003.txt"
+    )
+    assert site.build().rendered == 0
+    assert tree(site.out) == site.clean()
+
+
+def test_many_changes_write_a_new_base(site: Site) -> None:
+    before = _files(site)
+    for number in range(COUNT // 2):
+        site.edit(number, "Sadly,", "Sadly, again,")
+    assert site.build().rendered == COUNT // 2
+    after = _files(site)
+    assert after["state.pickle"] != before["state.pickle"]
+    assert _state(site).since_base == (frozenset(), frozenset())
+    assert site.build().rendered == 0
+    assert tree(site.out) == site.clean()
+
+
+def test_a_changes_file_of_another_base_means_a_full_build(site: Site) -> None:
+    """A build stopped between writing a new base and its changes file leaves the old
+    changes file: it is not read with the new base."""
+    changes = site.cache / "state-changes.pickle"
+    old = changes.read_bytes()
+    for number in range(COUNT // 2):
+        site.edit(number, "Sadly,", "Sadly, again,")
+    site.build()
+    changes.write_bytes(old)
+    assert build_cache.load(site.cache, build_cache.fingerprint(site.registry())) is None
+    again = site.build()
+    assert again.rendered == COUNT
+    assert tree(site.out) == site.clean()
+
+
+def test_the_same_inputs_named_otherwise_are_not_read_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache knows an input by its resolved folder: named relative after absolute, or
+    through a linked folder, it is the same input."""
+    monkeypatch.chdir(site.root)
+    relative = build_site([Path("in")], site.out, site.registry(), jobs=1, cache=site.cache)
+    assert (relative.rendered, relative.written) == (0, 0)
+    (site.root / "linked").symlink_to(site.inputs, target_is_directory=True)
+    site.edit(9, "Sadly,", "Sadly and worryingly,")
+    linked = build_site([Path("linked")], site.out, site.registry(), jobs=1, cache=site.cache)
+    assert linked.rendered == 1
+    assert tree(site.out) == site.clean()
+    assert site.build().rendered == 0
