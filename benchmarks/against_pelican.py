@@ -13,9 +13,13 @@ indexes, overall, area and campaign feeds, plain text and X threads.
 
 Each build runs as a command in a fresh process, as a user runs it, one after the other in the
 same run, so the machine's load is shared alike: CPU time (user + system, of the command and
-every process it started), wall time, and peak memory (the resident set of the whole process
-tree, sampled every 20 ms). The ratios are publisher's figure over Pelican's; the issue's
-targets are CPU ≤ 1, wall ≤ 0.5 and memory ≤ 1.
+every process it started), wall time, and peak memory of the whole process tree, sampled
+every 20 ms: the resident sets (RSS) summed, and beside it the proportional sets (PSS, from
+/proc/PID/smaps_rollup) summed. A page that forked processes share is in the RSS of each, so
+the RSS sum counts it once per process; the PSS sum counts it once, shared among them, which
+is what the tree takes from the machine. For one process the two differ only by the pages it
+shares with other programs (libraries). The ratios are publisher's figure over Pelican's; the
+issue's targets are CPU ≤ 1, wall ≤ 0.5 and memory ≤ 1.
 """
 
 from __future__ import annotations
@@ -58,39 +62,47 @@ class Run:
     cpu: float
     wall: float
     peak_mib: float
+    """The peak of the tree's RSS sum."""
+    peak_pss_mib: float
+    """The peak of the tree's PSS sum."""
 
 
-def _tree_rss_kib(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, in KiB (from /proc)."""
-    total = 0
+def _tree_memory_kib(root: int) -> tuple[int, int]:
+    """Resident (RSS) and proportional (PSS) memory of ``root`` and all its descendants,
+    summed, in KiB (from /proc)."""
+    rss = pss = 0
     pending = [root]
     while pending:
         pid = pending.pop()
         try:
-            with open(f"/proc/{pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
                         break
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
                     pending.extend(int(child) for child in children.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue  # it ended between two reads
-    return total
+    return rss, pss
 
 
 def measure(command: list[str], env: dict[str, str]) -> Run:
-    """Run ``command``; its CPU time (with every child it waited for), wall time and peak RSS."""
+    """Run ``command``; its CPU time (with every child it waited for), wall time, and the peaks
+    of its tree's RSS and PSS sums."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
+            rss, pss = _tree_memory_kib(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -103,7 +115,12 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
     errors = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{errors[-3000:]}")
-    return Run(cpu=usage.ru_utime + usage.ru_stime, wall=wall, peak_mib=peak / 1024)
+    return Run(
+        cpu=usage.ru_utime + usage.ru_stime,
+        wall=wall,
+        peak_mib=peak / 1024,
+        peak_pss_mib=peak_pss / 1024,
+    )
 
 
 def markdown_for(path: Path) -> str:
@@ -191,12 +208,15 @@ def main(argv: list[str] | None = None) -> int:
         env,
     )  # fmt: skip
 
-    print(f"{'':10} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9}")
+    print(f"{'':10} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9} {'PSS MiB':>8}")
     for name, run in (("Pelican", pelican), ("publisher", ours)):
-        print(f"{name:10} {run.cpu:8.1f} {run.wall:8.1f} {run.peak_mib:9.0f}")
+        print(
+            f"{name:10} {run.cpu:8.1f} {run.wall:8.1f} {run.peak_mib:9.0f} {run.peak_pss_mib:8.0f}"
+        )
     print(
         f"ratio      {ours.cpu / pelican.cpu:8.2f} {ours.wall / pelican.wall:8.2f} "
-        f"{ours.peak_mib / pelican.peak_mib:9.2f}   (targets: CPU <= 1, wall <= 0.5, memory <= 1)"
+        f"{ours.peak_mib / pelican.peak_mib:9.2f} {ours.peak_pss_mib / pelican.peak_pss_mib:8.2f}"
+        "   (targets: CPU <= 1, wall <= 0.5, memory <= 1)"
     )
     if not args.keep:
         shutil.rmtree(work)

@@ -661,7 +661,7 @@ class FeedsChannel(ChannelBase):
         # site, which changes by one appeal at a time): each entry's HTML by its record (see
         # publisher.channel.memo), and the site as last rendered in each context, with each
         # feed's last pair of files and what it was made from (_FeedsSite).
-        self._bodies: FragmentMemo[str] = FragmentMemo(_BODY_MEMO_LIMIT)
+        self._bodies: FragmentMemo[str] = FragmentMemo(_BODY_MEMO_LIMIT, for_site=True)
         self._sites: SiteMemory[_FeedsSite] = SiteMemory(_FeedsSite, _SITES_REMEMBERED)
 
     # Rendering -------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ class WebChannel(ChannelBase):
         # Each card's bytes, by the record and where the card is shown (the page's root, and
         # whether it names the area): an index is re-assembled from them, and only a changed
         # appeal's cards are rendered again (see publisher.channel.memo).
-        self._cards: FragmentMemo[bytes] = FragmentMemo(_CARD_MEMO_LIMIT)
+        self._cards: FragmentMemo[bytes] = FragmentMemo(_CARD_MEMO_LIMIT, for_site=True)
         self._sites: SiteMemory[_WebSite] = SiteMemory(_WebSite, _SITES_REMEMBERED)
 
     # Rendering (pure) ---------------------------------------------------------------------

@@ -30,20 +30,42 @@ __all__ = [
     "SiteMemory",
     "in_language",
     "instant",
+    "keep_no_site_fragments",
     "newest_key",
 ]
 
 V = TypeVar("V")
 
+# Whether this process keeps what the memos made for a later rendering of the site hold
+# (see keep_no_site_fragments).
+_SITE_FRAGMENTS_KEPT = True
+
+
+def keep_no_site_fragments() -> None:
+    """From now on, remember nothing in this process's memos for a later rendering of the site
+    (those made with ``for_site=True``); the others still work.
+
+    For a process that renders appeals whose records reach the site's rendering in another
+    process, as other objects (a build's worker: its records are pickled and sent back): what
+    it remembered of them would never be found again, only kept alive with the records until
+    the end of the build (a feed entry's HTML and its record, tens of KiB an appeal)."""
+    global _SITE_FRAGMENTS_KEPT
+    _SITE_FRAGMENTS_KEPT = False
+
 
 class FragmentMemo(Generic[V]):
     """Values by (a record's identity, a key), at most ``limit`` of them (the least recently
-    used are forgotten). Safe to share between threads."""
+    used are forgotten). Safe to share between threads.
 
-    def __init__(self, limit: int) -> None:
+    ``for_site``: what it holds is for a later rendering of the site (a feed entry's HTML, an
+    index card), not for the rest of one appeal's rendering; such a memo remembers nothing in
+    a process that keeps no site fragments (:func:`keep_no_site_fragments`)."""
+
+    def __init__(self, limit: int, *, for_site: bool = False) -> None:
         if limit < 1:
             raise ValueError(f"a memo must hold at least one entry, not {limit}")
         self.limit = limit
+        self.for_site = for_site
         self._entries: OrderedDict[tuple[int, Hashable], tuple[object, V]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -61,6 +83,8 @@ class FragmentMemo(Generic[V]):
 
     def put(self, record: object, key: Hashable, value: V) -> V:
         """Remember ``value`` for ``record`` and ``key``; returns ``value``."""
+        if self.for_site and not _SITE_FRAGMENTS_KEPT:
+            return value
         with self._lock:
             self._entries[(id(record), key)] = (record, value)
             self._entries.move_to_end((id(record), key))

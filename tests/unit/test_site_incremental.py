@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from publisher.channel import RenderContext
+from publisher.channel import memo as memo_module
 from publisher.channel.memo import FragmentMemo, OrderedGroup, SiteChanges
 from publisher.channels.feeds import MAX_ENTRIES, FeedsChannel
 from publisher.channels.web import WebChannel
@@ -244,6 +245,27 @@ def test_memo_finds_only_the_very_same_record() -> None:
     assert memo.get(one, "k") is None and len(memo) == 2
     with pytest.raises(ValueError, match="at least one"):
         FragmentMemo(0)
+
+
+def test_a_process_that_keeps_no_site_fragments_still_memoises_within_a_rendering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What a build's worker does before its first appeal (its records reach the site's
+    # rendering in the main process as other objects).
+    monkeypatch.setattr(memo_module, "_SITE_FRAGMENTS_KEPT", True)
+    one = _appeal(1, random.Random(3))
+    site: FragmentMemo[str] = FragmentMemo(2, for_site=True)
+    within: FragmentMemo[str] = FragmentMemo(2)
+    site.put(one, "k", "kept")
+    memo_module.keep_no_site_fragments()
+    assert site.put(one, "x", "made") == "made"
+    assert site.get(one, "x") is None and len(site) == 1  # nothing more kept, nor the record
+    assert site.get(one, "k") == "kept"
+    within.put(one, "k", "made")
+    assert within.get(one, "k") == "made"
+    feeds = FeedsChannel()
+    feeds.render(one, CONTEXT)
+    assert len(feeds._bodies) == 0
 
 
 def test_site_changes_and_ordered_groups() -> None:
