@@ -155,6 +155,8 @@ def check_lines(lines: Sequence[str], *, source: str | None) -> None:
             file=source,
             line=LIMITS.lines + 1,
         )
+    if max(map(len, lines), default=0) <= LIMITS.line_chars:
+        return  # no line too long: not one to name
     for number, line in enumerate(lines, start=1):
         if len(line) > LIMITS.line_chars:
             raise RecordInvalid(
