@@ -50,6 +50,14 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,
 # ends an email's), a dot and the next label's or the TLD's first character. A text with none of
 # them has no address to look for.
 _MAY_HOLD_URL = re.compile(r"://|www\.|[a-z0-9-]\.[a-z0-9]", re.IGNORECASE)
+_WWW = re.compile(r"www\.", re.IGNORECASE)
+_DOT_BETWEEN = re.compile(r"\.(?<=[a-z0-9-]\.)[a-z0-9]", re.IGNORECASE)
+
+
+def _may_hold_url(text: str) -> bool:
+    """Whether :data:`_MAY_HOLD_URL` finds something in ``text``, each of its three parts
+    looked for on its own: twice as fast, as each starts with a character to scan for."""
+    return "://" in text or _WWW.search(text) is not None or _DOT_BETWEEN.search(text) is not None
 
 
 def _hashtags(text: str) -> Iterator[re.Match[str]]:
@@ -174,7 +182,7 @@ class _Taken:
 def find_links(text: str) -> list[tuple[int, int, str]]:
     """Web and email addresses in running text: ``(start, end, href)``, href absolute."""
     hits: list[tuple[int, int, str]] = []
-    if _MAY_HOLD_URL.search(text) is None:
+    if not _may_hold_url(text):
         return hits  # and so no email address either: it needs a dot between labels too
     for match in _EMAIL.finditer(text):
         hits.append((match.start(), match.end(), f"mailto:{match.group(0)}"))
@@ -288,7 +296,7 @@ def to_spans(
     http(s), mailto or tel raises :class:`RecordInvalid`.
     """
     numbers = find_numbers(text)
-    may_link = _MAY_HOLD_URL.search(text) is not None  # else find_links finds nothing
+    may_link = _may_hold_url(text)  # else find_links finds nothing
     may_tag = "#" in text or "＃" in text  # else _hashtags finds nothing
     if not (markdown or may_link or may_tag or any(found.valid for found in numbers)):
         return (Span(text=text),) if text else ()  # nothing to link: one span, as below

@@ -402,6 +402,14 @@ def test_a_text_the_address_check_passes_over_holds_no_address(text: str) -> Non
         assert _EMAIL.search(text) is None
 
 
+@settings(max_examples=500)
+@given(_ADDRESSY | st.text(alphabet="aZ09-.:/wW \u0130\u0131\u017f\u212a\u00e9", max_size=8))
+def test_the_address_check_in_parts_is_the_pattern(text: str) -> None:
+    from publisher.importers.inline import _may_hold_url
+
+    assert _may_hold_url(text) == (_MAY_HOLD_URL.search(text) is not None)
+
+
 def test_ascii_title_comparison_is_the_pattern() -> None:
     """ASCII text is compared with the title through a translation table: it must treat each
     ASCII character as the pattern does."""

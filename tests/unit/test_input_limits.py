@@ -97,6 +97,16 @@ def test_the_size_limit_is_inclusive(tmp_path: Path) -> None:
         read_bounded(path)
 
 
+def test_a_file_longer_than_its_size_is_read_to_the_end() -> None:
+    """A file is read at the size it reports, then on to the limit if there is more (a file
+    that grows, or one that is not a regular file and reports no size)."""
+    proc = Path("/proc/self/status")
+    if not proc.is_file() or proc.stat().st_size != 0:
+        pytest.skip("needs a file that reports size 0 and has content")
+    data = read_bounded(proc)
+    assert data.startswith(b"Name:") and data.endswith(b"\n")
+
+
 def test_text_over_the_size_limit_is_refused() -> None:
     error = refused(seed("é" * 600_000))  # 600,000 characters, 1.2 MB as UTF-8
     assert "the file is 1.2 MB" in str(error)
