@@ -403,11 +403,12 @@ def _cache_names(paths: Sequence[Path]) -> list[str]:
     folders: dict[str, str] = {}
     names = []
     for path in paths:
-        folder, file = os.path.split(path)
+        folder, _, file = os.fspath(path).rpartition(os.sep)
         real = folders.get(folder)
         if real is None:
-            real = folders[folder] = os.path.realpath(folder or os.curdir)
-        names.append(os.path.join(real, file))
+            resolved = os.path.realpath(folder or os.curdir)
+            real = folders[folder] = resolved.rstrip(os.sep) + os.sep
+        names.append(real + file)
     return names
 
 
@@ -627,10 +628,13 @@ def _remember(
     """Save what this build read and wrote, for the next one."""
     state = cached.state
     files: dict[str, tuple[bytes, build_cache.Stat]] = {}
+    recorded_outputs = state.outputs if state is not None else {}
     for file, digest in outputs.items():
-        if file not in written and state is not None and file in state.outputs:
-            files[file] = state.outputs[file]
-            continue
+        if file not in written:
+            kept = recorded_outputs.get(file)
+            if kept is not None:
+                files[file] = kept
+                continue
         stat = build_cache.stat_of(out / file)
         if stat is not None:
             files[file] = (digest, stat)
