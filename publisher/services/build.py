@@ -9,6 +9,9 @@ out among worker processes (one per core, ``jobs``), each writing its appeals' f
 staging folder and sending back the record and a digest of every file; the main process then
 renders what needs every appeal (indexes and feeds) and checks that no two outputs want one path
 with different bytes. The output is the same, byte for byte, whatever the number of processes.
+The main process reads and renders the first appeal itself before forking, so what a first
+rendering loads is in pages the workers share; a worker remembers nothing for a site rendering
+(its records reach the main process as other objects).
 """
 
 from __future__ import annotations
