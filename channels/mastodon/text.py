@@ -30,6 +30,7 @@ __all__ = [
     "fits",
     "graphemes",
     "lines_fit",
+    "lines_weight",
     "mentions",
     "weigh",
 ]
@@ -134,12 +135,12 @@ def _line_weight(line: str, per_url: int) -> int:
     return graphemes(_countable(line, per_url))
 
 
-def lines_fit(
-    lines: Sequence[str],
-    limit: int = DEFAULT_MAX_CHARACTERS,
-    per_url: int = DEFAULT_CHARACTERS_PER_URL,
-) -> bool:
-    """``fits("\n".join(lines), limit, per_url)``, computed line by line.
+def lines_weight(
+    lines: Sequence[str], per_url: int = DEFAULT_CHARACTERS_PER_URL, most: int | None = None
+) -> int:
+    """``weigh("\n".join(lines), per_url)``, computed line by line. Given ``most``, a count
+    over ``most`` is returned as soon as the lines counted so far are over it (for lines that
+    are not all blank: a blank text counts 0).
 
     Exact, because Mastodon's count is additive across a newline: no URL or mention spans
     one, and one at the start or end of a line is found as at the start or end of a text (a
@@ -149,12 +150,22 @@ def lines_fit(
     line is counted once instead of once per candidate status.
     """
     if any("\r" in line for line in lines):
-        return fits("\n".join(lines), limit, per_url)
+        return weigh("\n".join(lines), per_url)
     total = len(lines) - 1
     blank = True
     for line in lines:
         total += _line_weight(line, per_url)
-        if total > limit:
-            return False
+        if most is not None and total > most:
+            return total
         blank = blank and not line.strip()
-    return not blank
+    return 0 if blank else total
+
+
+def lines_fit(
+    lines: Sequence[str],
+    limit: int = DEFAULT_MAX_CHARACTERS,
+    per_url: int = DEFAULT_CHARACTERS_PER_URL,
+) -> bool:
+    """``fits("\n".join(lines), limit, per_url)``, computed line by line
+    (:func:`lines_weight`)."""
+    return any(line.strip() for line in lines) and lines_weight(lines, per_url, limit) <= limit
