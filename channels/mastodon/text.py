@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import regex
 
-from publisher.channels.x._twitter_text import extract_urls_with_indices
+from publisher.channels.x._twitter_text import scheme_url_spans
 
 __all__ = [
     "DEFAULT_CHARACTERS_PER_URL",
@@ -82,8 +82,7 @@ def _entities(text: str) -> tuple[tuple[int, int, str | None], ...]:
     start, overlapping ones removed. Whatever the instance counts a URL as: Mastodon and
     Bluesky (which composes its posts as Mastodon's) weigh the same candidate texts."""
     entities: list[tuple[int, int, str | None]] = [
-        (url["indices"][0], url["indices"][1], None)
-        for url in extract_urls_with_indices(text, False)
+        (start, end, None) for start, end in scheme_url_spans(text)
     ]
     entities.extend(mentions(text))
     if not entities:
