@@ -129,17 +129,16 @@ def fits(
 
 
 @lru_cache(maxsize=16_384)
-def _line_weight(line: str, per_url: int) -> int:
-    """:func:`weigh` of a line that is not blank (a blank one weighs its graphemes here)."""
-    return graphemes(_countable(line, per_url))
+def _line_count(line: str, per_url: int) -> tuple[int, bool]:
+    """A line's graphemes as Mastodon counts them (-1 for a line holding a carriage return,
+    which could join the next line break), and whether it is blank."""
+    if "\r" in line:
+        return -1, False
+    return graphemes(_countable(line, per_url)), not line.strip()
 
 
-def lines_weight(
-    lines: Sequence[str], per_url: int = DEFAULT_CHARACTERS_PER_URL, most: int | None = None
-) -> int:
-    """``weigh("\n".join(lines), per_url)``, computed line by line. Given ``most``, a count
-    over ``most`` is returned as soon as the lines counted so far are over it (for lines that
-    are not all blank: a blank text counts 0).
+def lines_weight(lines: Sequence[str], per_url: int = DEFAULT_CHARACTERS_PER_URL) -> int:
+    """``weigh("\n".join(lines), per_url)``, computed line by line.
 
     Exact, because Mastodon's count is additive across a newline: no URL or mention spans
     one, and one at the start or end of a line is found as at the start or end of a text (a
@@ -148,15 +147,14 @@ def lines_weight(
     unless a carriage return comes before it (then the whole text is weighed). Each distinct
     line is counted once instead of once per candidate status.
     """
-    if any("\r" in line for line in lines):
-        return weigh("\n".join(lines), per_url)
     total = len(lines) - 1
     blank = True
     for line in lines:
-        total += _line_weight(line, per_url)
-        if most is not None and total > most:
-            return total
-        blank = blank and not line.strip()
+        weight, empty = _line_count(line, per_url)
+        if weight < 0:
+            return weigh("\n".join(lines), per_url)
+        total += weight
+        blank = blank and empty
     return 0 if blank else total
 
 
@@ -165,6 +163,17 @@ def lines_fit(
     limit: int = DEFAULT_MAX_CHARACTERS,
     per_url: int = DEFAULT_CHARACTERS_PER_URL,
 ) -> bool:
-    """``fits("\n".join(lines), limit, per_url)``, computed line by line
-    (:func:`lines_weight`)."""
-    return any(line.strip() for line in lines) and lines_weight(lines, per_url, limit) <= limit
+    """``fits("\n".join(lines), limit, per_url)``, computed line by line as
+    :func:`lines_weight` counts, and no further than the first lines over ``limit`` (the
+    count of a text is at least that of its first lines and the line break after them)."""
+    total = len(lines) - 1
+    blank = True
+    for line in lines:
+        weight, empty = _line_count(line, per_url)
+        if weight < 0:
+            return fits("\n".join(lines), limit, per_url)
+        total += weight
+        if total > limit:
+            return False
+        blank = blank and empty
+    return not blank
