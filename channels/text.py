@@ -194,8 +194,13 @@ _FOLD = str.maketrans(
         "\n": " ",
     }
 )
-_SPACES = re.compile(r"[ \t]+")
+# A run of spaces and tabs becomes one space. Only the runs that are not one space already are
+# matched (a tab, or a space and more): the same text as every run's, without a replacement
+# for each single space between words.
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([.,;:!?)](?:\s|$))")
+_SPACED_PUNCT = tuple(f" {mark}" for mark in ".,;:!?)")
+"""What :data:`_SPACE_BEFORE_PUNCT` needs: a space just before the mark."""
 
 
 def _no_emoji(text: str) -> str:
@@ -217,7 +222,8 @@ def clean_text(text: str) -> str:
     text = text.replace("<", " less than ").replace(">", " greater than ")
     if not text.isascii():  # every emoji and every invisible character is beyond ASCII
         text = _INVISIBLE.sub("", _no_emoji(text))
-    text = text.translate(_FOLD)
+    if not text.isascii() or "\t" in text or "\n" in text:  # _FOLD's only ASCII keys
+        text = text.translate(_FOLD)
     if "](" in text:
         text = _MD_LINK.sub(r"\1: \2", text)
     if "*" in text or "_" in text:
@@ -226,7 +232,9 @@ def clean_text(text: str) -> str:
     text = text.replace("`", "").replace("~~", "")
     text = _MD_LINE_START.sub("", text)
     text = _SPACES.sub(" ", text).strip()
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    if any(pair in text for pair in _SPACED_PUNCT):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text
 
 
 # --- Dates -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from publisher.channels.x._twitter_text import extract_urls_with_indices
+from publisher.channels.x._twitter_text import scheme_url_spans
 from publisher.channels.x.entities import extract_hashtags
 
 __all__ = [
@@ -109,13 +109,11 @@ def richtext(source: str, *, shorten: bool = True) -> RichText:
     """``source`` (URLs written out in full) as a post: each URL (with a scheme, as Mastodon and
     twitter-text find them) shown as :func:`link_label` (``shorten``) or as written, with a
     ``#link`` facet; each hashtag a ``#tag`` facet. Offsets are UTF-8 bytes of the result."""
-    urls = extract_urls_with_indices(source, False)
     pieces: list[str] = []
     facets: list[Facet] = []
     position = 0
     offset = 0
-    for found in urls:
-        start, end = found["indices"]
+    for start, end in scheme_url_spans(source):
         url = source[start:end]
         before = source[position:start]
         pieces.append(before)

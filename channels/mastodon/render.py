@@ -21,6 +21,7 @@ from publisher.channels.mastodon.text import (
     fits,
     graphemes,
     lines_fit,
+    lines_weight,
     weigh,
 )
 from publisher.channels.x.bilingual import (
@@ -94,9 +95,14 @@ class _Counter:
         top = self.limits.max_weight if limit is None else limit
         return fits(text, top, self.limits.characters_per_url)
 
-    def lines_fit(self, lines: Sequence[str], limit: int) -> bool:
+    def lines_fit(self, lines: Sequence[str], limit: int | None = None) -> bool:
         """``self.fits("\n".join(lines), limit)``, weighed line by line."""
-        return lines_fit(lines, limit, self.limits.characters_per_url)
+        top = self.limits.max_weight if limit is None else limit
+        return lines_fit(lines, top, self.limits.characters_per_url)
+
+    def lines_weight(self, lines: Sequence[str]) -> int:
+        """``self.weigh("\n".join(lines))``, weighed line by line."""
+        return lines_weight(lines, self.limits.characters_per_url)
 
     def truncate(self, text: str, limit: int) -> str:
         """``text`` if it fits, else as many whole words as fit and an ellipsis."""
@@ -298,11 +304,13 @@ def _media(appeal: Appeal, limits: MastodonLimits, warnings: list[str]) -> tuple
 
 
 def _post(counter: _Counter, text: str, media: tuple[Media, ...] = ()) -> SocialPost:
-    if not counter.fits(text):
+    # Weighed line by line: the lines were weighed as the status was composed.
+    lines = text.split("\n")
+    if not counter.lines_fit(lines):
         raise AssertionError(
             f"status counts {counter.weigh(text)} (> {counter.limits.max_weight}): {text!r}"
         )
-    return SocialPost(text=text, weight=counter.weigh(text), media=media)
+    return SocialPost(text=text, weight=counter.lines_weight(lines), media=media)
 
 
 def _single(counter: _Counter, text: str, url: str) -> str:
@@ -360,7 +368,7 @@ def _numbered_thread(counter: _Counter, make: Thread) -> tuple[list[str], list[s
                 break
             total = len(candidate)
             numbered = [f"{text}\n{i}/{total}" for i, text in enumerate(candidate, start=1)]
-            if all(counter.fits(text) for text in numbered):
+            if all(counter.lines_fit(text.split("\n")) for text in numbered):
                 return numbered, numbered_warnings
     return texts, warnings
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import regex
 
-from publisher.channels.x._twitter_text import extract_urls_with_indices
+from publisher.channels.x._twitter_text import scheme_url_spans
 
 __all__ = [
     "DEFAULT_CHARACTERS_PER_URL",
@@ -30,6 +30,7 @@ __all__ = [
     "fits",
     "graphemes",
     "lines_fit",
+    "lines_weight",
     "mentions",
     "weigh",
 ]
@@ -81,8 +82,7 @@ def _entities(text: str) -> tuple[tuple[int, int, str | None], ...]:
     start, overlapping ones removed. Whatever the instance counts a URL as: Mastodon and
     Bluesky (which composes its posts as Mastodon's) weigh the same candidate texts."""
     entities: list[tuple[int, int, str | None]] = [
-        (url["indices"][0], url["indices"][1], None)
-        for url in extract_urls_with_indices(text, False)
+        (start, end, None) for start, end in scheme_url_spans(text)
     ]
     entities.extend(mentions(text))
     if not entities:
@@ -129,17 +129,16 @@ def fits(
 
 
 @lru_cache(maxsize=16_384)
-def _line_weight(line: str, per_url: int) -> int:
-    """:func:`weigh` of a line that is not blank (a blank one weighs its graphemes here)."""
-    return graphemes(_countable(line, per_url))
+def _line_count(line: str, per_url: int) -> tuple[int, bool]:
+    """A line's graphemes as Mastodon counts them (-1 for a line holding a carriage return,
+    which could join the next line break), and whether it is blank."""
+    if "\r" in line:
+        return -1, False
+    return graphemes(_countable(line, per_url)), not line.strip()
 
 
-def lines_fit(
-    lines: Sequence[str],
-    limit: int = DEFAULT_MAX_CHARACTERS,
-    per_url: int = DEFAULT_CHARACTERS_PER_URL,
-) -> bool:
-    """``fits("\n".join(lines), limit, per_url)``, computed line by line.
+def lines_weight(lines: Sequence[str], per_url: int = DEFAULT_CHARACTERS_PER_URL) -> int:
+    """``weigh("\n".join(lines), per_url)``, computed line by line.
 
     Exact, because Mastodon's count is additive across a newline: no URL or mention spans
     one, and one at the start or end of a line is found as at the start or end of a text (a
@@ -148,13 +147,33 @@ def lines_fit(
     unless a carriage return comes before it (then the whole text is weighed). Each distinct
     line is counted once instead of once per candidate status.
     """
-    if any("\r" in line for line in lines):
-        return fits("\n".join(lines), limit, per_url)
     total = len(lines) - 1
     blank = True
     for line in lines:
-        total += _line_weight(line, per_url)
+        weight, empty = _line_count(line, per_url)
+        if weight < 0:
+            return weigh("\n".join(lines), per_url)
+        total += weight
+        blank = blank and empty
+    return 0 if blank else total
+
+
+def lines_fit(
+    lines: Sequence[str],
+    limit: int = DEFAULT_MAX_CHARACTERS,
+    per_url: int = DEFAULT_CHARACTERS_PER_URL,
+) -> bool:
+    """``fits("\n".join(lines), limit, per_url)``, computed line by line as
+    :func:`lines_weight` counts, and no further than the first lines over ``limit`` (the
+    count of a text is at least that of its first lines and the line break after them)."""
+    total = len(lines) - 1
+    blank = True
+    for line in lines:
+        weight, empty = _line_count(line, per_url)
+        if weight < 0:
+            return fits("\n".join(lines), limit, per_url)
+        total += weight
         if total > limit:
             return False
-        blank = blank and not line.strip()
+        blank = blank and empty
     return not blank

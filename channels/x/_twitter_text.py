@@ -22,7 +22,7 @@ import types
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "measure",
     "parse_tweet",
     "pkg_resources_stand_in",
+    "scheme_url_spans",
 ]
 
 _STAND_IN_LOCK = threading.RLock()
@@ -131,6 +132,32 @@ def extract_urls_with_indices(
         text, extract_urls_without_protocol
     )
     return found
+
+
+@lru_cache(maxsize=16_384)
+def _line_scheme_urls(line: str) -> tuple[tuple[int, int], ...]:
+    return tuple(
+        (found["indices"][0], found["indices"][1])
+        for found in extract_urls_with_indices(line, False)
+    )
+
+
+def scheme_url_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``extract_urls_with_indices(text, False)`` finds its URLs (those with a scheme,
+    as Mastodon and Bluesky link them): ``(start, end)`` each, found line by line.
+
+    The same, because a URL never holds a line break, and a line break before one is a
+    character a URL may follow, as the start of a text is; each distinct line (a contact, the
+    link line of a status) is searched once, however many posts show it.
+    """
+    if ":" not in text:  # the library's own shortcut: no scheme, no URL
+        return []
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        spans.extend((offset + start, offset + end) for start, end in _line_scheme_urls(line))
+        offset += len(line) + 1
+    return spans
 
 
 def has_invalid_characters(text: str) -> bool:

@@ -52,18 +52,42 @@ def extract_urls(text: str) -> list[Entity]:
 
 
 def extract_hashtags(text: str) -> list[Entity]:
-    """Every hashtag X would link in ``text``, in order, never one inside a URL."""
+    """Every hashtag X would link in ``text``, in order, never one inside a URL.
+
+    Found line by line, only in the lines with a hash sign: the same, because neither a
+    hashtag nor a URL holds a line break, a line break is neither a hashtag character nor
+    ``&`` (what may not come before one) nor what may not follow one, nor a character a URL
+    may not follow; and the search for a hashtag (a look back before every character) is then
+    made over the few short lines that may hold one, not over a whole post.
+    """
     if not any(sign in text for sign in HASH_SIGNS):
         return []
+    if "\n" not in text:
+        return list(_line_hashtags(text))
+    tags: list[Entity] = []
+    offset = 0
+    for line in text.split("\n"):
+        if any(sign in line for sign in HASH_SIGNS):
+            tags.extend(
+                Entity(tag.kind, tag.text, tag.start + offset, tag.end + offset)
+                for tag in _line_hashtags(line)
+            )
+        offset += len(line) + 1
+    return tags
+
+
+@lru_cache(maxsize=4096)
+def _line_hashtags(text: str) -> tuple[Entity, ...]:
+    """:func:`extract_hashtags` of one line."""
     tags: list[Entity] = []
     for match in hashtag_pattern().finditer(text):
         if END_OF_HASHTAG.match(text, match.end()):
             continue  # "#tag#more" or "#http://…": not a hashtag
         tags.append(Entity("hashtag", match.group(1), match.start(), match.end()))
     if not tags:
-        return []
+        return ()
     if not any(_near_a_dot(text, tag) for tag in tags):
-        return tags  # no URL can overlap any of them: nothing to remove
+        return tuple(tags)  # no URL can overlap any of them: nothing to remove
     # twitter-text's removeOverlappingEntities: in order of start, an entity that begins
     # before the last kept one ends is dropped (hashtags first when both start together).
     entities = sorted([*tags, *extract_urls(text)], key=lambda e: e.start)
@@ -72,7 +96,7 @@ def extract_hashtags(text: str) -> list[Entity]:
         if kept and entity.start < kept[-1].end:
             continue
         kept.append(entity)
-    return [entity for entity in kept if entity.kind == "hashtag"]
+    return tuple(entity for entity in kept if entity.kind == "hashtag")
 
 
 _BREAKS = " \t\n"

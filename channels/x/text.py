@@ -39,7 +39,10 @@ MAX_WEIGHT = 280
 ELLIPSIS = "…"
 
 _ZWJ = "\u200d"
-_WHITESPACE = re.compile(r"\s+")
+# A run of whitespace becomes one space. Only the runs that are not one space already are
+# matched (any other whitespace character, or a space and more): the same text as every run's,
+# without a replacement for each single space between words.
+_WHITESPACE = re.compile(r"[^\S ]\s*| \s+")
 # A phone number (or any run of digit groups) is never broken: "0800 085 3481", "18001 101",
 # "+44 (0)1773 746 115". Groups are digits with optional brackets, joined by a space or hyphen.
 _NUMBER_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d()]*(?:[ -]\(?\d[\d()]*)+")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from publisher.channels.mastodon import DEFAULT_LIMITS, MastodonLimits, graphemes, weigh
 from publisher.channels.mastodon.client import limits_from_instance
 from publisher.channels.mastodon.render import render_posts, render_update_posts
-from publisher.channels.mastodon.text import fits, lines_fit
+from publisher.channels.mastodon.text import fits, lines_fit, lines_weight
 from publisher.domain.phones import grouped
 from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
@@ -145,8 +145,9 @@ _LINE_PIECES = [
     lines=st.lists(st.lists(st.sampled_from(_LINE_PIECES), max_size=6).map("".join), max_size=6),
     per_url=st.sampled_from([0, 23, 30]),
 )
-def test_lines_fit_is_fits_of_the_joined_text(lines: list[str], per_url: int) -> None:
+def test_lines_weight_and_fit_are_those_of_the_joined_text(lines: list[str], per_url: int) -> None:
     text = "\n".join(lines)
     weight = weigh(text, per_url)
+    assert lines_weight(lines, per_url) == weight
     for limit in (weight - 1, weight, weight + 1, 0, 500):  # either side of the count
         assert lines_fit(lines, limit, per_url) == fits(text, limit, per_url), limit

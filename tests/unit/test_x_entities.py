@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from publisher.channel import RenderContext
 from publisher.channels._common import drop_tags
-from publisher.channels.x import XChannel
+from publisher.channels.x import XChannel, entities
+from publisher.channels.x._twitter_text import extract_urls_with_indices, scheme_url_spans
 from publisher.channels.x.entities import (
     extract_hashtags,
     extract_urls,
@@ -466,3 +467,74 @@ def test_hashtags_found_without_a_url_search_are_twitter_texts(
     assert hashtags_in(text) == _hashtags_after_every_url(text)
     _, demoted = limit_hashtags(text, 1)
     assert demoted == _hashtags_after_every_url(text)[1:]
+
+
+_URL_PIECES = [
+    "https://www.example.police.uk/news/a/",
+    "http://a.co",
+    "HTTPS://EXAMPLE.COM/X?y=1",
+    "https://t.co/abcdefghij",
+    "https://t.co/" + "a" * 45,
+    "https://例え.jp/",
+    "police.uk/x",
+    "www.example.police.uk",
+    "@sam",
+    "#tag",
+    "(",
+    ")",
+    "/",
+    ":",
+    ".",
+    "-",
+    "\u202a",
+    "é",
+    "\r",
+    "\t",
+    " ",
+    "",
+    "word",
+]
+
+
+@settings(max_examples=2_000, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_URL_PIECES), st.sampled_from(["", " ", "\n", "\n\n"])),
+        max_size=10,
+    ).map(lambda parts: "".join(piece + glue for piece, glue in parts))
+)
+def test_scheme_url_spans_are_the_librarys(text: str) -> None:
+    expected = [tuple(url["indices"]) for url in extract_urls_with_indices(text, False)]
+    assert scheme_url_spans(text) == expected
+
+
+_TAG_PIECES = [
+    "#tag",
+    "#Find_Sam",
+    "＃全角",
+    "#122",
+    "&#39;",
+    "a#b",
+    "✌\ufe0f#tag",
+    "#tag#more",
+    "#http://x.co",
+    "https://example.police.uk/a#how-to-help",
+    "example.police.uk/#frag",
+    "x.co#tag",
+    "é",
+    ".",
+    "\r",
+    "",
+]
+
+
+@settings(max_examples=2_000, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_TAG_PIECES), st.sampled_from(["", " ", "\n", "\n\n", "\t"])),
+        max_size=10,
+    ).map(lambda parts: "".join(piece + glue for piece, glue in parts))
+)
+def test_hashtags_found_line_by_line_are_those_of_the_whole_text(text: str) -> None:
+    whole = list(entities._line_hashtags.__wrapped__(text))  # one search over the whole text
+    assert extract_hashtags(text) == whole
