@@ -365,18 +365,23 @@ class AreaLink:
     count: int
 
 
-def _span_inline(span: Span, context_text: str, base: str) -> Inline:
+def _span_inline(span: Span, paragraph: Paragraph | CallToAction, base: str) -> Inline:
+    contact = span.contact
+    if contact is None and span.href is None and not span.hashtag:
+        return Inline(text=span.text)  # words as written (most spans)
     core = span.text.strip()
-    before = span.text[: len(span.text) - len(span.text.lstrip())]
-    after = span.text[len(span.text.rstrip()) :]
     if not core:
         return Inline(text=span.text)
-    contact = span.contact
+    before = span.text[: len(span.text) - len(span.text.lstrip())]
+    after = span.text[len(span.text.rstrip()) :]
     if contact is not None and contact.is_number:
         text = written_number(core, contact)
         note = None
-        lowered = context_text.lower()
-        said = any(gettext(word).lower() in lowered for word in _SAYS_KIND.get(contact.kind, ()))
+        says = _SAYS_KIND.get(contact.kind, ())
+        # Whether the sentence already says what kind of number it is (only a text or
+        # textphone number would get a note).
+        lowered = paragraph.text.lower() if says else ""
+        said = any(gettext(word).lower() in lowered for word in says)
         if contact.kind is ContactKind.TEXTPHONE and not said:
             note = gettext("(textphone, Relay UK)")
         elif contact.kind is ContactKind.TEXT and not said:
@@ -443,8 +448,7 @@ def _contact_view(contact: Contact) -> ContactView:
 def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ...]:
     """The paragraph's spans, joined as written (a span keeps its own spaces). Relative links
     are resolved against ``base``, the appeal's own URL, as the other channels do."""
-    context_text = "".join(span.text for span in paragraph.spans)
-    return tuple(_span_inline(s, context_text, base) for s in paragraph.spans if s.text)
+    return tuple(_span_inline(s, paragraph, base) for s in paragraph.spans if s.text)
 
 
 def inline_html(parts: Iterable[Inline], en: Markup = _NO_MARKUP) -> Markup:
