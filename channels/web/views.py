@@ -445,12 +445,6 @@ def _contact_view(contact: Contact) -> ContactView:
     )
 
 
-def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ...]:
-    """The paragraph's spans, joined as written (a span keeps its own spaces). Relative links
-    are resolved against ``base``, the appeal's own URL, as the other channels do."""
-    return tuple(_span_inline(s, paragraph, base) for s in paragraph.spans if s.text)
-
-
 def inline_html(parts: Iterable[Inline], en: Markup = _NO_MARKUP) -> Markup:
     """A paragraph's runs as HTML: each run's text (a link's, with its checked ``href``; a
     number's or hashtag's in an element of its class), its note after it (in an element
@@ -486,7 +480,19 @@ def inline_html(parts: Iterable[Inline], en: Markup = _NO_MARKUP) -> Markup:
 
 
 def _paragraph_html(paragraph: Paragraph | CallToAction, base: str, en: Markup) -> Markup:
-    return inline_html(_inlines(paragraph, base), en)
+    """The paragraph's spans as HTML (:func:`inline_html` of each span's run), joined as
+    written: a span keeps its own spaces. Relative links are resolved against ``base``, the
+    appeal's own URL, as the other channels do. A span of plain words, which is most of them,
+    is its escaped text: what its run would come to."""
+    out: list[str] = []
+    for span in paragraph.spans:
+        if not span.text:
+            continue
+        if span.contact is None and span.href is None and not span.hashtag:
+            out.append(escape(span.text))
+        else:
+            out.append(inline_html((_span_inline(span, paragraph, base),), en))
+    return Markup("".join(out))  # each piece escaped (inline_html escapes every value)
 
 
 def blocks(appeal: Appeal, en: Markup = _NO_MARKUP) -> tuple[BlockView, ...]:
