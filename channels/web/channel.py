@@ -130,8 +130,10 @@ class _WebSite:
 
 def _named(context: RenderContext, words: Chrome) -> RenderContext:
     """``context`` with the site's name in the language of ``words`` (the built-in name has a
-    translation; a configured one stays as configured)."""
-    return replace(context, site_name=site_name(context.site_name, words))
+    translation; a configured one stays as configured): ``context`` itself when the name is
+    the same in that language (a configured name, or English)."""
+    name = site_name(context.site_name, words)
+    return context if name == context.site_name else replace(context, site_name=name)
 
 
 class WebChannel(ChannelBase):
