@@ -130,8 +130,10 @@ class _WebSite:
 
 def _named(context: RenderContext, words: Chrome) -> RenderContext:
     """``context`` with the site's name in the language of ``words`` (the built-in name has a
-    translation; a configured one stays as configured)."""
-    return replace(context, site_name=site_name(context.site_name, words))
+    translation; a configured one stays as configured): ``context`` itself when the name is
+    the same in that language (a configured name, or English)."""
+    name = site_name(context.site_name, words)
+    return context if name == context.site_name else replace(context, site_name=name)
 
 
 class WebChannel(ChannelBase):
@@ -181,7 +183,7 @@ class WebChannel(ChannelBase):
                 page = self._appeal_page(version, _named(context, words), root_for(path), words)
                 if len(versions) > 1:
                     page = with_languages(page, version, versions, root_for(path))
-                view = self._appeal_view(version)
+                view = self._appeal_view(version, page.english)
                 html = self._env.get_template("web/appeal.html").render(page=page, appeal=view)
             files.append(OutputFile(path=path, content=clean(html), media_type=HTML))
             warnings += link_warnings(version) + photo_warnings(version)
@@ -406,7 +408,7 @@ class WebChannel(ChannelBase):
         """Our words for a page in ``lang``: its language's catalogue, else English."""
         return chrome_for(lang, self._locale_dir)
 
-    def _appeal_view(self, appeal: Appeal) -> AppealView:
+    def _appeal_view(self, appeal: Appeal, en: Markup) -> AppealView:
         resolved = appeal.status is AppealStatus.RESOLVED
         local_updated = appeal.local_updated
         return AppealView(
@@ -415,7 +417,7 @@ class WebChannel(ChannelBase):
             published=TimeView.of(appeal.local_published, appeal.timezone),
             updated=None if local_updated is None else TimeView.of(local_updated, appeal.timezone),
             resolution=appeal.resolution if resolved else None,
-            blocks=() if resolved else blocks(appeal),
+            blocks=() if resolved else blocks(appeal, en),
             photo=photo(appeal),
             resolution_heading=resolution_heading(appeal),
             danger_warning=appeal.sensitive,

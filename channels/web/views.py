@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from publisher.channel import RenderContext
 from publisher.channel.i18n import N_, contact_name, current, gettext
@@ -61,6 +61,7 @@ __all__ = [
     "html_lang",
     "human_time",
     "image_meta",
+    "inline_html",
     "jsonld",
     "language_name",
     "language_versions",
@@ -133,6 +134,9 @@ _SAYS_KIND = {
 }
 """Words that, in the page's language, already say what kind of number a sentence gives, so
 it needs no "(textphone, Relay UK)" or "(text message)" after the number."""
+
+_NO_MARKUP = Markup("")
+"""An empty piece of HTML: no paragraph, or no attribute."""
 
 # URLs, numbers and times ---------------------------------------------------------------------
 
@@ -210,9 +214,12 @@ class ContactView:
 @dataclass(frozen=True)
 class BlockView:
     type: Literal["paragraph", "heading", "quote", "contacts", "bullets", "call-to-action"]
-    parts: tuple[Inline, ...] = ()
+    parts: Markup = _NO_MARKUP
+    """The block's own paragraph (or a list's or contacts' intro) as HTML: see
+    :func:`inline_html`."""
     text: str = ""
-    paragraphs: tuple[tuple[Inline, ...], ...] = ()
+    paragraphs: tuple[Markup, ...] = ()
+    """A quote's paragraphs, a list's items, each as HTML (:func:`inline_html`)."""
     heading: str | None = None
     contacts: tuple[ContactView, ...] = ()
 
@@ -296,6 +303,14 @@ class Page:
         English."""
         return self.lang.split("-")[0].lower() != self.chrome_lang
 
+    @property
+    def english(self) -> Markup:
+        """The attribute our own words carry: `` lang="en"`` where :attr:`english_chrome`, else
+        nothing (the language is escaped like any attribute value)."""
+        if self.english_chrome:
+            return Markup(' lang="%s"') % self.chrome_lang
+        return _NO_MARKUP
+
 
 @dataclass(frozen=True)
 class PhotoView:
@@ -350,18 +365,23 @@ class AreaLink:
     count: int
 
 
-def _span_inline(span: Span, context_text: str, base: str) -> Inline:
+def _span_inline(span: Span, paragraph: Paragraph | CallToAction, base: str) -> Inline:
+    contact = span.contact
+    if contact is None and span.href is None and not span.hashtag:
+        return Inline(text=span.text)  # words as written (most spans)
     core = span.text.strip()
-    before = span.text[: len(span.text) - len(span.text.lstrip())]
-    after = span.text[len(span.text.rstrip()) :]
     if not core:
         return Inline(text=span.text)
-    contact = span.contact
+    before = span.text[: len(span.text) - len(span.text.lstrip())]
+    after = span.text[len(span.text.rstrip()) :]
     if contact is not None and contact.is_number:
         text = written_number(core, contact)
         note = None
-        lowered = context_text.lower()
-        said = any(gettext(word).lower() in lowered for word in _SAYS_KIND.get(contact.kind, ()))
+        says = _SAYS_KIND.get(contact.kind, ())
+        # Whether the sentence already says what kind of number it is (only a text or
+        # textphone number would get a note).
+        lowered = paragraph.text.lower() if says else ""
+        said = any(gettext(word).lower() in lowered for word in says)
         if contact.kind is ContactKind.TEXTPHONE and not said:
             note = gettext("(textphone, Relay UK)")
         elif contact.kind is ContactKind.TEXT and not said:
@@ -425,14 +445,57 @@ def _contact_view(contact: Contact) -> ContactView:
     )
 
 
-def _inlines(paragraph: Paragraph | CallToAction, base: str) -> tuple[Inline, ...]:
-    """The paragraph's spans, joined as written (a span keeps its own spaces). Relative links
-    are resolved against ``base``, the appeal's own URL, as the other channels do."""
-    context_text = "".join(span.text for span in paragraph.spans)
-    return tuple(_span_inline(s, context_text, base) for s in paragraph.spans if s.text)
+def inline_html(parts: Iterable[Inline], en: Markup = _NO_MARKUP) -> Markup:
+    """A paragraph's runs as HTML: each run's text (a link's, with its checked ``href``; a
+    number's or hashtag's in an element of its class), its note after it (in an element
+    carrying ``en``, :attr:`Page.english`, when that is set) and the spaces around it.
+
+    Everything that comes from a record or a catalogue (text, note, address, spaces) is
+    escaped here, and so is the class; the only markup is the elements written below, so no
+    record's text ever runs as markup."""
+    out: list[str] = []
+    add = out.append
+    for part in parts:
+        if part.before:
+            add(escape(part.before))
+        if part.href:
+            if part.css:
+                add(f'<a href="{escape(part.href)}" class="{escape(part.css)}">')
+            else:
+                add(f'<a href="{escape(part.href)}">')
+            add(escape(part.text))
+            add("</a>")
+        elif part.css:
+            add(f'<span class="{escape(part.css)}">{escape(part.text)}</span>')
+        else:
+            add(escape(part.text))
+        if part.note:
+            if en:
+                add(f" <span{escape(en)}>{escape(part.note)}</span>")
+            else:
+                add(f" {escape(part.note)}")
+        if part.after:
+            add(escape(part.after))
+    return Markup("".join(out))  # every piece from a record escaped above
 
 
-def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
+def _paragraph_html(paragraph: Paragraph | CallToAction, base: str, en: Markup) -> Markup:
+    """The paragraph's spans as HTML (:func:`inline_html` of each span's run), joined as
+    written: a span keeps its own spaces. Relative links are resolved against ``base``, the
+    appeal's own URL, as the other channels do. A span of plain words, which is most of them,
+    is its escaped text: what its run would come to."""
+    out: list[str] = []
+    for span in paragraph.spans:
+        if not span.text:
+            continue
+        if span.contact is None and span.href is None and not span.hashtag:
+            out.append(escape(span.text))
+        else:
+            out.append(inline_html((_span_inline(span, paragraph, base),), en))
+    return Markup("".join(out))  # each piece escaped (inline_html escapes every value)
+
+
+def blocks(appeal: Appeal, en: Markup = _NO_MARKUP) -> tuple[BlockView, ...]:
     contact_heading = (
         gettext("Get help")
         if appeal.sensitive or appeal.kind is AppealKind.ADVICE
@@ -443,7 +506,7 @@ def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
     previous: object = None
     for block in appeal.body:
         if isinstance(block, Paragraph):
-            views.append(BlockView(type="paragraph", parts=_inlines(block, base)))
+            views.append(BlockView(type="paragraph", parts=_paragraph_html(block, base, en)))
         elif isinstance(block, Heading):
             views.append(BlockView(type="heading", text=block.text))
         elif isinstance(block, Quote):
@@ -452,7 +515,7 @@ def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
                 BlockView(
                     type="quote",
                     text=caption,
-                    paragraphs=tuple(_inlines(p, base) for p in block.paragraphs),
+                    paragraphs=tuple(_paragraph_html(p, base, en) for p in block.paragraphs),
                 )
             )
         elif isinstance(block, ContactList):
@@ -460,7 +523,7 @@ def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
                 BlockView(
                     type="contacts",
                     heading=None if isinstance(previous, Heading) else contact_heading,
-                    parts=_inlines(block.intro, base) if block.intro else (),
+                    parts=_paragraph_html(block.intro, base, en) if block.intro else _NO_MARKUP,
                     contacts=tuple(_contact_view(c) for c in block.contacts),
                 )
             )
@@ -468,12 +531,12 @@ def blocks(appeal: Appeal) -> tuple[BlockView, ...]:
             views.append(
                 BlockView(
                     type="bullets",
-                    parts=_inlines(block.intro, base) if block.intro else (),
-                    paragraphs=tuple(_inlines(p, base) for p in block.items),
+                    parts=_paragraph_html(block.intro, base, en) if block.intro else _NO_MARKUP,
+                    paragraphs=tuple(_paragraph_html(p, base, en) for p in block.items),
                 )
             )
         elif isinstance(block, CallToAction):
-            views.append(BlockView(type="call-to-action", parts=_inlines(block, base)))
+            views.append(BlockView(type="call-to-action", parts=_paragraph_html(block, base, en)))
         previous = block
     return tuple(views)
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gettext as _gettext
+import weakref
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from publisher.channel import i18n
 
@@ -44,4 +49,34 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    remembered = _remembering_gettext(cast("Callable[..., str]", env.globals["gettext"]))
+    env.globals["gettext"] = remembered
+    # ``_()`` is the extension's alias that looks ``gettext`` up on every call: the same
+    # function, without the second call.
+    env.globals["_"] = remembered
     return env
+
+
+def _remembering_gettext(newstyle: Callable[..., str]) -> Callable[..., str]:
+    """The i18n extension's new-style ``gettext``, remembering what a message without
+    variables came to for each catalogue (and whether the template is autoescaped): the
+    same ``Markup`` (or text) as the extension makes, made once rather than on every page.
+    A message with variables is substituted by the extension each time."""
+    made: weakref.WeakKeyDictionary[_gettext.NullTranslations, dict[tuple[str, bool], str]]
+    made = weakref.WeakKeyDictionary()
+
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
+        if variables:
+            return newstyle(context, message, **variables)
+        translations = i18n.current().translations
+        words = made.get(translations)
+        if words is None:
+            words = made.setdefault(translations, {})
+        key = (message, context.eval_ctx.autoescape)
+        word = words.get(key)
+        if word is None:
+            word = words[key] = newstyle(context, message)
+        return word
+
+    return gettext

@@ -18,10 +18,12 @@ from typing import Any
 
 import lxml.html
 import pytest
+from markupsafe import Markup
 
 from publisher.channel import Channel, RenderContext, Rendition, Target
 from publisher.channels.feeds import FeedsChannel
 from publisher.channels.web import WebChannel, human_time
+from publisher.channels.web.views import Inline, inline_html
 from publisher.domain.links import safe_href
 from publisher.domain.record import (
     Appeal,
@@ -819,6 +821,34 @@ def test_hostile_text_is_escaped_everywhere() -> None:
     assert "<" not in raw and ">" not in raw and "&" not in raw
     # Control characters never reach the page.
     assert "\x07" not in text and "\x1b" not in text
+
+
+def test_inline_html_escapes_every_value_it_is_given() -> None:
+    """The helper that lays out a paragraph's runs makes the only elements: a record's text,
+    note, spaces, address or class never runs as markup, even where no check came before."""
+    hostile = '<b onmouseover="x">&\'</b>'
+    parts = [
+        Inline(text=hostile, before=hostile, after=hostile),
+        Inline(text=hostile, href=f'https://example.org/"{hostile}', css=hostile, note=hostile),
+        Inline(text=hostile, css=hostile, note=hostile),
+        Inline(text=hostile, href="https://example.org/"),
+    ]
+    for en in (Markup(""), Markup(' lang="en"')):
+        html = inline_html(parts, en)
+        assert isinstance(html, Markup)
+        assert "<b" not in html and '"x"' not in html and "'" not in html
+        assert html.count("&lt;b onmouseover=&#34;x&#34;&gt;&amp;&#39;&lt;/b&gt;") == 11
+        fragment = lxml.html.fragment_fromstring(f"<p>{html}</p>")
+        assert fragment.xpath(".//b | .//*[@onmouseover]") == []
+        assert [a.get("href") for a in fragment.xpath(".//a")] == [
+            f'https://example.org/"{hostile}',
+            "https://example.org/",
+        ]
+        assert fragment.xpath(".//a[1]/@class") == [hostile]
+        assert len(fragment.xpath(".//span[@lang='en']")) == (2 if en else 0)
+        assert fragment.text_content() == "".join(
+            [hostile * 3, hostile, f" {hostile}", hostile, f" {hostile}", hostile]
+        )
 
 
 def test_only_safe_link_schemes_become_links() -> None:
