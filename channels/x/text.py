@@ -68,21 +68,31 @@ def fits(text: str, limit: int = MAX_WEIGHT) -> bool:
 
 
 @lru_cache(maxsize=16_384)
-def _measure_line(line: str) -> tuple[int, bool]:
-    """A line's weight and whether X accepts all its characters."""
-    return _measured(line)[0], not has_invalid_characters(line)
+def _measure_line(line: str, after_break: bool, before_break: bool) -> tuple[int, bool]:
+    """A line's weight where it stands in a post (after a line break or at the start, before
+    a line break or at the end) and whether X accepts all its characters.
+
+    Where it stands matters: twitter-text reads the start of a text otherwise than the start
+    of a line (``"☺️.x.com😷"`` weighs 10 alone and 28 after a line break, where ``x.com``
+    is a link), so the line is weighed between the breaks it has in the post, and the breaks
+    (1 each) taken off again."""
+    breaks = after_break + before_break
+    text = "\n" * after_break + line + "\n" * before_break
+    return _measured(text)[0] - breaks, not has_invalid_characters(line)
 
 
 def lines_fit(lines: Sequence[str], limit: int = MAX_WEIGHT) -> bool:
     """``fits("\n".join(lines), limit)``, computed line by line.
 
-    Exact, because twitter-text's weight is additive across a newline: every character,
-    URL and emoji is weighed on its own and none of them spans a line break, and a newline
-    itself weighs 1. Each distinct line is parsed once instead of once per candidate post.
+    Exact, because twitter-text's weight is additive across a newline once each line is
+    weighed with the breaks around it (:func:`_measure_line`): no character, URL or emoji
+    spans a line break, and a newline itself weighs 1. Each distinct line is parsed once
+    (for each place it can stand) instead of once per candidate post.
     """
     total = len(lines) - 1
-    for line in lines:
-        weight, accepted = _measure_line(line)
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        weight, accepted = _measure_line(line, i > 0, i < last)
         total += weight
         if not accepted or total > limit:
             return False

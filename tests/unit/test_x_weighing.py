@@ -91,6 +91,34 @@ def test_lines_fit_agrees_with_parse_tweet_on_the_joined_text(seed: int) -> None
         assert lines_fit(lines, limit) == fits("\n".join(lines), limit), (lines, limit)
 
 
+def _exactly(lines: list[str]) -> None:
+    """lines_fit accepts the joined text at its own weight and refuses it one below."""
+    parsed = parse_tweet("\n".join(lines))
+    weight = parsed.weightedLength
+    for limit in (weight - 1, weight, weight + 1):
+        expected = parsed.valid and 0 < weight <= min(limit, 280)
+        assert lines_fit(lines, limit) == expected, (lines, limit, weight)
+
+
+def test_lines_fit_weighs_a_line_where_it_stands() -> None:
+    # twitter-text reads ".x.com" after an emoji as a link after a line break, not at the
+    # start of a text: the line weighs 10 alone and 28 in the post (found by the test below).
+    _exactly(["#\ufe0f\u20e3", "\u263a\ufe0f.x.com\U0001f637"])
+    _exactly(["\u263a\ufe0f.x.com\U0001f637", "#\ufe0f\u20e3"])
+
+
+@settings(max_examples=3_000, deadline=None, derandomize=True, database=None)
+@given(
+    lines=st.lists(
+        st.one_of(_texts(EDGES + PIECES), st.text(max_size=30).map(lambda s: s.replace("\n", ""))),
+        min_size=1,
+        max_size=6,
+    ).map(lambda lines: [piece for line in lines for piece in line.split("\n")])
+)
+def test_lines_fit_is_fits_on_the_joined_text(lines: list[str]) -> None:
+    _exactly(lines)
+
+
 def test_a_rejected_character_makes_the_post_not_fit() -> None:
     assert not lines_fit(["fine", "bad \ufffe char"])
     assert not fits("fine\nbad \ufffe char")
