@@ -29,7 +29,6 @@ from typing import Any
 __all__ = [
     "extract_urls_with_indices",
     "has_invalid_characters",
-    "max_weight",
     "measure",
     "parse_tweet",
     "pkg_resources_stand_in",
@@ -189,11 +188,6 @@ def _plain_weight(text: str) -> int:
     if text.isascii():  # all in the first range
         return len(text) * _char_weight("a")
     return sum(map(_char_weight, text))
-
-
-def max_weight() -> int:
-    """The heaviest post ``parse_tweet`` calls valid (``max_weighted_tweet_length``)."""
-    return _library().max_length
 
 
 def measure(text: str) -> tuple[int, bool]:

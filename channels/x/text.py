@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 from publisher.channels._common import drop_tags
 from publisher.channels.x._twitter_text import (
     has_invalid_characters,
-    max_weight,
     measure,
     pkg_resources_stand_in,
 )
@@ -53,39 +52,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)\]]?)\s+(?=[\"'“‘(\[]?[A-
 _KEEP_TOGETHER = "\u2060"  # WORD JOINER: internal marker only, never left in output
 
 
-_measured_line = lru_cache(maxsize=16_384)(measure)
-"""``measure``, remembered: for a line with the line breaks around it."""
-
-
-@lru_cache(maxsize=16_384)
-def _measured(text: str) -> tuple[int, bool]:
-    """``measure(text)``; a text of several lines from the measures of its lines.
-
-    Packing a thread tries the same candidate posts and lines again and again, so each is
-    remembered; a post of several lines (every final post, every candidate) is weighed from
-    its lines, each measured with the line breaks around it, which packing has mostly done
-    already. Exact: no character, URL or emoji spans a line break and NFC composes nothing
-    across one, so a line weighs in the text what it weighs between its own line breaks (a
-    line break, not the start or end of a text, is what twitter-text sees beside it); a line
-    break weighs 1; and the characters twitter-text checks are the same. A text with a
-    carriage return (twitter-text makes CR LF one line break) is measured whole.
-    ``tests/unit/test_x_weighing.py`` holds this against ``parse_tweet``.
-    """
-    if "\n" not in text or "\r" in text:
-        return measure(text)
-    lines = text.split("\n")
-    last = len(lines) - 1
-    total = last
-    accepted = True
-    for index, line in enumerate(lines):
-        before = "\n" if index else ""
-        after = "\n" if index < last else ""
-        weight, valid = _measured_line(before + line + after)
-        total += weight - len(before) - len(after)
-        # ``valid`` of a line with its breaks: its characters pass, and it weighs at most what
-        # X allows (else so does the whole text, which weighs at least as much).
-        accepted = accepted and valid
-    return total, accepted and 0 < total <= max_weight()
+# Packing a thread tries the same candidate posts and lines again and again: remember them.
+_measured = lru_cache(maxsize=16_384)(measure)
 
 
 def weigh(text: str) -> int:

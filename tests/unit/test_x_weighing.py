@@ -81,30 +81,6 @@ def test_measure_is_parse_tweet(text: str) -> None:
     assert measure(text) == (parsed.weightedLength, parsed.valid)
 
 
-def _multiline(pieces: list[str]) -> st.SearchStrategy[str]:
-    glue = st.sampled_from(["", " ", "\n", "\n\n", "."])
-    return st.lists(st.tuples(st.sampled_from(pieces), glue), min_size=1, max_size=14).map(
-        lambda parts: "".join(piece + sep for piece, sep in parts)
-    )
-
-
-@settings(max_examples=3_000, deadline=None, derandomize=True, database=None)
-@given(
-    text=st.one_of(
-        _multiline(EDGES + PIECES),
-        _multiline(["x" * 40, "日本", "https://e.org/a", "a.co", "\ufffe", ""]),
-        st.text(alphabet=st.sampled_from(["a", "\n", " ", ".", "😷", "\ufffe", "/"]), max_size=40),
-    )
-)
-def test_weigh_and_fits_are_parse_tweet_on_texts_of_several_lines(text: str) -> None:
-    """``weigh`` and ``fits`` weigh a text of several lines from its lines: still exact."""
-    parsed = parse_tweet(text)
-    assert weigh(text) == parsed.weightedLength
-    assert fits(text, 280) == parsed.valid
-    for limit in (23, 140):
-        assert fits(text, limit) == (parsed.valid and parsed.weightedLength <= limit)
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_lines_fit_agrees_with_parse_tweet_on_the_joined_text(seed: int) -> None:
     rng = random.Random(seed)
