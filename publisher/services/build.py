@@ -153,19 +153,33 @@ def _digest(content: bytes) -> bytes:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def _write(staging: Path, item: OutputFile) -> None:
-    """Write ``item`` under ``staging``, making its folder only when it is missing.
+# The folders this process has made under the staging folder it writes into now.
+_MADE: tuple[str, set[str]] = ("", set())
 
-    The file is opened first and its folders made only if that fails for want of them: a
-    build writes some nine files per folder, so this skips the ``mkdir`` (and its failure)
-    that would otherwise precede every file, and writes through the descriptor, without a
-    ``Path`` or a buffered file object per file.
+
+def _write(staging: Path, item: OutputFile) -> None:
+    """Write ``item`` under ``staging``, making its folder the first time one is needed.
+
+    A build writes some nine files per folder: each folder is made once (this process
+    remembers which it made under this staging folder), not asked for before every file, and
+    the file is written through its descriptor, without a ``Path`` or a buffered file object
+    per file. A folder made by another process (a worker, or the main one before it forked)
+    is simply found there.
     """
-    target = os.path.join(staging, item.path)
+    global _MADE
+    root = os.fspath(staging)
+    if _MADE[0] != root:
+        _MADE = (root, set())
+    target = os.path.join(root, item.path)
+    folder = os.path.dirname(target)
+    made = _MADE[1]
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
     try:
         descriptor = os.open(target, _CREATE, 0o666)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+    except FileNotFoundError:  # a staging folder of the same name, made and removed before
+        os.makedirs(folder, exist_ok=True)
         descriptor = os.open(target, _CREATE, 0o666)
     try:
         content = memoryview(item.content)
