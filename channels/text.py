@@ -43,8 +43,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import emoji
-
 from publisher.channel import ChannelBase, OutputFile, Receipt, RenderContext, Rendition, Target
 from publisher.channel.files import publish_files
 from publisher.channel.i18n import chrome_for, contact_name
@@ -206,6 +204,10 @@ _SPACED_PUNCT = tuple(f" {mark}" for mark in ".,;:!?)")
 def _no_emoji(text: str) -> str:
     if text.isascii():  # every emoji has a character outside ASCII (keycaps end in U+20E3)
         return text
+
+    # Here, for the first text beyond ASCII: the emoji data takes a few hundredths of a second
+    # to load, which a build of English (ASCII) appeals need never pay.
+    import emoji
 
     def keep(chars: str, data: dict[str, str]) -> str:
         base = chars.replace("\ufe0f", "").replace("\ufe0e", "")

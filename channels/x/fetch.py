@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +47,11 @@ def fetch_image(url: str, *, timeout: float = 10.0) -> FetchedImage:
     """
     if not url.startswith(("http://", "https://")):
         raise PermanentPublishError(f"the share image URL is not http(s): {url!r}")
+    # Here, on the way to a platform: a build imports this module (every social channel names
+    # this fetcher) but never fetches, and urllib.request brings http.client and ssl with it.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "publisher (share image)"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -79,7 +79,9 @@ class OutputFile:
     media_type: str
 
     def __post_init__(self) -> None:
-        if self.path.startswith("/") or ".." in Path(self.path).parts:
+        # The parts of a POSIX path are its "/"-separated names (Path drops only empty ones
+        # and "."), so this is ``".." in PurePosixPath(path).parts``, without a Path per file.
+        if self.path.startswith("/") or ".." in self.path.split("/"):
             raise ValueError(f"output path must be relative and inside the root: {self.path!r}")
 
 

@@ -148,10 +148,45 @@ def _digest(content: bytes) -> bytes:
     return hashlib.blake2b(content, digest_size=16).digest()
 
 
+# How a staged file is opened: as ``Path.write_bytes`` opens it (created or emptied, mode 0o666
+# less the umask, not inherited by child processes).
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
+# The folders this process has made under the staging folder it writes into now.
+_MADE: tuple[str, set[str]] = ("", set())
+
+
 def _write(staging: Path, item: OutputFile) -> None:
-    target = staging / item.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(item.content)
+    """Write ``item`` under ``staging``, making its folder the first time one is needed.
+
+    A build writes some nine files per folder: each folder is made once (this process
+    remembers which it made under this staging folder), not asked for before every file, and
+    the file is written through its descriptor, without a ``Path`` or a buffered file object
+    per file. A folder made by another process (a worker, or the main one before it forked)
+    is simply found there.
+    """
+    global _MADE
+    root = os.fspath(staging)
+    if _MADE[0] != root:
+        _MADE = (root, set())
+    target = os.path.join(root, item.path)
+    folder = os.path.dirname(target)
+    made = _MADE[1]
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    try:
+        descriptor = os.open(target, _CREATE, 0o666)
+    except FileNotFoundError:  # a staging folder of the same name, made and removed before
+        os.makedirs(folder, exist_ok=True)
+        descriptor = os.open(target, _CREATE, 0o666)
+    try:
+        content = memoryview(item.content)
+        while content:
+            content = content[os.write(descriptor, content) :]
+    finally:
+        os.close(descriptor)
 
 
 def _read_and_render(paths: Sequence[Path], staging: Path, registry: Registry) -> list[_Read]:
