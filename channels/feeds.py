@@ -886,9 +886,7 @@ class FeedsChannel(ChannelBase):
         rss = self._generator(spec, context, author, updated, rss=True)
         atom = self._generator(spec, context, author, updated, rss=False)
         for appeal in entries:
-            body = self._bodies.get(appeal, None)
-            if body is None:
-                body = self._bodies.put(appeal, None, entry_html(appeal))
+            body = self._body(appeal)
             self._add_rss_entry(rss, appeal, author, context, body)
             self._add_atom_entry(atom, appeal, author, context, body, language)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -897,6 +895,13 @@ class FeedsChannel(ChannelBase):
             OutputFile(spec.rss_path, rss_bytes, f"{_RSS_TYPE}; charset=utf-8"),
             OutputFile(spec.atom_path, atom_bytes, f"{_ATOM_TYPE}; charset=utf-8"),
         )
+
+    def _body(self, appeal: Appeal) -> str:
+        """The entry's HTML (:func:`entry_html`), made once per record."""
+        body = self._bodies.get(appeal, None)
+        if body is None:
+            body = self._bodies.put(appeal, None, entry_html(appeal))
+        return body
 
     def _generator(
         self,
@@ -992,6 +997,30 @@ class FeedsChannel(ChannelBase):
             self._sites.recall(context, memory)
         except TypeError as exc:
             raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}") from exc
+
+    def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
+        """The HTML of the appeal's entry in the site's feeds, and of each translation's (by
+        its locale), as ``render`` made them for the appeal's own feeds (none for a withdrawn
+        appeal)."""
+        if appeal.status is AppealStatus.WITHDRAWN:
+            return None
+        bodies: list[tuple[str | None, str]] = [(None, self._body(appeal))]
+        for translation in appeal.translations:
+            version = in_language(appeal, translation.locale)
+            if version.status is not AppealStatus.WITHDRAWN:
+                bodies.append((translation.locale, self._body(version)))
+        return tuple(bodies)
+
+    def recall_site_fragments(
+        self, appeal: Appeal, context: RenderContext, fragments: object
+    ) -> None:
+        """Remember the entries' HTML :meth:`site_fragments` made of this record in another
+        process, for ``appeal`` and its translations."""
+        if not isinstance(fragments, tuple):
+            raise BuildError(f"not the {self.name} channel's entries: {type(fragments).__name__}")
+        for locale, body in fragments:
+            version = appeal if locale is None else in_language(appeal, locale)
+            self._bodies.put(version, None, body)
 
     # Publishing ------------------------------------------------------------------------------
 
