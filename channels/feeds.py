@@ -1016,30 +1016,6 @@ class FeedsChannel(ChannelBase):
         except TypeError as exc:
             raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}") from exc
 
-    def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
-        """The HTML of the appeal's entry in the site's feeds, and of each translation's (by
-        its locale), as ``render`` made them for the appeal's own feeds (none for a withdrawn
-        appeal)."""
-        if appeal.status is AppealStatus.WITHDRAWN:
-            return None
-        bodies: list[tuple[str | None, str]] = [(None, self._body(appeal))]
-        for translation in appeal.translations:
-            version = in_language(appeal, translation.locale)
-            if version.status is not AppealStatus.WITHDRAWN:
-                bodies.append((translation.locale, self._body(version)))
-        return tuple(bodies)
-
-    def recall_site_fragments(
-        self, appeal: Appeal, context: RenderContext, fragments: object
-    ) -> None:
-        """Remember the entries' HTML :meth:`site_fragments` made of this record in another
-        process, for ``appeal`` and its translations."""
-        if not isinstance(fragments, tuple):
-            raise BuildError(f"not the {self.name} channel's entries: {type(fragments).__name__}")
-        for locale, body in fragments:
-            version = appeal if locale is None else in_language(appeal, locale)
-            self._bodies.put(version, None, body)
-
     # Publishing ------------------------------------------------------------------------------
 
     def publish(self, rendition: Rendition, target: Target) -> Receipt:

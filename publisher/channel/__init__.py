@@ -222,8 +222,8 @@ class Channel(Protocol):
         ...
 
     def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
-        """What ``render_site`` would make of ``appeal`` alone (an index card's bytes, a feed
-        entry's HTML), made right after ``render`` of the same record, small and picklable;
+        """What ``render_site`` would make of ``appeal`` alone (say, an index card's bytes),
+        made right after ``render`` of the same record, small and picklable;
         None when nothing. A build's worker process sends it to the main process with the
         record, which gives it back (:meth:`recall_site_fragments`), so the site is rendered
         there without making those pieces again."""

@@ -40,9 +40,8 @@ V = TypeVar("V")
 # (None: its own limit; see keep_few_site_fragments).
 _SITE_FRAGMENTS_KEPT: int | None = None
 
-# What a process that keeps few site fragments keeps of each memo: the last appeal's (its
-# feed entry's HTML, made by ``render`` of the feeds channel, then found by its
-# ``site_fragments`` right after).
+# What a process that keeps few site fragments keeps of each memo: about the last appeal's
+# (what a channel's ``site_fragments`` made of it, right after its ``render``).
 _FEW = 8
 
 

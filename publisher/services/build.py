@@ -11,7 +11,7 @@ renders what needs every appeal (indexes and feeds) and checks that no two outpu
 with different bytes. The output is the same, byte for byte, whatever the number of processes.
 The main process reads and renders the first appeal itself before forking, so what a first
 rendering loads is in pages the workers share. A worker sends back with each record what the
-site channels make of it (its index cards, its feed entries' HTML: ``site_fragments``), for the
+site channels make of it (its index cards: ``site_fragments``), for the
 main process's site rendering, and remembers only the last few of those itself (its records
 reach the main process as other objects).
 """

@@ -123,18 +123,19 @@ finally:
 """
 
 
-def test_the_main_process_makes_no_card_or_entry_a_worker_made(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_the_main_process_makes_no_card_a_worker_made(corpus: Path, tmp_path: Path) -> None:
     proc_args = ["build", str(corpus), "--out", str(tmp_path / "two"), "-j", "2"]
     proc = subprocess.run(
         [sys.executable, "-c", _COUNTING, *proc_args], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
     assert ", 2 processes;" in proc.stdout
-    # Only those of the first appeal, which the main process reads and renders itself before
-    # the workers start: its home and area cards, and its entry (for its own feed).
-    assert proc.stderr.splitlines()[-1] == "made 2 1"
+    # Only the cards of the first appeal, which the main process reads and renders itself
+    # before the workers start (home and area). The feeds' entries are made there, for the
+    # few appeals (a feed holds 50) that are entries: sent from the workers, every appeal's
+    # would cost more (pickled, and held until the end) than it saves.
+    cards = proc.stderr.splitlines()[-1].split()[1]
+    assert cards == "2"
     one = run("build", str(corpus), "--out", str(tmp_path / "one"), "--jobs", "1")
     assert one.returncode == 0, one.stderr
     assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
