@@ -210,11 +210,14 @@ _SITES_REMEMBERED = 4
 
 @dataclass(frozen=True)
 class _MadeFeed:
-    """A site feed's files and what they were made from (entries compared by identity)."""
+    """A site feed's files and what they were made from (entries compared by identity), with
+    each entry's HTML: a build cache keeps them with the site, so that a rebuild that makes
+    the feed again makes only its new entries' HTML."""
 
     about: tuple[object, ...]
     entries: tuple[Appeal, ...]
     files: tuple[OutputFile, OutputFile]
+    bodies: tuple[str, ...]
 
 
 def _modified_key(appeal: Appeal) -> tuple[int, str]:
@@ -863,8 +866,22 @@ class FeedsChannel(ChannelBase):
             and all(a is b for a, b in zip(last.entries, entries, strict=True))
         ):
             return last.files
-        files = self._pair(spec, context, entries=entries, author=author, updated=updated)
-        site.feeds[spec.folder] = _MadeFeed(about, entries, files)
+        # The last entries' HTML, by the identity of their records (held by ``last``).
+        known = (
+            {}
+            if last is None
+            else {id(a): (a, body) for a, body in zip(last.entries, last.bodies, strict=True)}
+        )
+        bodies: list[str] = []
+        for appeal in entries:
+            found = known.get(id(appeal))
+            bodies.append(
+                found[1] if found is not None and found[0] is appeal else self._body(appeal)
+            )
+        files = self._pair(
+            spec, context, entries=entries, author=author, updated=updated, bodies=bodies
+        )
+        site.feeds[spec.folder] = _MadeFeed(about, entries, files, tuple(bodies))
         return files
 
     def _pair(
@@ -875,20 +892,19 @@ class FeedsChannel(ChannelBase):
         entries: Sequence[Appeal] | None = None,
         author: str | None = None,
         updated: datetime | None = None,
+        bodies: Sequence[str] | None = None,
     ) -> tuple[OutputFile, OutputFile]:
         """The RSS and Atom files of one feed (``entries``, ``author`` and ``updated``: what
         :func:`_newest_first`, :func:`_author` and :func:`_feed_updated` make of its appeals,
-        when known)."""
+        when known; ``bodies``: the entries' HTML, when known)."""
         entries = _newest_first(spec.appeals) if entries is None else entries
         author = _author(spec.appeals, context, spec.language) if author is None else author
         updated = _feed_updated(spec.appeals) if updated is None else updated
         language = spec.language or context.language
         rss = self._generator(spec, context, author, updated, rss=True)
         atom = self._generator(spec, context, author, updated, rss=False)
-        for appeal in entries:
-            body = self._bodies.get(appeal, None)
-            if body is None:
-                body = self._bodies.put(appeal, None, entry_html(appeal))
+        for at, appeal in enumerate(entries):
+            body = self._body(appeal) if bodies is None else bodies[at]
             self._add_rss_entry(rss, appeal, author, context, body)
             self._add_atom_entry(atom, appeal, author, context, body, language)
         rss_bytes: bytes = rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -897,6 +913,13 @@ class FeedsChannel(ChannelBase):
             OutputFile(spec.rss_path, rss_bytes, f"{_RSS_TYPE}; charset=utf-8"),
             OutputFile(spec.atom_path, atom_bytes, f"{_ATOM_TYPE}; charset=utf-8"),
         )
+
+    def _body(self, appeal: Appeal) -> str:
+        """The entry's HTML (:func:`entry_html`), made once per record."""
+        body = self._bodies.get(appeal, None)
+        if body is None:
+            body = self._bodies.put(appeal, None, entry_html(appeal))
+        return body
 
     def _generator(
         self,

@@ -136,6 +136,15 @@ def _named(context: RenderContext, words: Chrome) -> RenderContext:
     return context if name == context.site_name else replace(context, site_name=name)
 
 
+def _card_key(
+    root: str, language: SiteLanguage, context: RenderContext, *, show_area: bool
+) -> tuple[object, ...]:
+    """What a card depends on besides its record: where it is shown (the page's root, whether
+    it names the area) and its words, in the index's language (the catalogue in use, and the
+    site it links in)."""
+    return (root, show_area, current().language, language, context.language)
+
+
 class WebChannel(ChannelBase):
     """Static, accessible HTML pages, the site's indexes, safety page and assets."""
 
@@ -384,6 +393,36 @@ class WebChannel(ChannelBase):
             self._sites.recall(context, memory)
         except TypeError as exc:
             raise BuildError(f"not a remembered {self.name} site: {type(memory).__name__}") from exc
+
+    def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
+        """The appeal's cards, as ``render_site`` makes them, on the indexes of the languages
+        the site is in whatever its other appeals (the primary, the context's ``languages``
+        and the appeal's own), each with the key it is remembered by: home and area (none
+        for a withdrawn appeal)."""
+        if appeal.status is AppealStatus.WITHDRAWN:
+            return None
+        cards: list[tuple[tuple[object, ...], bytes]] = []
+        for language in site_languages(appeal.languages, context):
+            with chrome(self._chrome(language.lang)) as words:
+                named = _named(context, words)
+                for path, show_area in (
+                    (f"{language.prefix}index.html", True),
+                    (f"{language.prefix}{area_path(appeal.area_slug)}", False),
+                ):
+                    root = root_for(path)
+                    card = self._card_html(appeal, root, language, named, show_area=show_area)
+                    cards.append((_card_key(root, language, named, show_area=show_area), card))
+        return tuple(cards)
+
+    def recall_site_fragments(
+        self, appeal: Appeal, context: RenderContext, fragments: object
+    ) -> None:
+        """Remember the cards :meth:`site_fragments` made of this record in another process
+        for ``appeal``."""
+        if not isinstance(fragments, tuple):
+            raise BuildError(f"not the {self.name} channel's cards: {type(fragments).__name__}")
+        for key, card in fragments:
+            self._cards.put(appeal, key, card)
 
     # Publishing (the only side effect) ----------------------------------------------------
 
@@ -662,9 +701,7 @@ class WebChannel(ChannelBase):
         show_area: bool,
     ) -> bytes:
         """One appeal's card in an index, cleaned and encoded; made once per record."""
-        # The card's words are in the index's language (its catalogue, and the site it links
-        # in), which is part of the key.
-        key = (root, show_area, current().language, language, context.language)
+        key = _card_key(root, language, context, show_area=show_area)
         made = self._cards.get(appeal, key)
         if made is None:
             html = self._env.get_template("web/_card.html").render(

@@ -223,6 +223,22 @@ class Channel(Protocol):
         for the appeals that have not changed since."""
         ...
 
+    def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
+        """What ``render_site`` would make of ``appeal`` alone (say, an index card's bytes),
+        made right after ``render`` of the same record, small and picklable;
+        None when nothing. A build's worker process sends it to the main process with the
+        record, which gives it back (:meth:`recall_site_fragments`), so the site is rendered
+        there without making those pieces again."""
+        ...
+
+    def recall_site_fragments(
+        self, appeal: Appeal, context: RenderContext, fragments: object
+    ) -> None:
+        """Take what :meth:`site_fragments` made of a record in another process, for
+        ``appeal`` (the same record there, as another object), so that ``render_site`` in
+        ``context`` finds it instead of making it again."""
+        ...
+
     def publish(self, rendition: Rendition, target: Target) -> Receipt: ...
 
     def delete_posts(self, remote_ids: Sequence[str], target: Target) -> Receipt:
@@ -261,4 +277,13 @@ class ChannelBase:
         return None
 
     def recall_site(self, context: RenderContext, memory: object) -> None:
+        """Nothing to take back."""
+
+    def site_fragments(self, appeal: Appeal, context: RenderContext) -> object | None:
+        """Nothing made ahead."""
+        return None
+
+    def recall_site_fragments(
+        self, appeal: Appeal, context: RenderContext, fragments: object
+    ) -> None:
         """Nothing to take back."""

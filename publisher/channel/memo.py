@@ -30,27 +30,33 @@ __all__ = [
     "SiteMemory",
     "in_language",
     "instant",
-    "keep_no_site_fragments",
+    "keep_few_site_fragments",
     "newest_key",
 ]
 
 V = TypeVar("V")
 
-# Whether this process keeps what the memos made for a later rendering of the site hold
-# (see keep_no_site_fragments).
-_SITE_FRAGMENTS_KEPT = True
+# How many entries each memo for a later rendering of the site holds at most in this process
+# (None: its own limit; see keep_few_site_fragments).
+_SITE_FRAGMENTS_KEPT: int | None = None
+
+# What a process that keeps few site fragments keeps of each memo: about the last appeal's
+# (what a channel's ``site_fragments`` made of it, right after its ``render``).
+_FEW = 8
 
 
-def keep_no_site_fragments() -> None:
-    """From now on, remember nothing in this process's memos for a later rendering of the site
-    (those made with ``for_site=True``); the others still work.
+def keep_few_site_fragments() -> None:
+    """From now on, remember only the last few entries in this process's memos for a later
+    rendering of the site (those made with ``for_site=True``); the others still work.
 
     For a process that renders appeals whose records reach the site's rendering in another
-    process, as other objects (a build's worker: its records are pickled and sent back): what
-    it remembered of them would never be found again, only kept alive with the records until
-    the end of the build (a feed entry's HTML and its record, tens of KiB an appeal)."""
+    process, as other objects (a build's worker: its records are pickled and sent back, with
+    what the channels' :meth:`~publisher.channel.Channel.site_fragments` made of them right
+    after their rendering): what it remembered of them would never be found again, only kept
+    alive with the records until the end of the build (a feed entry's HTML and its record,
+    tens of KiB an appeal)."""
     global _SITE_FRAGMENTS_KEPT
-    _SITE_FRAGMENTS_KEPT = False
+    _SITE_FRAGMENTS_KEPT = _FEW
 
 
 class FragmentMemo(Generic[V]):
@@ -59,7 +65,8 @@ class FragmentMemo(Generic[V]):
 
     ``for_site``: what it holds is for a later rendering of the site (a feed entry's HTML, an
     index card), not for the rest of one appeal's rendering; such a memo remembers nothing in
-    a process that keeps no site fragments (:func:`keep_no_site_fragments`)."""
+    a process that keeps few site fragments (:func:`keep_few_site_fragments`) holds only the
+    last few."""
 
     def __init__(self, limit: int, *, for_site: bool = False) -> None:
         if limit < 1:
@@ -83,12 +90,13 @@ class FragmentMemo(Generic[V]):
 
     def put(self, record: object, key: Hashable, value: V) -> V:
         """Remember ``value`` for ``record`` and ``key``; returns ``value``."""
-        if self.for_site and not _SITE_FRAGMENTS_KEPT:
-            return value
+        limit = self.limit
+        if self.for_site and _SITE_FRAGMENTS_KEPT is not None:
+            limit = min(limit, _SITE_FRAGMENTS_KEPT)
         with self._lock:
             self._entries[(id(record), key)] = (record, value)
             self._entries.move_to_end((id(record), key))
-            while len(self._entries) > self.limit:
+            while len(self._entries) > limit:
                 self._entries.popitem(last=False)
             return value
 

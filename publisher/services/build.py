@@ -10,8 +10,10 @@ staging folder and sending back the record and a digest of every file; the main 
 renders what needs every appeal (indexes and feeds) and checks that no two outputs want one path
 with different bytes. The output is the same, byte for byte, whatever the number of processes.
 The main process reads and renders the first appeal itself before forking, so what a first
-rendering loads is in pages the workers share; a worker remembers nothing for a site rendering
-(its records reach the main process as other objects).
+rendering loads is in pages the workers share. A worker sends back with each record what the
+site channels make of it (its index cards: ``site_fragments``), for the
+main process's site rendering, and remembers only the last few of those itself (its records
+reach the main process as other objects).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from publisher.channel import OutputFile
-from publisher.channel.memo import keep_no_site_fragments
+from publisher.channel.memo import keep_few_site_fragments
 from publisher.channel.registry import Registry
 from publisher.domain.record import Appeal, AppealStatus
 from publisher.errors import BuildError, InputsInvalid, Problem, RecordInvalid
@@ -143,6 +145,10 @@ _CHUNK = 24
 # the staging folder), or the problem that refused it.
 _Read = CachedInput | Problem
 
+# What the site channels made of one appeal in a worker process for the site's rendering in the
+# main process (Channel.site_fragments), by channel name.
+_Fragments = tuple[tuple[str, object], ...]
+
 
 def _digest(content: bytes) -> bytes:
     return hashlib.blake2b(content, digest_size=16).digest()
@@ -189,15 +195,19 @@ def _write(staging: Path, item: OutputFile) -> None:
         os.close(descriptor)
 
 
-def _read_and_render(paths: Sequence[Path], staging: Path, registry: Registry) -> list[_Read]:
-    """Import each path and write its appeal's files (every channel) under ``staging``."""
-    done: list[_Read] = []
+def _read_and_render(
+    paths: Sequence[Path], staging: Path, registry: Registry, *, for_site: bool = False
+) -> list[tuple[_Read, _Fragments]]:
+    """Import each path and write its appeal's files (every channel) under ``staging``; with
+    ``for_site`` (in a worker process), each site channel's fragments of the appeal too."""
+    done: list[tuple[_Read, _Fragments]] = []
     context = registry.context
+    site_channels = [name for name in registry.names if registry.get(name).writes_site_files]
     for path in paths:
         try:
             result = load_appeal(path)
         except RecordInvalid as exc:
-            done.append(exc.problem)
+            done.append((exc.problem, ()))
             continue
         appeal = result.appeal
         files: list[tuple[str, bytes, str]] = []
@@ -206,7 +216,14 @@ def _read_and_render(paths: Sequence[Path], staging: Path, registry: Registry) -
                 for item in registry.get(name).render(appeal, context).files:
                     _write(staging, item)
                     files.append((item.path, _digest(item.content), f"{name}: {appeal.id}"))
-        done.append(CachedInput(appeal=appeal, warnings=result.warnings, files=tuple(files)))
+        fragments: list[tuple[str, object]] = []
+        if for_site:
+            for name in site_channels:
+                made = registry.get(name).site_fragments(appeal, context)
+                if made is not None:
+                    fragments.append((name, made))
+        read = CachedInput(appeal=appeal, warnings=result.warnings, files=tuple(files))
+        done.append((read, tuple(fragments)))
     return done
 
 
@@ -216,15 +233,16 @@ _WORKER_REGISTRY: Registry | None = None
 
 def _worker_start() -> None:
     """In a worker, before its first chunk: its records go back to the main process pickled,
-    as new objects there, so nothing is remembered of them for a site rendering here."""
-    keep_no_site_fragments()
+    as new objects there, with what the site channels made of them for the site's rendering
+    (their site fragments), so only the last few of those are remembered here."""
+    keep_few_site_fragments()
 
 
-def _worker_chunk(paths: Sequence[Path], staging: Path) -> list[_Read]:
+def _worker_chunk(paths: Sequence[Path], staging: Path) -> list[tuple[_Read, _Fragments]]:
     if _WORKER_REGISTRY is None:  # pragma: no cover - only if started other than by fork
         raise BuildError("build worker started without a registry")
     with _fewer_collections():
-        return _read_and_render(paths, staging, _WORKER_REGISTRY)
+        return _read_and_render(paths, staging, _WORKER_REGISTRY, for_site=True)
 
 
 def _can_fork() -> bool:
@@ -238,9 +256,10 @@ def _chunks(paths: Sequence[Path]) -> list[list[Path]]:
 
 def _render_appeals(
     paths: Sequence[Path], staging: Path, registry: Registry, processes: int
-) -> Iterator[tuple[Path, _Read]]:
+) -> Iterator[tuple[Path, tuple[_Read, _Fragments]]]:
     """Read and render every path in ``processes`` processes (:func:`_processes`), yielding
-    each path with its result, in input order."""
+    each path with its result and, when a worker process rendered it, what the site channels
+    made of it there (for this process's site rendering), in input order."""
     chunks = _chunks(paths)
     if processes <= 1:
         for chunk in chunks:
@@ -531,8 +550,15 @@ def _build(
                     if name in reuse:
                         yield path
                 rendered = _render_appeals([p for p, _ in todo], staging, registry, processes)
-                for (path, result), (_, name) in zip(rendered, todo, strict=True):
-                    read[name] = result if isinstance(result, Problem) else _Known.read(result)
+                for (path, (result, fragments)), (_, name) in zip(rendered, todo, strict=True):
+                    if isinstance(result, Problem):
+                        read[name] = result
+                    else:
+                        read[name] = _Known.read(result)
+                        for channel, made in fragments:
+                            registry.get(channel).recall_site_fragments(
+                                result.appeal, registry.context, made
+                            )
                     yield path
 
             for _ in progress(everything()):

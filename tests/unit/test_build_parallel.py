@@ -90,3 +90,52 @@ def test_one_id_in_two_far_apart_files_is_refused(corpus: Path, tmp_path: Path) 
     assert "074.txt" in proc.stderr and "appeal-001" in proc.stderr
     assert not (tmp_path / "site").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# Run in a fresh interpreter: counts the cards and feed entries made in the main process
+# (not in the workers it forks) while the CLI builds.
+_COUNTING = """
+import os, sys
+from publisher.channels import feeds
+from publisher.channels.web.channel import WebChannel
+from publisher.entrypoints.cli import main
+
+main_process = os.getpid()
+made = {"cards": 0, "entries": 0}
+card, entry_html = WebChannel._card, feeds.entry_html
+
+def counted_card(self, *args, **kwargs):
+    if os.getpid() == main_process:
+        made["cards"] += 1
+    return card(self, *args, **kwargs)
+
+def counted_entry_html(appeal):
+    if os.getpid() == main_process:
+        made["entries"] += 1
+    return entry_html(appeal)
+
+WebChannel._card = counted_card
+feeds.entry_html = counted_entry_html
+try:
+    main()
+finally:
+    print("made", made["cards"], made["entries"], file=sys.stderr)
+"""
+
+
+def test_the_main_process_makes_no_card_a_worker_made(corpus: Path, tmp_path: Path) -> None:
+    proc_args = ["build", str(corpus), "--out", str(tmp_path / "two"), "-j", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _COUNTING, *proc_args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert ", 2 processes;" in proc.stdout
+    # Only the cards of the first appeal, which the main process reads and renders itself
+    # before the workers start (home and area). The feeds' entries are made there, for the
+    # few appeals (a feed holds 50) that are entries: sent from the workers, every appeal's
+    # would cost more (pickled, and held until the end) than it saves.
+    cards = proc.stderr.splitlines()[-1].split()[1]
+    assert cards == "2"
+    one = run("build", str(corpus), "--out", str(tmp_path / "one"), "--jobs", "1")
+    assert one.returncode == 0, one.stderr
+    assert _tree(tmp_path / "two") == _tree(tmp_path / "one")

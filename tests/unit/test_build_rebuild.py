@@ -15,6 +15,7 @@ import pytest
 
 from publisher.bootstrap import build_registry
 from publisher.channel.registry import Registry
+from publisher.channels import feeds
 from publisher.domain.record import Appeal
 from publisher.importers import load_appeal
 from publisher.services import build_cache
@@ -123,6 +124,27 @@ def test_a_change_a_feed_shows_remakes_that_feed_byte_for_byte(site: Site) -> No
     # And on from there: a second change, another build, still a clean build's bytes.
     site.edit(3, "Sadly,", "Sadly, we know")
     assert site.build().rendered == 1
+    assert tree(site.out) == site.clean()
+
+
+def test_a_feed_made_again_makes_only_its_changed_entrys_html(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entries' HTML of the site's feeds is kept with the site: a rebuild that makes a
+    feed again (here the site's, its area's and its campaigns') makes only the changed
+    appeal's."""
+    made: list[str] = []
+    entry_html = feeds.entry_html
+
+    def counted(appeal: Appeal) -> str:
+        made.append(appeal.id)
+        return entry_html(appeal)
+
+    monkeypatch.setattr(feeds, "entry_html", counted)
+    site.edit(COUNT - 1, "Domestic abuse victims urged", "Victims of domestic abuse urged")
+    assert site.build().rendered == 1
+    assert made == [f"appeal-{COUNT - 1:03d}"]
+    monkeypatch.setattr(feeds, "entry_html", entry_html)
     assert tree(site.out) == site.clean()
 
 

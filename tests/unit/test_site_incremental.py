@@ -247,25 +247,27 @@ def test_memo_finds_only_the_very_same_record() -> None:
         FragmentMemo(0)
 
 
-def test_a_process_that_keeps_no_site_fragments_still_memoises_within_a_rendering(
+def test_a_process_that_keeps_few_site_fragments_keeps_the_last_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # What a build's worker does before its first appeal (its records reach the site's
-    # rendering in the main process as other objects).
-    monkeypatch.setattr(memo_module, "_SITE_FRAGMENTS_KEPT", True)
-    one = _appeal(1, random.Random(3))
-    site: FragmentMemo[str] = FragmentMemo(2, for_site=True)
-    within: FragmentMemo[str] = FragmentMemo(2)
-    site.put(one, "k", "kept")
-    memo_module.keep_no_site_fragments()
-    assert site.put(one, "x", "made") == "made"
-    assert site.get(one, "x") is None and len(site) == 1  # nothing more kept, nor the record
-    assert site.get(one, "k") == "kept"
-    within.put(one, "k", "made")
-    assert within.get(one, "k") == "made"
+    # rendering in the main process as other objects, with their site fragments).
+    monkeypatch.setattr(memo_module, "_SITE_FRAGMENTS_KEPT", None)
+    rng = random.Random(3)
+    records = [_appeal(n, rng) for n in range(memo_module._FEW + 2)]
+    site: FragmentMemo[str] = FragmentMemo(100, for_site=True)
+    within: FragmentMemo[str] = FragmentMemo(100)
+    memo_module.keep_few_site_fragments()
+    for record in records:
+        assert site.put(record, "k", record.id) == record.id
+        within.put(record, "k", record.id)
+    assert len(site) == memo_module._FEW  # the first ones forgotten, and their records
+    assert site.get(records[0], "k") is None
+    assert site.get(records[-1], "k") == records[-1].id
+    assert len(within) == len(records)
     feeds = FeedsChannel()
-    feeds.render(one, CONTEXT)
-    assert len(feeds._bodies) == 0
+    feeds.render(records[-1], CONTEXT)
+    assert len(feeds._bodies) <= memo_module._FEW
 
 
 def test_site_changes_and_ordered_groups() -> None:
