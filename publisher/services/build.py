@@ -621,20 +621,15 @@ def _finish(
             known.append(entry)
             warnings.extend(entry.warnings)
     _check_loaded(known, problems)
-    owners: dict[str, tuple[bytes, str]] = {}
-
-    def claim(path: str, digest: bytes, owner: str) -> bool:
-        """Whether ``path`` is new; raises when another output wrote other bytes there."""
-        if path in owners:
-            if owners[path][0] != digest:
-                raise BuildError(f"two outputs want the same path {path!r} ({owner})")
-            return False
-        owners[path] = (digest, owner)
-        return True
-
+    # Each output's digest, by path: the first to claim a path has it; another claim of it
+    # with other bytes is an error (named by the later claimant). One C call per file: a site
+    # of ten thousand appeals has ninety thousand.
+    digests: dict[str, bytes] = {}
+    claim = digests.setdefault
     for entry in known:
         for path, digest, owner in entry.files:
-            claim(path, digest, owner)
+            if claim(path, digest) != digest:
+                raise BuildError(f"two outputs want the same path {path!r} ({owner})")
     live = [k.appeal for k in known if not k.withdrawn]
     context = registry.context
     sites: dict[str, object | None] = {}
@@ -642,10 +637,14 @@ def _finish(
         channel = registry.get(name)
         if channel.writes_site_files:
             for item in channel.render_site(live, context).files:
-                if claim(item.path, _digest(item.content), f"{name}: site"):
+                digest = _digest(item.content)
+                if item.path not in digests:
+                    digests[item.path] = digest
                     _write(staging, item)
+                elif digests[item.path] != digest:
+                    raise BuildError(f"two outputs want the same path {item.path!r} ({name}: site)")
             sites[name] = channel.site_memory(context)
-    return known, warnings, {path: digest for path, (digest, _) in owners.items()}, sites
+    return known, warnings, digests, sites
 
 
 def _update_in_place(
@@ -654,11 +653,13 @@ def _update_in_place(
     """Bring ``out`` to ``outputs``: move in each staged file whose bytes differ from what is
     there, delete what is no longer built. Each file is replaced atomically; unchanged files
     are not touched (their modification times stay). ``intact``: files already found on disk
-    as the state recorded them. Returns the paths written."""
+    as the state recorded them (an unchanged input's, with the recorded digest: it claimed
+    them with those bytes), looked at no further. Returns the paths written."""
     written: set[str] = set()
-    for path, digest in outputs.items():
+    for path in outputs.keys() - intact:
+        digest = outputs[path]
         known = state.outputs.get(path)
-        if known is not None and known[0] == digest and (path in intact or state.intact(out, path)):
+        if known is not None and known[0] == digest and state.intact(out, path):
             continue
         staged = staging / path
         if not staged.exists():  # pragma: no cover - a reused input's file is intact by choice
@@ -691,17 +692,22 @@ def _remember(
 ) -> None:
     """Save what this build read and wrote, for the next one."""
     state = cached.state
+    # A file not written is as the state recorded it (its entry is kept, the very object,
+    # which tells the cache it has not changed); a file written is looked at. Only the
+    # files written and those no longer built are gone through, not the whole site.
     files: dict[str, tuple[bytes, build_cache.Stat]] = {}
-    recorded_outputs = state.outputs if state is not None else {}
-    for file, digest in outputs.items():
-        if file not in written:
-            kept = recorded_outputs.get(file)
-            if kept is not None:
-                files[file] = kept
-                continue
+    fresh: Iterable[str] = outputs
+    if state is not None:
+        files = state.outputs.copy()
+        for file in files.keys() - outputs.keys():
+            del files[file]
+        fresh = sorted(written)
+    for file in fresh:
         stat = build_cache.stat_of(out / file)
-        if stat is not None:
-            files[file] = (digest, stat)
+        if stat is None:
+            files.pop(file, None)
+        else:
+            files[file] = (outputs[file], stat)
     inputs: dict[str, InputEntry] = {}
     records: dict[build_cache.RecordKey, Appeal] = {}
     before = state.inputs if state is not None else {}
