@@ -55,19 +55,14 @@ def _scalar(value: object) -> str | None:
 
 
 def _key(key: object) -> str:
+    """A dictionary key as ``json`` writes it: a string as it is, a number, ``true``,
+    ``false`` or ``null`` as its JSON text made a string."""
     if isinstance(key, str):
         return encode_basestring(key)
-    if isinstance(key, float):
-        return encode_basestring(_float(key))
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return encode_basestring(int.__repr__(key))
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+    text = _scalar(key)
+    if text is None:
+        raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+    return encode_basestring(text)
 
 
 def _write(value: object, newline: str, parts: list[str]) -> None:
