@@ -367,7 +367,7 @@ class AreaLink:
 
 def _span_inline(span: Span, paragraph: Paragraph | CallToAction, base: str) -> Inline:
     contact = span.contact
-    if contact is None and span.href is None and not span.hashtag:
+    if span.plain:
         return Inline(text=span.text)  # words as written (most spans)
     core = span.text.strip()
     if not core:
@@ -488,7 +488,7 @@ def _paragraph_html(paragraph: Paragraph | CallToAction, base: str, en: Markup) 
     for span in paragraph.spans:
         if not span.text:
             continue
-        if span.contact is None and span.href is None and not span.hashtag:
+        if span.plain:
             out.append(escape(span.text))
         else:
             out.append(inline_html((_span_inline(span, paragraph, base),), en))

@@ -189,6 +189,11 @@ class Span(_Frozen):
         return self
 
     @property
+    def plain(self) -> bool:
+        """Words only: no contact, link or hashtag (most spans)."""
+        return self.contact is None and self.href is None and not self.hashtag
+
+    @property
     def link(self) -> str | None:
         if self.contact is not None:
             return self.contact.tel_uri or self.contact.value

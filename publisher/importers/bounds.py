@@ -416,7 +416,7 @@ def _check_body(
                 _at_most_url(contact.value, fail, f"{field}.value")
     for where, para in _paragraphs(appeal):
         for number, span in enumerate(para.spans):
-            if span.contact is None and span.href is None and not span.hashtag:
+            if span.plain:
                 continue  # plain words: nothing to count
             field = f"{where}.spans.{number}"
             if span.contact is not None:
