@@ -35,7 +35,9 @@ def test_killed_worker_loses_nothing_on_the_embedded_broker(
     deployment: Deployment = make_deployment(
         f"sqlite:///{data / 'publisher.db'}", f"filesystem://{data / 'broker'}"
     )
-    appeals = [make_appeal(n, run="kill") for n in range(4)]
+    # A web publication is over in some 10 ms (each renders the whole site), one every quarter
+    # second (the filesystem broker's poll): enough of them that one is seen while it runs.
+    appeals = [make_appeal(n, run="kill") for n in range(12)]
     for appeal in appeals:
         import_approved(deployment.store, appeal)
     worker = processes.worker("worker", deployment.env, concurrency=1)
@@ -58,7 +60,7 @@ def test_killed_worker_loses_nothing_on_the_embedded_broker(
         ]
 
     # A web publication renders the whole site (the slowest kind): kill the worker during one.
-    wait_until(lambda: sending("web"), timeout=30, interval=0.02, what="a web publication")
+    wait_until(lambda: sending("web"), timeout=30, interval=0.005, what="a web publication")
     worker.kill(signal.SIGKILL)  # the worker and its pool process, mid-publication
     cut_short = sending()
     assert cut_short, "the publication finished before the kill landed"
